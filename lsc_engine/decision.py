@@ -1,0 +1,322 @@
+"""Evaluation: derive facts, match rules, and assemble ratings, conditions, blockers and the path to green."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from lsc_engine import engine
+from lsc_engine.evaluation import (
+    Blocker,
+    Blockers,
+    CellRating,
+    Condition,
+    CriterionRating,
+    Evaluation,
+    ExcludedEvidence,
+    Finding,
+    Milestone,
+    PathToGreen,
+    Readiness,
+)
+from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, iter_items
+from lsc_engine.facts import Derivation, Fact, fact_values
+from lsc_engine.ruleset import Rating, Rule, Ruleset, parameter_values
+
+Cell = tuple[str, Group]
+
+NO_CONFIRMATION = "no-confirming-evidence"
+CARRIED_OVER = "carried-over-condition"
+
+
+class _Values(dict[str, str]):
+    """Template values; a name with no value renders as 'unknown' rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "unknown"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "/".join(_text(v) for v in value)
+    return str(value)
+
+
+def render(template: str, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> str:
+    """Fill a rule's message template with fact values and parameters."""
+    values = _Values({name: _text(value) for name, value in parameters.items()})
+    values.update({name: _text(fact.value) for name, fact in facts.items()})
+    return template.format_map(values)
+
+
+def input_digest(pack: EvidencePack) -> str:
+    """Digest the pack's canonical JSON form."""
+    return "sha256:" + hashlib.sha256(pack.model_dump_json().encode()).hexdigest()
+
+
+def _finding(rule: Rule, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> Finding:
+    behind = [facts[name] for name in rule.fact_names if name in facts]
+    evidence = sorted({item for fact in behind for item in fact.evidence})
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        rating=rule.rating,
+        message=render(rule.message, facts, parameters),
+        basis=rule.basis,
+        evidence=evidence,
+        evidence_count=max((fact.evidence_count for fact in behind), default=0),
+        confidential=any(fact.confidential for fact in behind),
+    )
+
+
+def _worst(ratings: Iterable[Rating]) -> Rating:
+    return max(ratings, key=lambda rating: rating.severity, default=Rating.GREEN)
+
+
+class _Run:
+    """One evaluation in progress: the ruleset, the prepared evidence, and cached rule matches by date."""
+
+    def __init__(self, pack: EvidencePack, ruleset: Ruleset, as_at: date) -> None:
+        self.pack = pack
+        self.ruleset = ruleset
+        self.as_at = as_at
+        self.parameters = parameter_values(ruleset.parameters)
+        self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
+        self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
+
+    def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
+        """Return the facts and the fired rules as at a date (no new evidence after ``as_at``)."""
+        if on not in self._fired:
+            facts = self.derivation.facts(on)
+            fired = engine.match(self.ruleset, fact_values(facts))
+            self._fired[on] = (facts, [self.ruleset.rule(rule_id) for rule_id in fired])
+        return self._fired[on]
+
+    def cell_ratings(self, on: date) -> dict[Cell, Rating]:
+        """Return each cell's rating as at a date, from rules alone."""
+        ratings: dict[Cell, list[Rating]] = {}
+        for rule in self.fired(on)[1]:
+            ratings.setdefault((rule.criterion, rule.group), []).append(rule.rating)
+        return {
+            (criterion.id, group): _worst(ratings[(criterion.id, group)])
+            if (criterion.id, group) in ratings
+            else Rating.INSUFFICIENT_EVIDENCE
+            for criterion, group in self.ruleset.catalogue.cells()
+        }
+
+
+def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation:
+    """Evaluate an evidence pack under a ruleset as at a date; pure and deterministic."""
+    run = _Run(pack, ruleset, as_at)
+    facts, fired = run.fired(as_at)
+    findings: dict[Cell, list[Finding]] = {}
+    for rule in fired:
+        findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, run.parameters))
+    conditions = _conditions(run.derivation.earlier_conditions, ruleset, fired, facts, run.parameters, findings)
+    cells = _cells(ruleset, findings)
+    overall = _overall(cells, conditions)
+    return Evaluation(
+        capability=pack.statement.capability,
+        cohort=pack.statement.cohort,
+        as_at=as_at,
+        overall=overall,
+        ratings=cells,
+        criteria=_criteria(ruleset, cells),
+        conditions=conditions,
+        blockers=_blockers(cells, conditions),
+        path_to_green=_paths(run, cells, fired, facts),
+        excluded_evidence=[
+            ExcludedEvidence(id=e.id, path=e.path, dated=e.dated, reason=f"dated {e.dated}, after the as-at date")
+            for e in run.derivation.excluded
+        ],
+        confidential_evidence=sorted(item.id for _, item in iter_items(pack) if item.confidential),
+        ruleset_digest=ruleset.digest,
+        input_digest=input_digest(pack),
+    )
+
+
+def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
+    cells = []
+    for criterion, group in ruleset.catalogue.cells():
+        found = sorted(findings.get((criterion.id, group), []), key=lambda f: (-f.rating.severity, f.rule_id))
+        if not found:
+            found = [
+                Finding(
+                    rule_id=NO_CONFIRMATION,
+                    title="No rule confirmed this criterion",
+                    rating=Rating.INSUFFICIENT_EVIDENCE,
+                    message=f"Insufficient evidence: no rule found evidence that {criterion.id} is met for {group}.",
+                    basis="missing evidence is never green",
+                    evidence=[],
+                    evidence_count=0,
+                    confidential=False,
+                )
+            ]
+        cells.append(
+            CellRating(
+                criterion=criterion.id,
+                criterion_name=criterion.name,
+                parent=criterion.parent,
+                group=group,
+                rating=_worst(f.rating for f in found),
+                findings=found,
+            )
+        )
+    return cells
+
+
+def _criteria(ruleset: Ruleset, cells: list[CellRating]) -> list[CriterionRating]:
+    by_criterion: dict[str, list[Rating]] = {}
+    for cell in cells:
+        by_criterion.setdefault(cell.criterion, []).append(cell.rating)
+        if cell.parent is not None:
+            by_criterion.setdefault(cell.parent, []).append(cell.rating)
+    return [
+        CriterionRating(
+            criterion=c.id, name=c.name, rating=_worst(by_criterion.get(c.id, [])), provisional=c.provisional
+        )
+        for c in ruleset.catalogue.criteria
+    ]
+
+
+def _conditions(
+    known_earlier: list[EarlierCondition],
+    ruleset: Ruleset,
+    fired: list[Rule],
+    facts: Mapping[str, Fact],
+    parameters: Mapping[str, Any],
+    findings: dict[Cell, list[Finding]],
+) -> list[Condition]:
+    earlier = {condition.key: condition for condition in known_earlier}
+    raised: dict[str, Condition] = {}
+    for rule in fired:
+        confidential = any(facts[name].confidential for name in rule.fact_names if name in facts)
+        for template in rule.conditions:
+            if template.key in raised:
+                continue
+            previous = earlier.get(template.key)
+            raised[template.key] = Condition(
+                id=template.key,
+                kind=template.kind,
+                owner=template.owner,
+                criteria=[rule.criterion],
+                text=render(template.text, facts, parameters),
+                due=template.due,
+                raised_by=rule.id,
+                carried_over_from=previous.id if previous else None,
+                carried_over_since=previous.raised_on if previous else None,
+                confidential=confidential,
+            )
+    leaf_cells = {(criterion.id, group) for criterion, group in ruleset.catalogue.cells()}
+    for key, previous in sorted(earlier.items()):
+        if key in raised:
+            continue
+        raised[key] = Condition(
+            id=key,
+            kind=ConditionKind(previous.kind),
+            owner=previous.owner,
+            criteria=list(previous.criteria),
+            text=previous.text,
+            due="before go-live" if previous.kind == ConditionKind.PREREQUISITE_GO_LIVE else "as first set",
+            raised_by="earlier decision",
+            carried_over_from=previous.id,
+            carried_over_since=previous.raised_on,
+            confidential=previous.confidential,
+        )
+        for criterion in previous.criteria:
+            if (criterion, previous.owner) in leaf_cells:
+                findings.setdefault((criterion, previous.owner), []).append(
+                    Finding(
+                        rule_id=CARRIED_OVER,
+                        title="A condition of an earlier decision is still open",
+                        rating=Rating.AMBER,
+                        message=f"Condition {previous.id} of {previous.raised_on} is still open: {previous.text}",
+                        basis="conditions stay attached to later decisions until met",
+                        evidence=[previous.id],
+                        evidence_count=1,
+                        confidential=previous.confidential,
+                    )
+                )
+    order = list(ConditionKind)
+    return sorted(raised.values(), key=lambda c: (order.index(c.kind), c.id))
+
+
+def _overall(cells: list[CellRating], conditions: list[Condition]) -> Readiness:
+    worst = _worst(cell.rating for cell in cells)
+    if worst in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
+        return Readiness.NOT_READY
+    if worst == Rating.AMBER or conditions:
+        return Readiness.READY_WITH_CONDITIONS
+    return Readiness.READY
+
+
+def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
+    go_live: list[Blocker] = []
+    migration: list[Blocker] = []
+    for cell in cells:
+        if cell.rating in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
+            reason = f"{cell.criterion} is rated {cell.rating.value} for {cell.group.value}: {cell.findings[0].message}"
+            blocker = Blocker(kind="rating", ref=f"{cell.criterion}/{cell.group.value}", reason=reason)
+            go_live.append(blocker)
+            migration.append(blocker)
+    for condition in conditions:
+        blocker = Blocker(kind="condition", ref=condition.id, reason=condition.text)
+        if condition.kind == ConditionKind.PREREQUISITE_GO_LIVE:
+            go_live.append(blocker)
+            migration.append(blocker)
+        elif condition.kind == ConditionKind.PREREQUISITE_MIGRATION:
+            migration.append(blocker)
+    return Blockers(go_live=go_live, migration=migration)
+
+
+def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], facts: Mapping[str, Fact]) -> list[PathToGreen]:
+    horizon = run.as_at + timedelta(days=run.ruleset.parameters.path_to_green_horizon_days)
+    later = run.cell_ratings(horizon)
+    paths = []
+    for cell in cells:
+        if cell.rating == Rating.GREEN:
+            continue
+        key = (cell.criterion, cell.group)
+        actions = [
+            render(rule.remedy, facts, run.parameters)
+            for rule in fired
+            if (rule.criterion, rule.group) == key and rule.remedy and rule.rating != Rating.GREEN
+        ]
+        carried = [f for f in cell.findings if f.rule_id == CARRIED_OVER]
+        actions += [f"Meet the earlier condition that is still open. {f.message}" for f in carried]
+        if any(f.rule_id == NO_CONFIRMATION for f in cell.findings):
+            actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
+        floor = _worst(f.rating for f in carried)
+        milestones = []
+        for target in (Rating.AMBER, Rating.GREEN):
+            reachable = floor.severity <= target.severity < cell.rating.severity
+            if reachable and later[key].severity <= target.severity:
+                milestones.append(Milestone(rating=target, on=_earliest(run, key, target, horizon)))
+        paths.append(
+            PathToGreen(
+                criterion=cell.criterion,
+                group=cell.group,
+                rating=cell.rating,
+                actions=list(dict.fromkeys(actions)),
+                milestones=milestones,
+            )
+        )
+    return paths
+
+
+def _earliest(run: _Run, key: Cell, target: Rating, horizon: date) -> date:
+    """Find the first date the cell's rules rate it ``target`` or better; time only improves stability facts."""
+    low, high = 1, (horizon - run.as_at).days
+    while low < high:
+        middle = (low + high) // 2
+        if run.cell_ratings(run.as_at + timedelta(days=middle))[key].severity <= target.severity:
+            high = middle
+        else:
+            low = middle + 1
+    return run.as_at + timedelta(days=low)

@@ -1,0 +1,79 @@
+"""The one exception tree of lsc-engine; every layer raises these and only these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, at a JSON path such as ``incidents[3].resolved``."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the problem as a plain mapping."""
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass
+class LscError(Exception):
+    """Base of every error lsc-engine raises on purpose; ``code`` is stable, ``message`` is for people."""
+
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    code = "lsc_error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidPack(LscError):
+    """The evidence pack is malformed, fails the schema, or contradicts itself."""
+
+    code = "invalid_pack"
+
+
+class InvalidRuleset(LscError):
+    """The rules, parameters or criteria catalogue in ``rules/`` are not usable."""
+
+    code = "invalid_ruleset"
+
+
+class InvalidRequest(LscError):
+    """A request or command-line argument is not acceptable (other than the pack itself)."""
+
+    code = "invalid_request"
+
+
+class NotFound(LscError):
+    """The thing asked for does not exist."""
+
+    code = "not_found"
+
+
+class Conflict(LscError):
+    """The request contradicts what is already recorded."""
+
+    code = "conflict"
+
+
+class PayloadTooLarge(LscError):
+    """The request body is larger than the configured limit."""
+
+    code = "payload_too_large"
+
+
+class StoreUnavailable(LscError):
+    """The database cannot be reached."""
+
+    code = "store_unavailable"
+
+
+class EngineFailure(LscError):
+    """The rule engine reported an error while matching; never the user's fault."""
+
+    code = "engine_failure"

@@ -1,0 +1,138 @@
+"""The evaluation: what the engine concludes about a pack, as a plain immutable value."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lsc_engine.evidence import ConditionKind, Group
+from lsc_engine.ruleset import Rating
+
+EVALUATION_VERSION = "1"
+
+
+class Readiness(StrEnum):
+    """The overall outcome."""
+
+    READY = "ready"
+    READY_WITH_CONDITIONS = "ready_with_conditions"
+    NOT_READY = "not_ready"
+
+
+class Out(BaseModel):
+    """Base of the evaluation's models."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Finding(Out):
+    """A rule that fired, or a gap no rule covered, with the evidence behind it."""
+
+    rule_id: str
+    title: str
+    rating: Rating
+    message: str
+    basis: str
+    evidence: list[str] = Field(description="Ids of the evidence items behind the finding (a sample when long)")
+    evidence_count: int
+    confidential: bool = Field(description="True when any evidence behind the finding is confidential")
+
+
+class CellRating(Out):
+    """The proposed rating of one criterion by one owning group."""
+
+    criterion: str
+    criterion_name: str
+    parent: str | None
+    group: Group
+    rating: Rating
+    findings: list[Finding]
+
+
+class CriterionRating(Out):
+    """A criterion's rating: the worst of its owners' ratings and its sub-criteria."""
+
+    criterion: str
+    name: str
+    rating: Rating
+    provisional: bool
+
+
+class Condition(Out):
+    """A condition attached to going live, raised by a rule or carried over from an earlier decision."""
+
+    id: str
+    kind: ConditionKind
+    owner: Group
+    criteria: list[str]
+    text: str
+    due: str
+    raised_by: str = Field(description="The rule that raised it, or 'earlier decision'")
+    carried_over_from: str | None = Field(default=None, description="Id of the earlier open condition")
+    carried_over_since: date | None = None
+    confidential: bool = False
+
+
+class Blocker(Out):
+    """Something that stops go-live or migration."""
+
+    kind: Literal["rating", "condition"]
+    ref: str
+    reason: str
+
+
+class Blockers(Out):
+    """What stops go-live, and what stops migration from starting."""
+
+    go_live: list[Blocker]
+    migration: list[Blocker]
+
+
+class Milestone(Out):
+    """The earliest date a rating improves to a level if nothing new happens."""
+
+    rating: Rating
+    on: date
+
+
+class PathToGreen(Out):
+    """What must change for a non-green rating to become green."""
+
+    criterion: str
+    group: Group
+    rating: Rating
+    actions: list[str]
+    milestones: list[Milestone] = Field(
+        description="Dates on which the rating improves by time alone (e.g. a stability window), if any"
+    )
+
+
+class ExcludedEvidence(Out):
+    """Evidence left out because it is dated after the as-at date."""
+
+    id: str
+    path: str
+    dated: date
+    reason: str
+
+
+class Evaluation(Out):
+    """The engine's proposal for one pack, under one ruleset, as at one date."""
+
+    evaluation_version: str = EVALUATION_VERSION
+    capability: str
+    cohort: str
+    as_at: date
+    overall: Readiness
+    ratings: list[CellRating]
+    criteria: list[CriterionRating]
+    conditions: list[Condition]
+    blockers: Blockers
+    path_to_green: list[PathToGreen]
+    excluded_evidence: list[ExcludedEvidence]
+    confidential_evidence: list[str]
+    ruleset_digest: str
+    input_digest: str

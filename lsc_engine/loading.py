@@ -1,0 +1,123 @@
+"""Read an evidence pack from JSON or YAML bytes, naming every problem by its JSON path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.evidence import EvidencePack, iter_items
+
+
+def json_path(location: Sequence[int | str]) -> str:
+    """Render a pydantic error location as a JSON path, e.g. ``incidents[3].resolved``."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "$"
+
+
+def _problems(error: ValidationError) -> list[Problem]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        location = [part for part in detail["loc"] if not _is_union_tag(part)]
+        if detail["type"] == "extra_forbidden":
+            message = "unknown field; it is not part of the evidence pack schema"
+        else:
+            message = str(detail["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(json_path(location), message))
+    return problems
+
+
+def _is_union_tag(part: int | str) -> bool:
+    """Tell pydantic's union-branch labels (e.g. ``function-after[...]``) from field names."""
+    return isinstance(part, str) and ("[" in part or part in {"list", "none"})
+
+
+def _invalid(problems: Iterable[Problem], source: str) -> InvalidPack:
+    listed = list(problems)
+    noun = "problem" if len(listed) == 1 else "problems"
+    return InvalidPack(f"{source} is not a valid evidence pack: {len(listed)} {noun}", problems=listed)
+
+
+def parse_pack(data: bytes, *, source: str = "the pack", yaml_allowed: bool = True) -> EvidencePack:
+    """Validate JSON (or, failing that and allowed, YAML) bytes into an evidence pack."""
+    stripped = data.lstrip()
+    if stripped.startswith(b"{") or not yaml_allowed:
+        try:
+            pack = EvidencePack.model_validate_json(data)
+        except ValidationError as error:
+            raise _invalid(_problems(error), source) from None
+    else:
+        pack = _parse_yaml(data, source)
+    problems = check_consistency(pack)
+    if problems:
+        raise _invalid(problems, source)
+    return pack
+
+
+def _parse_yaml(data: bytes, source: str) -> EvidencePack:
+    try:
+        document: Any = yaml.safe_load(data)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "$"
+        raise _invalid([Problem(where, f"not valid JSON or YAML: {getattr(error, 'problem', error)}")], source)
+    if not isinstance(document, dict):
+        raise _invalid([Problem("$", "the pack must be a JSON or YAML object")], source)
+    try:
+        return EvidencePack.model_validate(document)
+    except ValidationError as error:
+        raise _invalid(_problems(error), source) from None
+
+
+def read_pack(path: Path) -> EvidencePack:
+    """Read and validate an evidence pack file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidPack(f"cannot read {path}: {error.strerror}", problems=[Problem("$", str(error))]) from None
+    return parse_pack(data, source=str(path), yaml_allowed=path.suffix.lower() != ".json")
+
+
+def check_consistency(pack: EvidencePack) -> list[Problem]:
+    """Find evidence that contradicts other evidence in the same pack."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path, item in iter_items(pack):
+        if item.id in seen:
+            problems.append(Problem(f"{path}.id", f"id {item.id!r} is already used at {seen[item.id]}"))
+        else:
+            seen[item.id] = path
+    dmc_ids = {dmc.id for dmc in pack.scope.dmcs}
+    for index, exclusion in enumerate(pack.scope.exclusions):
+        for position, dmc_id in enumerate(exclusion.dmc_ids):
+            if dmc_id not in dmc_ids:
+                path = f"scope.exclusions[{index}].dmc_ids[{position}]"
+                problems.append(Problem(path, f"no DMC {dmc_id!r} in scope.dmcs"))
+    if pack.testing is not None:
+        problems.extend(_testing_consistency(pack))
+    return problems
+
+
+def _testing_consistency(pack: EvidencePack) -> list[Problem]:
+    assert pack.testing is not None
+    phase_ids = {phase.id for phase in pack.testing.phases}
+    problems = []
+    for index, issue in enumerate(pack.testing.issues):
+        if issue.phase_id not in phase_ids:
+            problems.append(Problem(f"testing.issues[{index}].phase_id", f"no test phase {issue.phase_id!r}"))
+    for index, defect in enumerate(pack.testing.defects or []):
+        if defect.phase_id is not None and defect.phase_id not in phase_ids:
+            problems.append(Problem(f"testing.defects[{index}].phase_id", f"no test phase {defect.phase_id!r}"))
+    for index, phase in enumerate(pack.testing.phases):
+        if phase.status == "complete" and phase.completed_on is None:
+            problems.append(Problem(f"testing.phases[{index}].completed_on", "a complete phase needs its date"))
+    return problems

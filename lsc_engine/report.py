@@ -1,0 +1,135 @@
+"""Human-readable renderings of an evaluation: a Rich table for terminals and Markdown for documents."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from lsc_engine.evaluation import Evaluation
+from lsc_engine.ruleset import Rating
+
+#: Words and marks as well as colour, so the ratings read the same without colour.
+MARKS = {
+    Rating.GREEN: ("GREEN", "✔", "green"),
+    Rating.AMBER: ("AMBER", "▲", "yellow"),
+    Rating.RED: ("RED", "✖", "red"),
+    Rating.INSUFFICIENT_EVIDENCE: ("INSUFFICIENT", "?", "magenta"),
+}
+
+KIND_LABELS = {
+    "prerequisite_go_live": "Prerequisite to go-live",
+    "prerequisite_migration": "Prerequisite to migration start",
+    "ongoing_reporting": "Ongoing reporting",
+    "pause_trigger": "Pause trigger",
+    "carried_over": "Carried over",
+}
+
+
+def rating_label(rating: Rating) -> str:
+    """Return a rating as a mark and a word."""
+    word, mark, _ = MARKS[rating]
+    return f"{mark} {word}"
+
+
+def condition_label(kind: str, carried_over: bool) -> str:
+    """Return a condition kind as words, noting a carry-over."""
+    label = KIND_LABELS[kind]
+    return f"{label} (carried over)" if carried_over else label
+
+
+def _rating_text(rating: Rating) -> Text:
+    word, mark, colour = MARKS[rating]
+    return Text(f"{mark} {word}", style=f"bold {colour}")
+
+
+def table(evaluation: Evaluation) -> Group:
+    """Render an evaluation as Rich renderables for a terminal."""
+    overall = evaluation.overall.value.replace("_", " ").upper()
+    header = Text.assemble(
+        ("Readiness of ", ""),
+        (evaluation.capability, "bold"),
+        (f" as at {evaluation.as_at}: ", ""),
+        (overall, "bold"),
+    )
+    ratings = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True)
+    ratings.add_column("Criterion", no_wrap=True)
+    ratings.add_column("Group", no_wrap=True)
+    ratings.add_column("Rating", no_wrap=True)
+    ratings.add_column("Reasons")
+    for cell in evaluation.ratings:
+        reasons = [f.message for f in cell.findings if f.rating != Rating.GREEN] or [cell.findings[0].message]
+        ratings.add_row(cell.criterion, cell.group.value, _rating_text(cell.rating), "\n".join(reasons))
+    parts: list[Text | Table] = [header, ratings]
+    if evaluation.conditions:
+        conditions = Table(box=box.SIMPLE_HEAD, expand=True)
+        conditions.add_column("Condition", no_wrap=True)
+        for heading in ("Kind", "Owner", "Text"):
+            conditions.add_column(heading)
+        for condition in evaluation.conditions:
+            kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
+            conditions.add_row(condition.id, kind, condition.owner.value, condition.text)
+        parts.append(conditions)
+    for gate, blockers in (("go-live", evaluation.blockers.go_live), ("migration", evaluation.blockers.migration)):
+        if blockers:
+            parts.append(Text(f"Blocking {gate}: " + ", ".join(b.ref for b in blockers), style="bold"))
+        else:
+            parts.append(Text(f"Nothing blocks {gate}.", style="bold"))
+    for path in evaluation.path_to_green:
+        dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
+        suffix = f" (if nothing new happens: {dates})" if dates else ""
+        parts.append(Text(f"To green, {path.criterion}/{path.group.value}{suffix}: " + " ".join(path.actions)))
+    if evaluation.excluded_evidence:
+        ids = ", ".join(e.id for e in evaluation.excluded_evidence)
+        parts.append(Text(f"Left out as dated after {evaluation.as_at}: {ids}", style="italic"))
+    return Group(*parts)
+
+
+def print_table(evaluation: Evaluation, console: Console) -> None:
+    """Print an evaluation as a table."""
+    console.print(table(evaluation))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(evaluation: Evaluation) -> str:
+    """Render an evaluation as a Markdown document."""
+    overall = evaluation.overall.value.replace("_", " ")
+    lines = [
+        f"# Readiness of {evaluation.capability} as at {evaluation.as_at}: {overall}",
+        "",
+        f"Cohort: {evaluation.cohort}",
+        "",
+        "| Criterion | Group | Rating | Reasons |",
+        "|---|---|---|---|",
+    ]
+    for cell in evaluation.ratings:
+        reasons = [f.message for f in cell.findings if f.rating != Rating.GREEN] or [cell.findings[0].message]
+        lines.append(
+            f"| {cell.criterion} | {cell.group.value} | {rating_label(cell.rating)} | {_cell(' '.join(reasons))} |"
+        )
+    lines += ["", "## Conditions", ""]
+    if not evaluation.conditions:
+        lines.append("None.")
+    for number, condition in enumerate(evaluation.conditions, 1):
+        kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
+        lines.append(f"{number}. **{kind}** ({condition.owner.value}, {condition.due}): {condition.text}")
+    lines += ["", "## Blockers", ""]
+    for gate, blockers in (("Go-live", evaluation.blockers.go_live), ("Migration", evaluation.blockers.migration)):
+        listed = "; ".join(f"{b.ref}" for b in blockers) or "nothing"
+        lines.append(f"- {gate} blocked by: {listed}")
+    lines += ["", "## Path to green", ""]
+    if not evaluation.path_to_green:
+        lines.append("Every criterion is green.")
+    for path in evaluation.path_to_green:
+        dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
+        suffix = f" — if nothing new happens: {dates}" if dates else ""
+        lines.append(f"- **{path.criterion} / {path.group.value}** ({path.rating.value}){suffix}: {' '.join(path.actions)}")
+    if evaluation.excluded_evidence:
+        lines += ["", "## Evidence left out", ""]
+        lines += [f"- {e.id} ({e.path}): {e.reason}" for e in evaluation.excluded_evidence]
+    lines += ["", f"Ruleset {evaluation.ruleset_digest}; input {evaluation.input_digest}.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,302 @@
+"""The ruleset: criteria catalogue, parameters and rules, read from ``rules/`` and checked before use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Mapping
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from lsc_engine.errors import InvalidRuleset, Problem
+from lsc_engine.evidence import ConditionKind, Group
+from lsc_engine.facts import FACTS, FactValue
+from lsc_engine.loading import json_path
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+CATALOGUE_FILE = "catalogue.yaml"
+PARAMETERS_FILE = "parameters.yaml"
+
+
+class Rating(StrEnum):
+    """A proposed or decided rating, from best to worst."""
+
+    GREEN = "green"
+    AMBER = "amber"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    RED = "red"
+
+    @property
+    def severity(self) -> int:
+        """Rank the rating: higher is worse."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Rating.GREEN: 0, Rating.AMBER: 1, Rating.INSUFFICIENT_EVIDENCE: 2, Rating.RED: 3}
+
+
+class Data(BaseModel):
+    """Base of the ruleset's data models: strict about unknown keys, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Criterion(Data):
+    """A Live Services Criterion or one of its sub-criteria."""
+
+    id: Annotated[str, Field(pattern=r"^LSC\d+(\.\d+)?$")]
+    name: str
+    owners: list[Group] = Field(min_length=1)
+    parent: str | None = None
+    provisional: bool = False
+    reads: str = ""
+
+
+class Catalogue(Data):
+    """The criteria catalogue, in the order the Panel reads it."""
+
+    criteria: list[Criterion]
+
+    @model_validator(mode="after")
+    def _parents_known(self) -> Catalogue:
+        ids = [criterion.id for criterion in self.criteria]
+        if len(ids) != len(set(ids)):
+            raise ValueError("criterion ids must be unique")
+        for criterion in self.criteria:
+            if criterion.parent is not None and criterion.parent not in ids:
+                raise ValueError(f"{criterion.id}: unknown parent {criterion.parent}")
+        return self
+
+    def get(self, criterion_id: str) -> Criterion:
+        """Return the criterion with this id."""
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+    def children(self, criterion_id: str) -> list[Criterion]:
+        """Return the sub-criteria of a criterion."""
+        return [criterion for criterion in self.criteria if criterion.parent == criterion_id]
+
+    def cells(self) -> list[tuple[Criterion, Group]]:
+        """Return every (leaf criterion, owning group) pair that gets a rating."""
+        parents = {criterion.parent for criterion in self.criteria}
+        return [(c, group) for c in self.criteria if c.id not in parents for group in c.owners]
+
+
+Number = int | float
+
+
+class Parameters(Data):
+    """Thresholds and windows; those the fact derivation uses are named, rules may add their own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    stability_window_days: int = Field(ge=1)
+    blocking_categories: list[Annotated[int, Field(ge=1, le=5)]] = Field(min_length=1)
+    lookback_days: int = Field(ge=1)
+    worst_month_lookback_days: int = Field(ge=1)
+    performance_target: float = Field(ge=0, le=100)
+    performance_minimum: float = Field(ge=0, le=100)
+    path_to_green_horizon_days: int = Field(ge=1, le=3660)
+
+    @model_validator(mode="after")
+    def _extras_are_numbers(self) -> Parameters:
+        for name, value in (self.model_extra or {}).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"parameter {name} must be a number")
+        if self.performance_minimum > self.performance_target:
+            raise ValueError("performance_minimum must not exceed performance_target")
+        return self
+
+    def value(self, name: str) -> Any:
+        """Return a parameter by name."""
+        if name in type(self).model_fields:
+            return getattr(self, name)
+        return (self.model_extra or {})[name]
+
+    def names(self) -> set[str]:
+        """Return the names of every parameter."""
+        return set(type(self).model_fields) | set(self.model_extra or {})
+
+
+Op = Literal["eq", "ne", "gt", "ge", "lt", "le", "missing", "present"]
+
+
+class Clause(Data):
+    """One test of one fact: compare it with a value or a parameter, or ask whether it is known."""
+
+    fact: str
+    op: Op
+    value: str | int | float | bool | None = None
+    param: str | None = None
+
+    @model_validator(mode="after")
+    def _operand(self) -> Clause:
+        unary = self.op in ("missing", "present")
+        has_operand = self.value is not None or self.param is not None
+        if unary and has_operand:
+            raise ValueError(f"op {self.op} takes no value or param")
+        if not unary and (self.value is None) == (self.param is None):
+            raise ValueError(f"op {self.op} needs exactly one of value or param")
+        return self
+
+
+class ConditionTemplate(Data):
+    """A condition a rule raises when it fires."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    kind: ConditionKind
+    owner: Group
+    text: str = Field(min_length=1)
+    due: str = Field(min_length=1, description="A date or an event, e.g. 'before migration starts'")
+
+
+class Examples(Data):
+    """Facts that fire the rule and facts that do not."""
+
+    fires: list[dict[str, FactValue]] = Field(min_length=1)
+    does_not_fire: list[dict[str, FactValue]] = Field(min_length=1)
+
+
+class Rule(Data):
+    """One declarative rule: when its clauses all hold, it proposes a rating for a criterion and group."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    title: str
+    criterion: str
+    group: Group
+    rating: Rating
+    when: list[Clause] = Field(min_length=1)
+    message: str
+    remedy: str | None = None
+    basis: str
+    conditions: list[ConditionTemplate] = Field(default_factory=list)
+    examples: Examples
+
+    @cached_property
+    def fact_names(self) -> list[str]:
+        """Return the facts the rule reads, in its clauses first, then its message."""
+        names = [clause.fact for clause in self.when]
+        for text in [self.message, self.remedy or "", *(c.text for c in self.conditions)]:
+            names += [name for name in placeholders(text) if name in FACTS]
+        return list(dict.fromkeys(names))
+
+
+def placeholders(template: str) -> list[str]:
+    """Return the names a message template refers to."""
+    return [field for _, field, _, _ in string.Formatter().parse(template) if field]
+
+
+class Ruleset(BaseModel):
+    """A checked, immutable ruleset with its digest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    catalogue: Catalogue
+    parameters: Parameters
+    rules: list[Rule]
+    digest: str
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return the rule with this id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidRuleset(f"cannot read {path.name}: {error}") from None
+
+
+def _validated(model: type[_M], document: Any, where: str) -> _M:
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        problems = [
+            Problem(f"{where}:{json_path(d['loc'])}", str(d["msg"]).removeprefix("Value error, "))
+            for d in error.errors(include_url=False)
+        ]
+        raise InvalidRuleset(f"{where} is not valid", problems=problems) from None
+
+
+def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
+    """Read, check and digest the ruleset in a directory."""
+    if not directory.is_dir():
+        raise InvalidRuleset(f"no rules directory at {directory}")
+    catalogue = _validated(Catalogue, _read_yaml(directory / CATALOGUE_FILE), CATALOGUE_FILE)
+    parameters = _validated(Parameters, _read_yaml(directory / PARAMETERS_FILE), PARAMETERS_FILE)
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in (CATALOGUE_FILE, PARAMETERS_FILE):
+            continue
+        document = _read_yaml(path)
+        if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+            raise InvalidRuleset(f"{path.name} must hold a top-level 'rules' list")
+        rules += [_validated(Rule, raw, f"{path.name}:rules[{i}]") for i, raw in enumerate(document["rules"])]
+    return build_ruleset(catalogue, parameters, rules)
+
+
+def build_ruleset(catalogue: Catalogue, parameters: Parameters, rules: list[Rule]) -> Ruleset:
+    """Cross-check the parts of a ruleset and seal it with its digest."""
+    problems = _cross_check(catalogue, parameters, rules)
+    if problems:
+        raise InvalidRuleset(f"the ruleset has {len(problems)} problem(s)", problems=problems)
+    canonical = json.dumps(
+        {
+            "catalogue": catalogue.model_dump(mode="json"),
+            "parameters": parameters.model_dump(mode="json"),
+            "rules": [rule.model_dump(mode="json") for rule in rules],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return Ruleset(catalogue=catalogue, parameters=parameters, rules=rules, digest=digest)
+
+
+def _cross_check(catalogue: Catalogue, parameters: Parameters, rules: list[Rule]) -> list[Problem]:
+    problems: list[Problem] = []
+    leaves = {(criterion.id, group) for criterion, group in catalogue.cells()}
+    seen: set[str] = set()
+    for rule in rules:
+        where = f"rule {rule.id}"
+        if rule.id in seen:
+            problems.append(Problem(where, "duplicate rule id"))
+        seen.add(rule.id)
+        if (rule.criterion, rule.group) not in leaves:
+            problems.append(Problem(where, f"{rule.group} does not rate a leaf criterion {rule.criterion}"))
+        for clause in rule.when:
+            if clause.fact not in FACTS:
+                problems.append(Problem(where, f"unknown fact {clause.fact}"))
+            if clause.param is not None and clause.param not in parameters.names():
+                problems.append(Problem(where, f"unknown parameter {clause.param}"))
+        known = set(FACTS) | parameters.names()
+        for text in [rule.message, rule.remedy or "", *(c.text for c in rule.conditions)]:
+            for name in placeholders(text):
+                if name not in known:
+                    problems.append(Problem(where, f"template names unknown fact or parameter {{{name}}}"))
+        if rule.rating != Rating.GREEN and not rule.remedy:
+            problems.append(Problem(where, "a rule proposing a non-green rating needs a remedy"))
+        for example in [*rule.examples.fires, *rule.examples.does_not_fire]:
+            problems += [Problem(where, f"example names unknown fact {name}") for name in example if name not in FACTS]
+    return problems
+
+
+def parameter_values(parameters: Parameters) -> Mapping[str, Any]:
+    """Return every parameter by name, for message templates."""
+    return {name: parameters.value(name) for name in sorted(parameters.names())}
+
