@@ -56,9 +56,7 @@ app = typer.Typer(
 rules_app = typer.Typer(help="List and test the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
-RulesOption = Annotated[
-    Path, typer.Option("--rules", help="Directory holding the ruleset.", show_default=False)
-]
+RulesOption = Annotated[Path, typer.Option("--rules", help="Directory holding the ruleset.", show_default=False)]
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -8,6 +8,7 @@ the derived facts under a session id of its own, collects the rules that fired, 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -95,17 +96,13 @@ def match(ruleset: Ruleset, facts: Mapping[str, FactValue]) -> list[str]:
     sid = uuid.uuid4().hex
     _FIRED[sid] = []
     try:
-        try:
+        with contextlib.suppress(durable.MessageNotHandledException):  # raised when no rule matched
             _HOST.assert_fact(name, {**facts, "sid": sid, "kind": _KIND})
-        except durable.MessageNotHandledException:
-            pass  # no rule matched: nothing fired
         state = _HOST.get_state(name, sid)
         if state.get("exception"):
             raise EngineFailure(f"a rule action failed: {state['exception']}")
         return [rule_ids[index] for index in sorted(_FIRED[sid])]
     finally:
         _FIRED.pop(sid, None)
-        try:
+        with contextlib.suppress(Exception):  # a session that was never created has nothing to delete
             _HOST.delete_state(name, sid)
-        except Exception:  # noqa: BLE001 - a session that was never created has nothing to delete
-            pass

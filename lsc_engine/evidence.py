@@ -79,9 +79,7 @@ class Item(Model):
 
     id: Identifier
     provenance: Provenance
-    confidential: bool = Field(
-        default=False, description="Visible only to the owning group and the Panel when true"
-    )
+    confidential: bool = Field(default=False, description="Visible only to the owning group and the Panel when true")
 
 
 class Statement(Model):
@@ -283,9 +281,7 @@ class Incident(Item):
     @model_validator(mode="after")
     def _resolved_after_opened(self) -> Incident:
         if self.resolved is not None and self.resolved < self.opened:
-            raise ValueError(
-                f"resolved ({self.resolved.isoformat()}) is before opened ({self.opened.isoformat()})"
-            )
+            raise ValueError(f"resolved ({self.resolved.isoformat()}) is before opened ({self.opened.isoformat()})")
         return self
 
 
@@ -481,7 +477,7 @@ class EvidencePack(Model):
         json_schema_extra={"$id": "https://lsc-engine.invalid/schema/evidence-pack-v1.json"},
     )
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     statement: Statement
     scope: Scope
     testing: Testing | None = None

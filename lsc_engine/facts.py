@@ -133,12 +133,18 @@ class Excluded:
 class _Parameters(Protocol):
     """What the derivation needs of the ruleset's parameters."""
 
-    stability_window_days: int
-    blocking_categories: list[int]
-    lookback_days: int
-    worst_month_lookback_days: int
-    performance_target: float
-    performance_minimum: float
+    @property
+    def stability_window_days(self) -> int: ...
+    @property
+    def blocking_categories(self) -> list[int]: ...
+    @property
+    def lookback_days(self) -> int: ...
+    @property
+    def worst_month_lookback_days(self) -> int: ...
+    @property
+    def performance_target(self) -> float: ...
+    @property
+    def performance_minimum(self) -> float: ...
 
 
 def _about(value: FactValue, items: Iterable[Item]) -> Fact:
@@ -244,9 +250,11 @@ class Derivation:
         if not measured:
             return {}
         excepted_by_phase = Counter(issue.phase_id for issue in excepted)
-        rate = min(100.0 * p.passed / p.executed for p in measured if p.passed is not None) if any(
-            p.passed is not None for p in measured
-        ) else None
+        rate = (
+            min(100.0 * p.passed / p.executed for p in measured if p.passed is not None)
+            if any(p.passed is not None for p in measured)
+            else None
+        )
         unexcepted = 0
         covered = 0
         for phase in measured:
@@ -256,7 +264,9 @@ class Derivation:
             unexcepted += failures - covered_here
         found = {
             "regression_failures_unexcepted": _about(unexcepted, measured),
-            "regression_failures_excepted": _about(covered, [i for i in excepted if i.phase_id in {p.id for p in measured}]),
+            "regression_failures_excepted": _about(
+                covered, [i for i in excepted if i.phase_id in {p.id for p in measured}]
+            ),
         }
         if rate is not None:
             found["regression_pass_rate"] = _about(round(rate, 2), measured)
@@ -280,7 +290,9 @@ class Derivation:
         migration = self.pack.migration
         if migration is None:
             return found
-        rehearsals = sorted(self._known_list(migration.rehearsals, "migration.rehearsals"), key=lambda r: (r.date, r.id))
+        rehearsals = sorted(
+            self._known_list(migration.rehearsals, "migration.rehearsals"), key=lambda r: (r.date, r.id)
+        )
         found["rehearsals"] = _count(rehearsals)
         if rehearsals:
             latest = rehearsals[-1]
@@ -316,7 +328,9 @@ class Derivation:
             if readiness is not None and readiness.surveyed:
                 share = 100.0 * readiness.ready / readiness.surveyed
                 found["user_readiness_percent"] = _about(round(share, 2), [readiness])
-            found["user_communications"] = _count(self._known_list(users.communications, "service_users.communications"))
+            found["user_communications"] = _count(
+                self._known_list(users.communications, "service_users.communications")
+            )
         return found
 
     # -- incidents ---------------------------------------------------------------------------------
@@ -343,7 +357,7 @@ class Derivation:
 
         # Unresolved incidents may be of any age; resolved ones only matter inside the longest window.
         longest = max(p.lookback_days, p.worst_month_lookback_days, p.stability_window_days)
-        recent = known[bisect_left(self._opened, end - timedelta(days=longest)):]
+        recent = known[bisect_left(self._opened, end - timedelta(days=longest)) :]
         blocking = [i for i in known if i.category in blocking_set and (resolved(i) is None or i in recent)]
         unresolved = [i for i in blocking if resolved(i) is None]
         found["incidents_blocking_unresolved"] = _count(unresolved)

@@ -69,7 +69,9 @@ def _parse_yaml(data: bytes, source: str) -> EvidencePack:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "$"
-        raise _invalid([Problem(where, f"not valid JSON or YAML: {getattr(error, 'problem', error)}")], source)
+        raise _invalid(
+            [Problem(where, f"not valid JSON or YAML: {getattr(error, 'problem', error)}")], source
+        ) from None
     if not isinstance(document, dict):
         raise _invalid([Problem("$", "the pack must be a JSON or YAML object")], source)
     try:

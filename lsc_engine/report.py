@@ -127,7 +127,9 @@ def markdown(evaluation: Evaluation) -> str:
     for path in evaluation.path_to_green:
         dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
         suffix = f" — if nothing new happens: {dates}" if dates else ""
-        lines.append(f"- **{path.criterion} / {path.group.value}** ({path.rating.value}){suffix}: {' '.join(path.actions)}")
+        lines.append(
+            f"- **{path.criterion} / {path.group.value}** ({path.rating.value}){suffix}: {' '.join(path.actions)}"
+        )
     if evaluation.excluded_evidence:
         lines += ["", "## Evidence left out", ""]
         lines += [f"- {e.id} ({e.path}): {e.reason}" for e in evaluation.excluded_evidence]

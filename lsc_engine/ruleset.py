@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import string
 from collections.abc import Mapping
 from enum import StrEnum
@@ -19,7 +20,17 @@ from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.facts import FACTS, FactValue
 from lsc_engine.loading import json_path
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+def default_rules_dir() -> Path:
+    """Find the ruleset: ``LSC_RULES_DIR`` if set, else ``rules/`` beside the package, else in the working directory."""
+    configured = os.environ.get("LSC_RULES_DIR")
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parent.parent / "rules"
+    return beside if beside.is_dir() else Path.cwd() / "rules"
+
+
+DEFAULT_RULES_DIR = default_rules_dir()
 CATALOGUE_FILE = "catalogue.yaml"
 PARAMETERS_FILE = "parameters.yaml"
 
@@ -299,4 +310,3 @@ def _cross_check(catalogue: Catalogue, parameters: Parameters, rules: list[Rule]
 def parameter_values(parameters: Parameters) -> Mapping[str, Any]:
     """Return every parameter by name, for message templates."""
     return {name: parameters.value(name) for name in sorted(parameters.names())}
-

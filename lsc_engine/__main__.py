@@ -1,0 +1,5 @@
+"""Allow ``python -m lsc_engine``."""
+
+from lsc_engine.cli import main
+
+main()

@@ -1,0 +1,45 @@
+"""Small builders for packs used across the tests."""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+from .conftest import FIXTURES
+
+
+def seed(name: str = "seed-moc-mds-2020-03.json") -> dict[str, Any]:
+    """Return a seed fixture pack as a mutable document."""
+    document: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return deepcopy(document)
+
+
+def minimal() -> dict[str, Any]:
+    """Return the smallest valid pack: a statement and a scope, nothing else."""
+    return {
+        "statement": {
+            "capability": "FOC-TEST",
+            "cohort": "A test cohort",
+            "submitted_by": "DCC",
+            "date": "2021-05-04",
+        },
+        "scope": {
+            "dmcs": [
+                {
+                    "id": "DMC-1",
+                    "name": "Test DMC",
+                    "installation_type": "active",
+                    "provenance": {"source": "test", "date": "2021-05-01"},
+                }
+            ]
+        },
+    }
+
+
+def write(tmp_path: Path, document: dict[str, Any], name: str = "pack.json") -> Path:
+    """Write a pack document to a file and return its path."""
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return path

@@ -1,0 +1,115 @@
+"""Evaluation: determinism, missing evidence, conditions and blockers, the path to green, explanations."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
+from lsc_engine.loading import parse_pack
+
+from .conftest import FIXTURES
+from .helpers import minimal, seed
+
+MDS = FIXTURES / "seed-moc-mds-2020-03.json"
+SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
+
+
+def test_same_inputs_give_byte_identical_output(ruleset: Ruleset) -> None:
+    pack = read_pack(SECURE)
+    first = evaluate(pack, ruleset, as_at=date(2020, 8, 7)).model_dump_json()
+    second = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7)).model_dump_json()
+    assert first == second
+
+
+def test_input_digest_ignores_format_but_not_content(ruleset: Ruleset) -> None:
+    document = seed()
+    as_json = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
+    document["incidents"].pop()
+    changed = evaluate(parse_pack(json.dumps(document, indent=4).encode()), ruleset, as_at=date(2020, 3, 6))
+    reread = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
+    assert as_json.input_digest == reread.input_digest != changed.input_digest
+    assert as_json.ruleset_digest == ruleset.digest
+
+
+def test_missing_evidence_is_never_green(ruleset: Ruleset) -> None:
+    result = evaluate(parse_pack(json.dumps(minimal()).encode()), ruleset, as_at=date(2021, 5, 4))
+    assert {cell.rating for cell in result.ratings} == {Rating.INSUFFICIENT_EVIDENCE}
+    assert result.overall == Readiness.NOT_READY
+    lsc9 = next(c for c in result.ratings if c.criterion == "LSC9")
+    assert [f.rule_id for f in lsc9.findings] == ["LSC9-OPSG-no-plan"]
+    assert len(result.blockers.go_live) == len(result.ratings)
+
+
+def test_secure_explains_red_stability_with_values_and_threshold(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7))
+    lsc6 = next(c for c in result.ratings if c.criterion == "LSC6")
+    red = next(f for f in lsc6.findings if f.rule_id == "LSC6-OPSG-lookback-red")
+    assert red.message == (
+        "5 Category 1/2 SMETS1 incidents in the last 30 days; more than 2 means the service is not stable."
+    )
+    assert red.evidence == ["INC-S1-10", "INC-S1-11", "INC-S1-12", "INC-S1-13", "INC-S1-14"]
+    assert red.basis.startswith("seed 000")
+
+
+def test_secure_testing_exception_is_recorded_but_not_red(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7))
+    lsc1 = next(c for c in result.ratings if c.criterion == "LSC1")
+    assert lsc1.rating == Rating.GREEN
+    exception = next(f for f in lsc1.findings if f.rule_id == "LSC1-TAG-regression-exceptions")
+    assert exception.evidence == ["PH-SIT-A", "TI-SEC-017"]
+    assert "1 regression failure(s) were accepted as exceptions" in exception.message
+
+
+def test_secure_path_to_green_and_later_as_at(ruleset: Ruleset) -> None:
+    pack = read_pack(SECURE)
+    path = next(p for p in evaluate(pack, ruleset, as_at=date(2020, 8, 7)).path_to_green if p.criterion == "LSC6")
+    amber_on = next(m.on for m in path.milestones if m.rating == Rating.AMBER)
+    assert amber_on == date(2020, 8, 15)
+    day_before = evaluate(pack, ruleset, as_at=date(2020, 8, 14))
+    on_the_day = evaluate(pack, ruleset, as_at=date(2020, 8, 15))
+    assert day_before.overall == Readiness.NOT_READY
+    assert on_the_day.overall == Readiness.READY_WITH_CONDITIONS
+    assert next(c for c in on_the_day.ratings if c.criterion == "LSC6").rating == Rating.AMBER
+
+
+def test_mds_conditions_and_gates(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
+    by_id = {c.id: c for c in result.conditions}
+    assert by_id["cio-report-review"].raised_by == "LSC10.3-SSC-cio-pending"
+    assert by_id["han-third-party-assurance"].carried_over_from == "EPCL-2019-07-C1"
+    assert by_id["han-third-party-assurance"].carried_over_since == date(2019, 7, 12)
+    assert "interim IPsec connection to MDS" in by_id["connectivity-transition-reporting"].text
+    assert [b.ref for b in result.blockers.go_live] == ["cio-report-review"]
+
+
+def test_carried_over_condition_no_rule_raises_makes_its_criterion_amber(ruleset: Ruleset) -> None:
+    document = seed()
+    document["earlier_conditions"].append(
+        {
+            "id": "EPCL-2019-07-C2",
+            "key": "bcdr-annual-test-report",
+            "kind": "ongoing_reporting",
+            "owner": "OPSG",
+            "criteria": ["LSC4"],
+            "text": "DCC reports each BCDR test to OPSG.",
+            "raised_on": "2019-07-12",
+            "provenance": {"source": "Panel letter", "date": "2019-07-12"},
+        }
+    )
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
+    lsc4 = next(c for c in result.ratings if c.criterion == "LSC4")
+    assert lsc4.rating == Rating.AMBER
+    assert [f.rule_id for f in lsc4.findings if f.rating == Rating.AMBER] == ["carried-over-condition"]
+    path = next(p for p in result.path_to_green if p.criterion == "LSC4")
+    assert path.milestones == []
+    assert "DCC reports each BCDR test to OPSG." in path.actions[0]
+
+
+def test_evidence_after_as_at_is_reported_and_unused(ruleset: Ruleset) -> None:
+    pack = read_pack(MDS)
+    result = evaluate(pack, ruleset, as_at=date(2020, 3, 1))
+    excluded = {e.id for e in result.excluded_evidence}
+    assert {"OA-MDS", "INC-2002-03", "PERF-CPM1-2020-02", "INC-2002-L2"} <= excluded
+    lsc4 = next(c for c in result.ratings if c.criterion == "LSC4")
+    assert lsc4.rating == Rating.INSUFFICIENT_EVIDENCE

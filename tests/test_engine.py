@@ -1,0 +1,63 @@
+"""The durable-rules adapter: the only importer of durable_rules, correct under concurrent callers."""
+
+from __future__ import annotations
+
+import ast
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from lsc_engine import Ruleset, evaluate, read_pack
+from lsc_engine.engine import match
+
+from .conftest import FIXTURES, ROOT
+
+
+def imports_of(path: str) -> set[str]:
+    """Return the top-level module names a Python file imports."""
+    tree = ast.parse((ROOT / path).read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_adapter_imports_durable_rules() -> None:
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("lsc_engine", "api", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        if "durable" in imports_of(str(path.relative_to(ROOT)))
+    )
+    assert importers == ["lsc_engine/engine.py"]
+
+
+def test_match_returns_fired_rules_in_ruleset_order(ruleset: Ruleset) -> None:
+    fired = match(ruleset, {"defects_open_sev1": 2, "defects_open_sev2": 1, "defects_open_sev3": 0})
+    assert [r for r in fired if r.startswith("LSC2")] == ["LSC2-TAG-sev1-open", "LSC2-TAG-sev2-open"]
+    order = [rule.id for rule in ruleset.rules]
+    assert fired == sorted(fired, key=order.index)
+    assert "LSC1-TAG-no-phases" in fired
+
+
+def test_a_comparison_never_holds_for_an_absent_fact(ruleset: Ruleset) -> None:
+    fired = match(ruleset, {})
+    assert "LSC10.2-SSC-incomplete" not in fired
+    assert "LSC10.2-SSC-unknown" in fired
+
+
+def test_no_rule_firing_is_an_empty_answer(ruleset: Ruleset) -> None:
+    facts = {"test_phases": 1, "defects_open_sev1": 0}
+    assert [r for r in match(ruleset, facts) if r.startswith("LSC2-TAG-sev")] == []
+
+
+def test_concurrent_evaluations_agree_with_serial_ones(ruleset: Ruleset) -> None:
+    packs = [read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), read_pack(FIXTURES / "seed-moc-secure-2020-08.json")]
+    dates = [date(2020, 3, 6), date(2020, 8, 7), date(2020, 8, 20), date(2020, 9, 1)]
+    jobs = [(packs[i % 2], dates[i % 4]) for i in range(160)]
+    serial = [evaluate(pack, ruleset, as_at=when).model_dump_json() for pack, when in jobs[:8]]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(lambda job: evaluate(job[0], ruleset, as_at=job[1]).model_dump_json(), jobs))
+    assert all(parallel[i] == serial[i % 8] for i in range(len(jobs)))

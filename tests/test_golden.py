@@ -1,0 +1,70 @@
+"""Every pack in fixtures/ evaluates to the outcome, and for the reasons, written beside it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lsc_engine import Evaluation, Ruleset, evaluate, read_pack
+from lsc_engine.ruleset import Rating
+
+from .conftest import FIXTURES
+
+PACKS = sorted(p for p in FIXTURES.iterdir() if p.suffix in {".json", ".yaml"} and ".expected." not in p.name)
+
+
+def expected_for(pack: Path) -> dict[str, Any]:
+    """Read the expected outcome stored beside a pack."""
+    result: dict[str, Any] = json.loads(pack.with_name(pack.stem + ".expected.json").read_text())
+    return result
+
+
+def cell_key(criterion: str, group: str) -> str:
+    """Name a (criterion, group) cell as the expected files do."""
+    return f"{criterion}/{group}"
+
+
+def test_fixture_set_is_complete() -> None:
+    names = {p.name for p in PACKS}
+    assert {"seed-moc-mds-2020-03.json", "seed-moc-secure-2020-08.json"} <= names
+    assert len([n for n in names if n.startswith("synthetic-")]) >= 8
+    for pack in PACKS:
+        assert pack.with_name(pack.stem + ".expected.json").is_file(), f"{pack.name} has no expected outcome"
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=[p.stem for p in PACKS])
+def test_fixture_outcome(pack: Path, ruleset: Ruleset) -> None:
+    expected = expected_for(pack)
+    result = evaluate(read_pack(pack), ruleset, as_at=date.fromisoformat(expected["as_at"]))
+    check_outcome(result, expected)
+
+
+def check_outcome(result: Evaluation, expected: dict[str, Any]) -> None:
+    """Compare an evaluation with an expected-outcome document, key by key."""
+    assert result.overall.value == expected["overall"]
+    ratings = {cell_key(c.criterion, c.group.value): c.rating.value for c in result.ratings}
+    assert ratings == expected["ratings"]
+    for key, rule_ids in expected.get("explanations", {}).items():
+        cell = next(c for c in result.ratings if cell_key(c.criterion, c.group.value) == key)
+        fired = sorted(f.rule_id for f in cell.findings if f.rating != Rating.GREEN)
+        assert fired == sorted(rule_ids), f"{key} is explained by {fired}"
+    conditions = {c.id: c.kind.value for c in result.conditions}
+    assert conditions == expected["conditions"]
+    carried = sorted(c.id for c in result.conditions if c.carried_over_from is not None)
+    assert carried == sorted(expected.get("carried_over", []))
+    assert [b.ref for b in result.blockers.go_live] == expected["blockers"]["go_live"]
+    assert [b.ref for b in result.blockers.migration] == expected["blockers"]["migration"]
+    milestones = {
+        cell_key(p.criterion, p.group.value): {m.rating.value: m.on.isoformat() for m in p.milestones}
+        for p in result.path_to_green
+        if p.milestones
+    }
+    assert milestones == expected.get("milestones", {})
+    excluded = sorted(e.id for e in result.excluded_evidence)
+    assert excluded == sorted(expected.get("excluded_evidence", []))
+    confidential = [f.rule_id for c in result.ratings for f in c.findings if f.confidential]
+    assert sorted(confidential) == sorted(expected.get("confidential_findings", []))

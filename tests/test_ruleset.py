@@ -1,0 +1,128 @@
+"""The ruleset: rules are data, checked on load, digested, and each behaves as its own examples say."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lsc_engine.errors import InvalidRuleset
+from lsc_engine.evidence import Group
+from lsc_engine.rulecheck import check_examples
+from lsc_engine.ruleset import Rating, Ruleset, load_ruleset
+
+from .conftest import RULES
+
+
+def copy_rules(tmp_path: Path) -> Path:
+    """Copy the shipped ruleset somewhere it may be edited."""
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+def test_ruleset_covers_every_criterion_and_group(ruleset: Ruleset) -> None:
+    assert len(ruleset.rules) >= 30
+    covered = {(rule.criterion, rule.group) for rule in ruleset.rules}
+    cells = {(criterion.id, group) for criterion, group in ruleset.catalogue.cells()}
+    assert covered == cells
+    assert {rule.group for rule in ruleset.rules} == set(Group)
+    assert {f"LSC{n}" for n in range(1, 10)} | {f"LSC10.{n}" for n in range(1, 7)} <= {c for c, _ in covered}
+
+
+def test_every_cell_has_a_green_rule_and_an_insufficient_or_worse_rule(ruleset: Ruleset) -> None:
+    for criterion, group in ruleset.catalogue.cells():
+        ratings = {r.rating for r in ruleset.rules if (r.criterion, r.group) == (criterion.id, group)}
+        assert Rating.GREEN in ratings, f"{criterion.id}/{group} can never be green"
+        assert ratings - {Rating.GREEN}, f"{criterion.id}/{group} can never be anything but green"
+
+
+def test_every_rule_behaves_as_its_examples_say(ruleset: Ruleset) -> None:
+    results = check_examples(ruleset)
+    assert [r for r in results if not r.passed] == []
+    fired = {r.rule_id for r in results if r.expected_to_fire and r.fired}
+    assert fired == {rule.id for rule in ruleset.rules}
+
+
+def test_a_rule_with_a_wrong_example_is_caught(tmp_path: Path) -> None:
+    directory = copy_rules(tmp_path)
+    path = directory / "lsc02-defects.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["rules"][1]["examples"]["fires"] = [{"defects_open_sev1": 0}]
+    path.write_text(yaml.safe_dump(document))
+    failures = [r for r in check_examples(load_ruleset(directory)) if not r.passed]
+    assert [(f.rule_id, f.expected_to_fire) for f in failures] == [("LSC2-TAG-sev1-open", True)]
+
+
+def test_changing_a_threshold_changes_the_digest_and_the_outcome(tmp_path: Path, ruleset: Ruleset) -> None:
+    directory = copy_rules(tmp_path)
+    parameters = directory / "parameters.yaml"
+    parameters.write_text(parameters.read_text().replace("lookback_max_blocking: 2", "lookback_max_blocking: 9"))
+    changed = load_ruleset(directory)
+    assert changed.digest != ruleset.digest
+    assert changed.parameters.value("lookback_max_blocking") == 9
+    assert load_ruleset(RULES).digest == ruleset.digest
+
+
+def test_adding_a_rule_needs_no_code(tmp_path: Path) -> None:
+    directory = copy_rules(tmp_path)
+    (directory / "lsc99-extra.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "rules": [
+                    {
+                        "id": "LSC5-OPSG-few-notices",
+                        "title": "Only one notice sent",
+                        "criterion": "LSC5",
+                        "group": "OPSG",
+                        "rating": "amber",
+                        "when": [{"fact": "user_communications", "op": "eq", "value": 1}],
+                        "message": "Only {user_communications} notice was sent.",
+                        "remedy": "Send a reminder.",
+                        "basis": "provisional",
+                        "examples": {
+                            "fires": [{"user_communications": 1}],
+                            "does_not_fire": [{"user_communications": 2}],
+                        },
+                    }
+                ]
+            }
+        )
+    )
+    extended = load_ruleset(directory)
+    assert extended.rule("LSC5-OPSG-few-notices").rating == Rating.AMBER
+    assert all(r.passed for r in check_examples(extended))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"when": [{"fact": "no_such_fact", "op": "present"}]}, "unknown fact no_such_fact"),
+        ({"when": [{"fact": "defects_open_sev1", "op": "gt", "param": "nope"}]}, "unknown parameter nope"),
+        ({"message": "{mystery} defects"}, "template names unknown fact or parameter {mystery}"),
+        ({"remedy": None}, "a rule proposing a non-green rating needs a remedy"),
+        ({"criterion": "LSC10"}, "SSC does not rate a leaf criterion LSC10"),
+    ],
+)
+def test_bad_rules_are_refused_with_the_reason(tmp_path: Path, edit: dict[str, object], message: str) -> None:
+    directory = copy_rules(tmp_path)
+    path = directory / "lsc10-security.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["rules"][1].update(edit)
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(InvalidRuleset) as caught:
+        load_ruleset(directory)
+    assert message in [p.message for p in caught.value.problems]
+
+
+def test_a_malformed_rule_names_its_file_and_field(tmp_path: Path) -> None:
+    directory = copy_rules(tmp_path)
+    path = directory / "lsc02-defects.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["rules"][0]["rating"] = "purple"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(InvalidRuleset) as caught:
+        load_ruleset(directory)
+    assert caught.value.problems[0].path == "lsc02-defects.yaml:rules[0]:rating"
