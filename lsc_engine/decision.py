@@ -185,6 +185,20 @@ def _criteria(ruleset: Ruleset, cells: list[CellRating]) -> list[CriterionRating
     ]
 
 
+#: How much a condition kind holds back, most first; merging two conditions keeps the stronger kind.
+_STRENGTH = [
+    ConditionKind.PREREQUISITE_GO_LIVE,
+    ConditionKind.PREREQUISITE_MIGRATION,
+    ConditionKind.PAUSE_TRIGGER,
+    ConditionKind.ONGOING_REPORTING,
+    ConditionKind.CARRIED_OVER,
+]
+
+
+def _stronger(first: ConditionKind, second: ConditionKind) -> ConditionKind:
+    return min(first, second, key=_STRENGTH.index)
+
+
 def _conditions(
     known_earlier: list[EarlierCondition],
     ruleset: Ruleset,
@@ -201,19 +215,19 @@ def _conditions(
             if template.key in raised:
                 continue
             previous = earlier.get(template.key)
+            criteria = [rule.criterion, *(previous.criteria if previous else [])]
             raised[template.key] = Condition(
                 id=template.key,
-                kind=template.kind,
+                kind=_stronger(template.kind, ConditionKind(previous.kind)) if previous else template.kind,
                 owner=template.owner,
-                criteria=[rule.criterion],
+                criteria=sorted(set(criteria)),
                 text=render(template.text, facts, parameters),
                 due=template.due,
                 raised_by=rule.id,
                 carried_over_from=previous.id if previous else None,
                 carried_over_since=previous.raised_on if previous else None,
-                confidential=confidential,
+                confidential=confidential or bool(previous and previous.confidential),
             )
-    leaf_cells = {(criterion.id, group) for criterion, group in ruleset.catalogue.cells()}
     for key, previous in sorted(earlier.items()):
         if key in raised:
             continue
@@ -223,28 +237,38 @@ def _conditions(
             owner=previous.owner,
             criteria=list(previous.criteria),
             text=previous.text,
-            due="before go-live" if previous.kind == ConditionKind.PREREQUISITE_GO_LIVE else "as first set",
+            due="as set when it was first raised",
             raised_by="earlier decision",
             carried_over_from=previous.id,
             carried_over_since=previous.raised_on,
             confidential=previous.confidential,
         )
-        for criterion in previous.criteria:
-            if (criterion, previous.owner) in leaf_cells:
-                findings.setdefault((criterion, previous.owner), []).append(
-                    Finding(
-                        rule_id=CARRIED_OVER,
-                        title="A condition of an earlier decision is still open",
-                        rating=Rating.AMBER,
-                        message=f"Condition {previous.id} of {previous.raised_on} is still open: {previous.text}",
-                        basis="conditions stay attached to later decisions until met",
-                        evidence=[previous.id],
-                        evidence_count=1,
-                        confidential=previous.confidential,
-                    )
-                )
-    order = list(ConditionKind)
-    return sorted(raised.values(), key=lambda c: (order.index(c.kind), c.id))
+        finding = Finding(
+            rule_id=CARRIED_OVER,
+            title="A condition of an earlier decision is still open",
+            rating=Rating.AMBER,
+            message=f"Condition {previous.id} of {previous.raised_on} is still open: {previous.text}",
+            basis="conditions stay attached to later decisions until met",
+            evidence=[previous.id],
+            evidence_count=1,
+            confidential=previous.confidential,
+        )
+        for cell in _cells_of(ruleset, previous.criteria, previous.owner):
+            findings.setdefault(cell, []).append(finding)
+    return sorted(raised.values(), key=lambda c: (_STRENGTH.index(c.kind), c.id))
+
+
+def _cells_of(ruleset: Ruleset, criteria: list[str], owner: Group) -> list[Cell]:
+    """Find the cells a condition on these criteria weighs on: the owner's, or else every owner's."""
+    catalogue = ruleset.catalogue
+    leaves = {criterion.id: criterion for criterion, _ in catalogue.cells()}
+    cells: list[Cell] = []
+    for criterion_id in criteria:
+        targets = [leaves[criterion_id]] if criterion_id in leaves else catalogue.children(criterion_id)
+        for leaf in targets:
+            owners = [owner] if owner in leaf.owners else leaf.owners
+            cells += [(leaf.id, group) for group in owners if (leaf.id, group) not in cells]
+    return cells
 
 
 def _overall(cells: list[CellRating], conditions: list[Condition]) -> Readiness:
@@ -261,12 +285,16 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
     migration: list[Blocker] = []
     for cell in cells:
         if cell.rating in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
-            reason = f"{cell.criterion} is rated {cell.rating.value} for {cell.group.value}: {cell.findings[0].message}"
-            blocker = Blocker(kind="rating", ref=f"{cell.criterion}/{cell.group.value}", reason=reason)
+            first = cell.findings[0]
+            reason = f"{cell.criterion} is rated {cell.rating.value} for {cell.group.value}: {first.message}"
+            ref = f"{cell.criterion}/{cell.group.value}"
+            blocker = Blocker(kind="rating", ref=ref, reason=reason, confidential=first.confidential)
             go_live.append(blocker)
             migration.append(blocker)
     for condition in conditions:
-        blocker = Blocker(kind="condition", ref=condition.id, reason=condition.text)
+        blocker = Blocker(
+            kind="condition", ref=condition.id, reason=condition.text, confidential=condition.confidential
+        )
         if condition.kind == ConditionKind.PREREQUISITE_GO_LIVE:
             go_live.append(blocker)
             migration.append(blocker)

@@ -82,6 +82,7 @@ class Blocker(Out):
     kind: Literal["rating", "condition"]
     ref: str
     reason: str
+    confidential: bool = Field(description="True when the reason rests on confidential evidence")
 
 
 class Blockers(Out):

@@ -67,6 +67,8 @@ FACTS: dict[str, str] = {
     # performance (OPSG)
     "performance_latest_month": "latest month with performance results",
     "performance_months_stale": "whole months between the latest results and the as-at month",
+    "performance_months_missing": "months missing between a measure's first and latest reported month",
+    "performance_months_missing_measures": "the measures with missing months",
     "performance_below_minimum_streak": "longest run of months below minimum, ending at a measure's latest month",
     "performance_below_minimum_streak_measure": "the measure with that run",
     "performance_below_minimum_latest": "measures below their minimum service level in their latest month",
@@ -419,11 +421,17 @@ class Derivation:
         }
         below_min_latest: list[PerformanceRow] = []
         below_target_latest: list[PerformanceRow] = []
+        gaps: list[PerformanceRow] = []
+        missing = 0
         streak_best: tuple[int, str, list[PerformanceRow]] = (0, "", [])
         worst: tuple[float, PerformanceRow] | None = None
         for measure in sorted(by_measure):
             series = sorted(by_measure[measure], key=lambda r: r.month)
             latest = series[-1]
+            span = _month_index(latest.month) - _month_index(series[0].month) + 1
+            if span > len({row.month for row in series}):
+                missing += span - len({row.month for row in series})
+                gaps.append(latest)
             target = latest.target if latest.target is not None else p.performance_target
             minimum = latest.minimum if latest.minimum is not None else p.performance_minimum
             if latest.achieved < minimum:
@@ -442,6 +450,9 @@ class Derivation:
                 streak.append(row)
             if len(streak) > streak_best[0]:
                 streak_best = (len(streak), measure, streak)
+        found["performance_months_missing"] = _about(missing, gaps)
+        if gaps:
+            found["performance_months_missing_measures"] = _about(", ".join(r.measure for r in gaps), gaps)
         found["performance_below_minimum_latest"] = _count(below_min_latest)
         found["performance_below_target_latest"] = _count(below_target_latest)
         found["performance_below_minimum_streak"] = _about(streak_best[0], streak_best[2])

@@ -113,3 +113,75 @@ def test_evidence_after_as_at_is_reported_and_unused(ruleset: Ruleset) -> None:
     assert {"OA-MDS", "INC-2002-03", "PERF-CPM1-2020-02", "INC-2002-L2"} <= excluded
     lsc4 = next(c for c in result.ratings if c.criterion == "LSC4")
     assert lsc4.rating == Rating.INSUFFICIENT_EVIDENCE
+
+
+def earlier_condition(key: str, kind: str, owner: str, criteria: list[str]) -> dict[str, object]:
+    """Build an earlier open condition."""
+    return {
+        "id": f"OLD-{key}",
+        "key": key,
+        "kind": kind,
+        "owner": owner,
+        "criteria": criteria,
+        "text": f"Old condition {key}.",
+        "raised_on": "2019-07-12",
+        "provenance": {"source": "Panel letter", "date": "2019-07-12"},
+    }
+
+
+def test_a_re_raised_condition_keeps_the_stronger_kind_and_all_criteria(ruleset: Ruleset) -> None:
+    document = seed()
+    document["earlier_conditions"] = [
+        earlier_condition("han-third-party-assurance", "prerequisite_go_live", "SSC", ["LSC10.2", "LSC10.4"])
+    ]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
+    merged = next(c for c in result.conditions if c.id == "han-third-party-assurance")
+    assert merged.kind.value == "prerequisite_go_live"
+    assert merged.criteria == ["LSC10.2", "LSC10.4"]
+    assert merged.raised_by == "LSC10.4-SSC-assurance-outstanding"
+    assert "han-third-party-assurance" in [b.ref for b in result.blockers.go_live]
+
+
+def test_a_carried_condition_on_a_parent_criterion_weighs_on_its_sub_criteria(ruleset: Ruleset) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["earlier_conditions"] = [earlier_condition("sec-annual-review", "ongoing_reporting", "SSC", ["LSC10"])]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
+    touched = sorted(
+        c.criterion for c in result.ratings if any(f.rule_id == "carried-over-condition" for f in c.findings)
+    )
+    assert touched == [f"LSC10.{n}" for n in range(1, 7)]
+
+
+def test_a_carried_condition_on_a_criterion_its_owner_does_not_rate_weighs_on_the_real_owner(
+    ruleset: Ruleset,
+) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["earlier_conditions"] = [earlier_condition("odd-owner", "ongoing_reporting", "OPSG", ["LSC10.4"])]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
+    lsc104 = next(c for c in result.ratings if c.criterion == "LSC10.4")
+    assert lsc104.rating == Rating.AMBER
+
+
+def test_complete_phases_without_a_regression_phase_are_green(ruleset: Ruleset) -> None:
+    document = seed()
+    for phase in document["testing"]["phases"]:
+        phase["regression"] = False
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
+    assert next(c for c in result.ratings if c.criterion == "LSC1").rating == Rating.GREEN
+
+
+def test_a_missing_month_of_performance_is_insufficient_not_better(ruleset: Ruleset) -> None:
+    document = seed()
+    document["performance"] = [row for row in document["performance"] if row["month"] != "2019-12"]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
+    lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
+    assert lsc7.rating == Rating.INSUFFICIENT_EVIDENCE
+    assert lsc7.findings[0].message.startswith("3 month(s) are missing from the results of CPM1, CPM2, CPM3")
+
+
+def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["bcdr"]["tests"][0]["result"] = "failed"
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
+    lsc9 = next(c for c in result.ratings if c.criterion == "LSC9")
+    assert [(f.rule_id, f.rating.value) for f in lsc9.findings] == [("LSC9-OPSG-test-failed", "red")]
