@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from lsc_engine.decision import evaluate
@@ -20,6 +21,11 @@ from lsc_engine.loading import read_pack
 from lsc_engine.report import markdown, print_table, rating_label
 from lsc_engine.rulecheck import check_examples
 from lsc_engine.ruleset import DEFAULT_RULES_DIR, Ruleset, load_ruleset
+from lsc_engine.service import Service
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+from lsc_engine.store.audit import verify
+from lsc_engine.store.db import make_engine, session_scope
 
 
 class Exit(IntEnum):
@@ -55,6 +61,10 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List and test the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+audit_app = typer.Typer(help="Check the audit chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 RulesOption = Annotated[Path, typer.Option("--rules", help="Directory holding the ruleset.", show_default=False)]
 
@@ -79,6 +89,11 @@ def _parse_date(value: str | None, name: str) -> date | None:
 
 def _ruleset(directory: Path) -> Ruleset:
     return load_ruleset(directory)
+
+
+def _service() -> Service:
+    settings = Settings()
+    return Service(make_engine(settings), load_ruleset(settings.rules_dir))
 
 
 @app.command()
@@ -145,12 +160,127 @@ def rules_test(rules: RulesOption = DEFAULT_RULES_DIR) -> None:
     raise typer.Exit(1 if failures else 0)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    run_migrations: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database schema before serving.")
+    ] = True,
+) -> None:
+    """Run the HTTP service (settings from LSC_* environment variables)."""
+    import uvicorn
+
+    settings = Settings()
+    try:
+        load_ruleset(settings.rules_dir)
+    except LscError as error:
+        _fail(error)
+    if run_migrations:
+        migrate.upgrade(settings)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def submit(
+    packs: Annotated[list[Path], typer.Argument(help="Evidence packs (JSON) to store and evaluate.")],
+    as_at: Annotated[str | None, typer.Option("--as-at", help="Evaluate as at this date.")] = None,
+) -> None:
+    """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures)."""
+    try:
+        when = _parse_date(as_at, "--as-at")
+        migrate.upgrade(Settings())
+        service = _service()
+        for path in packs:
+            stored = service.submit(_read(path), submitter="cli", as_at=when)
+            typer.echo(
+                f"{path}: submission {stored.submission.id} ({stored.submission.capability} "
+                f"v{stored.submission.version}) {stored.evaluation.overall.value} as at {stored.evaluation.as_at}"
+            )
+    except LscError as error:
+        _fail(error)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidRequest(f"cannot read {path}: {error.strerror}") from None
+
+
+@app.command()
+def replay(
+    rules: Annotated[Path, typer.Option("--rules", help="Candidate ruleset directory.", show_default=False)],
+    output: Annotated[Format, typer.Option("--format", help="Output format (table or json).")] = Format.TABLE,
+) -> None:
+    """Replay every stored submission under a candidate ruleset; list each rating and readiness that would flip.
+
+    Exit 0 when nothing would change, 3 when something would.
+    """
+    try:
+        candidate = _ruleset(rules)
+        checked, flips = _service().replay(candidate)
+    except LscError as error:
+        _fail(error)
+    if output is Format.JSON:
+        document = {
+            "candidate_digest": candidate.digest,
+            "submissions_checked": checked,
+            "flips": [flip.model_dump(mode="json") for flip in flips],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        typer.echo(f"replayed {checked} submission(s) under {candidate.digest}: {len(flips)} would change")
+        for flip in flips:
+            overall = f"{flip.overall_before.value} -> {flip.overall_after.value}"
+            typer.echo(f"{flip.capability} v{flip.version} ({flip.submission_id}) as at {flip.as_at}: {overall}")
+            for change in flip.diff.changes:
+                typer.echo(f"  {change.explanation}")
+    raise typer.Exit(3 if flips else 0)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    settings = Settings()
+    migrate.upgrade(settings)
+    typer.echo(f"database at {settings.url.split('@')[-1]} is up to date")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    settings = Settings()
+    migrate.upgrade(settings)
+    migrate.check(settings)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain and every record digest. Exit 0 if intact, 4 if anything was altered."""
+    settings = Settings()
+    with session_scope(make_engine(settings)) as session:
+        result = verify(session)
+    for problem in result.problems:
+        typer.echo(f"TAMPERED: {problem}")
+    state = "intact" if result.intact else f"{len(result.problems)} problem(s)"
+    typer.echo(f"audit chain: {result.entries} entries, {result.records} records, {state}")
+    raise typer.Exit(0 if result.intact else Exit.NOT_READY)
+
+
 def main() -> None:
     """Run the command line, turning anything unexpected into exit code 1 without a traceback."""
     try:
         app()
     except SystemExit:
         raise
+    except ValidationError as error:
+        _err.print(f"error: invalid settings: {error}", markup=False)
+        sys.exit(Exit.INVALID)
+    except LscError as error:
+        _err.print(f"error: {error.message}", markup=False)
+        sys.exit(Exit.ERROR)
     except Exception as error:  # noqa: BLE001 - the last resort: report, never dump a traceback
         _err.print(f"unexpected error: {type(error).__name__}: {error}", markup=False)
         sys.exit(Exit.ERROR)

@@ -37,6 +37,12 @@ class InvalidPack(LscError):
     code = "invalid_pack"
 
 
+class MalformedPack(InvalidPack):
+    """The pack is not even well-formed JSON (or YAML)."""
+
+    code = "malformed_pack"
+
+
 class InvalidRuleset(LscError):
     """The rules, parameters or criteria catalogue in ``rules/`` are not usable."""
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.errors import InvalidPack, MalformedPack, Problem
 from lsc_engine.evidence import EvidencePack, iter_items
 
 
@@ -41,8 +41,10 @@ def _is_union_tag(part: int | str) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"list", "none"})
 
 
-def _invalid(problems: Iterable[Problem], source: str) -> InvalidPack:
+def _invalid(problems: Iterable[Problem], source: str, *, malformed: bool = False) -> InvalidPack:
     listed = list(problems)
+    if malformed:
+        return MalformedPack(f"{source} is not well-formed: {listed[0].message}", problems=listed)
     noun = "problem" if len(listed) == 1 else "problems"
     return InvalidPack(f"{source} is not a valid evidence pack: {len(listed)} {noun}", problems=listed)
 
@@ -54,7 +56,8 @@ def parse_pack(data: bytes, *, source: str = "the pack", yaml_allowed: bool = Tr
         try:
             pack = EvidencePack.model_validate_json(data)
         except ValidationError as error:
-            raise _invalid(_problems(error), source) from None
+            malformed = any(detail["type"] == "json_invalid" for detail in error.errors(include_url=False))
+            raise _invalid(_problems(error), source, malformed=malformed) from None
     else:
         pack = _parse_yaml(data, source)
     problems = check_consistency(pack)

@@ -1,0 +1,49 @@
+"""The FastAPI application: built once per process, ruleset loaded at start-up, errors mapped in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api import errors
+from api.routes import catalogue, health, submissions
+from lsc_engine.evidence import EvidencePack
+from lsc_engine.ruleset import load_ruleset
+from lsc_engine.service import Service
+from lsc_engine.settings import Settings
+from lsc_engine.store.db import make_engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given settings (default: from the environment)."""
+    settings = settings or Settings()
+    service = Service(make_engine(settings), load_ruleset(settings.rules_dir))
+    app = FastAPI(
+        title="lsc-engine",
+        version="1",
+        summary="Readiness decisions against the Live Services Criteria",
+        responses={400: errors.RESPONSES[400]},
+    )
+    app.state.settings = settings
+    app.state.service = service
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(submissions.router)
+    app.include_router(catalogue.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Generate the OpenAPI document once, with the evidence pack schema among its components."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        pack = EvidencePack.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in pack.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas["EvidencePack"] = pack
+        app.openapi_schema = document
+    return app.openapi_schema

@@ -1,0 +1,46 @@
+"""Request dependencies: the service, settings, and a size-limited request body."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from lsc_engine.errors import PayloadTooLarge
+from lsc_engine.service import Service
+from lsc_engine.settings import Settings
+
+
+def get_service(request: Request) -> Service:
+    """Return the process's service."""
+    service: Service = request.app.state.service
+    return service
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the process's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def read_body(request: Request, settings: SettingsDep) -> bytes:
+    """Read the request body, refusing it as soon as it passes the size limit."""
+    limit = settings.max_request_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}", details={"limit": limit})
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes", details={"limit": limit})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+BodyDep = Annotated[bytes, Depends(read_body)]

@@ -1,0 +1,120 @@
+"""The one place where errors become HTTP responses: ``{code, message, details}`` with the right status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
+
+from lsc_engine.errors import (
+    Conflict,
+    EngineFailure,
+    InvalidPack,
+    InvalidRequest,
+    InvalidRuleset,
+    LscError,
+    MalformedPack,
+    NotFound,
+    PayloadTooLarge,
+    StoreUnavailable,
+)
+from lsc_engine.loading import json_path
+
+log = logging.getLogger("lsc.api")
+
+STATUS: dict[type[LscError], int] = {
+    MalformedPack: 400,
+    InvalidRequest: 400,
+    InvalidPack: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    StoreUnavailable: 503,
+    InvalidRuleset: 500,
+    EngineFailure: 500,
+}
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    code: str = Field(description="Stable machine-readable code")
+    message: str = Field(description="What went wrong, for people")
+    details: dict[str, object] = Field(default_factory=dict)
+
+
+def status_of(error: LscError) -> int:
+    """Return the HTTP status for a domain error (the most specific class wins)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def _respond(status: int, code: str, message: str, details: dict[str, object] | None = None) -> JSONResponse:
+    body = ErrorBody(code=code, message=message, details=details or {})
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+
+
+def _domain(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, LscError)
+    details: dict[str, object] = dict(error.details)
+    if error.problems:
+        details["problems"] = [problem.as_dict() for problem in error.problems]
+    return _respond(status_of(error), error.code, error.message, details)
+
+
+def _validation(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"path": json_path([str(part) for part in detail["loc"]]), "message": str(detail["msg"])}
+        for detail in error.errors()
+    ]
+    return _respond(422, "invalid_request", f"{len(problems)} invalid parameter(s)", {"problems": problems})
+
+
+def _http(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    return _respond(error.status_code, codes.get(error.status_code, "http_error"), str(error.detail))
+
+
+def _database(_request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(error).__name__)
+    return _respond(503, StoreUnavailable.code, "the database is unavailable")
+
+
+def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=error)
+    return _respond(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    """Register every error handler on the app."""
+    app.add_exception_handler(LscError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+#: The documented error responses, shared by every route.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed request (e.g. the body is not JSON)"},
+    404: {"model": ErrorBody, "description": "Not found"},
+    409: {"model": ErrorBody, "description": "Conflicts with what is stored"},
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    422: {"model": ErrorBody, "description": "Invalid pack or parameters; details.problems lists each by path"},
+    503: {"model": ErrorBody, "description": "Database unavailable"},
+}
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Return the documented error responses for these status codes."""
+    return {code: RESPONSES[code] for code in codes}

@@ -1,0 +1,179 @@
+"""Submissions: store and evaluate packs, self-check without storing, re-evaluate, compare, read readiness."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import BodyDep, ServiceDep, SettingsDep
+from api.errors import RESPONSES, documented
+from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
+from lsc_engine.diff import Diff
+from lsc_engine.evaluation import Evaluation
+from lsc_engine.service import ReadinessView, pack_document
+
+router = APIRouter(prefix="/v1", tags=["submissions"])
+
+EXAMPLE_PACK: dict[str, Any] = {
+    "statement": {
+        "capability": "MOC-MDS",
+        "cohort": "Active and dormant MOC MDS installations",
+        "submitted_by": "DCC",
+        "date": "2020-03-06",
+    },
+    "scope": {
+        "dmcs": [
+            {
+                "id": "DMC-MDS-A1",
+                "name": "MDS electricity meter with gas meter, active",
+                "installation_type": "active",
+                "provenance": {"source": "DCC statement of readiness", "date": "2020-02-28"},
+            }
+        ]
+    },
+    "incidents": [],
+}
+
+#: The request body is read raw (to keep it exactly as received) and validated by lsc-engine itself.
+PACK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/EvidencePack"},
+                "examples": {"minimal": {"summary": "A statement and scope only", "value": EXAMPLE_PACK}},
+            }
+        },
+    }
+}
+
+AsAt = Annotated[
+    date | None, Query(description="Evaluate as at this date (YYYY-MM-DD); default the pack's statement date")
+]
+
+
+@router.post(
+    "/submissions",
+    status_code=201,
+    response_model=SubmissionCreated,
+    responses={
+        200: {"model": SubmissionCreated, "description": "A retry answered from its first result"},
+        **documented(400, 409, 413, 422, 503),
+    },
+    openapi_extra=PACK_BODY,
+)
+async def create_submission(
+    body: BodyDep,
+    service: ServiceDep,
+    response: Response,
+    as_at: AsAt = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="A retry with the same key never creates a second submission",
+        ),
+    ] = None,
+) -> SubmissionCreated:
+    """Store an evidence pack, evaluate it, and return the evaluation with the submission id."""
+    stored = await run_in_threadpool(
+        lambda: service.submit(body, submitter="DCC", as_at=as_at, idempotency_key=idempotency_key)
+    )
+    if stored.replayed:
+        response.status_code = 200
+    return SubmissionCreated(
+        submission=SubmissionRead.of(stored.submission),
+        evaluation=EvaluationRead.of(stored.record, stored.evaluation),
+        replayed=stored.replayed,
+    )
+
+
+@router.post(
+    "/self-check",
+    response_model=Evaluation,
+    responses=documented(400, 413, 422),
+    openapi_extra=PACK_BODY,
+)
+async def self_check(body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:
+    """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``)."""
+    return await run_in_threadpool(service.self_check, body, as_at=as_at)
+
+
+@router.get("/submissions", response_model=list[SubmissionRead], responses={503: RESPONSES[503]})
+def list_submissions(
+    service: ServiceDep,
+    settings: SettingsDep,
+    capability: Annotated[str | None, Query(max_length=120)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[SubmissionRead]:
+    """List stored submissions, newest first."""
+    rows = service.list_submissions(capability=capability, limit=min(limit, settings.list_limit_max), offset=offset)
+    return [SubmissionRead.of(row) for row in rows]
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionDetail,
+    responses={404: RESPONSES[404], 503: RESPONSES[503]},
+)
+def get_submission(submission_id: str, service: ServiceDep) -> SubmissionDetail:
+    """Return a stored submission with its pack."""
+    submission = service.get_submission(submission_id)
+    return SubmissionDetail(**SubmissionRead.of(submission).model_dump(), pack=pack_document(submission))
+
+
+@router.get(
+    "/submissions/{submission_id}/evaluations",
+    response_model=list[EvaluationRead],
+    responses={404: RESPONSES[404], 503: RESPONSES[503]},
+)
+def list_evaluations(submission_id: str, service: ServiceDep) -> list[EvaluationRead]:
+    """List a submission's evaluations, oldest first."""
+    return [EvaluationRead.of(record) for record in service.list_evaluations(submission_id)]
+
+
+@router.post(
+    "/submissions/{submission_id}/re-evaluate",
+    response_model=ReEvaluation,
+    status_code=201,
+    responses=documented(404, 422, 503),
+)
+def re_evaluate(submission_id: str, service: ServiceDep, as_at: AsAt = None) -> ReEvaluation:
+    """Evaluate a stored pack again under the current ruleset (and a new as-at date if given)."""
+    stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor="api")
+    return ReEvaluation(evaluation=EvaluationRead.of(stored.record, stored.evaluation), changes=changes)
+
+
+@router.get(
+    "/submissions/{submission_id}/diff",
+    response_model=Diff,
+    responses=documented(404, 422, 503),
+)
+def diff_evaluations(
+    submission_id: str,
+    service: ServiceDep,
+    before: Annotated[
+        str | None,
+        Query(alias="from", max_length=32, description="Evaluation id, or submission id for its latest; default first"),
+    ] = None,
+    after: Annotated[
+        str | None,
+        Query(alias="to", max_length=32, description="Evaluation id, or submission id for its latest; default latest"),
+    ] = None,
+) -> Diff:
+    """Compare two evaluations: each changed rating and whether evidence, rules or the as-at date changed it."""
+    return service.diff(submission_id, before_id=before, after_id=after)
+
+
+@router.get(
+    "/readiness/{capability}", response_model=ReadinessView, responses={404: RESPONSES[404], 503: RESPONSES[503]}
+)
+def readiness(capability: str, service: ServiceDep) -> ReadinessView:
+    """Return the latest decision for a capability: readiness, ratings, open conditions and what blocks go-live."""
+    return service.readiness(capability)

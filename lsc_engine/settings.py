@@ -1,0 +1,51 @@
+"""Settings for the service and the store: one class, read from LSC_* environment variables, self-checking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lsc_engine.ruleset import default_rules_dir
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """How lsc-engine stores, serves and limits; every value can be set as LSC_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="LSC_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default=Path("data"), description="Where the default SQLite database lives")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in data_dir")
+    rules_dir: Path = Field(default_factory=default_rules_dir)
+    max_request_bytes: int = Field(default=256 * MIB, description="Largest request body accepted")
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    list_limit_max: int = Field(default=500, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if not 1024 <= self.max_request_bytes <= 2048 * MIB:
+            raise ValueError("max_request_bytes must be between 1 KiB and 2 GiB")
+        url = self.url
+        if not url.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("database_url must be a sqlite:/// file or a postgresql:// URL")
+        if url in ("sqlite://", "sqlite:///:memory:") or url.startswith("sqlite:///:memory:"):
+            raise ValueError("an in-memory database loses every submission on restart; give a file")
+        return self
+
+    @property
+    def url(self) -> str:
+        """Return the database URL, with PostgreSQL URLs pinned to the psycopg 3 driver."""
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'lsc.db'}"
+        if self.database_url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.database_url.removeprefix("postgresql://")
+        return self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the store is a SQLite file."""
+        return self.url.startswith("sqlite")

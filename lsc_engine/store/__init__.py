@@ -1,0 +1,1 @@
+"""Persistence: submissions, evaluations and the audit chain (sqlmodel; SQLite file or PostgreSQL)."""

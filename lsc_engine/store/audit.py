@@ -1,0 +1,159 @@
+"""The audit chain: every write appends an entry whose hash covers the entry before it and the record written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from lsc_engine.store.models import AuditEntry, AuditHead, EvaluationRecord, Submission
+
+GENESIS = "sha256:" + "0" * 64
+
+
+def sha256(data: str | bytes) -> str:
+    """Digest text or bytes as ``sha256:<hex>``."""
+    return "sha256:" + hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def _utc(value: datetime) -> str:
+    """Render a stored timestamp the same way whichever database gave it back."""
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+
+
+def record_digest(record: Submission | EvaluationRecord) -> str:
+    """Digest everything a stored record says, so that any edit to it shows."""
+    fields: dict[str, Any]
+    if isinstance(record, Submission):
+        fields = {
+            "id": record.id,
+            "capability": record.capability,
+            "version": record.version,
+            "cohort": record.cohort,
+            "submitter": record.submitter,
+            "statement_date": record.statement_date.isoformat(),
+            "received_at": _utc(record.received_at),
+            "pack": sha256(record.pack),
+            "pack_digest": record.pack_digest,
+            "input_digest": record.input_digest,
+            "idempotency_key": record.idempotency_key,
+            "request_digest": record.request_digest,
+        }
+    else:
+        fields = {
+            "id": record.id,
+            "submission_id": record.submission_id,
+            "ruleset_digest": record.ruleset_digest,
+            "as_at": record.as_at.isoformat(),
+            "overall": record.overall,
+            "reason": record.reason,
+            "created_at": _utc(record.created_at),
+            "result": sha256(record.result),
+            "result_digest": record.result_digest,
+            "number": record.number,
+        }
+    return sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")))
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    body = {
+        "seq": entry.seq,
+        "at": _utc(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "submission_id": entry.submission_id,
+        "record_digest": entry.record_digest,
+        "prev_hash": entry.prev_hash,
+    }
+    return sha256(json.dumps(body, sort_keys=True, separators=(",", ":")))
+
+
+class Chain:
+    """The audit chain's head, locked for the rest of the transaction so writers append one at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+
+    def append(self, *, actor: str, action: str, record: Submission | EvaluationRecord, at: datetime) -> AuditEntry:
+        """Append an entry for a record written in this transaction."""
+        entry = AuditEntry(
+            seq=self._head.seq + 1,
+            at=at,
+            actor=actor,
+            action=action,
+            entity="submission" if isinstance(record, Submission) else "evaluation",
+            entity_id=record.id,
+            submission_id=record.id if isinstance(record, Submission) else record.submission_id,
+            record_digest=record_digest(record),
+            prev_hash=self._head.hash,
+            hash="",
+        )
+        entry.hash = _entry_hash(entry)
+        self._head.seq, self._head.hash = entry.seq, entry.hash
+        self._session.add(entry)
+        self._session.add(self._head)
+        return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of checking the audit chain and the records it covers."""
+
+    entries: int
+    records: int
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        """Tell whether nothing was found wrong."""
+        return not self.problems
+
+
+def verify(session: Session, *, batch: int = 1000) -> Verification:
+    """Walk the chain, recompute every hash and record digest, and report each discrepancy."""
+    problems: list[str] = []
+    previous = GENESIS
+    covered: dict[tuple[str, str], str] = {}
+    count = 0
+    last_seq = 0
+    while True:
+        entries = session.exec(
+            select(AuditEntry).where(col(AuditEntry.seq) > last_seq).order_by(col(AuditEntry.seq)).limit(batch)
+        ).all()
+        if not entries:
+            break
+        for entry in entries:
+            count += 1
+            if entry.seq != last_seq + 1:
+                problems.append(f"audit entry {last_seq + 1} is missing (next is {entry.seq})")
+            if entry.prev_hash != previous:
+                problems.append(f"audit entry {entry.seq} does not follow entry {entry.seq - 1}")
+            if _entry_hash(entry) != entry.hash:
+                problems.append(f"audit entry {entry.seq} was altered")
+            covered[(entry.entity, entry.entity_id)] = entry.record_digest
+            previous, last_seq = entry.hash, entry.seq
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
+    if (head.seq, head.hash) != (last_seq, previous):
+        problems.append(f"the chain ends at entry {last_seq} but its head says {head.seq}")
+    records = 0
+    stored: list[tuple[str, Submission | EvaluationRecord]] = []
+    for submission in session.exec(select(Submission).execution_options(yield_per=200)):
+        stored.append(("submission", submission))
+    for evaluation in session.exec(select(EvaluationRecord).execution_options(yield_per=200)):
+        stored.append(("evaluation", evaluation))
+    for entity, record in stored:
+        records += 1
+        expected = covered.pop((entity, record.id), None)
+        if expected is None:
+            problems.append(f"{entity} {record.id} has no audit entry")
+        elif expected != record_digest(record):
+            problems.append(f"{entity} {record.id} was altered after it was written")
+    problems += [f"{entity} {ident} is audited but missing" for entity, ident in sorted(covered)]
+    return Verification(entries=count, records=records, problems=problems)

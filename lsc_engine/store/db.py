@@ -1,0 +1,70 @@
+"""Database engines and sessions, tuned per backend; schema changes go through the migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+from lsc_engine.errors import StoreUnavailable
+from lsc_engine.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine for the configured database."""
+    if settings.is_sqlite:
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            settings.url,
+            connect_args={"check_same_thread": False, "timeout": settings.database_timeout_seconds},
+            pool_size=settings.database_pool_size,
+        )
+        _serialise_sqlite_writers(engine, settings.database_timeout_seconds)
+        return engine
+    return create_engine(
+        settings.url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.database_timeout_seconds,
+        connect_args={"connect_timeout": max(1, int(settings.database_timeout_seconds))},
+    )
+
+
+def _serialise_sqlite_writers(engine: Engine, timeout: float) -> None:
+    """Use WAL and take the write lock at BEGIN, so concurrent writers wait instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(connection: Any, _record: Any) -> None:
+        connection.isolation_level = None
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Open a session whose unreachable-database errors surface as StoreUnavailable."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    except OperationalError as error:
+        raise StoreUnavailable("the database is unavailable", details={"reason": type(error.orig).__name__}) from None
+
+
+def ping(engine: Engine) -> None:
+    """Check the database answers."""
+    with session_scope(engine) as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
