@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,7 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (default: from the environment)."""
     settings = settings or Settings()
     service = Service(make_engine(settings), load_ruleset(settings.rules_dir))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.database.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="lsc-engine",
         version="1",
         summary="Readiness decisions against the Live Services Criteria",

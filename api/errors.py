@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from lsc_engine.errors import (
     Conflict,
@@ -57,9 +59,15 @@ def status_of(error: LscError) -> int:
     return 500
 
 
-def _respond(status: int, code: str, message: str, details: dict[str, object] | None = None) -> JSONResponse:
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorBody(code=code, message=message, details=details or {})
-    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
 def _domain(_request: Request, error: Exception) -> JSONResponse:
@@ -79,10 +87,24 @@ def _validation(_request: Request, error: Exception) -> JSONResponse:
     return _respond(422, "invalid_request", f"{len(problems)} invalid parameter(s)", {"problems": problems})
 
 
-def _http(_request: Request, error: Exception) -> JSONResponse:
+def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-    return _respond(error.status_code, codes.get(error.status_code, "http_error"), str(error.detail))
+    code = codes.get(error.status_code, "http_error")
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return _respond(error.status_code, code, str(error.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """List every method any route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def _database(_request: Request, error: Exception) -> JSONResponse:

@@ -62,9 +62,9 @@ class ConditionKind(StrEnum):
 
 
 class Model(BaseModel):
-    """Base of every pack model: unknown fields are errors, values never change after reading."""
+    """Base of every pack model: unknown fields are errors, types are not coerced, values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Provenance(Model):
@@ -473,6 +473,7 @@ class EvidencePack(Model):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        strict=True,
         title="LSC evidence pack",
         json_schema_extra={"$id": "https://lsc-engine.invalid/schema/evidence-pack-v1.json"},
     )

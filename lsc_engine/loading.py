@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +79,21 @@ def _parse_yaml(data: bytes, source: str) -> EvidencePack:
         ) from None
     if not isinstance(document, dict):
         raise _invalid([Problem("$", "the pack must be a JSON or YAML object")], source)
+    # Validate YAML through its JSON form, so that both formats obey exactly the same rules.
     try:
-        return EvidencePack.model_validate(document)
+        as_json = json.dumps(document, default=_iso)
+    except (TypeError, ValueError) as error:
+        raise _invalid([Problem("$", f"not representable as JSON: {error}")], source) from None
+    try:
+        return EvidencePack.model_validate_json(as_json)
     except ValidationError as error:
         raise _invalid(_problems(error), source) from None
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def read_pack(path: Path) -> EvidencePack:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from lsc_engine import Ruleset, load_ruleset
+from lsc_engine.settings import Settings
+
+from .databases import BACKENDS, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -17,3 +21,10 @@ RULES = ROOT / "rules"
 def ruleset() -> Ruleset:
     """The ruleset shipped in rules/."""
     return load_ruleset(RULES)
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh, migrated database, once on SQLite and once on PostgreSQL."""
+    with fresh_database(request.param, tmp_path) as fresh:
+        yield fresh

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BeforeValidator
 
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
@@ -50,8 +52,20 @@ PACK_BODY: dict[str, Any] = {
     }
 }
 
+
+def _calendar_date(value: object) -> object:
+    """Accept only a YYYY-MM-DD date, not the numbers and timestamps lax parsing would turn into one."""
+    if value is not None and not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 AsAt = Annotated[
-    date | None, Query(description="Evaluate as at this date (YYYY-MM-DD); default the pack's statement date")
+    date | None,
+    BeforeValidator(_calendar_date),
+    Query(description="Evaluate as at this date (YYYY-MM-DD); default the pack's statement date"),
 ]
 
 

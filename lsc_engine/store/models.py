@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored and returned in UTC, whichever database holds it (SQLite forgets the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store in UTC."""
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC timestamp."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Submission(SQLModel, table=True):
@@ -20,7 +37,7 @@ class Submission(SQLModel, table=True):
     cohort: str = Field(sa_column=Column(Text, nullable=False))
     submitter: str = Field(max_length=200)
     statement_date: date
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     pack: str = Field(sa_column=Column(Text, nullable=False))
     pack_digest: str = Field(max_length=80)
     input_digest: str = Field(max_length=80)
@@ -41,7 +58,7 @@ class EvaluationRecord(SQLModel, table=True):
     as_at: date
     overall: str = Field(max_length=40)
     reason: str = Field(max_length=40)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     result: str = Field(sa_column=Column(Text, nullable=False))
     result_digest: str = Field(max_length=80)
 
@@ -52,7 +69,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
     seq: int = Field(primary_key=True)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     actor: str = Field(max_length=200)
     action: str = Field(max_length=80)
     entity: str = Field(max_length=80)
