@@ -6,11 +6,31 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
 from sqlmodel import Session, col, select
 
-from lsc_engine.store.models import AuditEntry, AuditHead, EvaluationRecord, Submission
+from lsc_engine.store.models import (
+    AssessmentRecord,
+    AuditEntry,
+    AuditHead,
+    ConditionEventRecord,
+    ConditionRecord,
+    DecisionRecord,
+    EvaluationRecord,
+    RevocationRecord,
+    Submission,
+)
+
+Audited = (
+    Submission
+    | EvaluationRecord
+    | AssessmentRecord
+    | RevocationRecord
+    | ConditionRecord
+    | ConditionEventRecord
+    | DecisionRecord
+)
 
 GENESIS = "sha256:" + "0" * 64
 
@@ -25,38 +45,33 @@ def _utc(value: datetime) -> str:
     return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
-def record_digest(record: Submission | EvaluationRecord) -> str:
-    """Digest everything a stored record says, so that any edit to it shows."""
-    fields: dict[str, Any]
-    if isinstance(record, Submission):
-        fields = {
-            "id": record.id,
-            "capability": record.capability,
-            "version": record.version,
-            "cohort": record.cohort,
-            "submitter": record.submitter,
-            "statement_date": record.statement_date.isoformat(),
-            "received_at": _utc(record.received_at),
-            "pack": sha256(record.pack),
-            "pack_digest": record.pack_digest,
-            "input_digest": record.input_digest,
-            "idempotency_key": record.idempotency_key,
-            "request_digest": record.request_digest,
-        }
-    else:
-        fields = {
-            "id": record.id,
-            "submission_id": record.submission_id,
-            "ruleset_digest": record.ruleset_digest,
-            "as_at": record.as_at.isoformat(),
-            "overall": record.overall,
-            "reason": record.reason,
-            "created_at": _utc(record.created_at),
-            "result": sha256(record.result),
-            "result_digest": record.result_digest,
-            "number": record.number,
-        }
+#: Every table whose rows are audited, by the entity name the chain records.
+AUDITED: dict[str, type[Audited]] = {
+    "submission": Submission,
+    "evaluation": EvaluationRecord,
+    "assessment": AssessmentRecord,
+    "revocation": RevocationRecord,
+    "condition": ConditionRecord,
+    "condition_event": ConditionEventRecord,
+    "decision": DecisionRecord,
+}
+ENTITY = {model: name for name, model in AUDITED.items()}
+
+
+def record_digest(record: Audited) -> str:
+    """Digest every column of a stored record, so that any edit to it shows."""
+    fields = record.model_dump(mode="json")
+    for name, value in fields.items():
+        if isinstance(value, str) and len(value) > 4096:
+            fields[name] = sha256(value)  # large texts (packs, results) enter by their digest
     return sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")))
+
+
+def _submission_of(record: Audited) -> str | None:
+    if isinstance(record, Submission):
+        return record.id
+    submission_id = getattr(record, "submission_id", None)
+    return submission_id if isinstance(submission_id, str) else None
 
 
 def _entry_hash(entry: AuditEntry) -> str:
@@ -81,16 +96,18 @@ class Chain:
         self._session = session
         self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
 
-    def append(self, *, actor: str, action: str, record: Submission | EvaluationRecord, at: datetime) -> AuditEntry:
-        """Append an entry for a record written in this transaction."""
+    def append(
+        self, *, actor: str, action: str, record: Audited, at: datetime, submission_id: str | None = None
+    ) -> AuditEntry:
+        """Append an entry for a record written in this transaction (flushed, so its values are final)."""
         entry = AuditEntry(
             seq=self._head.seq + 1,
             at=at,
             actor=actor,
             action=action,
-            entity="submission" if isinstance(record, Submission) else "evaluation",
+            entity=ENTITY[type(record)],
             entity_id=record.id,
-            submission_id=record.id if isinstance(record, Submission) else record.submission_id,
+            submission_id=submission_id or _submission_of(record),
             record_digest=record_digest(record),
             prev_hash=self._head.hash,
             hash="",
@@ -143,17 +160,14 @@ def verify(session: Session, *, batch: int = 1000) -> Verification:
     if (head.seq, head.hash) != (last_seq, previous):
         problems.append(f"the chain ends at entry {last_seq} but its head says {head.seq}")
     records = 0
-    stored: list[tuple[str, Submission | EvaluationRecord]] = []
-    for submission in session.exec(select(Submission).execution_options(yield_per=200)):
-        stored.append(("submission", submission))
-    for evaluation in session.exec(select(EvaluationRecord).execution_options(yield_per=200)):
-        stored.append(("evaluation", evaluation))
-    for entity, record in stored:
-        records += 1
-        expected = covered.pop((entity, record.id), None)
-        if expected is None:
-            problems.append(f"{entity} {record.id} has no audit entry")
-        elif expected != record_digest(record):
-            problems.append(f"{entity} {record.id} was altered after it was written")
+    for entity, model in AUDITED.items():
+        for row in session.exec(select(model).execution_options(yield_per=200)):
+            record = cast(Audited, row)
+            records += 1
+            expected = covered.pop((entity, record.id), None)
+            if expected is None:
+                problems.append(f"{entity} {record.id} has no audit entry")
+            elif expected != record_digest(record):
+                problems.append(f"{entity} {record.id} was altered after it was written")
     problems += [f"{entity} {ident} is audited but missing" for entity, ident in sorted(covered)]
     return Verification(entries=count, records=records, problems=problems)

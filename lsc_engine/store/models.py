@@ -88,3 +88,92 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int
     hash: str = Field(max_length=80)
+
+
+class AssessmentRecord(SQLModel, table=True):
+    """A group's decision on one criterion of a submission: the engine's proposal confirmed or overridden."""
+
+    __tablename__ = "assessment"
+
+    id: str = Field(primary_key=True, max_length=32)
+    submission_id: str = Field(foreign_key="submission.id", index=True, max_length=32)
+    evaluation_id: str = Field(foreign_key="evaluation.id", max_length=32)
+    criterion: str = Field(max_length=20)
+    group: str = Field(max_length=10)
+    accepted: bool = Field(description="Whether the group accepts DCC's statement of readiness for the criterion")
+    proposed: str = Field(max_length=40)
+    rating: str = Field(max_length=40)
+    override: bool
+    assessor: str = Field(max_length=200)
+    rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=200)
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RevocationRecord(SQLModel, table=True):
+    """A group withdrawing its recommendation of a submission."""
+
+    __tablename__ = "revocation"
+
+    id: str = Field(primary_key=True, max_length=32)
+    submission_id: str = Field(foreign_key="submission.id", index=True, max_length=32)
+    group: str = Field(max_length=10)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str = Field(max_length=200)
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ConditionRecord(SQLModel, table=True):
+    """A condition on a capability's go-live, raised by a rule or by hand; its state comes from its events."""
+
+    __tablename__ = "condition"
+    __table_args__ = (UniqueConstraint("capability", "key", name="uq_condition_capability_key"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    capability: str = Field(index=True, max_length=120)
+    key: str = Field(max_length=120)
+    kind: str = Field(max_length=40)
+    owner: str = Field(max_length=10)
+    criteria: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of criterion ids")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due: str = Field(max_length=400)
+    due_date: date | None = None
+    report_every_days: int | None = None
+    source: str = Field(max_length=120, description="The rule that raised it, 'manual', or 'carried over'")
+    submission_id: str | None = Field(default=None, foreign_key="submission.id", max_length=32)
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ConditionEventRecord(SQLModel, table=True):
+    """Something that happened to a condition: satisfied, waived, breached, a report, a pause armed or cleared."""
+
+    __tablename__ = "condition_event"
+    __table_args__ = (UniqueConstraint("condition_id", "number", name="uq_condition_event_number"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    condition_id: str = Field(foreign_key="condition.id", index=True, max_length=32)
+    number: int
+    action: str = Field(max_length=40)
+    actor: str = Field(max_length=200)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    on: date = Field(description="The date the event speaks for (a report's date, when evidence arrived)")
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    approver: str | None = Field(default=None, max_length=200)
+
+
+class DecisionRecord(SQLModel, table=True):
+    """The Panel's decision on a submission; a correction is a new decision that supersedes it."""
+
+    __tablename__ = "decision"
+
+    id: str = Field(primary_key=True, max_length=32)
+    submission_id: str = Field(foreign_key="submission.id", index=True, max_length=32)
+    evaluation_id: str = Field(foreign_key="evaluation.id", max_length=32)
+    outcome: str = Field(max_length=40)
+    considered_on: date
+    supersedes: str | None = Field(default=None, max_length=32, unique=True)
+    snapshot: str = Field(sa_column=Column(Text, nullable=False), description="JSON: what the letter is built from")
+    actor: str = Field(max_length=200)
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
