@@ -8,9 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LSC_RULES_DIR=/app/rules \
     LSC_DATA_DIR=/data
 
-# durable-rules is published as source only and needs a C compiler to build.
+# durable-rules is published as source only and needs a C compiler; WeasyPrint needs Pango and a font.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import errors
-from api.routes import catalogue, health, submissions
+from api.routes import catalogue, committee, health, submissions
+from lsc_engine.committee import Committee
 from lsc_engine.evidence import EvidencePack
 from lsc_engine.ruleset import load_ruleset
 from lsc_engine.service import Service
@@ -21,7 +22,9 @@ from lsc_engine.store.db import make_engine
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (default: from the environment)."""
     settings = settings or Settings()
-    service = Service(make_engine(settings), load_ruleset(settings.rules_dir))
+    database = make_engine(settings)
+    ruleset = load_ruleset(settings.rules_dir)
+    service = Service(database, ruleset)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -37,9 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.committee = Committee(database, ruleset)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(submissions.router)
+    app.include_router(committee.router)
     app.include_router(catalogue.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

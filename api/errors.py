@@ -17,6 +17,7 @@ from starlette.routing import Match
 from lsc_engine.errors import (
     Conflict,
     EngineFailure,
+    InvalidAction,
     InvalidPack,
     InvalidRequest,
     InvalidRuleset,
@@ -34,6 +35,7 @@ STATUS: dict[type[LscError], int] = {
     MalformedPack: 400,
     InvalidRequest: 400,
     InvalidPack: 422,
+    InvalidAction: 422,
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,

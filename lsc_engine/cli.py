@@ -13,10 +13,12 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from lsc_engine.committee import Committee
 from lsc_engine.decision import evaluate
 from lsc_engine.errors import InvalidRequest, LscError
 from lsc_engine.evaluation import Readiness
 from lsc_engine.evidence import EvidencePack
+from lsc_engine.letter import LetterFormat, render
 from lsc_engine.loading import read_pack
 from lsc_engine.report import markdown, print_table, rating_label
 from lsc_engine.rulecheck import check_examples
@@ -267,6 +269,40 @@ def audit_verify() -> None:
     state = "intact" if result.intact else f"{len(result.problems)} problem(s)"
     typer.echo(f"audit chain: {result.entries} entries, {result.records} records, {state}")
     raise typer.Exit(0 if result.intact else Exit.NOT_READY)
+
+
+@app.command()
+def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MOC-MDS.")]) -> None:
+    """May this capability go live now, and may migration start? Exit 0 both, 3 go-live only, 4 neither."""
+    settings = Settings()
+    view = Committee(make_engine(settings), load_ruleset(settings.rules_dir)).readiness(capability)
+    result = view.gate
+    typer.echo(f"{capability} v{view.version} as at {view.as_at}: {result.overall.value.replace('_', ' ')}")
+    for step, verdict in (("go-live", result.go_live), ("migration", result.migration)):
+        typer.echo(f"{step}: {'open' if verdict.allowed else 'blocked'}")
+        for blocker in verdict.blockers:
+            typer.echo(f"  - {blocker.kind} {blocker.ref}: {blocker.reason}")
+    if result.migration_paused:
+        typer.echo("migration is paused")
+    code = Exit.READY if result.migration.allowed else Exit.READY_WITH_CONDITIONS
+    raise typer.Exit(code if result.go_live.allowed else Exit.NOT_READY)
+
+
+@app.command()
+def letter(
+    decision_id: Annotated[str, typer.Argument(help="A recorded decision's id.")],
+    output_format: Annotated[LetterFormat, typer.Option("--format", help="Letter format.")] = LetterFormat.PDF,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
+) -> None:
+    """Generate the Panel's letter from a recorded decision."""
+    settings = Settings()
+    decision = Committee(make_engine(settings), load_ruleset(settings.rules_dir)).decision(decision_id)
+    content = render(decision, output_format)
+    if output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        output.write_bytes(content)
+        typer.echo(f"wrote {output} ({len(content)} bytes)")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.evaluation import Evaluation, Readiness
 from lsc_engine.evidence import Group
@@ -18,6 +18,7 @@ class Cause(StrEnum):
     EVIDENCE = "evidence"
     RULES = "rules"
     AS_AT = "as_at"
+    OVERRIDE = "override"
 
 
 class Out(BaseModel):
@@ -59,6 +60,44 @@ class Diff(Out):
     changes: list[RatingChange]
     conditions_added: list[str]
     conditions_removed: list[str]
+    overrides: list[RatingChange] = Field(
+        default_factory=list, description="Where a group's decision departs from the later side's proposal"
+    )
+
+
+class Override(Out):
+    """A group's decision that departs from the engine's proposal."""
+
+    criterion: str
+    group: Group
+    proposed: Rating
+    decided: Rating
+    assessor: str
+    rationale: str | None
+
+
+def override_changes(after: Evaluation, overrides: list[Override]) -> list[RatingChange]:
+    """Describe each group override of the later evaluation's proposals as a change caused by the override."""
+    proposed = {(cell.criterion, cell.group): cell.rating for cell in after.ratings}
+    changes = []
+    for override in overrides:
+        if proposed.get((override.criterion, override.group)) != override.proposed:
+            continue  # the override was made on another evaluation's proposal
+        change = RatingChange(
+            criterion=override.criterion,
+            group=override.group,
+            before=override.proposed,
+            after=override.decided,
+            causes=[Cause.OVERRIDE],
+            findings_added=[],
+            findings_removed=[],
+            explanation=(
+                f"{override.criterion}/{override.group.value} was proposed {override.proposed.value} and decided "
+                f"{override.decided.value} by {override.assessor}: {override.rationale or 'no rationale recorded'}."
+            ),
+        )
+        changes.append(change)
+    return changes
 
 
 def differing(before: Evaluation, after: Evaluation) -> list[Cause]:
@@ -105,6 +144,7 @@ def diff(
     before_id: str,
     after_id: str,
     attribution: dict[tuple[str, Group], list[Cause]] | None = None,
+    overrides: list[Override] | None = None,
 ) -> Diff:
     """Compare two evaluations; ``attribution`` narrows the causes of each change where it is known."""
     old, new = _ratings(before), _ratings(after)
@@ -135,6 +175,7 @@ def diff(
         changes=changes,
         conditions_added=sorted(new_conditions - old_conditions),
         conditions_removed=sorted(old_conditions - new_conditions),
+        overrides=override_changes(after, overrides or []),
     )
 
 

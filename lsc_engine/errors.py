@@ -55,6 +55,12 @@ class InvalidRequest(LscError):
     code = "invalid_request"
 
 
+class InvalidAction(LscError):
+    """A well-formed request the workflow's rules do not allow (e.g. an override without a rationale)."""
+
+    code = "invalid_action"
+
+
 class NotFound(LscError):
     """The thing asked for does not exist."""
 

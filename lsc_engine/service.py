@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from lsc_engine import engine as rules_engine
+from lsc_engine.committee import register_conditions
 from lsc_engine.decision import evaluate
-from lsc_engine.diff import Cause, Diff, changed_cells, diff, differing
+from lsc_engine.diff import Cause, Diff, Override, changed_cells, diff, differing
 from lsc_engine.errors import Conflict, NotFound
-from lsc_engine.evaluation import Blocker, Condition, Evaluation, Readiness
+from lsc_engine.evaluation import Evaluation, Readiness
 from lsc_engine.evidence import EvidencePack, Group
 from lsc_engine.loading import parse_pack
 from lsc_engine.ruleset import Rating, Ruleset
@@ -41,43 +42,6 @@ class Stored:
     record: EvaluationRecord
     evaluation: Evaluation
     replayed: bool = False
-
-
-class CellView(BaseModel):
-    """A rating without its findings."""
-
-    model_config = ConfigDict(frozen=True)
-
-    criterion: str
-    group: Group
-    rating: Rating
-
-
-class Gate(BaseModel):
-    """Whether a step may happen now, and what stops it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    allowed: bool
-    blockers: list[Blocker]
-
-
-class ReadinessView(BaseModel):
-    """The latest decision for a capability."""
-
-    model_config = ConfigDict(frozen=True)
-
-    capability: str
-    submission_id: str
-    version: int
-    evaluation_id: str
-    as_at: date
-    ruleset_digest: str
-    overall: Readiness
-    ratings: list[CellView]
-    open_conditions: list[Condition]
-    go_live: Gate
-    migration: Gate
 
 
 class ReplayFlip(BaseModel):
@@ -176,6 +140,9 @@ class Service:
             session.flush()
             chain.append(actor=submitter, action="submission.create", record=submission, at=now)
             chain.append(actor=submitter, action="evaluation.create", record=record, at=now)
+            register_conditions(
+                session, chain, submission=submission, conditions=result.conditions, actor=submitter, now=now
+            )
             session.commit()
             return Stored(submission, record, result)
 
@@ -250,10 +217,26 @@ class Service:
                 before.submission_id: self._submission(session, before.submission_id).pack,
                 after.submission_id: self._submission(session, after.submission_id).pack,
             }
+            latest = {
+                (a.criterion, a.group): a
+                for a in repository.get_assessments(session, submission_id=after.submission_id)
+            }
+            overrides = [
+                Override(
+                    criterion=a.criterion,
+                    group=Group(a.group),
+                    proposed=Rating(a.proposed),
+                    decided=Rating(a.rating),
+                    assessor=a.assessor,
+                    rationale=a.rationale,
+                )
+                for a in latest.values()
+                if a.override
+            ]
         old = Evaluation.model_validate_json(before.result)
         new = Evaluation.model_validate_json(after.result)
         attribution = self._attribute(old, new, packs[after.submission_id])
-        return diff(old, new, before_id=before.id, after_id=after.id, attribution=attribution)
+        return diff(old, new, before_id=before.id, after_id=after.id, attribution=attribution, overrides=overrides)
 
     def _resolve(self, session: Session, ident: str) -> EvaluationRecord:
         record = repository.get_evaluation(session, evaluation_id=ident)
@@ -276,29 +259,6 @@ class Service:
             key: [cause for cause, cells in ((Cause.EVIDENCE, by_evidence), (Cause.AS_AT, by_date)) if key in cells]
             for key in changed_cells(old, new)
         }
-
-    def readiness(self, capability: str) -> ReadinessView:
-        """Return the latest decision for a capability: its newest evidence, newest evaluation."""
-        with session_scope(self.database) as session:
-            submission = repository.latest_submission(session, capability=capability)
-            if submission is None:
-                raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
-            record = repository.latest_evaluation(session, submission_id=submission.id)
-        assert record is not None, "every submission is stored with its first evaluation"
-        result = Evaluation.model_validate_json(record.result)
-        return ReadinessView(
-            capability=capability,
-            submission_id=submission.id,
-            version=submission.version,
-            evaluation_id=record.id,
-            as_at=result.as_at,
-            ruleset_digest=result.ruleset_digest,
-            overall=result.overall,
-            ratings=[CellView(criterion=c.criterion, group=c.group, rating=c.rating) for c in result.ratings],
-            open_conditions=result.conditions,
-            go_live=Gate(allowed=not result.blockers.go_live, blockers=result.blockers.go_live),
-            migration=Gate(allowed=not result.blockers.migration, blockers=result.blockers.migration),
-        )
 
     def replay(self, candidate: Ruleset) -> tuple[int, list[ReplayFlip]]:
         """Evaluate every stored submission under a candidate ruleset and list those whose ratings would change."""

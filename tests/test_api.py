@@ -71,8 +71,8 @@ def test_a_new_pack_for_the_same_capability_is_a_new_version(client: TestClient)
     assert client.get(f"/v1/submissions/{first['id']}").json()["pack"] == json.loads(MDS)
     readiness = client.get("/v1/readiness/MOC-MDS").json()
     assert readiness["submission_id"] == second["id"]
-    lsc9 = next(r for r in readiness["ratings"] if r["criterion"] == "LSC9")
-    assert lsc9["rating"] == "green"
+    lsc9 = next(r for r in readiness["gate"]["ratings"] if r["criterion"] == "LSC9")
+    assert (lsc9["proposed"], lsc9["decided"], lsc9["rating"]) == ("green", None, "green")
     diff = client.get(f"/v1/submissions/{second['id']}/diff", params={"from": first["id"], "to": second["id"]}).json()
     assert [(c["criterion"], c["before"], c["after"], c["causes"]) for c in diff["changes"]] == [
         ("LSC9", "amber", "green", ["evidence"])
@@ -94,10 +94,10 @@ def test_idempotency_key_never_creates_a_second_submission(client: TestClient) -
 
 def test_readiness_gates_and_re_evaluation_with_a_later_date(client: TestClient, settings: Settings) -> None:
     submission = post(client, SECURE)["submission"]
-    before = client.get("/v1/readiness/MOC-SECURE").json()
+    before = client.get("/v1/readiness/MOC-SECURE").json()["gate"]
     assert before["overall"] == "not_ready"
     assert before["go_live"]["allowed"] is False
-    assert [b["ref"] for b in before["go_live"]["blockers"]] == ["LSC6/OPSG", "operational-acceptance"]
+    assert [b["ref"] for b in before["go_live"]["blockers"]] == ["LSC6/OPSG", "panel", "operational-acceptance"]
     response = client.post(f"/v1/submissions/{submission['id']}/re-evaluate", params={"as_at": "2020-08-20"})
     assert response.status_code == 201
     body = response.json()
@@ -106,9 +106,9 @@ def test_readiness_gates_and_re_evaluation_with_a_later_date(client: TestClient,
     assert [(c["criterion"], c["before"], c["after"], c["causes"]) for c in body["changes"]["changes"]] == [
         ("LSC6", "red", "amber", ["as_at"])
     ]
-    after = client.get("/v1/readiness/MOC-SECURE").json()
+    after = client.get("/v1/readiness/MOC-SECURE").json()["gate"]
     assert after["overall"] == "ready_with_conditions"
-    assert [b["ref"] for b in after["go_live"]["blockers"]] == ["operational-acceptance"]
+    assert [b["ref"] for b in after["go_live"]["blockers"]] == ["panel", "operational-acceptance"]
     diff = client.get(f"/v1/submissions/{submission['id']}/diff").json()
     assert diff["differing"] == ["as_at"]
     assert diff["changes"][0]["explanation"].startswith("LSC6/OPSG went from red to amber; because of as-at")

@@ -24,6 +24,7 @@ from lsc_engine.settings import Settings
 from lsc_engine.store.audit import Verification, verify
 from lsc_engine.store.db import make_engine, session_scope
 
+from .conftest import FIXTURES
 from .helpers import seed
 from .live import LiveServer
 
@@ -42,6 +43,12 @@ class Pack:
     key: str
     body: bytes
     expected: str
+    conditions: int
+
+    @property
+    def audited_rows(self) -> int:
+        """Rows a stored submission of this pack writes: itself, its evaluation and its conditions."""
+        return 2 + self.conditions
 
 
 @dataclass(frozen=True)
@@ -56,13 +63,19 @@ class Outcome:
     error: str | None = None
 
 
+def conditions_of(name: str) -> int:
+    """Return how many conditions a seed's evaluation raises, from its expected outcome."""
+    expected = json.loads((FIXTURES / name.replace(".json", ".expected.json")).read_text())
+    return len(expected["conditions"])
+
+
 def make_packs(count: int) -> list[Pack]:
     """Return distinct packs alternating the two seeds, each under a unique capability and key."""
     run = uuid.uuid4().hex[:8]
-    documents = [(seed(name), expected) for name, expected in SEEDS]
+    documents = [(seed(name), expected, conditions_of(name)) for name, expected in SEEDS]
     packs = []
     for number in range(count):
-        template, expected = documents[number % len(documents)]
+        template, expected, conditions = documents[number % len(documents)]
         document = deepcopy(template)
         document["statement"]["capability"] = f"LIVE-{run}-{number:04d}"
         packs.append(
@@ -71,6 +84,7 @@ def make_packs(count: int) -> list[Pack]:
                 key=f"live-{run}-{number:04d}",
                 body=json.dumps(document).encode(),
                 expected=expected,
+                conditions=conditions,
             )
         )
     return packs
@@ -207,7 +221,7 @@ def test_concurrent_submissions_are_stored_once_each(settings: Settings, tmp_pat
 
     chain = audit(settings)
     assert chain.intact, chain.problems[:10]
-    assert chain.entries == chain.records == 2 * len(packs)
+    assert chain.entries == chain.records == sum(pack.audited_rows for pack in packs)
 
 
 CLIENTS = 4
@@ -289,7 +303,7 @@ def test_acknowledged_submissions_survive_a_server_stop(settings: Settings, tmp_
 
     chain = audit(settings)
     assert chain.intact, chain.problems[:10]
-    assert chain.entries == chain.records == 2 * len(attempted)
+    assert chain.entries == chain.records == sum(by_key[key].audited_rows for key in attempted)
     print(
         f"\n[{settings.url.split(':')[0]}, {how}] {len(outcomes)} POSTs before the {how}: {len(outcomes) - len(lost)} "
         f"acknowledged, {len(lost)} cut off ({len(committed_unacknowledged)} of them stored anyway, "

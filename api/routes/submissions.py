@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BeforeValidator
 
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
+from api.types import IsoDate
 from lsc_engine.diff import Diff
 from lsc_engine.evaluation import Evaluation
-from lsc_engine.service import ReadinessView, pack_document
+from lsc_engine.service import pack_document
 
 router = APIRouter(prefix="/v1", tags=["submissions"])
 
@@ -53,18 +51,8 @@ PACK_BODY: dict[str, Any] = {
 }
 
 
-def _calendar_date(value: object) -> object:
-    """Accept only a YYYY-MM-DD date, not the numbers and timestamps lax parsing would turn into one."""
-    if value is not None and not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    return value
-
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 AsAt = Annotated[
-    date | None,
-    BeforeValidator(_calendar_date),
+    IsoDate | None,
     Query(description="Evaluate as at this date (YYYY-MM-DD); default the pack's statement date"),
 ]
 
@@ -183,11 +171,3 @@ def diff_evaluations(
 ) -> Diff:
     """Compare two evaluations: each changed rating and whether evidence, rules or the as-at date changed it."""
     return service.diff(submission_id, before_id=before, after_id=after)
-
-
-@router.get(
-    "/readiness/{capability}", response_model=ReadinessView, responses={404: RESPONSES[404], 503: RESPONSES[503]}
-)
-def readiness(capability: str, service: ServiceDep) -> ReadinessView:
-    """Return the latest decision for a capability: readiness, ratings, open conditions and what blocks go-live."""
-    return service.readiness(capability)

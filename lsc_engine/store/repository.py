@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.models import AssessmentRecord, EvaluationRecord, Submission
 
 
 def get_submission(session: Session, *, submission_id: str) -> Submission | None:
@@ -78,3 +78,13 @@ def next_evaluation_number(session: Session, *, submission_id: str) -> int:
     """Return the number the next evaluation of a submission takes."""
     query = select(func.max(EvaluationRecord.number)).where(EvaluationRecord.submission_id == submission_id)
     return int(session.exec(query).one() or 0) + 1
+
+
+def get_assessments(session: Session, *, submission_id: str) -> Sequence[AssessmentRecord]:
+    """Return a submission's assessments, oldest first."""
+    query = (
+        select(AssessmentRecord)
+        .where(AssessmentRecord.submission_id == submission_id)
+        .order_by(col(AssessmentRecord.recorded_at), col(AssessmentRecord.id))
+    )
+    return session.exec(query).all()

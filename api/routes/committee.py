@@ -1,0 +1,251 @@
+"""The committee workflow over HTTP: assessments, revocations, conditions, decisions, letters and the gate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from api.errors import documented
+from api.types import IsoDate
+from lsc_engine.committee import Committee, DecisionView, Outcome, ReadinessView
+from lsc_engine.conditions import Action, ConditionState
+from lsc_engine.evidence import ConditionKind, Group
+from lsc_engine.gate import Assessment, Revocation
+from lsc_engine.letter import LetterFormat, render
+from lsc_engine.ruleset import Rating
+
+router = APIRouter(prefix="/v1", tags=["committee"])
+
+ACTOR = "api"
+Text = Annotated[str, Field(min_length=1, max_length=8000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def committee(request: Request) -> Committee:
+    """Return the process's committee service."""
+    service: Committee = request.app.state.committee
+    return service
+
+
+class Input(BaseModel):
+    """Base of request bodies: unknown fields and loose types are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssessmentIn(Input):
+    """A group's decision on one criterion."""
+
+    criterion: Annotated[str, Field(max_length=20)]
+    group: Group
+    accepted: StrictBool = Field(description="Whether the group accepts DCC's statement of readiness for the criterion")
+    rating: Literal[Rating.GREEN, Rating.AMBER, Rating.RED]
+    assessor: Name
+    rationale: Annotated[str, Field(max_length=8000)] | None = Field(
+        default=None, description="Required when the rating departs from the engine's proposal"
+    )
+
+
+class RevocationIn(Input):
+    """A group withdrawing its recommendation."""
+
+    group: Group
+    reason: Text
+
+
+class ConditionIn(Input):
+    """A condition added by hand."""
+
+    capability: Annotated[str, Field(min_length=1, max_length=120)]
+    kind: Literal[
+        ConditionKind.PREREQUISITE_GO_LIVE,
+        ConditionKind.PREREQUISITE_MIGRATION,
+        ConditionKind.ONGOING_REPORTING,
+        ConditionKind.PAUSE_TRIGGER,
+    ]
+    owner: Group
+    criteria: list[Annotated[str, Field(max_length=20)]] = Field(min_length=1, max_length=20)
+    text: Text
+    due: Annotated[str, Field(min_length=1, max_length=400)]
+    due_date: IsoDate | None = None
+    report_every_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)] | None = None
+
+
+class ConditionEventIn(Input):
+    """Something that happens to a condition."""
+
+    action: Action
+    on: IsoDate | None = Field(default=None, description="The date the event speaks for; default today")
+    evidence: Annotated[str, Field(max_length=8000)] | None = None
+    rationale: Annotated[str, Field(max_length=8000)] | None = None
+    approver: Annotated[str, Field(max_length=200)] | None = None
+
+
+class DecisionIn(Input):
+    """The Panel's decision on a submission."""
+
+    outcome: Outcome
+    considered_on: IsoDate
+    condition_ids: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, max_length=200, description="Conditions attached; default every open one"
+    )
+    notes: Annotated[str, Field(max_length=8000)] | None = None
+    supersedes: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="The decision this one corrects"
+    )
+
+
+CommitteeDep = Annotated[Committee, Depends(committee)]
+
+
+@router.post(
+    "/submissions/{submission_id}/assessments",
+    status_code=201,
+    response_model=Assessment,
+    responses=documented(404, 422, 503),
+)
+def create_assessment(submission_id: str, body: AssessmentIn, service: CommitteeDep) -> Assessment:
+    """Record a group's rating of a criterion: confirm the engine's proposal or override it with a rationale."""
+    return service.assess(
+        submission_id,
+        criterion=body.criterion,
+        group=body.group,
+        accepted=body.accepted,
+        rating=Rating(body.rating),
+        assessor=body.assessor,
+        rationale=body.rationale,
+        actor=ACTOR,
+    )
+
+
+@router.get("/submissions/{submission_id}/assessments", response_model=list[Assessment], responses=documented(404, 503))
+def list_assessments(submission_id: str, service: CommitteeDep) -> list[Assessment]:
+    """List a submission's assessments, oldest first; the last per criterion and group is current."""
+    return service.assessments(submission_id)
+
+
+@router.post(
+    "/submissions/{submission_id}/revocations",
+    status_code=201,
+    response_model=Revocation,
+    responses=documented(404, 422, 503),
+)
+def create_revocation(submission_id: str, body: RevocationIn, service: CommitteeDep) -> Revocation:
+    """Record a group revoking its recommendation; go-live is blocked at once."""
+    return service.revoke(submission_id, group=body.group, reason=body.reason, actor=ACTOR)
+
+
+@router.get("/conditions", response_model=list[ConditionState], responses=documented(503))
+def list_conditions(
+    service: CommitteeDep, capability: Annotated[str, Query(min_length=1, max_length=120)]
+) -> list[ConditionState]:
+    """List a capability's conditions with status, reports and history."""
+    return service.conditions(capability)
+
+
+@router.post("/conditions", status_code=201, response_model=ConditionState, responses=documented(404, 409, 422, 503))
+def create_condition(body: ConditionIn, service: CommitteeDep) -> ConditionState:
+    """Add a condition by hand."""
+    return service.add_condition(
+        body.capability,
+        kind=ConditionKind(body.kind),
+        owner=body.owner,
+        criteria=body.criteria,
+        text=body.text,
+        due=body.due,
+        due_date=body.due_date,
+        report_every_days=body.report_every_days,
+        key=body.key,
+        actor=ACTOR,
+    )
+
+
+@router.get("/conditions/{condition_id}", response_model=ConditionState, responses=documented(404, 503))
+def get_condition(condition_id: str, service: CommitteeDep) -> ConditionState:
+    """Return one condition."""
+    return service.condition(condition_id)
+
+
+@router.post(
+    "/conditions/{condition_id}/events",
+    status_code=201,
+    response_model=ConditionState,
+    responses=documented(404, 409, 422, 503),
+)
+def create_condition_event(condition_id: str, body: ConditionEventIn, service: CommitteeDep) -> ConditionState:
+    """Satisfy (with evidence), waive (with rationale and approver), breach, report on, arm, trigger or clear."""
+    return service.act(
+        condition_id,
+        body.action,
+        actor=ACTOR,
+        on=body.on,
+        evidence=body.evidence,
+        rationale=body.rationale,
+        approver=body.approver,
+    )
+
+
+@router.post(
+    "/submissions/{submission_id}/decisions",
+    status_code=201,
+    response_model=DecisionView,
+    responses=documented(404, 409, 422, 503),
+)
+def create_decision(submission_id: str, body: DecisionIn, service: CommitteeDep) -> DecisionView:
+    """Record the Panel's decision; it cannot change afterwards, only be superseded by a correction."""
+    return service.decide(
+        submission_id,
+        outcome=body.outcome,
+        considered_on=body.considered_on,
+        condition_ids=body.condition_ids,
+        notes=body.notes,
+        supersedes=body.supersedes,
+        actor=ACTOR,
+    )
+
+
+@router.get("/submissions/{submission_id}/decisions", response_model=list[DecisionView], responses=documented(404, 503))
+def list_decisions(submission_id: str, service: CommitteeDep) -> list[DecisionView]:
+    """List the decisions recorded on a submission, oldest first."""
+    return service.decisions(submission_id)
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionView, responses=documented(404, 503))
+def get_decision(decision_id: str, service: CommitteeDep) -> DecisionView:
+    """Return a recorded decision."""
+    return service.decision(decision_id)
+
+
+MEDIA = {
+    LetterFormat.HTML: "text/html; charset=utf-8",
+    LetterFormat.MARKDOWN: "text/markdown; charset=utf-8",
+    LetterFormat.PDF: "application/pdf",
+}
+
+
+@router.get(
+    "/decisions/{decision_id}/letter",
+    response_class=Response,
+    responses={
+        200: {"description": "The letter", "content": {media: {} for media in MEDIA.values()}},
+        **documented(404, 503),
+    },
+)
+def get_letter(
+    decision_id: str, service: CommitteeDep, format: Annotated[LetterFormat, Query()] = LetterFormat.HTML
+) -> Response:
+    """Return the Panel's letter for a decision, generated from what was recorded."""
+    decision: DecisionView = service.decision(decision_id)
+    headers = {}
+    if format is LetterFormat.PDF:
+        headers["Content-Disposition"] = f'attachment; filename="lsc-letter-{decision_id}.pdf"'
+    return Response(content=render(decision, format), media_type=MEDIA[format], headers=headers)
+
+
+@router.get("/readiness/{capability}", response_model=ReadinessView, responses=documented(404, 503))
+def readiness(capability: str, service: CommitteeDep) -> ReadinessView:
+    """The go-live gate: may this capability go live now, may migration start now, and what blocks each."""
+    return service.readiness(capability)

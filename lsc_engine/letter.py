@@ -1,0 +1,96 @@
+"""The Panel's letter, generated from a recorded decision: HTML, Markdown and PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from lsc_engine.committee import DecisionView
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+GROUP_NAMES = {"TAG": "Testing Advisory Group", "OPSG": "Operations Group", "SSC": "Security Sub-Committee"}
+
+OUTCOMES = {
+    "recommend": "The Panel recommends that the DMCs above may be added to the Eligible Product Combinations List.",
+    "recommend_with_conditions": (
+        "The Panel recommends that the DMCs above may be added to the Eligible Product Combinations List, "
+        "subject to the conditions below."
+    ),
+    "do_not_recommend": (
+        "The Panel does not recommend adding the DMCs above to the Eligible Product Combinations List at present."
+    ),
+}
+
+
+class LetterFormat(StrEnum):
+    """The forms a letter comes in."""
+
+    HTML = "html"
+    MARKDOWN = "markdown"
+    PDF = "pdf"
+
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def long_date(value: str | date) -> str:
+    """Write a date the way a letter does: 6 March 2020."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+_environment.filters["long_date"] = long_date
+
+GROUPS = ("TAG", "OPSG", "SSC")
+
+
+def context(decision: DecisionView) -> dict[str, Any]:
+    """Return what the templates fill in: the decision's snapshot and how to word it."""
+    snapshot = decision.snapshot
+    return {
+        **snapshot,
+        "annex": {group: snapshot["annex"][group] for group in GROUPS},
+        "accepted_by": {group: snapshot["accepted_by"][group] for group in GROUPS},
+        "decision_id": decision.id,
+        "recorded_at": decision.recorded_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "letter_date": long_date(decision.recorded_at.date()),
+        "outcome_sentence": OUTCOMES[decision.outcome],
+        "group_names": GROUP_NAMES,
+    }
+
+
+def html(decision: DecisionView) -> str:
+    """Render the letter as an HTML page."""
+    return _environment.get_template("letter.html.j2").render(context(decision))
+
+
+def markdown(decision: DecisionView) -> str:
+    """Render the letter as Markdown."""
+    return _environment.get_template("letter.md.j2").render(context(decision))
+
+
+def pdf(decision: DecisionView) -> bytes:
+    """Render the letter as a PDF (A4, fonts embedded)."""
+    from weasyprint import HTML  # imported here: loading it costs a second that other commands need not pay
+
+    document: bytes = HTML(string=html(decision)).write_pdf()
+    return document
+
+
+def render(decision: DecisionView, form: LetterFormat) -> bytes:
+    """Render the letter in a given format, as bytes."""
+    if form is LetterFormat.PDF:
+        return pdf(decision)
+    return (html(decision) if form is LetterFormat.HTML else markdown(decision)).encode()

@@ -1,0 +1,390 @@
+"""The committee workflow over HTTP on both databases: assessments, conditions to closure, decisions, the gate."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from lsc_engine.settings import Settings
+from lsc_engine.store.audit import verify
+from lsc_engine.store.db import make_engine, session_scope
+
+from .conftest import FIXTURES
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client of an app on a fresh database."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def submit(client: TestClient, body: bytes = MDS) -> str:
+    """Store a pack and return its submission id."""
+    response = client.post("/v1/submissions", content=body)
+    assert response.status_code == 201, response.text
+    submission_id: str = response.json()["submission"]["id"]
+    return submission_id
+
+
+def conditions(client: TestClient, capability: str = "MOC-MDS") -> dict[str, dict[str, Any]]:
+    """Return a capability's conditions by key."""
+    return {c["key"]: c for c in client.get("/v1/conditions", params={"capability": capability}).json()}
+
+
+def act(client: TestClient, condition_id: str, **body: Any) -> Any:
+    """Post an event on a condition and return the response."""
+    return client.post(f"/v1/conditions/{condition_id}/events", json=body)
+
+
+def go_live(client: TestClient, capability: str = "MOC-MDS") -> tuple[bool, list[str]]:
+    """Ask the gate whether go-live may happen now, and what blocks it."""
+    gate = client.get(f"/v1/readiness/{capability}").json()["gate"]["go_live"]
+    return gate["allowed"], [b["ref"] for b in gate["blockers"]]
+
+
+def assess(client: TestClient, submission_id: str, criterion: str, group: str, **extra: Any) -> Any:
+    """Record an assessment and return the response."""
+    body = {"criterion": criterion, "group": group, "accepted": True, "rating": "amber", "assessor": "Chair"} | extra
+    return client.post(f"/v1/submissions/{submission_id}/assessments", json=body)
+
+
+def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings: Settings, tmp_path: Path) -> None:
+    submission_id = submit(client)
+    for criterion in ("LSC6", "LSC8", "LSC9"):
+        response = assess(client, submission_id, criterion, "OPSG", assessor="OPSG Chair")
+        assert response.status_code == 201
+        assert response.json()["override"] is False
+    for criterion in ("LSC10.3", "LSC10.4", "LSC10.6"):
+        assert assess(client, submission_id, criterion, "SSC", assessor="SSC Chair").status_code == 201
+    registered = conditions(client)
+    assert {key: c["kind"] for key, c in registered.items()} == {
+        "cio-report-review": "prerequisite_go_live",
+        "han-third-party-assurance": "prerequisite_migration",
+        "connectivity-transition-reporting": "ongoing_reporting",
+        "connectivity-pause": "pause_trigger",
+    }
+    assert go_live(client) == (False, ["panel", "cio-report-review"])
+
+    decision = client.post(
+        f"/v1/submissions/{submission_id}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    )
+    assert decision.status_code == 201
+    decision_id = decision.json()["id"]
+    assert [c["key"] for c in decision.json()["snapshot"]["conditions"]] == list(registered)
+    assert go_live(client) == (False, ["cio-report-review"])
+
+    satisfied = act(
+        client, registered["cio-report-review"]["id"], action="satisfy", evidence="SSC reviewed the CIO report"
+    )
+    assert satisfied.json()["status"] == "satisfied"
+    assert go_live(client) == (True, [])
+    migration = client.get("/v1/readiness/MOC-MDS").json()["gate"]["migration"]
+    assert [b["ref"] for b in migration["blockers"]] == ["han-third-party-assurance"]
+
+    revoked = client.post(
+        f"/v1/submissions/{submission_id}/revocations", json={"group": "SSC", "reason": "the CIO report shows a risk"}
+    )
+    assert revoked.status_code == 201
+    allowed, blockers = go_live(client)
+    assert not allowed
+    assert blockers == [revoked.json()["id"]]
+
+    pdf = client.get(f"/v1/decisions/{decision_id}/letter", params={"format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf.content)
+    text = " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    for dmc in ("DMC-MDS-A1", "DMC-MDS-A2", "DMC-MDS-D1"):
+        assert dmc in text
+    assert "mixed installation" in text
+    assert "defect carried over from IOC" in text
+    for kind in ("Prerequisite to go-live", "Prerequisite to migration start (carried over", "Ongoing reporting"):
+        assert kind in text
+    assert "Pause trigger" in text
+    for criterion, reason in (
+        ("LSC6", "3 Category 1/2 incident(s) on other services"),
+        ("LSC8", "mitigations not yet delivered"),
+        ("LSC9", "does not cover 2 required provider(s): MDS, Telefonica"),
+    ):
+        assert f"{criterion} — " in text
+        assert reason in text
+    assert "Annex 1" in text
+    assert "6 March 2020" in text
+
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        result = verify(session)
+    engine.dispose()
+    assert result.intact, result.problems
+    # submission, evaluation, 4 conditions, 6 assessments, the decision, the satisfaction, the revocation
+    assert result.entries == result.records == 15
+
+
+def test_condition_status_transitions(client: TestClient) -> None:
+    submit(client)
+    registered = conditions(client)
+    cio = registered["cio-report-review"]["id"]
+    han = registered["han-third-party-assurance"]["id"]
+    reporting = registered["connectivity-transition-reporting"]["id"]
+
+    missing = act(client, han, action="waive", rationale="superseded by new assurance")
+    assert missing.status_code == 422
+    assert missing.json()["details"]["missing"] == ["approver"]
+    waived = act(client, han, action="waive", rationale="covered by the 2020 assurance", approver="SSC Chair")
+    assert waived.json()["status"] == "waived"
+    again = act(client, han, action="satisfy", evidence="report")
+    assert again.status_code == 409
+    assert again.json()["message"] == "a waived condition cannot be satisfied"
+
+    assert act(client, cio, action="satisfy").status_code == 422
+    breached = act(client, cio, action="breach", rationale="go-live date passed without the report")
+    assert breached.json()["status"] == "breached"
+    assert act(client, cio, action="breach", rationale="again").status_code == 409
+    satisfied = act(client, cio, action="satisfy", evidence="report reviewed late")
+    assert satisfied.json()["status"] == "satisfied"
+    assert [e["action"] for e in satisfied.json()["history"]] == ["breach", "satisfy"]
+    assert act(client, cio, action="waive", rationale="x", approver="y").status_code == 409
+
+    assert act(client, cio, action="report", evidence="monthly").status_code == 409
+    assert act(client, han, action="report", evidence="monthly").status_code == 409
+    report = act(client, reporting, action="report", evidence="MPLS link ordered", on="2020-04-01")
+    assert report.status_code == 201
+    assert [r["on"] for r in report.json()["reports"]] == ["2020-04-01"]
+    assert report.json()["next_report_due"] == "2020-05-01"
+    assert report.json()["status"] == "open"
+
+
+def test_pause_trigger_arms_triggers_and_clears(client: TestClient) -> None:
+    submit(client)
+    pause = conditions(client)["connectivity-pause"]["id"]
+    assert act(client, pause, action="trigger", rationale="risk up").status_code == 409
+    assert act(client, pause, action="clear", rationale="no").status_code == 409
+    assert act(client, pause, action="arm").json()["pause"] == "armed"
+    triggered = act(client, pause, action="trigger", rationale="SSC instructs a pause: IPsec link incidents")
+    assert triggered.json()["pause"] == "triggered"
+    readiness = client.get("/v1/readiness/MOC-MDS").json()
+    assert readiness["gate"]["migration_paused"] is True
+    assert "migration paused" in readiness["gate"]["migration"]["blockers"][-1]["reason"]
+    cleared = act(client, pause, action="clear", rationale="link stable for two weeks")
+    assert cleared.json()["pause"] == "cleared"
+    assert client.get("/v1/readiness/MOC-MDS").json()["gate"]["migration_paused"] is False
+    reporting = conditions(client)["connectivity-transition-reporting"]["id"]
+    assert act(client, reporting, action="arm").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("criterion", "group", "extra", "message"),
+    [
+        ("LSC6", "OPSG", {"rating": "green"}, "overriding the proposed amber with green needs a written rationale"),
+        ("LSC6", "OPSG", {"rating": "red"}, "a group cannot accept DCC's statement and rate the criterion red"),
+        ("LSC6", "SSC", {}, "SSC does not rate LSC6"),
+        ("LSC10", "SSC", {}, "SSC does not rate LSC10"),
+        ("LSC6", "OPSG", {"assessor": " "}, "an assessment needs a named assessor"),
+    ],
+)
+def test_illegal_assessments_are_refused(
+    client: TestClient, criterion: str, group: str, extra: dict[str, Any], message: str
+) -> None:
+    submission_id = submit(client)
+    response = assess(client, submission_id, criterion, group, **extra)
+    assert response.status_code == 422
+    assert response.json()["message"] == message
+    assert client.get(f"/v1/submissions/{submission_id}/assessments").json() == []
+
+
+def test_override_is_kept_beside_the_proposal_and_shows_in_the_diff(client: TestClient) -> None:
+    submission_id = submit(client, SECURE)
+    response = assess(
+        client,
+        submission_id,
+        "LSC6",
+        "OPSG",
+        accepted=False,
+        rating="red",
+        assessor="OPSG Chair",
+    )
+    assert response.json()["override"] is False
+    override = assess(
+        client, submission_id, "LSC7", "OPSG", rating="green", rationale="CPM1 recovery plan agreed with OPSG"
+    )
+    assert override.status_code == 201
+    assert (override.json()["proposed"], override.json()["rating"], override.json()["override"]) == (
+        "amber",
+        "green",
+        True,
+    )
+    ratings = client.get("/v1/readiness/MOC-SECURE").json()["gate"]["ratings"]
+    lsc7 = next(r for r in ratings if r["criterion"] == "LSC7")
+    assert (lsc7["proposed"], lsc7["decided"], lsc7["rating"]) == ("amber", "green", "green")
+    diff = client.get(f"/v1/submissions/{submission_id}/diff").json()
+    assert [(o["criterion"], o["causes"]) for o in diff["overrides"]] == [("LSC7", ["override"])]
+    assert "CPM1 recovery plan agreed with OPSG" in diff["overrides"][0]["explanation"]
+
+
+def test_decisions_are_immutable_and_corrected_by_superseding(client: TestClient) -> None:
+    submission_id = submit(client)
+    url = f"/v1/submissions/{submission_id}/decisions"
+    assert client.post(url, json={"outcome": "recommend", "considered_on": "2020-03-06"}).status_code == 422
+    first = client.post(url, json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"}).json()
+    twice = client.post(url, json={"outcome": "do_not_recommend", "considered_on": "2020-03-07"})
+    assert twice.status_code == 409
+    assert twice.json()["details"]["current_decision"] == first["id"]
+    wrong = client.post(url, json={"outcome": "do_not_recommend", "considered_on": "2020-03-07", "supersedes": "x"})
+    assert wrong.status_code == 409
+    correction = client.post(
+        url, json={"outcome": "do_not_recommend", "considered_on": "2020-03-07", "supersedes": first["id"]}
+    )
+    assert correction.status_code == 201
+    assert client.get(f"/v1/decisions/{first['id']}").json()["superseded_by"] == correction.json()["id"]
+    assert [d["outcome"] for d in client.get(url).json()] == ["recommend_with_conditions", "do_not_recommend"]
+    allowed, blockers = go_live(client)
+    assert not allowed
+    assert blockers[0] == correction.json()["id"]
+    markdown = client.get(f"/v1/decisions/{correction.json()['id']}/letter", params={"format": "markdown"}).text
+    assert "The Panel does not recommend" in markdown
+
+
+def test_conditions_added_by_hand_and_carried_to_the_next_version(client: TestClient) -> None:
+    submit(client)
+    added = client.post(
+        "/v1/conditions",
+        json={
+            "capability": "MOC-MDS",
+            "kind": "ongoing_reporting",
+            "owner": "OPSG",
+            "criteria": ["LSC6"],
+            "text": "DCC reports SMETS2 incident trends to OPSG monthly.",
+            "due": "monthly until three stable months",
+            "report_every_days": 31,
+        },
+    )
+    assert added.status_code == 201
+    assert added.json()["key"] == "manual-5"
+    assert added.json()["source"] == "manual"
+    duplicate = client.post(
+        "/v1/conditions",
+        json={
+            "capability": "MOC-MDS",
+            "kind": "pause_trigger",
+            "owner": "SSC",
+            "criteria": ["LSC10.6"],
+            "text": "x",
+            "due": "y",
+            "key": "manual-5",
+        },
+    )
+    assert duplicate.status_code == 409
+    unknown = client.post(
+        "/v1/conditions",
+        json={
+            "capability": "MOC-MDS",
+            "kind": "pause_trigger",
+            "owner": "SSC",
+            "criteria": ["LSC42"],
+            "text": "x",
+            "due": "y",
+        },
+    )
+    assert unknown.status_code == 422
+    second = submit(client)
+    assert client.get(f"/v1/submissions/{second}").json()["version"] == 2
+    after = conditions(client)
+    assert len(after) == 5
+    decision = client.post(
+        f"/v1/submissions/{second}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-20"},
+    ).json()
+    carried = {c["key"]: c["carried_over"] for c in decision["snapshot"]["conditions"]}
+    assert carried["manual-5"] is True
+    assert carried["han-third-party-assurance"] is True
+
+
+def test_a_missed_report_is_flagged(settings: Settings) -> None:
+    from datetime import UTC, date, datetime
+
+    from lsc_engine import load_ruleset
+    from lsc_engine.committee import Committee
+    from lsc_engine.conditions import Action
+    from lsc_engine.service import Service
+
+    from .conftest import RULES
+
+    now = [datetime(2020, 3, 6, 12, tzinfo=UTC)]
+    engine = make_engine(settings)
+    ruleset = load_ruleset(RULES)
+    Service(engine, ruleset, clock=lambda: now[0]).submit(MDS, submitter="DCC")
+    committee = Committee(engine, ruleset, clock=lambda: now[0])
+    reporting = next(c for c in committee.conditions("MOC-MDS") if c.key == "connectivity-transition-reporting")
+    assert (reporting.next_report_due, reporting.report_overdue) == (date(2020, 4, 5), False)
+    now[0] = datetime(2020, 4, 20, tzinfo=UTC)
+    assert committee.condition(reporting.id).report_overdue is True
+    reported = committee.act(reporting.id, Action.REPORT, actor="SSC", evidence="status report 2")
+    assert (reported.next_report_due, reported.report_overdue) == (date(2020, 5, 20), False)
+    engine.dispose()
+
+
+def test_gate_and_letter_from_the_command_line(tmp_path: Path) -> None:
+    import os
+    import sys
+    from datetime import date
+
+    from lsc_engine import load_ruleset
+    from lsc_engine.committee import Committee
+    from lsc_engine.conditions import Action
+
+    from .conftest import ROOT, RULES
+
+    env = {**os.environ, "LSC_DATA_DIR": str(tmp_path / "data")}
+    env.pop("LSC_DATABASE_URL", None)
+
+    def lsc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+        )
+
+    assert lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json")).returncode == 0
+    blocked = lsc("gate", "MOC-MDS")
+    assert blocked.returncode == 4
+    assert "go-live: blocked" in blocked.stdout
+    assert "- condition cio-report-review:" in blocked.stdout
+
+    settings = Settings(data_dir=tmp_path / "data")
+    engine = make_engine(settings)
+    committee = Committee(engine, load_ruleset(RULES))
+    submission_id = committee.readiness("MOC-MDS").submission_id
+    decision = committee.decide(
+        submission_id,
+        outcome="recommend_with_conditions",
+        considered_on=date(2020, 3, 6),
+        condition_ids=None,
+        notes=None,
+        supersedes=None,
+        actor="Panel",
+    )
+    cio = next(c for c in committee.conditions("MOC-MDS") if c.key == "cio-report-review")
+    committee.act(cio.id, Action.SATISFY, actor="SSC", evidence="CIO report reviewed")
+    engine.dispose()
+
+    open_gate = lsc("gate", "MOC-MDS")
+    assert open_gate.returncode == 3
+    assert "go-live: open" in open_gate.stdout
+    assert "migration: blocked" in open_gate.stdout
+    letter = tmp_path / "letter.pdf"
+    written = lsc("letter", decision.id, "--format", "pdf", "-o", str(letter))
+    assert written.returncode == 0, written.stderr
+    assert letter.read_bytes().startswith(b"%PDF")
+    markdown = lsc("letter", decision.id, "--format", "markdown")
+    assert "## Annex 1" in markdown.stdout
