@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.routes import catalogue, committee, health, submissions
+from api.web import dashboard
 from lsc_engine.committee import Committee
 from lsc_engine.evidence import EvidencePack
 from lsc_engine.ruleset import load_ruleset
 from lsc_engine.service import Service
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(submissions.router)
     app.include_router(committee.router)
     app.include_router(catalogue.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

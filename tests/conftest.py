@@ -28,3 +28,6 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     """Settings for a fresh, migrated database, once on SQLite and once on PostgreSQL."""
     with fresh_database(request.param, tmp_path) as fresh:
         yield fresh
+
+
+pytest_plugins = ["tests.browser"]

@@ -88,3 +88,8 @@ def get_assessments(session: Session, *, submission_id: str) -> Sequence[Assessm
         .order_by(col(AssessmentRecord.recorded_at), col(AssessmentRecord.id))
     )
     return session.exec(query).all()
+
+
+def get_capabilities(session: Session) -> Sequence[str]:
+    """Return every capability with a stored submission, in name order."""
+    return session.exec(select(Submission.capability).distinct().order_by(col(Submission.capability))).all()
