@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.routes import catalogue, committee, health, submissions
-from api.web import dashboard
+from api.web import committee_pages, dashboard, submission_pages
 from lsc_engine.committee import Committee
 from lsc_engine.evidence import EvidencePack
 from lsc_engine.ruleset import load_ruleset
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(committee.router)
     app.include_router(catalogue.router)
     app.include_router(dashboard.router)
+    app.include_router(submission_pages.router)
+    app.include_router(committee_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
