@@ -21,7 +21,7 @@ from lsc_engine.evaluation import (
     PathToGreen,
     Readiness,
 )
-from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, iter_items
+from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
 from lsc_engine.facts import Derivation, Fact, fact_values
 from lsc_engine.ruleset import Rating, Rule, Ruleset, parameter_values
 
@@ -135,7 +135,9 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
             ExcludedEvidence(id=e.id, path=e.path, dated=e.dated, reason=f"dated {e.dated}, after the as-at date")
             for e in run.derivation.excluded
         ],
-        confidential_evidence=sorted(item.id for _, item in iter_items(pack) if item.confidential),
+        confidential_evidence=sorted(
+            item.id for _, _, items in item_groups(pack) for item in items if item.confidential
+        ),
         ruleset_digest=ruleset.digest,
         input_digest=input_digest(pack),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import date as Date
 from enum import StrEnum
@@ -494,21 +495,49 @@ class EvidencePack(Model):
     earlier_conditions: list[EarlierCondition] = Field(default_factory=list)
 
 
+def item_groups(pack: EvidencePack) -> list[tuple[str, bool, Sequence[Item]]]:
+    """List the pack's evidence items by where they sit: (JSON path, whether it is a list, items)."""
+    groups: list[tuple[str, bool, Sequence[Item]]] = [
+        ("scope.dmcs", True, pack.scope.dmcs),
+        ("scope.exclusions", True, pack.scope.exclusions),
+    ]
+
+    def one(path: str, item: Item | None) -> None:
+        if item is not None:
+            groups.append((path, False, [item]))
+
+    if pack.testing is not None:
+        groups.append(("testing.phases", True, pack.testing.phases))
+        groups.append(("testing.defects", True, pack.testing.defects or []))
+        groups.append(("testing.issues", True, pack.testing.issues))
+    if pack.migration is not None:
+        groups.append(("migration.rehearsals", True, pack.migration.rehearsals))
+    if pack.operations is not None:
+        one("operations.acceptance", pack.operations.acceptance)
+        groups.append(("operations.service_providers", True, pack.operations.service_providers))
+    if pack.service_users is not None:
+        one("service_users.readiness", pack.service_users.readiness)
+        groups.append(("service_users.communications", True, pack.service_users.communications))
+    groups.append(("incidents", True, pack.incidents or []))
+    groups.append(("performance", True, pack.performance or []))
+    groups.append(("consumer_risks", True, pack.consumer_risks or []))
+    if pack.bcdr is not None:
+        one("bcdr.plan", pack.bcdr.plan)
+        groups.append(("bcdr.tests", True, pack.bcdr.tests))
+    if pack.security is not None:
+        security = pack.security
+        for name in ("architecture", "testing", "independent_assurance", "cio_report", "connectivity"):
+            one(f"security.{name}", getattr(security, name))
+        groups.append(("security.recent_issues", True, security.recent_issues or []))
+    groups.append(("residual_risks", True, pack.residual_risks or []))
+    groups.append(("earlier_conditions", True, pack.earlier_conditions))
+    return groups
+
+
 def iter_items(pack: EvidencePack) -> list[tuple[str, Item]]:
     """List every evidence item of the pack with its JSON path."""
-    found: list[tuple[str, Item]] = []
-
-    def walk(value: object, path: str) -> None:
-        if isinstance(value, Item):
-            found.append((path, value))
-        if isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                child = getattr(value, name)
-                if child is not None and not isinstance(child, (str, int, float, Date)):
-                    walk(child, f"{path}.{name}" if path else name)
-        elif isinstance(value, list):
-            for index, element in enumerate(value):
-                walk(element, f"{path}[{index}]")
-
-    walk(pack, "")
-    return found
+    return [
+        (f"{path}[{index}]" if is_list else path, item)
+        for path, is_list, items in item_groups(pack)
+        for index, item in enumerate(items)
+    ]

@@ -183,6 +183,8 @@ class Derivation:
         self._known_end = _day_end(known_at)
         self._incidents = sorted(self._known_list(pack.incidents, "incidents"), key=lambda i: i.opened)
         self._opened = [incident.opened for incident in self._incidents]
+        blocking = set(parameters.blocking_categories)
+        self._blocking_unresolved = [i for i in self._incidents if i.category in blocking and self._resolved(i) is None]
         self._rows = self._known_list(pack.performance, "performance")
         self._risks = self._known_list(pack.consumer_risks, "consumer_risks")
         self._plan = self._known(pack.bcdr.plan, "bcdr.plan") if pack.bcdr else None
@@ -190,6 +192,12 @@ class Derivation:
         self.earlier_conditions = self._known_list(pack.earlier_conditions, "earlier_conditions")
         self._fixed = self._testing() | self._migration() | self._operations() | self._security() | self._residual()
         self.excluded.sort(key=lambda e: (e.dated, e.path))
+
+    def _resolved(self, incident: Incident) -> datetime | None:
+        """When an incident ended, as far as was known at ``known_at`` (None: still open then)."""
+        if incident.resolved is None or incident.resolved >= self._known_end:
+            return None
+        return incident.resolved
 
     def _known(self, item: _I | None, path: str) -> _I | None:
         if item is None:
@@ -348,20 +356,14 @@ class Derivation:
             "service": Fact(service.value),
             "blocking_categories": Fact("/".join(str(c) for c in sorted(blocking_set))),
         }
-        known = self._incidents
-        found["incidents_reported"] = Fact(len(known))
-
-        def resolved(incident: Incident) -> datetime | None:
-            """When the incident ended, as far as was known at ``known_at``."""
-            if incident.resolved is None or incident.resolved >= self._known_end:
-                return None
-            return incident.resolved
+        found["incidents_reported"] = Fact(len(self._incidents))
+        resolved = self._resolved
 
         # Unresolved incidents may be of any age; resolved ones only matter inside the longest window.
         longest = max(p.lookback_days, p.worst_month_lookback_days, p.stability_window_days)
-        recent = known[bisect_left(self._opened, end - timedelta(days=longest)) :]
-        blocking = [i for i in known if i.category in blocking_set and (resolved(i) is None or i in recent)]
-        unresolved = [i for i in blocking if resolved(i) is None]
+        recent = self._incidents[bisect_left(self._opened, end - timedelta(days=longest)) :]
+        unresolved = self._blocking_unresolved
+        blocking = unresolved + [i for i in recent if i.category in blocking_set and resolved(i) is not None]
         found["incidents_blocking_unresolved"] = _count(unresolved)
 
         window_start = end - timedelta(days=p.stability_window_days)

@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from lsc_engine.errors import InvalidPack, MalformedPack, Problem
-from lsc_engine.evidence import EvidencePack, iter_items
+from lsc_engine.evidence import EvidencePack, item_groups, iter_items
 
 
 def json_path(location: Sequence[int | str]) -> str:
@@ -108,12 +108,14 @@ def read_pack(path: Path) -> EvidencePack:
 def check_consistency(pack: EvidencePack) -> list[Problem]:
     """Find evidence that contradicts other evidence in the same pack."""
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for path, item in iter_items(pack):
-        if item.id in seen:
-            problems.append(Problem(f"{path}.id", f"id {item.id!r} is already used at {seen[item.id]}"))
-        else:
-            seen[item.id] = path
+    ids = [item.id for _, _, items in item_groups(pack) for item in items]
+    if len(set(ids)) != len(ids):  # only then pay for the paths
+        seen: dict[str, str] = {}
+        for path, item in iter_items(pack):
+            if item.id in seen:
+                problems.append(Problem(f"{path}.id", f"id {item.id!r} is already used at {seen[item.id]}"))
+            else:
+                seen[item.id] = path
     dmc_ids = {dmc.id for dmc in pack.scope.dmcs}
     for index, exclusion in enumerate(pack.scope.exclusions):
         for position, dmc_id in enumerate(exclusion.dmc_ids):
