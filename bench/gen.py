@@ -1,6 +1,6 @@
 """Generate valid evidence packs of a given size, reproducibly from a seed.
 
-    python -m bench.gen large --seed 7 -o large.json
+python -m bench.gen large --seed 7 -o large.json
 """
 
 from __future__ import annotations
@@ -111,8 +111,13 @@ def generate(size: str, seed: int = 1) -> dict[str, Any]:
         },
         "migration": {
             "rehearsals": [
-                {"id": "REH-1", "date": "2021-05-20", "attempted": 5000, "succeeded": 4990,
-                 "provenance": _provenance(date(2021, 5, 21))}
+                {
+                    "id": "REH-1",
+                    "date": "2021-05-20",
+                    "attempted": 5000,
+                    "succeeded": 4990,
+                    "provenance": _provenance(date(2021, 5, 21)),
+                }
             ],
             "planned_daily_volume": 4000,
         },
