@@ -1,0 +1,292 @@
+"""The committee's pages in a real browser: assessment form, conditions board, Panel decision and its letter.
+
+The live server is shared by the tests of this module, so each test arranges what it needs and none relies
+on another having run: assessments are re-recordable, only one test acts on MOC-MDS's conditions and
+decision, and the tests on MOC-SECURE cope with a decision or hand-added conditions already being there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .browser import Visit, screenshot, serious_accessibility_violations
+
+
+def submission_of(visit: Visit, capability: str) -> str:
+    """Return the id of the newest submission of a capability, as the gate reports it."""
+    answer = visit.page.request.get(f"{visit.base}/v1/readiness/{capability}")  # type: ignore[attr-defined]
+    assert answer.status == 200
+    submission_id: str = answer.json()["submission_id"]
+    return submission_id
+
+
+def submit(page: Any, form: Any, button: str | None = None) -> int:
+    """Submit a form by its button and return the status of the POST's response (303 when it was recorded)."""
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        (form.get_by_role("button", name=button) if button else form.locator("button[type=submit]")).click()
+    page.wait_for_load_state()
+    status: int = response.value.status
+    return status
+
+
+def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
+    page: Any = visit.page
+    mds = submission_of(visit, "MOC-MDS")
+    page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
+    assert page.locator("h1").inner_text() == "OPSG assessment: MOC-MDS, version 1"
+    assert page.locator("section.cm-criterion h2").count() == 7  # LSC3 to LSC9: what OPSG owns
+    for criterion in ("LSC6", "LSC8", "LSC9"):
+        form = page.locator(f"#form-{criterion}")
+        proposal = page.locator(f"#c-{criterion} .cm-proposal")
+        assert "▲ Amber" in proposal.inner_text()
+        assert proposal.locator(".cm-findings li").count() >= 1  # the non-green findings, as messages
+        assert form.get_by_label("Yes").is_checked()
+        assert form.locator("input[name=rating][value=amber]").is_checked()  # preselected to the proposal
+        form.get_by_label("Assessor").fill("OPSG Chair")
+        assert submit(page, form) == 303
+        assert f"OPSG's decision on {criterion} recorded: Amber." in page.locator(".notice").inner_text()
+    for criterion in ("LSC6", "LSC8", "LSC9"):
+        decided = page.locator(f"#c-{criterion} .cm-decided")
+        text = decided.inner_text()
+        assert "▲ Amber" in text
+        assert "Confirms the proposal" in text
+        assert "OPSG Chair" in text
+        assert "Override" not in text
+    assert "Finding" not in page.locator("#c-LSC6 .cm-proposal").inner_text()
+    assert "3 Category 1/2 incident(s) on other services" in page.locator("#c-LSC6 .cm-proposal").inner_text()
+    screenshot(visit, "committee-assess")
+    assert serious_accessibility_violations(visit) == []
+
+
+def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit: Visit) -> None:
+    page: Any = visit.page
+    mds = submission_of(visit, "MOC-MDS")
+    page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
+    form = page.locator("#form-LSC9")
+    form.get_by_label("No").check()
+    form.locator("input[name=rating][value=green]").check()
+    form.get_by_label("Assessor").fill("A. Reviewer")
+    assert submit(page, form) == 422
+    form = page.locator("#form-LSC9")
+    message = "Overriding the proposed amber with green needs a written rationale."
+    assert message in form.locator(".error").inner_text()
+    assert message in page.locator(".cm-error-summary").inner_text()
+    assert form.locator("input[name=rating][value=green]").is_checked()
+    assert form.get_by_label("No").is_checked()
+    assert form.get_by_label("Assessor").input_value() == "A. Reviewer"
+    assert page.locator("#c-LSC9 .cm-decided .cm-flag-override").count() == 0  # nothing was recorded
+    screenshot(visit, "committee-assess-refused")
+    assert serious_accessibility_violations(visit) == []
+
+    form.get_by_label("Rationale").fill("Revised BCDR plan seen in draft by OPSG.")
+    assert submit(page, form) == 303
+    decided = page.locator("#c-LSC9 .cm-decided").inner_text()
+    assert "✔ Green" in decided
+    assert "Override of the proposed Amber" in decided
+    assert "Revised BCDR plan seen in draft by OPSG." in decided
+    # Put OPSG's amber back, so the letter and the gate read as the other tests expect whatever the order.
+    form = page.locator("#form-LSC9")
+    form.get_by_label("Yes").check()
+    form.locator("input[name=rating][value=amber]").check()
+    assert submit(page, form) == 303
+    assert "Confirms the proposal" in page.locator("#c-LSC9 .cm-decided").inner_text()
+
+
+def test_unknown_group_submission_and_capability_are_not_found(visit: Visit) -> None:
+    page: Any = visit.page
+    mds = submission_of(visit, "MOC-MDS")
+    answer = page.goto(f"{visit.base}/submissions/{mds}/assess/PANEL")
+    assert answer.status == 404
+    assert "There is no group PANEL" in page.locator("main").inner_text()
+    assert page.goto(f"{visit.base}/submissions/nothing/decision").status == 404
+    assert page.goto(f"{visit.base}/capabilities/NOTHING/conditions").status == 404
+    assert "There is no evidence for a capability called NOTHING." in page.locator("main").inner_text()
+
+
+def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path: Path) -> None:
+    page: Any = visit.page
+    mds = submission_of(visit, "MOC-MDS")
+    board = f"{visit.base}/capabilities/MOC-MDS/conditions"
+    page.goto(board)
+    cio = page.locator("#condition-cio-report-review")
+    assert "Open" in cio.locator(".cm-badges").inner_text()
+    assert page.locator("#kind-prerequisite-go-live #condition-cio-report-review").count() == 1
+    assert "Go-live: ✖ Blocked" in page.locator(".cm-gate-panel").inner_text()
+
+    # Empty evidence: the browser would stop it (the field is required), so post it as a browser without
+    # form validation would, and see the service's message beside the form, which stays open.
+    cio.get_by_text("Mark as satisfied").click()
+    form = cio.locator("form", has=page.locator("input[value=satisfy]"))
+    form.evaluate("f => { f.noValidate = true; }")
+    assert submit(page, form) == 422
+    cio = page.locator("#condition-cio-report-review")
+    assert "To satisfy a condition, give evidence." in cio.locator("details.cm-action[open] .error").inner_text()
+    assert "Open" in cio.locator(".cm-badges").inner_text()
+
+    pause = page.locator("#condition-connectivity-pause")
+    assert "Not armed" in pause.locator(".cm-badges").inner_text()
+    pause.get_by_text("Arm the pause trigger").click()
+    assert submit(page, pause.locator("details.cm-action[open] form")) == 303
+    pause = page.locator("#condition-connectivity-pause")
+    assert "Armed" in pause.locator(".cm-badges").inner_text()
+    pause.get_by_text("Trigger the pause").click()
+    trigger = pause.locator("details.cm-action[open] form")
+    trigger.get_by_label("Rationale").fill("SSC instructs a pause: link incidents")
+    assert submit(page, trigger) == 303
+    pause = page.locator("#condition-connectivity-pause")
+    assert "Migration paused" in pause.locator(".cm-badges").inner_text()
+    assert pause.locator("summary", has_text="Clear the pause").count() == 1
+    assert pause.locator("summary", has_text="Trigger the pause").count() == 0
+    gate = page.locator(".cm-gate-panel").inner_text()
+    assert "Migration paused" in gate
+    assert "Migration: ✖ Blocked" in gate
+    reporting = page.locator("#condition-connectivity-transition-reporting").inner_text()
+    assert "Next report due" in reporting
+    assert "Report missed" not in reporting
+
+    # The Panel decides with conditions while the CIO report is still awaited.
+    page.goto(f"{visit.base}/submissions/{mds}/decision")
+    assert page.locator("#record-h").inner_text() == "Record the Panel's decision"
+    form = page.locator("#decision-form")
+    assert form.locator("input[name=condition_ids]").count() == 4
+    assert form.locator("input[name=condition_ids]:checked").count() == 4  # every open condition, pre-ticked
+    form.get_by_label("Recommend go-live with conditions").check()
+    form.get_by_label("Considered on").fill("2020-03-06")
+    form.get_by_label("Notes").fill("Recorded from the web UI test.")
+    assert submit(page, form) == 303
+    assert "Decision recorded: recommend go-live with conditions." in page.locator(".notice").inner_text()
+    current = page.locator("section.cm-current").inner_text()
+    assert "Recommend go-live with conditions" in current
+    assert "2020-03-06" in current
+    assert "Current, not superseded" in current
+    assert "Prerequisite to go-live" in current
+    assert page.locator("#record-h").inner_text() == "Record a correction"
+    assert page.locator("#decision-form input[name=supersedes]").count() == 1
+    screenshot(visit, "committee-decision")
+    assert serious_accessibility_violations(visit) == []
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the letter (PDF)").click()
+    pdf = tmp_path / "letter.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Prerequisite to go-live" in " ".join(text.split())
+
+    page.get_by_role("link", name="Preview the letter").click()
+    page.wait_for_load_state()
+    letter = " ".join(page.locator("body").inner_text().split())
+    for dmc in ("DMC-MDS-A1", "DMC-MDS-A2", "DMC-MDS-D1"):
+        assert dmc in letter
+    for kind in ("Prerequisite to go-live", "Prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
+        assert kind in letter
+    assert "DCC makes the CIO report on the cohort available to SSC" in letter
+    assert "Recorded from the web UI test." in letter
+
+    # Then the CIO condition is met: go-live opens; migration stays blocked (HAN assurance, the pause).
+    page.goto(board)
+    stale: Any = page.context.new_page()  # a second tab, opened before the condition is satisfied
+    stale.goto(board)
+    cio = page.locator("#condition-cio-report-review")
+    cio.get_by_text("Mark as satisfied").click()
+    form = cio.locator("details.cm-action[open] form")
+    form.get_by_label("Evidence").fill("SSC reviewed the CIO report on 2020-03-10 and found no blocking risk.")
+    assert submit(page, form) == 303
+    assert "cio-report-review: satisfied." in page.locator(".notice").inner_text()
+    cio = page.locator("#condition-cio-report-review")
+    assert "Satisfied" in cio.locator(".cm-badges").inner_text()
+    assert cio.locator("details.cm-action").count() == 0  # satisfied is final: no more forms
+    cio.locator("details.cm-history summary").click()
+    history = cio.locator("details.cm-history").inner_text()
+    assert "Satisfied" in history
+    assert "SSC reviewed the CIO report" in history
+    assert "web" in history
+    gate = page.locator(".cm-gate-panel").inner_text()
+    assert "Go-live: ✔ Open" in gate
+    assert "Migration: ✖ Blocked" in gate
+    screenshot(visit, "committee-conditions")
+    assert serious_accessibility_violations(visit) == []
+
+    # The tab opened earlier still offers the form: acting on it now is refused, 409, with the reason.
+    card = stale.locator("#condition-cio-report-review")
+    card.get_by_text("Mark as satisfied").click()
+    stale_form = card.locator("details.cm-action[open] form")
+    stale_form.get_by_label("Evidence").fill("A second copy of the report")
+    assert submit(stale, stale_form) == 409
+    assert "A satisfied condition cannot be satisfied." in stale.locator("#condition-cio-report-review").inner_text()
+    stale.close()
+
+
+def test_decision_refusals_keep_the_form(visit: Visit) -> None:
+    page: Any = visit.page
+    secure = submission_of(visit, "MOC-SECURE")
+    url = f"{visit.base}/submissions/{secure}/decision"
+    page.goto(url)
+    form = page.locator("#decision-form")
+    assert form.locator("input[name=condition_ids]:checked").count() >= 1  # operational acceptance is open
+    form.get_by_label("Recommend go-live", exact=True).check()
+    form.get_by_label("Notes").fill("Keep this note")
+    assert submit(page, form) in (409, 422)
+    form = page.locator("#decision-form")
+    assert 'choose "Recommend go-live with conditions", or untick them.' in form.locator(".error").inner_text()
+    assert form.get_by_label("Recommend go-live", exact=True).is_checked()
+    assert form.get_by_label("Notes").input_value() == "Keep this note"
+    screenshot(visit, "committee-decision-refused")
+    assert serious_accessibility_violations(visit) == []
+
+    # Two tabs open the page; the first records, the second is now stale and is refused with 409.
+    other: Any = page.context.new_page()
+    other.goto(url)
+    page.goto(url)
+    form = page.locator("#decision-form")
+    form.get_by_label("Do not recommend go-live").check()
+    form.get_by_label("Considered on").fill("2020-08-07")
+    assert submit(page, form) == 303
+    assert "recorded: do not recommend go-live." in page.locator(".notice").inner_text()
+    stale = other.locator("#decision-form")
+    stale.get_by_label("Do not recommend go-live").check()
+    stale.get_by_label("Notes").fill("Typed in the stale tab")
+    assert submit(other, stale) == 409
+    assert "The Panel has already decided on this submission" in other.locator("#decision-form .error").inner_text()
+    assert other.locator("#decision-form").get_by_label("Notes").input_value() == "Typed in the stale tab"
+    assert other.locator("#record-h").inner_text() == "Record a correction"
+    other.close()
+
+
+def test_add_an_ongoing_reporting_condition_and_report_on_it(visit: Visit) -> None:
+    page: Any = visit.page
+    page.goto(f"{visit.base}/capabilities/MOC-SECURE/conditions")
+    text = f"DCC reports monthly to OPSG on SMETS1 incident trends ({uuid.uuid4().hex[:8]})."
+    form = page.locator("#add-condition")
+    form.get_by_label("Kind").select_option("ongoing_reporting")
+    form.get_by_label("Owner").select_option("OPSG")
+    form.get_by_label("When it is due").fill("monthly until go-live plus three months")
+    form.get_by_label("Report every (days)").fill("30")
+    form.get_by_label("What it requires").fill(text)
+    assert submit(page, form) == 422  # no criterion ticked
+    form = page.locator("#add-condition")
+    assert "Tick at least one criterion the condition is about." in form.locator(".error").inner_text()
+    assert form.get_by_label("What it requires").input_value() == text
+    assert form.get_by_label("Kind").input_value() == "ongoing_reporting"
+    form.get_by_label("LSC6", exact=True).check()
+    form.get_by_label("LSC7", exact=True).check()
+    assert submit(page, form) == 303
+    assert "added." in page.locator(".notice").inner_text()
+    card = page.locator("#kind-ongoing-reporting article.cm-condition", has_text=text)
+    assert "LSC6, LSC7" in card.inner_text()
+    assert "None yet" in card.inner_text()
+    card.get_by_text("Record a report").click()
+    report = card.locator("details.cm-action[open] form")
+    report.get_by_label("Evidence").fill("Incident trend report for August")
+    report.get_by_label("Date of the report").fill("2020-09-01")
+    assert submit(page, report) == 303
+    card = page.locator("#kind-ongoing-reporting article.cm-condition", has_text=text)
+    assert "2020-09-01: Incident trend report for August" in card.inner_text()
+    assert "Report missed" in card.inner_text()  # due 30 days after 2020-09-01, long past
+    screenshot(visit, "committee-conditions-secure")
+    assert serious_accessibility_violations(visit) == []

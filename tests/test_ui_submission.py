@@ -1,0 +1,232 @@
+"""The submission page, its history and the self-check, in a real browser against a seeded live server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+
+from .browser import ROOT, Visit, screenshot, serious_accessibility_violations
+
+SECURE_PACK = ROOT / "fixtures" / "seed-moc-secure-2020-08.json"
+
+
+def open_capability(visit: Visit, capability: str) -> None:
+    """Go from the dashboard to the capability's newest submission."""
+    page = visit.page
+    page.goto(visit.base + "/")  # type: ignore[attr-defined]
+    page.get_by_role("link", name=capability, exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+
+
+def test_mds_submission_explains_the_lsc9_opsg_rating(visit: Visit) -> None:
+    page = visit.page
+    open_capability(visit, "MOC-MDS")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("MOC-MDS")  # type: ignore[attr-defined]
+    assert "Ready with conditions" in page.locator("dl.facts").inner_text()  # type: ignore[attr-defined]
+    cell = page.locator("#row-LSC9 td[data-group=OPSG]")  # type: ignore[attr-defined]
+    reasons = cell.locator(".reasons")
+    assert not reasons.is_visible()
+    cell.locator("summary").click()
+    assert reasons.is_visible()
+    text = reasons.inner_text()
+    assert "A revised BCDR plan is promised but not published: a revised plan that includes MDS and Telefonica." in text
+    assert "LSC9-OPSG-revision-pending" in text
+    assert "BCDR-PLAN" in text
+    assert "bcdr.plan" in text
+    assert "DCC BCDR plan v4" in text
+    assert "Publish the revised BCDR plan" in text
+    assert "OPSG has not decided yet" in text
+    screenshot(visit, "submission-mds")
+    assert serious_accessibility_violations(visit) == []
+
+
+def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
+    page = visit.page
+    open_capability(visit, "MOC-MDS")
+    rows = page.locator("table.matrix tbody tr")  # type: ignore[attr-defined]
+    assert [rows.nth(i).get_attribute("data-criterion") for i in range(rows.count())] == [
+        *(f"LSC{n}" for n in range(1, 11)),
+        *(f"LSC10.{n}" for n in range(1, 7)),
+    ]
+    assert page.locator("#row-LSC1 td[data-group=TAG] summary").inner_text().split("\n")[0].endswith(" Green")  # type: ignore[attr-defined]
+    assert "Amber" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("#row-LSC1 td[data-group=OPSG]").inner_text().strip().endswith("not assessed by OPSG")  # type: ignore[attr-defined]
+    parent = page.locator("#row-LSC10 td[data-group=SSC]").inner_text()  # type: ignore[attr-defined]
+    assert "Amber" in parent
+    assert "worst of LSC10.1\u2013LSC10.6" in parent
+    assert page.locator("tr.sub").count() == 6  # type: ignore[attr-defined]
+    assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0  # type: ignore[attr-defined]
+    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()  # type: ignore[attr-defined]
+    assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()  # type: ignore[attr-defined]
+    gate = page.locator("#gate + .gates").inner_text()  # type: ignore[attr-defined]
+    assert "Blocked" in gate
+    assert "the Panel has not recorded a decision" in gate
+
+
+def test_charts_are_drawn(visit: Visit) -> None:
+    page = visit.page
+    open_capability(visit, "MOC-MDS")
+    timeline = page.locator("svg.timeline")  # type: ignore[attr-defined]
+    assert timeline.count() == 1
+    assert timeline.get_attribute("role") == "img"
+    assert "Incident timeline" in (timeline.get_attribute("aria-label") or "")
+    assert timeline.locator(".marker.blocking").count() > 0
+    performance = page.locator("svg.performance")  # type: ignore[attr-defined]
+    assert performance.count() == 3
+    assert performance.first.locator("polyline.target").count() == 1
+    page.locator("#charts").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    screenshot(visit, "submission-charts")
+
+
+def test_re_evaluating_secure_later_turns_lsc6_amber(visit: Visit) -> None:
+    page = visit.page
+    open_capability(visit, "MOC-SECURE")
+    assert "Red" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="History and re-evaluation").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/history")  # type: ignore[attr-defined]
+    page.get_by_label("New as-at date").fill("2020-08-20")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Re-evaluate").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/history?*")  # type: ignore[attr-defined]
+    change = page.locator("table.changes tr[data-cell='LSC6/OPSG']")  # type: ignore[attr-defined]
+    text = change.inner_text()
+    before, after = change.locator("td").nth(0).inner_text(), change.locator("td").nth(1).inner_text()
+    assert "Red" in before
+    assert "Amber" in after
+    assert "as-at date" in text
+    assert "2020-08-20" in page.locator("#diff").locator("xpath=..").inner_text()  # type: ignore[attr-defined]
+    assert "was stored" in page.locator(".notice").inner_text()  # type: ignore[attr-defined]
+    screenshot(visit, "submission-history")
+    assert serious_accessibility_violations(visit) == []
+
+
+def test_re_evaluation_refuses_an_impossible_date(visit: Visit) -> None:
+    response = httpx.get(visit.base + "/")
+    secure = next(part for part in response.text.split('href="') if part.startswith("/submissions/"))
+    submission = secure.split('"')[0]
+    for_date = httpx.post(visit.base + submission + "/re-evaluate", data={"as_at": "2020-02-30"})
+    assert for_date.status_code == 422
+    assert "must be a real date" in for_date.text
+    missing = httpx.get(visit.base + "/submissions/no-such-id")
+    assert missing.status_code == 404
+    assert "There is no submission" in missing.text
+
+
+def test_self_check_of_the_secure_pack(visit: Visit) -> None:
+    page = visit.page
+    page.goto(visit.base + "/")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Self-check").click()  # type: ignore[attr-defined]
+    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(SECURE_PACK))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Check the pack").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("#result")  # type: ignore[attr-defined]
+    assert "Not ready" in page.locator("dl.facts").inner_text()  # type: ignore[attr-defined]
+    page.locator("#row-LSC6 td[data-group=OPSG] summary").click()  # type: ignore[attr-defined]
+    reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()  # type: ignore[attr-defined]
+    assert (
+        "5 Category 1/2 SMETS1 incidents in the last 30 days; more than 2 means the service is not stable." in reasons
+    )
+    assert "Amber from 2020-08-15, green from 2020-10-01" in reasons
+    blockers = page.locator(".gates").inner_text()  # type: ignore[attr-defined]
+    assert "Blocked" in blockers
+    screenshot(visit, "self-check-result")
+    assert serious_accessibility_violations(visit) == []
+
+
+def test_self_check_lists_every_problem_of_a_bad_file(visit: Visit, tmp_path: Path) -> None:
+    document = json.loads(SECURE_PACK.read_text())
+    document["incidents"][2]["category"] = 9
+    document["statement"]["colour"] = "blue"
+    bad = tmp_path / "bad-pack.json"
+    bad.write_text(json.dumps(document))
+    page = visit.page
+    page.goto(visit.base + "/self-check")  # type: ignore[attr-defined]
+    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(bad))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Check the pack").click()  # type: ignore[attr-defined]
+    page.wait_for_selector(".problems")  # type: ignore[attr-defined]
+    assert "This file is not a valid evidence pack" in page.locator("h2").first.inner_text()  # type: ignore[attr-defined]
+    problems = page.locator(".problems li").all_inner_texts()  # type: ignore[attr-defined]
+    assert any(p.startswith("incidents[2].category") for p in problems)
+    assert any(p.startswith("statement.colour") and "unknown field" in p for p in problems)
+    screenshot(visit, "self-check-invalid")
+    assert serious_accessibility_violations(visit) == []
+    response = httpx.post(visit.base + "/self-check", files={"pack": ("bad-pack.json", bad.read_bytes())})
+    assert response.status_code == 422
+
+
+def test_unknown_submission_and_empty_self_check_pages(visit: Visit) -> None:
+    page = visit.page
+    response = page.goto(visit.base + "/submissions/no-such-id")  # type: ignore[attr-defined]
+    assert response.status == 404
+    assert "There is no submission with the id" in page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert serious_accessibility_violations(visit) == []
+    page.goto(visit.base + "/self-check")  # type: ignore[attr-defined]
+    assert page.get_by_label("As at (optional)").input_value() == ""  # type: ignore[attr-defined]
+    screenshot(visit, "self-check-form")
+    assert serious_accessibility_violations(visit) == []
+
+
+# -- the same pages without a browser: errors, limits and older versions ------------------------------
+
+MDS_PACK = ROOT / "fixtures" / "seed-moc-mds-2020-03.json"
+
+
+@pytest.fixture
+def small_client(tmp_path: Path) -> Iterator[TestClient]:
+    """An app on a fresh SQLite file with a 16 KiB request limit."""
+    settings = Settings(data_dir=tmp_path / "data", max_request_bytes=16384)
+    migrate.upgrade(settings)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_self_check_refuses_what_it_cannot_use(small_client: TestClient) -> None:
+    too_big = small_client.post("/self-check", files={"pack": ("big.json", MDS_PACK.read_bytes())})
+    assert too_big.status_code == 413
+    assert "The file is too large: the limit is 16 KiB." in too_big.text
+    no_file = small_client.post("/self-check", data={"as_at": "2020-01-01"})
+    assert no_file.status_code == 422
+    assert "Choose an evidence pack file." in no_file.text
+    malformed = small_client.post("/self-check", files={"pack": ("x.json", b'{"statement": ')})
+    assert malformed.status_code == 422
+    assert "This file is not a valid evidence pack" in malformed.text
+    yaml_pack = (ROOT / "fixtures" / "synthetic-stability-window.yaml").read_bytes()
+    bad_date = small_client.post("/self-check", files={"pack": ("p.yaml", yaml_pack)}, data={"as_at": "31/12/2020"})
+    assert bad_date.status_code == 422
+    assert "must be a real date written as YYYY-MM-DD" in bad_date.text
+    assert small_client.post("/self-check", files={"pack": ("p.yaml", yaml_pack)}).status_code == 200
+    assert small_client.get("/v1/submissions").json() == []
+
+
+def test_unknown_ids_are_404_pages(small_client: TestClient) -> None:
+    for response in (
+        small_client.get("/submissions/nothing"),
+        small_client.get("/submissions/nothing/history"),
+        small_client.post("/submissions/nothing/re-evaluate", data={"as_at": "2020-01-01"}),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "There is no submission with the id" in response.text
+
+
+def test_an_older_version_says_so_and_history_refuses_foreign_evaluations(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/submissions", content=MDS_PACK.read_bytes()).json()["submission"]["id"]
+        client.post("/v1/submissions", content=MDS_PACK.read_bytes())
+        older = client.get(f"/submissions/{first}")
+        assert older.status_code == 200
+        assert "This is not the newest evidence for MOC-MDS: version 2 is." in older.text
+        history = client.get(f"/submissions/{first}/history", params={"from": "elsewhere"})
+        assert history.status_code == 404
+        assert "This submission has no evaluation with the id" in history.text
+        single = client.get(f"/submissions/{first}/history")
+        assert "There is only one evaluation so far." in single.text
