@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.routes import catalogue, committee, health, submissions
+from api.security import SecurityMiddleware
 from api.web import committee_pages, dashboard, submission_pages
 from lsc_engine.committee import Committee
 from lsc_engine.evidence import EvidencePack
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = make_engine(settings)
     ruleset = load_ruleset(settings.rules_dir)
-    service = Service(database, ruleset)
+    service = Service(database, ruleset, max_items=settings.max_pack_items)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,11 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         summary="Readiness decisions against the Live Services Criteria",
         responses={400: errors.RESPONSES[400]},
+        # The interactive docs pages load their scripts from a CDN; nothing here may, so only the
+        # OpenAPI document itself is served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
     app.state.committee = Committee(database, ruleset)
     errors.install(app)
+    app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -74,6 +77,13 @@ def context(decision: DecisionView) -> dict[str, Any]:
 def html(decision: DecisionView) -> str:
     """Render the letter as an HTML page."""
     return _environment.get_template("letter.html.j2").render(context(decision))
+
+
+def style_hash(page: str) -> str:
+    """Return the CSP source that allows the letter's own inline style block, and nothing else."""
+    match = re.search(r"<style>(.*?)</style>", page, re.DOTALL)
+    digest = hashlib.sha256((match.group(1) if match else "").encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
 def markdown(decision: DecisionView) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lsc_engine.errors import InvalidPack, MalformedPack, Problem
+from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
 from lsc_engine.evidence import EvidencePack, item_groups, iter_items
 
 
@@ -51,8 +51,10 @@ def _invalid(problems: Iterable[Problem], source: str, *, malformed: bool = Fals
     return InvalidPack(f"{source} is not a valid evidence pack: {len(listed)} {noun}", problems=listed)
 
 
-def parse_pack(data: bytes, *, source: str = "the pack", yaml_allowed: bool = True) -> EvidencePack:
-    """Validate JSON (or, failing that and allowed, YAML) bytes into an evidence pack."""
+def parse_pack(
+    data: bytes, *, source: str = "the pack", yaml_allowed: bool = True, max_items: int | None = None
+) -> EvidencePack:
+    """Validate JSON (or, failing that and allowed, YAML) bytes into an evidence pack of at most ``max_items``."""
     stripped = data.lstrip()
     if stripped.startswith(b"{") or not yaml_allowed:
         try:
@@ -62,6 +64,13 @@ def parse_pack(data: bytes, *, source: str = "the pack", yaml_allowed: bool = Tr
             raise _invalid(_problems(error), source, malformed=malformed) from None
     else:
         pack = _parse_yaml(data, source)
+    if max_items is not None:
+        count = sum(len(items) for _, _, items in item_groups(pack))
+        if count > max_items:
+            raise PayloadTooLarge(
+                f"{source} holds {count} evidence items; the limit is {max_items}",
+                details={"items": count, "limit": max_items},
+            )
     problems = check_consistency(pack)
     if problems:
         raise _invalid(problems, source)

@@ -61,22 +61,25 @@ class ReplayFlip(BaseModel):
 class Service:
     """Evaluation with storage: one per process, holding the database engine and the loaded ruleset."""
 
-    def __init__(self, database: Engine, ruleset: Ruleset, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, database: Engine, ruleset: Ruleset, *, clock: Clock = _utc_now, max_items: int | None = None
+    ) -> None:
         self.database = database
         self.ruleset = ruleset
+        self.max_items = max_items
         self._clock = clock
         rules_engine.prepare(ruleset)
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        pack = parse_pack(body, yaml_allowed=False)
+        pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
         return evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
 
     def submit(
         self, body: bytes, *, submitter: str, as_at: date | None = None, idempotency_key: str | None = None
     ) -> Stored:
         """Validate, evaluate and store a pack; a retry with the same idempotency key returns the first result."""
-        pack = parse_pack(body, yaml_allowed=False)
+        pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
         when = as_at or pack.statement.date
         request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
         if idempotency_key is not None:

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in data_dir")
     rules_dir: Path = Field(default_factory=default_rules_dir)
     max_request_bytes: int = Field(default=256 * MIB, description="Largest request body accepted")
+    max_pack_items: int = Field(default=2_000_000, ge=1, le=50_000_000, description="Most evidence items in a pack")
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     list_limit_max: int = Field(default=500, ge=1, le=10_000)

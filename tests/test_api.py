@@ -183,3 +183,13 @@ def test_readyz_is_503_when_the_database_is_gone(tmp_path: object) -> None:
         assert response.status_code == 503
         assert response.json()["code"] == "store_unavailable"
         assert client.post("/v1/submissions", content=MDS).status_code == 503
+
+
+def test_pack_item_limit(settings: Settings) -> None:
+    limited = Settings(**{**settings.model_dump(), "max_pack_items": 20})
+    with TestClient(create_app(limited)) as client:
+        response = client.post("/v1/submissions", content=MDS)
+        assert response.status_code == 413
+        assert response.json()["details"]["limit"] == 20
+        assert response.json()["details"]["items"] > 20
+        assert client.get("/v1/submissions").json() == []

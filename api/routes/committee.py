@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.errors import documented
+from api.security import CONTENT_SECURITY_POLICY
 from api.types import IsoDate
 from lsc_engine.committee import Committee, DecisionView, Outcome, ReadinessView
 from lsc_engine.conditions import Action, ConditionState
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.gate import Assessment, Revocation
-from lsc_engine.letter import LetterFormat, render
+from lsc_engine.letter import LetterFormat, render, style_hash
 from lsc_engine.ruleset import Rating
 
 router = APIRouter(prefix="/v1", tags=["committee"])
@@ -239,10 +240,16 @@ def get_letter(
 ) -> Response:
     """Return the Panel's letter for a decision, generated from what was recorded."""
     decision: DecisionView = service.decision(decision_id)
+    content = render(decision, format)
     headers = {}
     if format is LetterFormat.PDF:
         headers["Content-Disposition"] = f'attachment; filename="lsc-letter-{decision_id}.pdf"'
-    return Response(content=render(decision, format), media_type=MEDIA[format], headers=headers)
+    if format is LetterFormat.HTML:
+        allowed_style = style_hash(content.decode())
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "style-src 'self'", f"style-src 'self' {allowed_style}"
+        )
+    return Response(content=content, media_type=MEDIA[format], headers=headers)
 
 
 @router.get("/readiness/{capability}", response_model=ReadinessView, responses=documented(404, 503))

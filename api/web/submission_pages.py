@@ -564,7 +564,7 @@ async def self_check(request: Request) -> HTMLResponse:
     except ValueError as error:
         return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
     try:
-        pack, evaluation = await run_in_threadpool(_evaluate, body, service.ruleset, as_at)
+        pack, evaluation = await run_in_threadpool(_evaluate, body, service.ruleset, as_at, service.max_items)
     except InvalidPack as error:
         return _self_check(
             request,
@@ -584,7 +584,9 @@ async def self_check(request: Request) -> HTMLResponse:
     )
 
 
-def _evaluate(body: bytes, ruleset: Ruleset, as_at: date | None) -> tuple[EvidencePack, Evaluation]:
+def _evaluate(
+    body: bytes, ruleset: Ruleset, as_at: date | None, max_items: int | None
+) -> tuple[EvidencePack, Evaluation]:
     """Parse and evaluate a pack, as at its statement date unless told otherwise."""
-    pack = parse_pack(body, source="the file", yaml_allowed=True)
+    pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
     return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
