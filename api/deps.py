@@ -1,4 +1,4 @@
-"""Request dependencies: the service, settings, and a size-limited request body."""
+"""Request dependencies: the services, the settings, and a size-limited request body."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from lsc_engine.committee import Committee
 from lsc_engine.errors import PayloadTooLarge
 from lsc_engine.service import Service
 from lsc_engine.settings import Settings
@@ -17,6 +18,12 @@ def get_service(request: Request) -> Service:
     return service
 
 
+def get_committee(request: Request) -> Committee:
+    """Return the process's committee service."""
+    committee: Committee = request.app.state.committee
+    return committee
+
+
 def get_settings(request: Request) -> Settings:
     """Return the process's settings."""
     settings: Settings = request.app.state.settings
@@ -24,6 +31,7 @@ def get_settings(request: Request) -> Settings:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
+CommitteeDep = Annotated[Committee, Depends(get_committee)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

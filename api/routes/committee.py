@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from api.deps import CommitteeDep
 from api.errors import documented
 from api.security import CONTENT_SECURITY_POLICY
 from api.types import IsoDate
-from lsc_engine.committee import Committee, DecisionView, Outcome, ReadinessView
+from lsc_engine.committee import DecisionView, Outcome, ReadinessView
 from lsc_engine.conditions import Action, ConditionState
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.gate import Assessment, Revocation
@@ -22,12 +23,6 @@ router = APIRouter(prefix="/v1", tags=["committee"])
 ACTOR = "api"
 Text = Annotated[str, Field(min_length=1, max_length=8000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-def committee(request: Request) -> Committee:
-    """Return the process's committee service."""
-    service: Committee = request.app.state.committee
-    return service
 
 
 class Input(BaseModel):
@@ -97,9 +92,6 @@ class DecisionIn(Input):
     supersedes: Annotated[str, Field(max_length=32)] | None = Field(
         default=None, description="The decision this one corrects"
     )
-
-
-CommitteeDep = Annotated[Committee, Depends(committee)]
 
 
 @router.post(
