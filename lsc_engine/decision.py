@@ -48,10 +48,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> str:
-    """Fill a rule's message template with fact values and parameters."""
+def template_values(facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> Mapping[str, str]:
+    """Render every fact value and parameter once, for all the templates of an evaluation."""
     values = _Values({name: _text(value) for name, value in parameters.items()})
     values.update({name: _text(fact.value) for name, fact in facts.items()})
+    return values
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a rule's message template with fact values and parameters."""
     return template.format_map(values)
 
 
@@ -60,14 +65,14 @@ def input_digest(pack: EvidencePack) -> str:
     return "sha256:" + hashlib.sha256(pack.model_dump_json().encode()).hexdigest()
 
 
-def _finding(rule: Rule, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> Finding:
+def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
     behind = [facts[name] for name in rule.fact_names if name in facts]
     evidence = sorted({item for fact in behind for item in fact.evidence})
     return Finding(
         rule_id=rule.id,
         title=rule.title,
         rating=rule.rating,
-        message=render(rule.message, facts, parameters),
+        message=render(rule.message, values),
         basis=rule.basis,
         evidence=evidence,
         evidence_count=max((fact.evidence_count for fact in behind), default=0),
@@ -115,10 +120,11 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     """Evaluate an evidence pack under a ruleset as at a date; pure and deterministic."""
     run = _Run(pack, ruleset, as_at)
     facts, fired = run.fired(as_at)
+    values = template_values(facts, run.parameters)
     findings: dict[Cell, list[Finding]] = {}
     for rule in fired:
-        findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, run.parameters))
-    conditions = _conditions(run.derivation.earlier_conditions, ruleset, fired, facts, run.parameters, findings)
+        findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, values))
+    conditions = _conditions(run.derivation.earlier_conditions, ruleset, fired, facts, values, findings)
     cells = _cells(ruleset, findings)
     overall = _overall(cells, conditions)
     return Evaluation(
@@ -130,7 +136,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
         criteria=_criteria(ruleset, cells),
         conditions=conditions,
         blockers=_blockers(cells, conditions),
-        path_to_green=_paths(run, cells, fired, facts),
+        path_to_green=_paths(run, cells, fired, values),
         excluded_evidence=[
             ExcludedEvidence(id=e.id, path=e.path, dated=e.dated, reason=f"dated {e.dated}, after the as-at date")
             for e in run.derivation.excluded
@@ -206,7 +212,7 @@ def _conditions(
     ruleset: Ruleset,
     fired: list[Rule],
     facts: Mapping[str, Fact],
-    parameters: Mapping[str, Any],
+    values: Mapping[str, str],
     findings: dict[Cell, list[Finding]],
 ) -> list[Condition]:
     earlier = {condition.key: condition for condition in known_earlier}
@@ -223,7 +229,7 @@ def _conditions(
                 kind=_stronger(template.kind, ConditionKind(previous.kind)) if previous else template.kind,
                 owner=template.owner,
                 criteria=sorted(set(criteria)),
-                text=render(template.text, facts, parameters),
+                text=render(template.text, values),
                 due=template.due,
                 raised_by=rule.id,
                 carried_over_from=previous.id if previous else None,
@@ -305,7 +311,7 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
     return Blockers(go_live=go_live, migration=migration)
 
 
-def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], facts: Mapping[str, Fact]) -> list[PathToGreen]:
+def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
     horizon = run.as_at + timedelta(days=run.ruleset.parameters.path_to_green_horizon_days)
     later = run.cell_ratings(horizon)
     paths = []
@@ -314,7 +320,7 @@ def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], facts: Mapping
             continue
         key = (cell.criterion, cell.group)
         actions = [
-            render(rule.remedy, facts, run.parameters)
+            render(rule.remedy, values)
             for rule in fired
             if (rule.criterion, rule.group) == key and rule.remedy and rule.rating != Rating.GREEN
         ]
