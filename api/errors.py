@@ -17,6 +17,7 @@ from starlette.routing import Match
 from lsc_engine.errors import (
     Conflict,
     EngineFailure,
+    Forbidden,
     InvalidAction,
     InvalidPack,
     InvalidRequest,
@@ -26,6 +27,7 @@ from lsc_engine.errors import (
     NotFound,
     PayloadTooLarge,
     StoreUnavailable,
+    Unauthenticated,
 )
 from lsc_engine.loading import json_path
 
@@ -37,6 +39,8 @@ STATUS: dict[type[LscError], int] = {
     InvalidPack: 422,
     InvalidAction: 422,
     NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
     Conflict: 409,
     PayloadTooLarge: 413,
     StoreUnavailable: 503,

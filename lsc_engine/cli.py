@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from lsc_engine.access import Role
 from lsc_engine.committee import Committee
 from lsc_engine.decision import evaluate
 from lsc_engine.errors import InvalidRequest, LscError
@@ -28,6 +29,7 @@ from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.tokens import Tokens
 
 
 class Exit(IntEnum):
@@ -67,6 +69,8 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 audit_app = typer.Typer(help="Check the audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+tokens_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
 
 RulesOption = Annotated[Path, typer.Option("--rules", help="Directory holding the ruleset.", show_default=False)]
 
@@ -303,6 +307,47 @@ def letter(
     else:
         output.write_bytes(content)
         typer.echo(f"wrote {output} ({len(content)} bytes)")
+
+
+def _tokens() -> Tokens:
+    settings = Settings()
+    migrate.upgrade(settings)
+    return Tokens(make_engine(settings))
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[Role, typer.Option("--role", help="What the holder may do.")],
+    name: Annotated[str, typer.Option("--name", help="Who holds the token.")],
+) -> None:
+    """Create a token and print its secret once (only a hash of it is kept)."""
+    try:
+        info, secret = _tokens().create(role=role, name=name, actor="cli")
+    except LscError as error:
+        _fail(error)
+    _err.print(f"token {info.id} for {info.name} ({info.role.value}); keep the secret below, it is not stored")
+    typer.echo(secret)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (from `lsc tokens list`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is revoked.")] = "revoked",
+) -> None:
+    """Revoke a token for good."""
+    try:
+        _tokens().revoke(token_id, reason=reason, actor="cli")
+    except LscError as error:
+        _fail(error)
+    typer.echo(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List the tokens (never their secrets)."""
+    for info in _tokens().list():
+        state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+        typer.echo(f"{info.id}  {info.role.value:<8} {state:<18} {info.name}")
 
 
 def main() -> None:

@@ -67,6 +67,18 @@ class NotFound(LscError):
     code = "not_found"
 
 
+class Unauthenticated(LscError):
+    """The request carries no valid credentials."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(LscError):
+    """The caller's role may not do this."""
+
+    code = "forbidden"
+
+
 class Conflict(LscError):
     """The request contradicts what is already recorded."""
 

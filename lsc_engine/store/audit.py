@@ -11,6 +11,7 @@ from typing import cast
 from sqlmodel import Session, col, select
 
 from lsc_engine.store.models import (
+    ApiToken,
     AssessmentRecord,
     AuditEntry,
     AuditHead,
@@ -20,6 +21,7 @@ from lsc_engine.store.models import (
     EvaluationRecord,
     RevocationRecord,
     Submission,
+    TokenRevocation,
 )
 
 Audited = (
@@ -30,6 +32,8 @@ Audited = (
     | ConditionRecord
     | ConditionEventRecord
     | DecisionRecord
+    | ApiToken
+    | TokenRevocation
 )
 
 GENESIS = "sha256:" + "0" * 64
@@ -54,6 +58,8 @@ AUDITED: dict[str, type[Audited]] = {
     "condition": ConditionRecord,
     "condition_event": ConditionEventRecord,
     "decision": DecisionRecord,
+    "api_token": ApiToken,
+    "token_revocation": TokenRevocation,
 }
 ENTITY = {model: name for name, model in AUDITED.items()}
 

@@ -177,3 +177,28 @@ class DecisionRecord(SQLModel, table=True):
     snapshot: str = Field(sa_column=Column(Text, nullable=False), description="JSON: what the letter is built from")
     actor: str = Field(max_length=200)
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token: who holds it and in what role. Only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(max_length=80, unique=True)
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TokenRevocation(SQLModel, table=True):
+    """The end of a token's life; a revoked token never authenticates again."""
+
+    __tablename__ = "token_revocation"
+
+    id: str = Field(primary_key=True, max_length=32)
+    token_id: str = Field(foreign_key="api_token.id", unique=True, max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str = Field(max_length=200)
+    revoked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

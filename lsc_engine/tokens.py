@@ -1,0 +1,103 @@
+"""Bearer tokens: created for a role, stored only as a hash, revoked for good."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from lsc_engine.access import Principal, Role
+from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.store.audit import Chain
+from lsc_engine.store.db import session_scope
+from lsc_engine.store.models import ApiToken, TokenRevocation
+
+PREFIX = "lsc_"
+
+
+def token_hash(secret: str) -> str:
+    """Hash a token for storage and lookup (tokens are long random strings, so a plain SHA-256 suffices)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as an administrator sees it: never the secret."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class Tokens:
+    """Create, list, revoke and resolve bearer tokens; every change audited."""
+
+    def __init__(self, database: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.database = database
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def create(self, *, role: Role, name: str, actor: str) -> tuple[TokenInfo, str]:
+        """Create a token and return it with its secret, which is shown this once and never stored."""
+        if not name.strip():
+            raise InvalidAction("a token needs a name saying who holds it")
+        secret = PREFIX + secrets.token_urlsafe(32)
+        with session_scope(self.database) as session:
+            chain = Chain(session)
+            now = self._clock()
+            record = ApiToken(
+                id=uuid.uuid4().hex,
+                name=name.strip(),
+                role=role.value,
+                token_hash=token_hash(secret),
+                actor=actor,
+                created_at=now,
+            )
+            session.add(record)
+            session.flush()
+            chain.append(actor=actor, action="token.create", record=record, at=now)
+            session.commit()
+        return TokenInfo(record.id, record.name, role, record.created_at, None), secret
+
+    def revoke(self, token_id: str, *, reason: str, actor: str) -> None:
+        """Revoke a token for good."""
+        with session_scope(self.database) as session:
+            chain = Chain(session)
+            if session.get(ApiToken, token_id) is None:
+                raise NotFound(f"no token {token_id}", details={"token_id": token_id})
+            if session.exec(select(TokenRevocation).where(TokenRevocation.token_id == token_id)).first():
+                raise Conflict(f"token {token_id} is already revoked", details={"token_id": token_id})
+            now = self._clock()
+            record = TokenRevocation(
+                id=uuid.uuid4().hex, token_id=token_id, reason=reason.strip() or "revoked", actor=actor, revoked_at=now
+            )
+            session.add(record)
+            session.flush()
+            chain.append(actor=actor, action="token.revoke", record=record, at=now)
+            session.commit()
+
+    def list(self) -> list[TokenInfo]:
+        """List every token, oldest first."""
+        with session_scope(self.database) as session:
+            revoked = {r.token_id: r.revoked_at for r in session.exec(select(TokenRevocation))}
+            tokens = session.exec(select(ApiToken).order_by(col(ApiToken.created_at))).all()
+            return [TokenInfo(t.id, t.name, Role(t.role), t.created_at, revoked.get(t.id)) for t in tokens]
+
+    def resolve(self, secret: str) -> Principal | None:
+        """Return who holds a token, or None if it is unknown or revoked."""
+        if not secret.startswith(PREFIX):
+            return None
+        with session_scope(self.database) as session:
+            record = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
+            if record is None:
+                return None
+            if session.exec(select(TokenRevocation).where(TokenRevocation.token_id == record.id)).first():
+                return None
+            return Principal(token_id=record.id, name=record.name, role=Role(record.role))
