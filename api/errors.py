@@ -81,7 +81,9 @@ def _domain(_request: Request, error: Exception) -> JSONResponse:
     details: dict[str, object] = dict(error.details)
     if error.problems:
         details["problems"] = [problem.as_dict() for problem in error.problems]
-    return _respond(status_of(error), error.code, error.message, details)
+    status = status_of(error)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return _respond(status, error.code, error.message, details, headers=headers)
 
 
 def _validation(_request: Request, error: Exception) -> JSONResponse:
@@ -115,7 +117,7 @@ def _allowed_methods(request: Request) -> str:
 
 def _database(_request: Request, error: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(error).__name__)
-    return _respond(503, StoreUnavailable.code, "the database is unavailable")
+    return _respond(503, StoreUnavailable.code, "the database is unavailable", headers={"Retry-After": "5"})
 
 
 def _unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -263,13 +263,28 @@ def db_check() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            help="The head (SEQ:HASH) printed by an earlier run and kept elsewhere; catches a cut-off chain.",
+        ),
+    ] = None,
+) -> None:
     """Recompute the audit chain and every record digest. Exit 0 if intact, 4 if anything was altered."""
+    expected: tuple[int, str] | None = None
+    if expect_head is not None:
+        seq, _, digest = expect_head.partition(":")
+        if not seq.isdigit() or not digest:
+            _fail(InvalidRequest("--expect-head must look like SEQ:HASH, as printed by an earlier run"))
+        expected = (int(seq), digest)
     settings = Settings()
     with session_scope(make_engine(settings)) as session:
-        result = verify(session)
+        result = verify(session, expect_head=expected)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
+    typer.echo(f"head: {result.head} (keep it elsewhere; a later run given it with --expect-head catches a cut)")
     state = "intact" if result.intact else f"{len(result.problems)} problem(s)"
     typer.echo(f"audit chain: {result.entries} entries, {result.records} records, {state}")
     raise typer.Exit(0 if result.intact else Exit.NOT_READY)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from lsc_engine.store.models import (
@@ -100,6 +101,10 @@ class Chain:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        if session.get_bind().dialect.name == "sqlite":
+            # A write before any read takes SQLite's write lock now, so that no other writer can slip in
+            # between this transaction's reads and its writes (PostgreSQL's row lock below does the same).
+            session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
         self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
 
     def append(
@@ -132,6 +137,7 @@ class Verification:
     entries: int
     records: int
     problems: list[str]
+    head: str = ""
 
     @property
     def intact(self) -> bool:
@@ -139,8 +145,12 @@ class Verification:
         return not self.problems
 
 
-def verify(session: Session, *, batch: int = 1000) -> Verification:
-    """Walk the chain, recompute every hash and record digest, and report each discrepancy."""
+def verify(session: Session, *, batch: int = 1000, expect_head: tuple[int, str] | None = None) -> Verification:
+    """Walk the chain, recompute every hash and record digest, and report each discrepancy.
+
+    ``expect_head`` is a (sequence, hash) an earlier run reported and kept elsewhere: the chain must still
+    hold that entry unchanged, which catches a chain cut short or rewritten from some point on.
+    """
     problems: list[str] = []
     previous = GENESIS
     covered: dict[tuple[str, str], str] = {}
@@ -161,7 +171,11 @@ def verify(session: Session, *, batch: int = 1000) -> Verification:
             if _entry_hash(entry) != entry.hash:
                 problems.append(f"audit entry {entry.seq} was altered")
             covered[(entry.entity, entry.entity_id)] = entry.record_digest
+            if expect_head is not None and entry.seq == expect_head[0] and entry.hash != expect_head[1]:
+                problems.append(f"audit entry {entry.seq} is not the one seen earlier: the chain was rewritten")
             previous, last_seq = entry.hash, entry.seq
+    if expect_head is not None and expect_head[0] > last_seq:
+        problems.append(f"the chain ends at entry {last_seq}, but entry {expect_head[0]} was seen earlier: it was cut")
     head = session.exec(select(AuditHead).where(AuditHead.id == 1)).one()
     if (head.seq, head.hash) != (last_seq, previous):
         problems.append(f"the chain ends at entry {last_seq} but its head says {head.seq}")
@@ -176,4 +190,4 @@ def verify(session: Session, *, batch: int = 1000) -> Verification:
             elif expected != record_digest(record):
                 problems.append(f"{entity} {record.id} was altered after it was written")
     problems += [f"{entity} {ident} is audited but missing" for entity, ident in sorted(covered)]
-    return Verification(entries=count, records=records, problems=problems)
+    return Verification(entries=count, records=records, problems=problems, head=f"{last_seq}:{previous}")

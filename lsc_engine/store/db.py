@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,8 @@ from sqlmodel import Session, create_engine
 
 from lsc_engine.errors import StoreUnavailable
 from lsc_engine.settings import Settings
+
+log = logging.getLogger("lsc.store")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -32,12 +35,21 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
         pool_timeout=settings.database_timeout_seconds,
-        connect_args={"connect_timeout": max(1, int(settings.database_timeout_seconds))},
+        connect_args={
+            "connect_timeout": max(1, int(settings.database_timeout_seconds)),
+            # A server that stops answering must not hang requests on open connections for ever.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": int(settings.database_timeout_seconds * 1000),
+            "options": f"-c lock_timeout={int(settings.database_timeout_seconds * 1000)}",
+        },
     )
 
 
 def _serialise_sqlite_writers(engine: Engine, timeout: float) -> None:
-    """Use WAL and take the write lock at BEGIN, so concurrent writers wait instead of failing."""
+    """Use WAL, so readers never wait; writers take the write lock first thing (see ``audit.Chain``)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(connection: Any, _record: Any) -> None:
@@ -51,7 +63,7 @@ def _serialise_sqlite_writers(engine: Engine, timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager
@@ -61,7 +73,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         with Session(engine, expire_on_commit=False) as session:
             yield session
     except OperationalError as error:
-        raise StoreUnavailable("the database is unavailable", details={"reason": type(error.orig).__name__}) from None
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
+        log.warning("database unavailable: %s", reason)
+        raise StoreUnavailable("the database is unavailable", details={"reason": reason}) from None
 
 
 def ping(engine: Engine) -> None:
