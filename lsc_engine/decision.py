@@ -22,7 +22,7 @@ from lsc_engine.evaluation import (
     Readiness,
 )
 from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
-from lsc_engine.facts import Derivation, Fact, fact_values
+from lsc_engine.facts import TIME_DEPENDENT, Derivation, Fact, fact_values
 from lsc_engine.ruleset import Rating, Rule, Ruleset, parameter_values
 
 Cell = tuple[str, Group]
@@ -313,7 +313,7 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
 
 def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
     horizon = run.as_at + timedelta(days=run.ruleset.parameters.path_to_green_horizon_days)
-    later = run.cell_ratings(horizon)
+    later: dict[Cell, Rating] | None = None
     paths = []
     for cell in cells:
         if cell.rating == Rating.GREEN:
@@ -330,10 +330,14 @@ def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mappin
             actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
         floor = _worst(f.rating for f in carried)
         milestones = []
-        for target in (Rating.AMBER, Rating.GREEN):
-            reachable = floor.severity <= target.severity < cell.rating.severity
-            if reachable and later[key].severity <= target.severity:
-                milestones.append(Milestone(rating=target, on=_earliest(run, key, target, horizon)))
+        # Only a rating that rests on facts which move with the date can improve by waiting.
+        holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
+        if any(clause.fact in TIME_DEPENDENT for rule in holding for clause in rule.when):
+            later = later or run.cell_ratings(horizon)
+            for target in (Rating.AMBER, Rating.GREEN):
+                reachable = floor.severity <= target.severity < cell.rating.severity
+                if reachable and later[key].severity <= target.severity:
+                    milestones.append(Milestone(rating=target, on=_earliest(run, key, target, horizon)))
         paths.append(
             PathToGreen(
                 criterion=cell.criterion,

@@ -109,6 +109,14 @@ FACTS: dict[str, str] = {
     "residual_risks_high": "high-likelihood or high-impact residual risks",
 }
 
+#: Facts whose value can change with the as-at date alone (windows, ages, due dates); the rest cannot.
+TIME_DEPENDENT = frozenset(
+    name
+    for name in FACTS
+    if name.startswith(("incidents_", "performance_", "consumer_risks_", "bcdr_last_test_"))
+    or name in ("days_since_blocking", "longest_restore_minutes")
+)
+
 #: Evidence ids kept per fact; counts stay exact, the id list is a sample.
 MAX_EVIDENCE_IDS = 25
 
