@@ -152,9 +152,9 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
 def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
     cells = []
     for criterion, group in ruleset.catalogue.cells():
-        found = sorted(findings.get((criterion.id, group), []), key=lambda f: (-f.rating.severity, f.rule_id))
-        if not found:
-            found = [
+        found = list(findings.get((criterion.id, group), []))
+        if all(f.rule_id == CARRIED_OVER for f in found):  # no rule rated it: a carried condition is not evidence
+            found += [
                 Finding(
                     rule_id=NO_CONFIRMATION,
                     title="No rule confirmed this criterion",
@@ -166,6 +166,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
                     confidential=False,
                 )
             ]
+        found.sort(key=lambda f: (-f.rating.severity, f.rule_id))
         cells.append(
             CellRating(
                 criterion=criterion.id,

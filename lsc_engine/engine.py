@@ -9,6 +9,8 @@ the derived facts under a session id of its own, collects the rules that fired, 
 from __future__ import annotations
 
 import contextlib
+import decimal
+import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,6 +24,34 @@ from lsc_engine.ruleset import Clause, Rule, Ruleset
 
 _KIND = "lsc-facts"
 _OPERATORS = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
+
+
+class _PositionalJson:
+    """durable-rules' JSON, except that floats are written without an exponent.
+
+    The C engine cannot read ``1e-05`` (Python's form for small floats) and refuses the whole fact; written
+    as ``0.00001`` the same number is read exactly. Only flat messages (our facts) are affected.
+    """
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(value: Any, **options: Any) -> str:
+        """Serialise like ``json.dumps``, with positional floats in flat objects."""
+        if not isinstance(value, dict) or not any(isinstance(v, float) for v in value.values()):
+            return json.dumps(value, **options)
+        fields = (
+            json.dumps(key, **options) + ":" + (_positional(v) if isinstance(v, float) else json.dumps(v, **options))
+            for key, v in value.items()
+        )
+        return "{" + ",".join(fields) + "}"
+
+
+def _positional(number: float) -> str:
+    return format(decimal.Decimal(repr(number)), "f")
+
+
+durable.json = _PositionalJson
 
 
 class _QuietHost(durable.Host):  # type: ignore[misc]

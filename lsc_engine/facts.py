@@ -245,6 +245,8 @@ class Derivation:
         phases = self._known_list(testing.phases, "testing.phases")
         issues = self._known_list(testing.issues, "testing.issues")
         found = {"test_phases": _count(phases)}
+        if testing.defects is not None:
+            found |= self._defects(self._known_list(testing.defects, "testing.defects"))
         if not phases:
             return found
         incomplete = [p for p in phases if p.status != "complete" or (p.completed_on or self.known_at) > self.known_at]
@@ -254,13 +256,12 @@ class Derivation:
         unmet = [p for p in phases if p.status == "complete" and not (p.entry_criteria_met and p.exit_criteria_met)]
         found["test_phases_criteria_unmet"] = _count(unmet)
         excepted_issues = [i for i in issues if i.exception is not None and i.exception.accepted_on <= self.known_at]
+        excepted_ids = {i.id for i in excepted_issues}
         found["testing_issues_excepted"] = _count(excepted_issues)
         found["testing_issues_open_unexcepted"] = _count(
-            [i for i in issues if not i.resolved and i not in excepted_issues]
+            [i for i in issues if not i.resolved and i.id not in excepted_ids]
         )
         found |= self._regression(phases, excepted_issues)
-        if testing.defects is not None:
-            found |= self._defects(self._known_list(testing.defects, "testing.defects"))
         return found
 
     def _regression(self, phases: Sequence[Any], excepted: Sequence[Any]) -> dict[str, Fact]:
@@ -287,7 +288,7 @@ class Derivation:
             ),
         }
         if rate is not None:
-            found["regression_pass_rate"] = _about(round(rate, 2), measured)
+            found["regression_pass_rate"] = _about(rate, measured)
         return found
 
     def _defects(self, defects: Sequence[Any]) -> dict[str, Fact]:
@@ -315,7 +316,7 @@ class Derivation:
         if rehearsals:
             latest = rehearsals[-1]
             rate = 100.0 * latest.succeeded / latest.attempted if latest.attempted else 0.0
-            found["rehearsal_success_rate"] = _about(round(rate, 2), [latest])
+            found["rehearsal_success_rate"] = _about(rate, [latest])
             largest = max(rehearsals, key=lambda r: r.attempted)
             found["rehearsal_largest_volume"] = _about(largest.attempted, [largest])
         if migration.planned_daily_volume is not None:
@@ -345,7 +346,7 @@ class Derivation:
             readiness = self._known(users.readiness, "service_users.readiness")
             if readiness is not None and readiness.surveyed:
                 share = 100.0 * readiness.ready / readiness.surveyed
-                found["user_readiness_percent"] = _about(round(share, 2), [readiness])
+                found["user_readiness_percent"] = _about(share, [readiness])
             found["user_communications"] = _count(
                 self._known_list(users.communications, "service_users.communications")
             )
