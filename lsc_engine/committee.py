@@ -256,6 +256,13 @@ class Committee:
             submission = repository.latest_submission(session, capability=capability)
             if submission is None:
                 raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
+        return self.position(submission.id)
+
+    def position(self, submission_id: str) -> ReadinessView:
+        """Return the gate as it stands for one submission (the capability's newest or an earlier version)."""
+        with session_scope(self.database) as session:
+            submission = self._submission(session, submission_id)
+            capability = submission.capability
             record = self._latest_evaluation(session, submission.id)
             assessments = [_assessment(a) for a in self._assessments(session, submission.id)]
             revocations = [

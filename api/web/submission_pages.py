@@ -12,7 +12,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlmodel import col, select
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
@@ -25,13 +24,12 @@ from lsc_engine.diff import Cause, Diff
 from lsc_engine.errors import InvalidPack, NotFound, Problem
 from lsc_engine.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.evidence import EvidencePack, Group, Incident, Item, iter_items
-from lsc_engine.gate import CellDecision, DecisionSummary, GateResult, Revocation, gate
+from lsc_engine.gate import CellDecision, GateResult
 from lsc_engine.loading import parse_pack
 from lsc_engine.ruleset import Criterion, Rating, Ruleset
 from lsc_engine.service import Service
 from lsc_engine.settings import Settings
-from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import EvaluationRecord, RevocationRecord, Submission
+from lsc_engine.store.models import EvaluationRecord, Submission
 
 router = APIRouter(include_in_schema=False)
 
@@ -298,38 +296,10 @@ def parse_date(text: str, field: str) -> date | None:
 # -- the submission page ---------------------------------------------------------------------------------
 
 
-def _revocations(service: Service, submission_id: str) -> list[Revocation]:
-    """Return a submission's revocations, oldest first."""
-    with session_scope(service.database) as session:
-        records = session.exec(
-            select(RevocationRecord)
-            .where(RevocationRecord.submission_id == submission_id)
-            .order_by(col(RevocationRecord.recorded_at))
-        ).all()
-        return [Revocation(id=r.id, group=Group(r.group), reason=r.reason, actor=r.actor) for r in records]
-
-
-def gate_of(
-    service: Service, committee: Committee, submission: Submission, evaluation: Evaluation
-) -> tuple[GateResult, int]:
-    """Return the gate for a submission's latest evaluation, and the newest version of its capability."""
-    view = committee.readiness(submission.capability)
-    if view.submission_id == submission.id:
-        return view.gate, view.version
-    decisions = [d for d in committee.decisions(submission.id) if d.superseded_by is None]
-    decision = (
-        DecisionSummary(id=decisions[-1].id, outcome=decisions[-1].outcome, considered_on=decisions[-1].considered_on)
-        if decisions
-        else None
-    )
-    result = gate(
-        evaluation,
-        assessments=committee.assessments(submission.id),
-        revocations=_revocations(service, submission.id),
-        decision=decision,
-        conditions=committee.conditions(submission.capability),
-    )
-    return result, view.version
+def gate_of(service: Service, committee: Committee, submission: Submission) -> tuple[GateResult, int]:
+    """Return the gate for a submission, and the newest version of its capability."""
+    newest = service.list_submissions(capability=submission.capability, limit=1, offset=0)[0].version
+    return committee.position(submission.id).gate, newest
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
@@ -342,7 +312,7 @@ def submission_page(request: Request, submission_id: str, service: ServiceDep, c
     record = service.list_evaluations(submission_id)[-1]
     evaluation = Evaluation.model_validate_json(record.result)
     pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
-    result, newest = gate_of(service, committee, submission, evaluation)
+    result, newest = gate_of(service, committee, submission)
     return page(
         request,
         "submission/submission.html",
