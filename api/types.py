@@ -21,3 +21,13 @@ def calendar_date(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(calendar_date)]
+
+
+def form_date(text: str | None) -> date | None:
+    """Read an optional date typed into a form: blank is none; anything but a real YYYY-MM-DD is a ValueError."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)

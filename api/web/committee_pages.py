@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from api.errors import status_of
+from api.types import form_date
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
 from lsc_engine.committee import Committee, DecisionView, Outcome
@@ -146,13 +147,8 @@ def _redirect(path: str, notice: str) -> RedirectResponse:
 
 def _parse_date(value: str | None, what: str) -> date | None:
     """Read an optional YYYY-MM-DD date from a form; refuse anything else with a plain message."""
-    text = (value or "").strip()
-    if not text:
-        return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
+        return form_date(value)
     except ValueError:
         raise InvalidAction(f"give {what} as YYYY-MM-DD") from None
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
+from api.types import form_date
 from api.web import charts
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page, rating_word
@@ -34,7 +35,6 @@ from lsc_engine.store.models import EvaluationRecord, Submission
 router = APIRouter(include_in_schema=False)
 
 GROUPS = list(Group)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: What each kind of evidence item is called on the pages.
 KINDS = {
@@ -282,15 +282,10 @@ def not_found(request: Request, message: str) -> HTMLResponse:
 
 def parse_date(text: str, field: str) -> date | None:
     """Read an optional YYYY-MM-DD date typed into a form; blank means none."""
-    text = text.strip()
-    if not text:
-        return None
-    if ISO_DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise ValueError(f"The {field} must be a real date written as YYYY-MM-DD; “{text}” is not.")
+    try:
+        return form_date(text)
+    except ValueError:
+        raise ValueError(f"The {field} must be a real date written as YYYY-MM-DD; “{text.strip()}” is not.") from None
 
 
 # -- the submission page ---------------------------------------------------------------------------------
