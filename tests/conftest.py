@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from lsc_engine import Ruleset, load_ruleset
 from lsc_engine.settings import Settings
 
@@ -21,6 +23,13 @@ RULES = ROOT / "rules"
 def ruleset() -> Ruleset:
     """The ruleset shipped in rules/."""
     return load_ruleset(RULES)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client of the app on a fresh database, once per backend."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
 
 
 @pytest.fixture(params=BACKENDS)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 
 def seed(name: str = "seed-moc-mds-2020-03.json") -> dict[str, Any]:
@@ -43,3 +46,14 @@ def write(tmp_path: Path, document: dict[str, Any], name: str = "pack.json") -> 
     path = tmp_path / name
     path.write_text(json.dumps(document))
     return path
+
+
+def run_lsc(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the lsc command line as a user would; with ``data_dir``, on the SQLite store kept there."""
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["LSC_DATA_DIR"] = str(data_dir)
+        env.pop("LSC_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )

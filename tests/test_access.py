@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import ApiToken
 from lsc_engine.tokens import Tokens
 
-from .conftest import ROOT
+from .helpers import run_lsc
 
 #: Who may do what, written out by hand so that any change to the policy shows here.
 EXPECTED = {
@@ -99,13 +97,7 @@ def test_tokens_are_hashed_resolved_and_revoked(settings: Settings) -> None:
 
 
 def test_tokens_from_the_command_line(tmp_path: Path) -> None:
-    env = {**os.environ, "LSC_DATA_DIR": str(tmp_path / "data")}
-    env.pop("LSC_DATABASE_URL", None)
-
-    def lsc(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-        )
+    lsc = partial(run_lsc, data_dir=tmp_path / "data")
 
     created = lsc("tokens", "create", "--role", "panel", "--name", "Panel secretary")
     assert created.returncode == 0, created.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,13 +18,6 @@ from .helpers import seed
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """A client of an app on a fresh database."""
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def post(client: TestClient, body: bytes, **params: str) -> Any:

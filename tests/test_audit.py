@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES
+from .helpers import run_lsc
 
 
 def test_a_chain_cut_short_is_caught_with_the_head_kept_elsewhere(tmp_path: Path) -> None:
-    env = {**os.environ, "LSC_DATA_DIR": str(tmp_path / "data")}
-    env.pop("LSC_DATABASE_URL", None)
-
-    def lsc(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-        )
+    lsc = partial(run_lsc, data_dir=tmp_path / "data")
 
     assert lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json")).returncode == 0
     before = lsc("audit", "verify")

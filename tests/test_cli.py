@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT
-from .helpers import minimal, seed, write
+from .conftest import FIXTURES
+from .helpers import minimal, run_lsc, seed, write
 
 MDS = str(FIXTURES / "seed-moc-mds-2020-03.json")
 SECURE = str(FIXTURES / "seed-moc-secure-2020-08.json")
 
 
-def lsc(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the lsc command line and capture what it prints."""
-    return subprocess.run(
-        [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, cwd=ROOT, check=False
-    )
+lsc = run_lsc
 
 
 def test_check_json_has_the_documented_keys_and_exit_code() -> None:

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 
 from .conftest import FIXTURES
+from .helpers import run_lsc
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """A client of an app on a fresh database."""
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def submit(client: TestClient, body: bytes = MDS) -> str:
@@ -337,23 +330,15 @@ def test_a_missed_report_is_flagged(settings: Settings) -> None:
 
 
 def test_gate_and_letter_from_the_command_line(tmp_path: Path) -> None:
-    import os
-    import sys
     from datetime import date
 
     from lsc_engine import load_ruleset
     from lsc_engine.committee import Committee
     from lsc_engine.conditions import Action
 
-    from .conftest import ROOT, RULES
+    from .conftest import RULES
 
-    env = {**os.environ, "LSC_DATA_DIR": str(tmp_path / "data")}
-    env.pop("LSC_DATABASE_URL", None)
-
-    def lsc(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-        )
+    lsc = partial(run_lsc, data_dir=tmp_path / "data")
 
     assert lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json")).returncode == 0
     blocked = lsc("gate", "MOC-MDS")
