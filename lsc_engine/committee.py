@@ -136,6 +136,7 @@ def condition_state(record: ConditionRecord, events: list[ConditionEventRecord],
         report_overdue=missed,
         overdue=open_now and record.due_date is not None and today > record.due_date,
         history=history,
+        confidential=record.confidential,
     )
 
 
@@ -170,6 +171,7 @@ def register_conditions(
             submission_id=submission.id,
             actor=actor,
             created_at=now,
+            confidential=condition.confidential,
         )
         session.add(record)
         session.flush()
@@ -383,6 +385,7 @@ class Committee:
         report_every_days: int | None,
         key: str | None,
         actor: str,
+        confidential: bool = False,
     ) -> ConditionState:
         """Add a condition by hand (a group or the Panel), to a capability that has a submission."""
         known = {c.id for c in self.ruleset.catalogue.criteria}
@@ -420,6 +423,7 @@ class Committee:
                 submission_id=latest.id,
                 actor=actor,
                 created_at=now,
+                confidential=confidential,
             )
             session.add(record)
             session.flush()
@@ -622,6 +626,7 @@ def _snapshot(
                 "override": cell.override,
                 "assessor": cell.assessor,
                 "reason": " ".join(reasons) or "No reason was recorded.",
+                "confidential": any(f.confidential for f in findings[(cell.criterion, cell.group)]),
             }
         )
     return {
@@ -646,6 +651,7 @@ def _snapshot(
                 "dmcs": [names.get(i, i) for i in e.dmc_ids],
                 "installation_type": e.installation_type.value if e.installation_type else None,
                 "reason": e.reason,
+                "confidential": e.confidential,
             }
             for e in pack.scope.exclusions
         ],
@@ -662,6 +668,7 @@ def _snapshot(
                 "text": c.text,
                 "due": c.due,
                 "status": c.status.value,
+                "confidential": c.confidential,
             }
             for number, c in enumerate(conditions, 1)
         ],
@@ -673,6 +680,7 @@ def _snapshot(
                 "impact": r.impact.value,
                 "mitigation": r.mitigation,
                 "accepted_by": r.accepted_by,
+                "confidential": r.confidential,
             }
             for r in pack.residual_risks or []
         ],

@@ -101,6 +101,7 @@ class ConditionState(BaseModel):
     report_overdue: bool
     overdue: bool = Field(description="Past its due date and still open")
     history: list[Event]
+    confidential: bool = Field(default=False, description="Its text is for the owner group and the Panel only")
 
     @property
     def is_open(self) -> bool:

@@ -71,6 +71,8 @@ class Blocker(View):
     kind: Literal["rating", "condition", "revocation", "decision", "pause"]
     ref: str
     reason: str
+    owner: Group | None = Field(default=None, description="The group a condition blocker belongs to")
+    confidential: bool = Field(default=False, description="The reason is for the owner group and the Panel only")
 
 
 class Gate(View):
@@ -143,7 +145,13 @@ def gate(
     for condition in conditions:
         if not condition.is_open:
             continue
-        blocker = Blocker(kind="condition", ref=condition.key, reason=condition.text)
+        blocker = Blocker(
+            kind="condition",
+            ref=condition.key,
+            reason=condition.text,
+            owner=condition.owner,
+            confidential=condition.confidential,
+        )
         if condition.kind == ConditionKind.PREREQUISITE_GO_LIVE:
             go_live.append(blocker)
             migration.append(blocker)
@@ -151,7 +159,15 @@ def gate(
             migration.append(blocker)
         elif condition.kind == ConditionKind.PAUSE_TRIGGER and condition.pause == Pause.TRIGGERED:
             paused = True
-            migration.append(Blocker(kind="pause", ref=condition.key, reason=f"migration paused: {condition.text}"))
+            migration.append(
+                Blocker(
+                    kind="pause",
+                    ref=condition.key,
+                    reason=f"migration paused: {condition.text}",
+                    owner=condition.owner,
+                    confidential=condition.confidential,
+                )
+            )
     return GateResult(
         overall=_overall(cells, revocations, conditions, decision),
         ratings=cells,

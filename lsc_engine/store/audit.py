@@ -19,6 +19,7 @@ from lsc_engine.store.models import (
     ConditionEventRecord,
     ConditionRecord,
     DecisionRecord,
+    Disclosure,
     EvaluationRecord,
     RevocationRecord,
     Submission,
@@ -35,6 +36,7 @@ Audited = (
     | DecisionRecord
     | ApiToken
     | TokenRevocation
+    | Disclosure
 )
 
 GENESIS = "sha256:" + "0" * 64
@@ -61,13 +63,22 @@ AUDITED: dict[str, type[Audited]] = {
     "decision": DecisionRecord,
     "api_token": ApiToken,
     "token_revocation": TokenRevocation,
+    "disclosure": Disclosure,
 }
 ENTITY = {model: name for name, model in AUDITED.items()}
+
+
+#: Columns added after their table's records were first chained: left out of a record's digest while
+#: they hold this default, so that records written before the column existed still verify.
+ADDED_LATER: dict[str, dict[str, object]] = {"condition": {"confidential": False}}
 
 
 def record_digest(record: Audited) -> str:
     """Digest every column of a stored record, so that any edit to it shows."""
     fields = record.model_dump(mode="json")
+    for name, default in ADDED_LATER.get(ENTITY[type(record)], {}).items():
+        if fields.get(name) == default:
+            del fields[name]
     for name, value in fields.items():
         if isinstance(value, str) and len(value) > 4096:
             fields[name] = sha256(value)  # large texts (packs, results) enter by their digest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Dialect, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, Dialect, Text, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -143,6 +143,11 @@ class ConditionRecord(SQLModel, table=True):
     submission_id: str | None = Field(default=None, foreign_key="submission.id", max_length=32)
     actor: str = Field(max_length=200)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    confidential: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="Rests on confidential evidence: its text is for the owner group and the Panel",
+    )
 
 
 class ConditionEventRecord(SQLModel, table=True):
@@ -202,3 +207,37 @@ class TokenRevocation(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     actor: str = Field(max_length=200)
     revoked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's sign-in with a token: the cookie holds a random secret, this row only its hash."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=80, description="SHA-256 of the cookie's secret")
+    token_id: str = Field(foreign_key="api_token.id", index=True, max_length=32)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RateWindow(SQLModel, table=True):
+    """How many requests a token has been granted in one minute, shared by every replica."""
+
+    __tablename__ = "rate_window"
+
+    token_id: str = Field(primary_key=True, max_length=32)
+    minute: int = Field(primary_key=True, description="Minutes since the epoch")
+    granted: int = Field(default=0)
+
+
+class Disclosure(SQLModel, table=True):
+    """Confidential evidence shown to someone allowed to see it: who, what, where and from which submission."""
+
+    __tablename__ = "disclosure"
+
+    id: str = Field(primary_key=True, max_length=32)
+    submission_id: str | None = Field(default=None, max_length=32, index=True)
+    actor: str = Field(max_length=200)
+    view: str = Field(max_length=200, description="The endpoint or page that showed the items")
+    items: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of the confidential item ids")
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
