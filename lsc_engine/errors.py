@@ -91,6 +91,12 @@ class PayloadTooLarge(LscError):
     code = "payload_too_large"
 
 
+class RateLimited(LscError):
+    """A token has made more requests this minute than it is allowed."""
+
+    code = "rate_limited"
+
+
 class StoreUnavailable(LscError):
     """The database cannot be reached."""
 

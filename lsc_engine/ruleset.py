@@ -19,6 +19,7 @@ from lsc_engine.errors import InvalidRuleset, Problem
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.facts import FACTS, FactValue
 from lsc_engine.loading import json_path
+from lsc_engine.sections import SECTIONS
 
 
 def default_rules_dir() -> Path:
@@ -67,6 +68,7 @@ class Criterion(Data):
     parent: str | None = None
     provisional: bool = False
     reads: str = ""
+    sections: list[str] = Field(default_factory=list, description="The pack sections the criterion reads")
 
 
 class Catalogue(Data):
@@ -82,7 +84,21 @@ class Catalogue(Data):
         for criterion in self.criteria:
             if criterion.parent is not None and criterion.parent not in ids:
                 raise ValueError(f"{criterion.id}: unknown parent {criterion.parent}")
+            unknown = sorted(set(criterion.sections) - set(SECTIONS))
+            if unknown:
+                raise ValueError(f"{criterion.id}: unknown sections {unknown}; known: {list(SECTIONS)}")
+        unread = sorted(set(SECTIONS) - {s for criterion in self.criteria for s in criterion.sections})
+        if unread:
+            raise ValueError(f"no criterion reads the sections {unread}, so no group would own their evidence")
         return self
+
+    def section_owners(self) -> dict[str, frozenset[Group]]:
+        """Return, per pack section, the groups owning a criterion that reads it."""
+        owners: dict[str, set[Group]] = {section: set() for section in SECTIONS}
+        for criterion in self.criteria:
+            for section in criterion.sections:
+                owners[section].update(criterion.owners)
+        return {section: frozenset(groups) for section, groups in owners.items()}
 
     def get(self, criterion_id: str) -> Criterion:
         """Return the criterion with this id."""

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     list_limit_max: int = Field(default=500, ge=1, le=10_000)
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, le=10_000_000, description="Requests per token per minute, across replicas; 0: no limit"
+    )
+    token_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="How long a replica remembers a token; revocation shows after it"
+    )
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30, description="How long a browser sign-in lasts")
+    cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS (and localhost) only")
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlmodel import col, select
 
 from lsc_engine.access import Principal, Role
@@ -19,6 +22,7 @@ from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import ApiToken, TokenRevocation
 
 PREFIX = "lsc_"
+V = TypeVar("V")
 
 
 def token_hash(secret: str) -> str:
@@ -40,9 +44,12 @@ class TokenInfo:
 class Tokens:
     """Create, list, revoke and resolve bearer tokens; every change audited."""
 
-    def __init__(self, database: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, database: Engine, *, clock: Callable[[], datetime] | None = None, cache_seconds: float = 0.0
+    ) -> None:
         self.database = database
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._cache = Recent[Principal | None](cache_seconds)
 
     def create(self, *, role: Role, name: str, actor: str) -> tuple[TokenInfo, str]:
         """Create a token and return it with its secret, which is shown this once and never stored."""
@@ -82,6 +89,7 @@ class Tokens:
             session.flush()
             chain.append(actor=actor, action="token.revoke", record=record, at=now)
             session.commit()
+        self._cache.clear()
 
     def list(self) -> list[TokenInfo]:
         """List every token, oldest first."""
@@ -94,10 +102,56 @@ class Tokens:
         """Return who holds a token, or None if it is unknown or revoked."""
         if not secret.startswith(PREFIX):
             return None
+        return self._cache.get(token_hash(secret), lambda: self._lookup(ApiToken.token_hash == token_hash(secret)))
+
+    def principal(self, token_id: str) -> Principal | None:
+        """Return who holds a token, by its id, or None if it is unknown or revoked."""
+        return self._cache.get(f"id:{token_id}", lambda: self._lookup(ApiToken.id == token_id))
+
+    def _lookup(self, where: ColumnElement[bool] | bool) -> Principal | None:
         with session_scope(self.database) as session:
-            record = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
+            record = session.exec(select(ApiToken).where(where)).first()
             if record is None:
                 return None
             if session.exec(select(TokenRevocation).where(TokenRevocation.token_id == record.id)).first():
                 return None
             return Principal(token_id=record.id, name=record.name, role=Role(record.role))
+
+
+class Recent(Generic[V]):
+    """Answers remembered for a few seconds, so that a busy client does not cost a query per request.
+
+    A revocation made by another replica takes effect here once the remembered answer expires.
+    """
+
+    def __init__(self, seconds: float, *, size: int = 10_000) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._entries: dict[str, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], V]) -> V:
+        """Return the remembered answer for a key, or compute and remember it."""
+        if self._seconds <= 0:
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = (now + self._seconds, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        """Drop one remembered answer."""
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Drop every remembered answer."""
+        with self._lock:
+            self._entries.clear()

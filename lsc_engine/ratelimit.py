@@ -1,0 +1,76 @@
+"""Requests per token per minute, counted in the database so that the limit holds across replicas.
+
+Each replica takes requests from the shared count in small leases (one write per lease, not per
+request) and spends them locally. Across ``n`` replicas a token can therefore exceed its limit by at
+most ``n`` leases less one request each, and a lease left unspent at the end of a minute is lost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine, Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from lsc_engine.errors import RateLimited
+from lsc_engine.store.db import session_scope
+from lsc_engine.store.models import RateWindow
+
+
+class RateLimiter:
+    """Grant or refuse each request of a token against a per-minute limit (0 means no limit)."""
+
+    def __init__(
+        self, database: Engine, per_minute: int, *, lease: int | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
+        self.database = database
+        self.per_minute = per_minute
+        self.lease = lease or max(1, min(50, per_minute // 20))
+        self._clock = clock or time.time
+        self._local: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, token_id: str) -> None:
+        """Count one request of a token, or refuse it with the seconds until the next minute."""
+        if self.per_minute <= 0:
+            return
+        now = self._clock()
+        minute = int(now // 60)
+        with self._lock:
+            held_minute, left = self._local.get(token_id, (minute, 0))
+            if held_minute == minute and left > 0:
+                self._local[token_id] = (minute, left - 1)
+                return
+        granted = self._claim(token_id, minute)
+        if granted <= 0:
+            retry = max(1, int(60 - now % 60))
+            raise RateLimited(
+                f"this token has used its {self.per_minute} requests for this minute; retry in {retry} s",
+                details={"limit_per_minute": self.per_minute, "retry_after_seconds": retry},
+            )
+        with self._lock:
+            self._local[token_id] = (minute, granted - 1)
+
+    def _claim(self, token_id: str, minute: int) -> int:
+        """Take a lease from the shared count; return how many requests it grants (0: none are left)."""
+        with session_scope(self.database) as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            table: Table = RateWindow.__table__  # type: ignore[attr-defined]
+            statement = (
+                insert(table)
+                .values(token_id=token_id, minute=minute, granted=self.lease)
+                .on_conflict_do_update(
+                    index_elements=["token_id", "minute"], set_={"granted": table.c.granted + self.lease}
+                )
+                .returning(table.c.granted)
+            )
+            total = int(session.execute(statement).scalar_one())
+            if total <= self.lease:  # the first lease of a minute: forget minutes long past
+                session.exec(delete(RateWindow).where(col(RateWindow.minute) < minute - 1))
+            session.commit()
+        before = total - self.lease
+        return max(0, min(self.lease, self.per_minute - before))

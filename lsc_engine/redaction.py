@@ -1,0 +1,281 @@
+"""Confidential evidence kept in its lane: what a caller may not see is replaced, what they may see is noted.
+
+An item flagged confidential belongs to the groups owning the criteria that read its section of the pack
+(the catalogue's ``sections``); a finding, assessment or annex entry belongs to its cell's group; a
+condition to its owner. The owners and the Panel see everything; everyone else sees that something was
+withheld and from whom, never what. Each view also returns the ids of the confidential things it did
+show, so that the caller can record the disclosure.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsc_engine.access import Principal, Role, sees_confidential
+from lsc_engine.conditions import ConditionState, Event
+from lsc_engine.diff import Diff
+from lsc_engine.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
+from lsc_engine.evidence import EvidencePack, Group
+from lsc_engine.gate import Assessment, GateResult
+from lsc_engine.gate import Blocker as GateBlocker
+from lsc_engine.sections import LISTS, SINGLES
+
+Cell = tuple[str, Group]
+
+
+def withheld(owners: Iterable[Group]) -> str:
+    """Say what stands in place of confidential text."""
+    names = " and ".join(sorted(group.value for group in owners)) or "its owners"
+    return f"[confidential: shown to {names} and the Panel]"
+
+
+@dataclass
+class Redactor:
+    """Redact views for one caller; ``disclosed`` collects the confidential ids the caller was shown."""
+
+    principal: Principal
+    section_owners: dict[str, frozenset[Group]]
+    disclosed: set[str] = field(default_factory=set)
+
+    @property
+    def sees_all(self) -> bool:
+        """Tell whether nothing is withheld from this caller (the Panel)."""
+        return self.principal.role == Role.PANEL
+
+    def sees(self, owners: Collection[Group]) -> bool:
+        """Tell whether the caller may see something owned by any of these groups."""
+        return any(sees_confidential(self.principal, group) for group in owners)
+
+    def _shown(self, ref: str, owners: Collection[Group]) -> bool:
+        if self.sees(owners):
+            self.disclosed.add(ref)
+            return True
+        return False
+
+    def evaluation(self, evaluation: Evaluation) -> Evaluation:
+        """Withhold the messages, evidence and conditions that rest on evidence the caller may not see."""
+        hidden: set[Cell] = set()
+        ratings = [self._cell(cell, hidden) for cell in evaluation.ratings]
+        conditions = [self._condition(condition) for condition in evaluation.conditions]
+        owners = {condition.id: condition.owner for condition in evaluation.conditions}
+        blockers = evaluation.blockers.model_copy(
+            update={
+                "go_live": [self._blocker(b, owners) for b in evaluation.blockers.go_live],
+                "migration": [self._blocker(b, owners) for b in evaluation.blockers.migration],
+            }
+        )
+        paths = [self._path(path, hidden) for path in evaluation.path_to_green]
+        shown = {
+            item for cell in ratings for finding in cell.findings if finding.confidential for item in finding.evidence
+        }
+        return evaluation.model_copy(
+            update={
+                "ratings": ratings,
+                "conditions": conditions,
+                "blockers": blockers,
+                "path_to_green": paths,
+                "confidential_evidence": [i for i in evaluation.confidential_evidence if self.sees_all or i in shown],
+            }
+        )
+
+    def _cell(self, cell: CellRating, hidden: set[Cell]) -> CellRating:
+        if not any(finding.confidential for finding in cell.findings):
+            return cell
+        if self.sees([cell.group]):
+            for finding in cell.findings:
+                if finding.confidential:
+                    self.disclosed.update(finding.evidence or [finding.rule_id])
+            return cell
+        hidden.add((cell.criterion, cell.group))
+        return cell.model_copy(update={"findings": [self._finding(f, cell.group) for f in cell.findings]})
+
+    @staticmethod
+    def _finding(finding: Finding, group: Group) -> Finding:
+        if not finding.confidential:
+            return finding
+        return finding.model_copy(update={"message": withheld([group]), "evidence": []})
+
+    def _condition(self, condition: Condition) -> Condition:
+        if not condition.confidential or self._shown(condition.id, [condition.owner]):
+            return condition
+        return condition.model_copy(update={"text": withheld([condition.owner]), "due": withheld([condition.owner])})
+
+    def _blocker(self, blocker: Blocker, condition_owners: dict[str, Group]) -> Blocker:
+        if not blocker.confidential:
+            return blocker
+        if blocker.kind == "condition":
+            owner = condition_owners.get(blocker.ref)
+            owners = [owner] if owner else []
+        else:
+            owners = [Group(blocker.ref.rsplit("/", 1)[-1])]
+        if self.sees(owners):
+            return blocker
+        return blocker.model_copy(update={"reason": f"{blocker.ref}: {withheld(owners)}"})
+
+    def _path(self, path: PathToGreen, hidden: set[Cell]) -> PathToGreen:
+        if (path.criterion, path.group) not in hidden:
+            return path
+        return path.model_copy(update={"actions": [withheld([path.group])]})
+
+    def pack(self, document: Any) -> Any:
+        """Replace each confidential item of a stored pack the caller may not see by a stub naming its owners."""
+        if not isinstance(document, dict):
+            return document
+        result = copy.copy(document)
+        for section in (*LISTS, *SINGLES, "earlier_conditions"):
+            *parents, name = section.split(".")
+            holder: Any = result
+            for parent in parents:
+                value = holder.get(parent) if isinstance(holder, dict) else None
+                if not isinstance(value, dict):
+                    holder = None
+                    break
+                holder[parent] = value = copy.copy(value)
+                holder = value
+            if not isinstance(holder, dict) or holder.get(name) is None:
+                continue
+            value = holder[name]
+            if isinstance(value, list):
+                holder[name] = [self._item(section, item) for item in value]
+            else:
+                holder[name] = self._item(section, value)
+        return result
+
+    def visible_pack(self, pack: EvidencePack) -> EvidencePack:
+        """Leave out of a parsed pack's lists the confidential items the caller may not see (for drawing)."""
+        if self.sees_all:
+            return pack
+        updates: dict[str, Any] = {}
+        for section in LISTS:
+            *parents, name = section.split(".")
+            holder: Any = getattr(pack, parents[0]) if parents else pack
+            items = getattr(holder, name, None) if holder is not None else None
+            if not items:
+                continue
+            owners = self.section_owners.get(section, frozenset())
+            kept = [item for item in items if not item.confidential or self.sees(owners)]
+            if len(kept) == len(items):
+                continue
+            if parents:
+                changed = updates.get(parents[0], holder).model_copy(update={name: kept})
+                updates[parents[0]] = changed
+            else:
+                updates[name] = kept
+        return pack.model_copy(update=updates) if updates else pack
+
+    def _item(self, section: str, item: Any) -> Any:
+        if not isinstance(item, dict) or item.get("confidential") is not True:
+            return item
+        if section == "earlier_conditions":
+            owner = item.get("owner")
+            owners: Collection[Group] = [Group(owner)] if owner in {group.value for group in Group} else []
+        else:
+            owners = self.section_owners.get(section, frozenset())
+        if self._shown(str(item.get("id")), owners):
+            return item
+        return {"id": item.get("id"), "confidential": True, "withheld": withheld(owners)}
+
+    def conditions(self, conditions: list[ConditionState]) -> list[ConditionState]:
+        """Withhold the text, due point and history notes of confidential conditions."""
+        return [self.condition(condition) for condition in conditions]
+
+    def condition(self, condition: ConditionState) -> ConditionState:
+        """Withhold one confidential condition's text, due point and history notes unless the caller may see it."""
+        if not condition.confidential or self._shown(condition.id, [condition.owner]):
+            return condition
+        note = withheld([condition.owner])
+        history = [self._event(event, note) for event in condition.history]
+        return condition.model_copy(
+            update={
+                "text": note,
+                "due": note,
+                "history": history,
+                "reports": [event for event in history if event.action == "report"],
+            }
+        )
+
+    @staticmethod
+    def _event(event: Event, note: str) -> Event:
+        return event.model_copy(
+            update={
+                "evidence": note if event.evidence else None,
+                "rationale": note if event.rationale else None,
+            }
+        )
+
+    def gate(self, gate: GateResult) -> GateResult:
+        """Withhold the reasons of confidential condition blockers."""
+        return gate.model_copy(
+            update={
+                "go_live": gate.go_live.model_copy(update={"blockers": self._gate_blockers(gate.go_live.blockers)}),
+                "migration": gate.migration.model_copy(
+                    update={"blockers": self._gate_blockers(gate.migration.blockers)}
+                ),
+            }
+        )
+
+    def _gate_blockers(self, blockers: list[GateBlocker]) -> list[GateBlocker]:
+        result = []
+        for blocker in blockers:
+            owners = [blocker.owner] if blocker.owner else []
+            if blocker.confidential and not self.sees(owners):
+                blocker = blocker.model_copy(update={"reason": f"{blocker.ref}: {withheld(owners)}"})
+            result.append(blocker)
+        return result
+
+    def assessments(self, assessments: list[Assessment], confidential_cells: set[Cell]) -> list[Assessment]:
+        """Withhold the rationale of assessments of cells that rest on evidence the caller may not see."""
+        return [
+            a.model_copy(update={"rationale": withheld([a.group])})
+            if a.rationale and (a.criterion, a.group) in confidential_cells and not self.sees([a.group])
+            else a
+            for a in assessments
+        ]
+
+    def diff(self, diff: Diff, confidential_cells: set[Cell]) -> Diff:
+        """Withhold the explanations of changes to cells that rest on evidence the caller may not see."""
+
+        def hide(changes: list[Any]) -> list[Any]:
+            return [
+                c.model_copy(update={"explanation": f"{c.criterion}/{c.group.value} changed: {withheld([c.group])}"})
+                if (c.criterion, c.group) in confidential_cells and not self.sees([c.group])
+                else c
+                for c in changes
+            ]
+
+        return diff.model_copy(update={"changes": hide(diff.changes), "overrides": hide(diff.overrides)})
+
+    def snapshot(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Withhold the confidential parts of a decision's snapshot (and so of its letter)."""
+        result = copy.deepcopy(snapshot)
+        for group_name, entries in result.get("annex", {}).items():
+            for entry in entries:
+                if entry.get("confidential") and not self._shown(
+                    f"{entry['criterion']}/{group_name}", [Group(group_name)]
+                ):
+                    entry["reason"] = withheld([Group(group_name)])
+        for condition in result.get("conditions", []):
+            owner = Group(condition["owner"])
+            if condition.get("confidential") and not self._shown(condition["id"], [owner]):
+                condition["text"] = condition["due"] = withheld([owner])
+        for name, section in (("residual_risks", "residual_risks"), ("held_back", "scope.exclusions")):
+            owners = self.section_owners.get(section, frozenset())
+            for entry in result.get(name, []):
+                if entry.get("confidential") and not self._shown(str(entry.get("id", name)), owners):
+                    for key in ("description", "mitigation", "reason"):
+                        if key in entry:
+                            entry[key] = withheld(owners)
+        return result
+
+
+def confidential_cells(evaluations: Iterable[Evaluation]) -> set[Cell]:
+    """Return the cells whose findings rest on confidential evidence in any of these evaluations."""
+    return {
+        (cell.criterion, cell.group)
+        for evaluation in evaluations
+        for cell in evaluation.ratings
+        if any(finding.confidential for finding in cell.findings)
+    }

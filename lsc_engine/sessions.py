@@ -1,0 +1,78 @@
+"""Browser sign-in: a token exchanged for a session whose secret lives only in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete
+from sqlmodel import col, select
+
+from lsc_engine.access import Principal
+from lsc_engine.errors import Unauthenticated
+from lsc_engine.store.db import session_scope
+from lsc_engine.store.models import WebSession
+from lsc_engine.tokens import Recent, Tokens, token_hash
+
+
+def csrf_token(session_secret: str) -> str:
+    """Derive the anti-forgery value a session's forms carry (a page from another site cannot know it)."""
+    return hashlib.sha256(f"csrf:{session_secret}".encode()).hexdigest()[:32]
+
+
+class Sessions:
+    """Start, resolve and end browser sessions; a session ends with its token."""
+
+    def __init__(
+        self,
+        database: Engine,
+        tokens: Tokens,
+        *,
+        lifetime: timedelta = timedelta(hours=8),
+        clock: Callable[[], datetime] | None = None,
+        cache_seconds: float = 0.0,
+    ) -> None:
+        self.database = database
+        self.tokens = tokens
+        self.lifetime = lifetime
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._cache = Recent[tuple[str, datetime] | None](cache_seconds)
+
+    def start(self, token: str) -> tuple[str, Principal]:
+        """Sign in with a token: return a new session secret and who it speaks for."""
+        principal = self.tokens.resolve(token.strip())
+        if principal is None:
+            raise Unauthenticated("that token is unknown or revoked")
+        secret = secrets.token_urlsafe(32)
+        now = self._clock()
+        with session_scope(self.database) as session:
+            session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
+            session.add(
+                WebSession(
+                    id=token_hash(secret), token_id=principal.token_id, created_at=now, expires_at=now + self.lifetime
+                )
+            )
+            session.commit()
+        return secret, principal
+
+    def resolve(self, secret: str) -> Principal | None:
+        """Return who a session speaks for, or None once it has ended, expired or lost its token."""
+        found = self._cache.get(token_hash(secret), lambda: self._lookup(secret))
+        if found is None or found[1] <= self._clock():
+            return None
+        return self.tokens.principal(found[0])
+
+    def end(self, secret: str) -> None:
+        """Sign out: the session's secret never works again."""
+        key = token_hash(secret)
+        with session_scope(self.database) as session:
+            session.exec(delete(WebSession).where(col(WebSession.id) == key))
+            session.commit()
+        self._cache.forget(key)
+
+    def _lookup(self, secret: str) -> tuple[str, datetime] | None:
+        with session_scope(self.database) as session:
+            row = session.exec(select(WebSession).where(WebSession.id == token_hash(secret))).first()
+            return (row.token_id, row.expires_at) if row is not None else None
