@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,19 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.routes import catalogue, committee, health, submissions
+from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
-from api.web import committee_pages, dashboard, submission_pages
+from api.web import committee_pages, dashboard, signin, submission_pages
 from lsc_engine.committee import Committee
+from lsc_engine.disclosure import Disclosures
 from lsc_engine.evidence import EvidencePack
+from lsc_engine.ratelimit import RateLimiter
 from lsc_engine.ruleset import load_ruleset
 from lsc_engine.service import Service
+from lsc_engine.sessions import Sessions
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
+from lsc_engine.tokens import Tokens
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -51,12 +57,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.service = service
     app.state.committee = Committee(database, ruleset)
+    tokens = Tokens(database, cache_seconds=settings.token_cache_seconds)
+    app.state.tokens = tokens
+    app.state.sessions = Sessions(
+        database, tokens, lifetime=timedelta(hours=settings.session_hours), cache_seconds=settings.token_cache_seconds
+    )
+    app.state.limiter = RateLimiter(database, settings.rate_limit_per_minute)
+    app.state.disclosures = Disclosures(database)
+    app.state.section_owners = ruleset.catalogue.section_owners()
     errors.install(app)
     app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)
     app.include_router(catalogue.router)
+    app.include_router(token_routes.router)
+    app.include_router(signin.router)
     app.include_router(dashboard.router)
     app.include_router(submission_pages.router)
     app.include_router(committee_pages.router)

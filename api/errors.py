@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.web.templating import page
 from lsc_engine.errors import (
     Conflict,
     EngineFailure,
@@ -26,6 +28,7 @@ from lsc_engine.errors import (
     MalformedPack,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     StoreUnavailable,
     Unauthenticated,
 )
@@ -43,6 +46,7 @@ STATUS: dict[type[LscError], int] = {
     Forbidden: 403,
     Conflict: 409,
     PayloadTooLarge: 413,
+    RateLimited: 429,
     StoreUnavailable: 503,
     InvalidRuleset: 500,
     EngineFailure: 500,
@@ -76,14 +80,35 @@ def _respond(
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
-def _domain(_request: Request, error: Exception) -> JSONResponse:
+def _domain(request: Request, error: Exception) -> Response:
     assert isinstance(error, LscError)
     details: dict[str, object] = dict(error.details)
     if error.problems:
         details["problems"] = [problem.as_dict() for problem in error.problems]
     status = status_of(error)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    if _for_a_person(request) and status in (401, 403):
+        return _page_refusal(request, status, error.message)
+    headers: dict[str, str] = {}
+    if status == 503:
+        headers["Retry-After"] = "5"
+    elif status == 429:
+        headers["Retry-After"] = str(error.details.get("retry_after_seconds", 60))
+    elif status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="lsc-engine"'
     return _respond(status, error.code, error.message, details, headers=headers)
+
+
+def _for_a_person(request: Request) -> bool:
+    """Tell whether a browser asked for a page (not the JSON API)."""
+    return not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", "")
+
+
+def _page_refusal(request: Request, status: int, message: str) -> Response:
+    """Send a person to the sign-in page, or tell them in a page what they may not do."""
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    return page(request, "refused.html", status_code=status, message=message)
 
 
 def _validation(_request: Request, error: Exception) -> JSONResponse:
@@ -137,10 +162,13 @@ def install(app: FastAPI) -> None:
 #: The documented error responses, shared by every route.
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request (e.g. the body is not JSON)"},
+    401: {"model": ErrorBody, "description": "No token, or an unknown or revoked one"},
+    403: {"model": ErrorBody, "description": "The token's role may not do this, or not for this group"},
     404: {"model": ErrorBody, "description": "Not found"},
     409: {"model": ErrorBody, "description": "Conflicts with what is stored"},
     413: {"model": ErrorBody, "description": "Request body too large"},
     422: {"model": ErrorBody, "description": "Invalid pack or parameters; details.problems lists each by path"},
+    429: {"model": ErrorBody, "description": "The token's requests for this minute are used up; see Retry-After"},
     503: {"model": ErrorBody, "description": "Database unavailable"},
 }
 

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from lsc_engine.access import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
@@ -42,8 +43,18 @@ class Visit:
 
     page: object
     base: str
+    tokens: dict[Role, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+
+    def sign_in(self, role: Role) -> None:
+        """Sign in on the sign-in page with the role's token, as a person would (signing out first)."""
+        page = self.page
+        page.context.clear_cookies()  # type: ignore[attr-defined]
+        page.goto(f"{self.base}/login")  # type: ignore[attr-defined]
+        page.get_by_label("Token").fill(self.tokens[role])  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+        page.wait_for_url(f"{self.base}/")  # type: ignore[attr-defined]
 
     def off_machine(self) -> list[str]:
         """Return any request that left 127.0.0.1."""
@@ -91,9 +102,10 @@ def visit(browser: object, seeded_server: LiveServer) -> Iterator[Visit]:
     """A fresh browser page on the seeded server; fails the test if it requested anything off the machine."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
-    current = Visit(page=page, base=seeded_server.url)
+    current = Visit(page=page, base=seeded_server.url, tokens=seeded_server.tokens)
     page.on("request", lambda request: current.requests.append(request.url))
     page.on("console", lambda message: _console(current, message))
+    current.sign_in(Role.PANEL)
     yield current
     context.close()
     assert current.off_machine() == []

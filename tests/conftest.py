@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from lsc_engine import Ruleset, load_ruleset
 from lsc_engine.settings import Settings
 
+from .auth import ActingClient, acting_client
 from .databases import BACKENDS, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +25,9 @@ def ruleset() -> Ruleset:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """A client of the app on a fresh database, once per backend."""
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings) -> Iterator[ActingClient]:
+    """A client of the app on a fresh database, once per backend, speaking for the party each request is for."""
+    with acting_client(settings) as test_client:
         yield test_client
 
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,11 +29,15 @@ def postgres_admin_url() -> str:
     return url
 
 
+#: A rate limit high enough for any test, so that the limiter runs without refusing (its own tests set theirs).
+TEST_LIMITS: dict[str, Any] = {"rate_limit_per_minute": 100_000}
+
+
 @contextmanager
 def fresh_database(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """Create an empty, migrated database and yield settings pointing at it; drop it afterwards."""
     if backend == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
+        settings = Settings(data_dir=tmp_path / "data", **TEST_LIMITS)
         migrate.upgrade(settings)
         yield settings
         return
@@ -41,7 +46,7 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[Settings]:
     plain = admin.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    settings = Settings(database_url=admin.rsplit("/", 1)[0] + f"/{name}")
+    settings = Settings(database_url=admin.rsplit("/", 1)[0] + f"/{name}", **TEST_LIMITS)
     try:
         migrate.upgrade(settings)
         yield settings

@@ -3,9 +3,12 @@
 Usage::
 
     with LiveServer(settings, tmp_path, workers=2) as server, server.client() as client:
-        client.get("/readyz")
+        client.get("/readyz")  # each request carries the token of the party that would send it
         server.kill()      # SIGKILL the whole server (supervisor and workers), as a crash would
         server.restart()   # start again on the same port and database
+
+Before its first start the server's database is migrated and given a token per role (``tokens``);
+``client()`` sends with each request the token of the party that would make it, or ``role``'s.
 
 The server writes its output to ``log_path`` (one file for every start); when the ``with`` block ends
 with an exception the tail of that log is printed to stderr, so pytest shows it with the failure.
@@ -26,7 +29,11 @@ from typing import IO, Self
 
 import httpx
 
+from lsc_engine.access import Role
 from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+
+from .auth import acting_hook, bearer, issue_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -83,6 +90,16 @@ class LiveServer:
         self._env = server_environment(settings, env)
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._tokens: dict[Role, str] | None = None
+
+    @property
+    def tokens(self) -> dict[Role, str]:
+        """Return a token per role, created on the server's database the first time they are asked for."""
+        if self._tokens is None:
+            if self.migrate:
+                migrate.upgrade(self.settings)
+            self._tokens = issue_tokens(self.settings)
+        return self._tokens
 
     @property
     def url(self) -> str:
@@ -106,14 +123,18 @@ class LiveServer:
         command += ["--workers", str(self.workers)]
         return command if self.migrate else [*command, "--no-migrate"]
 
-    def client(self, *, timeout: float = 60.0) -> httpx.Client:
+    def client(self, *, timeout: float = 60.0, role: Role | None = None) -> httpx.Client:
         """Return an HTTP client for this server (no proxies from the environment; close it, or use ``with``)."""
-        return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+        if role is not None:
+            return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False, headers=bearer(self.tokens[role]))
+        hooks = {"request": [acting_hook(self.tokens)]}
+        return httpx.Client(base_url=self.url, timeout=timeout, trust_env=False, event_hooks=hooks)
 
     def start(self) -> Self:
         """Start the server and wait until GET /readyz answers 200; raise with its log if it dies or hangs."""
         if self._process is not None:
             raise LiveServerError("the server is already started; stop() or kill() it first")
+        self.tokens  # noqa: B018 - the probe below needs a token, so create them before the first start
         self.starts += 1
         self._log = self.log_path.open("ab")
         self._log.write(f"\n=== start {self.starts}: {' '.join(self.command())}\n".encode())
@@ -138,7 +159,8 @@ class LiveServer:
         assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
         last = "no answer yet"
-        with httpx.Client(base_url=self.url, timeout=2.0, trust_env=False) as probe:
+        headers = bearer(self.tokens[Role.OBSERVER])
+        with httpx.Client(base_url=self.url, timeout=2.0, trust_env=False, headers=headers) as probe:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
                     raise LiveServerError(

@@ -13,6 +13,7 @@ from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 
+from .auth import acting_client, bearer
 from .conftest import FIXTURES
 from .helpers import seed
 
@@ -151,7 +152,7 @@ def test_not_found_and_bad_parameters(client: TestClient) -> None:
 
 def test_request_size_limit(settings: Settings) -> None:
     small = Settings(**{**settings.model_dump(), "max_request_bytes": 4096})
-    with TestClient(create_app(small)) as client:
+    with acting_client(small) as client:
         response = client.post("/v1/self-check", content=MDS)
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
@@ -170,8 +171,8 @@ def test_rules_criteria_and_health(client: TestClient) -> None:
 
 def test_readyz_is_503_when_the_database_is_gone(tmp_path: object) -> None:
     settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none", database_timeout_seconds=1)
-    with TestClient(create_app(settings)) as client:
-        response = client.get("/readyz")
+    with TestClient(create_app(settings), headers=bearer("lsc_" + "x" * 43)) as client:
+        response = client.get("/readyz")  # even checking the token needs the database
         assert response.status_code == 503
         assert response.json()["code"] == "store_unavailable"
         assert client.post("/v1/submissions", content=MDS).status_code == 503
@@ -179,7 +180,7 @@ def test_readyz_is_503_when_the_database_is_gone(tmp_path: object) -> None:
 
 def test_pack_item_limit(settings: Settings) -> None:
     limited = Settings(**{**settings.model_dump(), "max_pack_items": 20})
-    with TestClient(create_app(limited)) as client:
+    with acting_client(limited) as client:
         response = client.post("/v1/submissions", content=MDS)
         assert response.status_code == 413
         assert response.json()["details"]["limit"] == 20

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import AuditEntry
 
 from .conftest import FIXTURES
 from .helpers import run_lsc
@@ -120,10 +123,17 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
     engine = make_engine(settings)
     with session_scope(engine) as session:
         result = verify(session)
-    engine.dispose()
     assert result.intact, result.problems
+    assert result.entries == result.records
+    with session_scope(engine) as session:
+        actions = Counter(entry.action for entry in session.exec(select(AuditEntry)))
+    engine.dispose()
     # submission, evaluation, 4 conditions, 6 assessments, the decision, the satisfaction, the revocation
-    assert result.entries == result.records == 15
+    workflow = {a: n for a, n in actions.items() if a not in ("token.create", "confidential.read")}
+    assert sum(workflow.values()) == 15, workflow
+    assert actions["token.create"] == 7
+    # the Panel and SSC read the confidential SSC finding (LSC10.4): each read is in the chain
+    assert actions["confidential.read"] >= 1
 
 
 def test_condition_status_transitions(client: TestClient) -> None:

@@ -34,6 +34,7 @@ from bench.load import (
     submit,
     verify_stored_once,
 )
+from lsc_engine.access import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
@@ -145,6 +146,7 @@ def _load_through_an_outage(
             seconds=300,  # stopped by the event below; the time limit is only a backstop
             max_requests=20_000,
             timeout=CLIENT_TIMEOUT,
+            token=server.tokens[Role.DCC],
             stop=stop,
             observe=observe,
         )
@@ -154,7 +156,7 @@ def _load_through_an_outage(
             timeline.stopping = time.monotonic()
             postgres.stop_server("fast")
             timeline.stopped = time.monotonic()
-            with make_client(server.url, timeout=CLIENT_TIMEOUT) as client:
+            with make_client(server.url, timeout=CLIENT_TIMEOUT, token=server.tokens[Role.DCC]) as client:
                 while time.monotonic() < timeline.stopped + OUTAGE_SECONDS:
                     probes["readyz"].append(client.get("/readyz"))
                     probes["list"].append(client.get("/v1/submissions", params={"limit": 5}))
@@ -220,14 +222,14 @@ def _check_outage(report: LoadReport, timeline: Timeline, probes: dict[str, list
 
 def _retry_and_check_stored_once(server: LiveServer, report: LoadReport) -> int:
     """Check what was acknowledged is stored once; retry the rest with their keys, as a client would."""
-    check = check_report(report, timeout=CLIENT_TIMEOUT)
+    check = check_report(report, timeout=CLIENT_TIMEOUT, token=server.tokens[Role.DCC])
     print(check.summary())
     assert check.ok, check.problems[:10]
     unacknowledged = report.unacknowledged()
     packs = Packs(report.run_id)
     retried: dict[str, set[str]] = {}
     replayed = 0
-    with make_client(server.url, timeout=CLIENT_TIMEOUT) as client:
+    with make_client(server.url, timeout=CLIENT_TIMEOUT, token=server.tokens[Role.DCC]) as client:
         for capability in unacknowledged:
             result = submit(client, *packs.submission_of(capability))
             assert result.status in (200, 201), result.describe()  # 200: it had been stored, its answer lost
@@ -235,7 +237,9 @@ def _retry_and_check_stored_once(server: LiveServer, report: LoadReport) -> int:
             assert result.replayed == (result.status == 200), result
             replayed += result.status == 200
             retried[capability] = {result.submission_id}
-    check = verify_stored_once(server.url, {**report.acknowledged(), **retried}, timeout=CLIENT_TIMEOUT)
+    check = verify_stored_once(
+        server.url, {**report.acknowledged(), **retried}, timeout=CLIENT_TIMEOUT, token=server.tokens[Role.DCC]
+    )
     print(
         f"retried the {len(retried)} unacknowledged with their keys after recovery: {len(retried) - replayed} "
         f"stored now (201), {replayed} had been stored despite the 503 (200)\n{check.summary()}"
@@ -262,7 +266,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoredFile]:
     with fresh_database("sqlite", tmp_path) as settings:
         packs = Packs("corrupt")
         ids = []
-        with LiveServer(settings, tmp_path) as server, make_client(server.url) as client:
+        with LiveServer(settings, tmp_path) as server, make_client(server.url, token=server.tokens[Role.DCC]) as client:
             for number in range(3):
                 result = submit(client, *packs.submission(0, number))
                 assert result.status == 201, result.describe()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import SELF_CHECK, SUBMISSION, auth_headers, check_report, make_client, run_load, verify_stored_once
+from lsc_engine.access import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
@@ -28,9 +29,16 @@ def test_mixed_load_has_no_errors_and_stores_each_submission_once(settings: Sett
     backend = settings.url.split(":")[0].split("+")[0]
     clients = CLIENTS[backend]
     with LiveServer(settings, tmp_path, workers=2) as server:
-        report = run_load(server.url, clients=clients, seconds=SECONDS, max_requests=MAX_REQUESTS, timeout=60)
+        report = run_load(
+            server.url,
+            clients=clients,
+            seconds=SECONDS,
+            max_requests=MAX_REQUESTS,
+            timeout=60,
+            token=server.tokens[Role.DCC],
+        )
         print(f"\n[{backend}] {report.summary()}")
-        check = check_report(report)
+        check = check_report(report, token=server.tokens[Role.DCC])
         print(f"[{backend}] {check.summary()}")
         log = server.log_text()
 

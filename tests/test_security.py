@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from lsc_engine.settings import Settings
 
+from .auth import acting_client
 from .conftest import FIXTURES
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
@@ -24,7 +24,7 @@ def client(tmp_path: object) -> Iterator[TestClient]:
 
     settings = Settings(data_dir=Path(str(tmp_path)) / "data")
     migrate.upgrade(settings)
-    with TestClient(create_app(settings)) as test_client:
+    with acting_client(settings) as test_client:
         yield test_client
 
 

@@ -13,6 +13,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lsc_engine.access import Role
+
 from .browser import Visit, screenshot, serious_accessibility_violations
 
 
@@ -35,6 +37,7 @@ def submit(page: Any, form: Any, button: str | None = None) -> int:
 
 def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
     page: Any = visit.page
+    visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
     assert page.locator("h1").inner_text() == "OPSG assessment: MOC-MDS, version 1"
@@ -64,6 +67,7 @@ def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
 
 def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit: Visit) -> None:
     page: Any = visit.page
+    visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
     form = page.locator("#form-LSC9")
@@ -99,9 +103,11 @@ def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit
 def test_unknown_group_submission_and_capability_are_not_found(visit: Visit) -> None:
     page: Any = visit.page
     mds = submission_of(visit, "MOC-MDS")
+    visit.sign_in(Role.OPSG)
     answer = page.goto(f"{visit.base}/submissions/{mds}/assess/PANEL")
     assert answer.status == 404
     assert "There is no group PANEL" in page.locator("main").inner_text()
+    visit.sign_in(Role.PANEL)
     assert page.goto(f"{visit.base}/submissions/nothing/decision").status == 404
     assert page.goto(f"{visit.base}/capabilities/NOTHING/conditions").status == 404
     assert "There is no evidence for a capability called NOTHING." in page.locator("main").inner_text()
@@ -205,7 +211,7 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     history = cio.locator("details.cm-history").inner_text()
     assert "Satisfied" in history
     assert "SSC reviewed the CIO report" in history
-    assert "web" in history
+    assert "panel:test panel" in history  # who did it: the signed-in token holder
     gate = page.locator(".cm-gate-panel").inner_text()
     assert "Go-live: ✔ Open" in gate
     assert "Migration: ✖ Blocked" in gate

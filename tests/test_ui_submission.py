@@ -10,10 +10,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from lsc_engine.access import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
+from .auth import acting_client, bearer
 from .browser import ROOT, Visit, screenshot, serious_accessibility_violations
 
 SECURE_PACK = ROOT / "fixtures" / "seed-moc-secure-2020-08.json"
@@ -109,13 +110,14 @@ def test_re_evaluating_secure_later_turns_lsc6_amber(visit: Visit) -> None:
 
 
 def test_re_evaluation_refuses_an_impossible_date(visit: Visit) -> None:
-    response = httpx.get(visit.base + "/")
+    panel = bearer(visit.tokens[Role.PANEL])
+    response = httpx.get(visit.base + "/", headers=panel)
     secure = next(part for part in response.text.split('href="') if part.startswith("/submissions/"))
     submission = secure.split('"')[0]
-    for_date = httpx.post(visit.base + submission + "/re-evaluate", data={"as_at": "2020-02-30"})
+    for_date = httpx.post(visit.base + submission + "/re-evaluate", data={"as_at": "2020-02-30"}, headers=panel)
     assert for_date.status_code == 422
     assert "must be a real date" in for_date.text
-    missing = httpx.get(visit.base + "/submissions/no-such-id")
+    missing = httpx.get(visit.base + "/submissions/no-such-id", headers=panel)
     assert missing.status_code == 404
     assert "There is no submission" in missing.text
 
@@ -157,7 +159,11 @@ def test_self_check_lists_every_problem_of_a_bad_file(visit: Visit, tmp_path: Pa
     assert any(p.startswith("statement.colour") and "unknown field" in p for p in problems)
     screenshot(visit, "self-check-invalid")
     assert serious_accessibility_violations(visit) == []
-    response = httpx.post(visit.base + "/self-check", files={"pack": ("bad-pack.json", bad.read_bytes())})
+    response = httpx.post(
+        visit.base + "/self-check",
+        files={"pack": ("bad-pack.json", bad.read_bytes())},
+        headers=bearer(visit.tokens[Role.DCC]),
+    )
     assert response.status_code == 422
 
 
@@ -183,7 +189,7 @@ def small_client(tmp_path: Path) -> Iterator[TestClient]:
     """An app on a fresh SQLite file with a 16 KiB request limit."""
     settings = Settings(data_dir=tmp_path / "data", max_request_bytes=16384)
     migrate.upgrade(settings)
-    with TestClient(create_app(settings)) as client:
+    with acting_client(settings) as client:
         yield client
 
 
@@ -219,7 +225,7 @@ def test_unknown_ids_are_404_pages(small_client: TestClient) -> None:
 def test_an_older_version_says_so_and_history_refuses_foreign_evaluations(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     migrate.upgrade(settings)
-    with TestClient(create_app(settings)) as client:
+    with acting_client(settings) as client:
         first = client.post("/v1/submissions", content=MDS_PACK.read_bytes()).json()["submission"]["id"]
         client.post("/v1/submissions", content=MDS_PACK.read_bytes())
         older = client.get(f"/submissions/{first}")

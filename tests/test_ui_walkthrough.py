@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from lsc_engine.access import Role
+
 from .browser import Visit, screenshot
 
 
@@ -26,7 +28,10 @@ def test_moc_mds_decision_end_to_end(visit: Visit, tmp_path: Path) -> None:
     assert "BCDR-PLAN" in reasons
     screenshot(visit, "walkthrough-lsc9")
 
-    # SSC records the CIO-report condition as satisfied on the conditions board.
+    # SSC signs in and records the CIO-report condition as satisfied on the conditions board.
+    submission_url = page.url
+    visit.sign_in(Role.SSC)
+    page.goto(submission_url)
     page.get_by_role("link", name="Conditions board", exact=True).click()
     cio = page.locator("#condition-cio-report-review")
     cio.get_by_text("Mark as satisfied").click()
@@ -35,9 +40,9 @@ def test_moc_mds_decision_end_to_end(visit: Visit, tmp_path: Path) -> None:
     form.locator("button[type=submit]").click()
     assert "cio-report-review: satisfied." in page.locator(".notice").inner_text()
 
-    # The Panel records its decision, from the submission page.
-    page.go_back()
-    page.go_back()
+    # The Panel signs in and records its decision, from the submission page.
+    visit.sign_in(Role.PANEL)
+    page.goto(submission_url)
     page.get_by_role("link", name="Panel decision", exact=True).click()
     decision = page.locator("#decision-form")
     decision.get_by_label("Recommend go-live with conditions").check()

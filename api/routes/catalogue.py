@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import Caller
 from api.deps import ServiceDep
-from api.errors import RESPONSES
+from api.errors import RESPONSES, documented
 from api.schemas import Catalogue, CriterionRead, RuleList, RuleRead
 from lsc_engine.errors import NotFound
 from lsc_engine.ruleset import Rule
 
-router = APIRouter(prefix="/v1", tags=["rules"])
+router = APIRouter(prefix="/v1", tags=["rules"], responses=documented(401, 429))
 
 
 def _rule(rule: Rule) -> RuleRead:
@@ -18,13 +19,13 @@ def _rule(rule: Rule) -> RuleRead:
 
 
 @router.get("/rules", response_model=RuleList)
-def list_rules(service: ServiceDep) -> RuleList:
+def list_rules(_caller: Caller, service: ServiceDep) -> RuleList:
     """List every rule of the loaded ruleset."""
     return RuleList(ruleset_digest=service.ruleset.digest, rules=[_rule(rule) for rule in service.ruleset.rules])
 
 
 @router.get("/rules/{rule_id}", response_model=RuleRead, responses={404: RESPONSES[404]})
-def get_rule(rule_id: str, service: ServiceDep) -> RuleRead:
+def get_rule(_caller: Caller, rule_id: str, service: ServiceDep) -> RuleRead:
     """Return one rule."""
     try:
         return _rule(service.ruleset.rule(rule_id))
@@ -33,7 +34,7 @@ def get_rule(rule_id: str, service: ServiceDep) -> RuleRead:
 
 
 @router.get("/criteria", response_model=Catalogue)
-def list_criteria(service: ServiceDep) -> Catalogue:
+def list_criteria(_caller: Caller, service: ServiceDep) -> Catalogue:
     """Return the criteria catalogue."""
     criteria = [CriterionRead.model_validate(c.model_dump(mode="json")) for c in service.ruleset.catalogue.criteria]
     return Catalogue(ruleset_digest=service.ruleset.digest, criteria=criteria)

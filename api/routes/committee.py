@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from api.deps import CommitteeDep
+from api.auth import Assessor, ConditionActor, ConditionAdder, DecisionMaker, Reader, RedactorDep, Revoker, disclose
+from api.deps import CommitteeDep, ServiceDep
 from api.errors import documented
+from api.schemas import EvaluationRead
 from api.security import CONTENT_SECURITY_POLICY
 from api.types import IsoDate
+from lsc_engine.access import require_group
 from lsc_engine.committee import DecisionView, Outcome, ReadinessView
 from lsc_engine.conditions import Action, ConditionState
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.gate import Assessment, Revocation
 from lsc_engine.letter import LetterFormat, render, style_hash
+from lsc_engine.redaction import Cell, Redactor, confidential_cells
 from lsc_engine.ruleset import Rating
+from lsc_engine.service import Service
 
-router = APIRouter(prefix="/v1", tags=["committee"])
-
-ACTOR = "api"
+router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429))
 Text = Annotated[str, Field(min_length=1, max_length=8000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -68,6 +71,7 @@ class ConditionIn(Input):
     due_date: IsoDate | None = None
     report_every_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
     key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)] | None = None
+    confidential: StrictBool = Field(default=False, description="Its text is for the owner group and the Panel only")
 
 
 class ConditionEventIn(Input):
@@ -100,8 +104,9 @@ class DecisionIn(Input):
     response_model=Assessment,
     responses=documented(404, 422, 503),
 )
-def create_assessment(submission_id: str, body: AssessmentIn, service: CommitteeDep) -> Assessment:
+def create_assessment(principal: Assessor, submission_id: str, body: AssessmentIn, service: CommitteeDep) -> Assessment:
     """Record a group's rating of a criterion: confirm the engine's proposal or override it with a rationale."""
+    require_group(principal, body.group)
     return service.assess(
         submission_id,
         criterion=body.criterion,
@@ -110,14 +115,21 @@ def create_assessment(submission_id: str, body: AssessmentIn, service: Committee
         rating=Rating(body.rating),
         assessor=body.assessor,
         rationale=body.rationale,
-        actor=ACTOR,
+        actor=principal.actor,
     )
 
 
 @router.get("/submissions/{submission_id}/assessments", response_model=list[Assessment], responses=documented(404, 503))
-def list_assessments(submission_id: str, service: CommitteeDep) -> list[Assessment]:
+def list_assessments(
+    _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep, submissions: ServiceDep
+) -> list[Assessment]:
     """List a submission's assessments, oldest first; the last per criterion and group is current."""
-    return service.assessments(submission_id)
+    return redacting.assessments(service.assessments(submission_id), _cells(submissions, submission_id))
+
+
+def _cells(service: Service, submission_id: str) -> set[Cell]:
+    """Return the cells of a submission whose findings rest on confidential evidence."""
+    return confidential_cells(EvaluationRead.of(r).result for r in service.list_evaluations(submission_id))
 
 
 @router.post(
@@ -126,22 +138,30 @@ def list_assessments(submission_id: str, service: CommitteeDep) -> list[Assessme
     response_model=Revocation,
     responses=documented(404, 422, 503),
 )
-def create_revocation(submission_id: str, body: RevocationIn, service: CommitteeDep) -> Revocation:
+def create_revocation(principal: Revoker, submission_id: str, body: RevocationIn, service: CommitteeDep) -> Revocation:
     """Record a group revoking its recommendation; go-live is blocked at once."""
-    return service.revoke(submission_id, group=body.group, reason=body.reason, actor=ACTOR)
+    require_group(principal, body.group)
+    return service.revoke(submission_id, group=body.group, reason=body.reason, actor=principal.actor)
 
 
 @router.get("/conditions", response_model=list[ConditionState], responses=documented(503))
 def list_conditions(
-    service: CommitteeDep, capability: Annotated[str, Query(min_length=1, max_length=120)]
+    request: Request,
+    _caller: Reader,
+    redacting: RedactorDep,
+    service: CommitteeDep,
+    capability: Annotated[str, Query(min_length=1, max_length=120)],
 ) -> list[ConditionState]:
     """List a capability's conditions with status, reports and history."""
-    return service.conditions(capability)
+    conditions = redacting.conditions(service.conditions(capability))
+    disclose(request, redacting, None)
+    return conditions
 
 
 @router.post("/conditions", status_code=201, response_model=ConditionState, responses=documented(404, 409, 422, 503))
-def create_condition(body: ConditionIn, service: CommitteeDep) -> ConditionState:
-    """Add a condition by hand."""
+def create_condition(principal: ConditionAdder, body: ConditionIn, service: CommitteeDep) -> ConditionState:
+    """Add a condition by hand: the Panel for any group, a sub-committee for itself."""
+    require_group(principal, body.owner)
     return service.add_condition(
         body.capability,
         kind=ConditionKind(body.kind),
@@ -152,14 +172,19 @@ def create_condition(body: ConditionIn, service: CommitteeDep) -> ConditionState
         due_date=body.due_date,
         report_every_days=body.report_every_days,
         key=body.key,
-        actor=ACTOR,
+        actor=principal.actor,
+        confidential=body.confidential,
     )
 
 
 @router.get("/conditions/{condition_id}", response_model=ConditionState, responses=documented(404, 503))
-def get_condition(condition_id: str, service: CommitteeDep) -> ConditionState:
+def get_condition(
+    request: Request, _caller: Reader, redacting: RedactorDep, condition_id: str, service: CommitteeDep
+) -> ConditionState:
     """Return one condition."""
-    return service.condition(condition_id)
+    condition = redacting.condition(service.condition(condition_id))
+    disclose(request, redacting, None)
+    return condition
 
 
 @router.post(
@@ -168,12 +193,15 @@ def get_condition(condition_id: str, service: CommitteeDep) -> ConditionState:
     response_model=ConditionState,
     responses=documented(404, 409, 422, 503),
 )
-def create_condition_event(condition_id: str, body: ConditionEventIn, service: CommitteeDep) -> ConditionState:
+def create_condition_event(
+    principal: ConditionActor, condition_id: str, body: ConditionEventIn, service: CommitteeDep
+) -> ConditionState:
     """Satisfy (with evidence), waive (with rationale and approver), breach, report on, arm, trigger or clear."""
+    require_group(principal, service.condition(condition_id).owner)
     return service.act(
         condition_id,
         body.action,
-        actor=ACTOR,
+        actor=principal.actor,
         on=body.on,
         evidence=body.evidence,
         rationale=body.rationale,
@@ -187,7 +215,9 @@ def create_condition_event(condition_id: str, body: ConditionEventIn, service: C
     response_model=DecisionView,
     responses=documented(404, 409, 422, 503),
 )
-def create_decision(submission_id: str, body: DecisionIn, service: CommitteeDep) -> DecisionView:
+def create_decision(
+    principal: DecisionMaker, submission_id: str, body: DecisionIn, service: CommitteeDep
+) -> DecisionView:
     """Record the Panel's decision; it cannot change afterwards, only be superseded by a correction."""
     return service.decide(
         submission_id,
@@ -196,20 +226,32 @@ def create_decision(submission_id: str, body: DecisionIn, service: CommitteeDep)
         condition_ids=body.condition_ids,
         notes=body.notes,
         supersedes=body.supersedes,
-        actor=ACTOR,
+        actor=principal.actor,
     )
 
 
 @router.get("/submissions/{submission_id}/decisions", response_model=list[DecisionView], responses=documented(404, 503))
-def list_decisions(submission_id: str, service: CommitteeDep) -> list[DecisionView]:
+def list_decisions(
+    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep
+) -> list[DecisionView]:
     """List the decisions recorded on a submission, oldest first."""
-    return service.decisions(submission_id)
+    decisions = [_redacted(redacting, d) for d in service.decisions(submission_id)]
+    disclose(request, redacting, submission_id)
+    return decisions
+
+
+def _redacted(redacting: Redactor, decision: DecisionView) -> DecisionView:
+    return decision.model_copy(update={"snapshot": redacting.snapshot(decision.snapshot)})
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionView, responses=documented(404, 503))
-def get_decision(decision_id: str, service: CommitteeDep) -> DecisionView:
+def get_decision(
+    request: Request, _caller: Reader, redacting: RedactorDep, decision_id: str, service: CommitteeDep
+) -> DecisionView:
     """Return a recorded decision."""
-    return service.decision(decision_id)
+    decision = _redacted(redacting, service.decision(decision_id))
+    disclose(request, redacting, decision.submission_id)
+    return decision
 
 
 MEDIA = {
@@ -228,10 +270,16 @@ MEDIA = {
     },
 )
 def get_letter(
-    decision_id: str, service: CommitteeDep, format: Annotated[LetterFormat, Query()] = LetterFormat.HTML
+    request: Request,
+    _caller: Reader,
+    redacting: RedactorDep,
+    decision_id: str,
+    service: CommitteeDep,
+    format: Annotated[LetterFormat, Query()] = LetterFormat.HTML,
 ) -> Response:
     """Return the Panel's letter for a decision, generated from what was recorded."""
-    decision: DecisionView = service.decision(decision_id)
+    decision = _redacted(redacting, service.decision(decision_id))
+    disclose(request, redacting, decision.submission_id)
     content = render(decision, format)
     headers = {}
     if format is LetterFormat.PDF:
@@ -245,6 +293,13 @@ def get_letter(
 
 
 @router.get("/readiness/{capability}", response_model=ReadinessView, responses=documented(404, 503))
-def readiness(capability: str, service: CommitteeDep) -> ReadinessView:
+def readiness(
+    request: Request, _caller: Reader, redacting: RedactorDep, capability: str, service: CommitteeDep
+) -> ReadinessView:
     """The go-live gate: may this capability go live now, may migration start now, and what blocks each."""
-    return service.readiness(capability)
+    view = service.readiness(capability)
+    redacted = view.model_copy(
+        update={"gate": redacting.gate(view.gate), "conditions": redacting.conditions(view.conditions)}
+    )
+    disclose(request, redacting, view.submission_id)
+    return redacted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth import Caller
 from api.deps import ServiceDep
 from api.errors import RESPONSES
 from api.schemas import Health
@@ -19,8 +20,8 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses={503: RESPONSES[503]})
-async def readyz(service: ServiceDep) -> Health:
+@router.get("/readyz", response_model=Health, responses={401: RESPONSES[401], 503: RESPONSES[503]})
+async def readyz(_caller: Caller, service: ServiceDep) -> Health:
     """Answer when the database is reachable and the ruleset is loaded."""
     await run_in_threadpool(ping, service.database)
     return Health(status="ready", ruleset_digest=service.ruleset.digest)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth import Reader, RedactorDep, Reviser, SelfChecker, Submitter, disclose
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
 from api.types import IsoDate
 from lsc_engine.diff import Diff
 from lsc_engine.evaluation import Evaluation
+from lsc_engine.redaction import confidential_cells
 from lsc_engine.service import pack_document
 
-router = APIRouter(prefix="/v1", tags=["submissions"])
+router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429))
 
 EXAMPLE_PACK: dict[str, Any] = {
     "statement": {
@@ -68,6 +70,7 @@ AsAt = Annotated[
     openapi_extra=PACK_BODY,
 )
 async def create_submission(
+    principal: Submitter,
     body: BodyDep,
     service: ServiceDep,
     response: Response,
@@ -82,9 +85,12 @@ async def create_submission(
         ),
     ] = None,
 ) -> SubmissionCreated:
-    """Store an evidence pack, evaluate it, and return the evaluation with the submission id."""
+    """Store an evidence pack, evaluate it, and return the evaluation with the submission id.
+
+    The answer is not redacted: it speaks only of the pack the caller has just sent.
+    """
     stored = await run_in_threadpool(
-        lambda: service.submit(body, submitter="DCC", as_at=as_at, idempotency_key=idempotency_key)
+        lambda: service.submit(body, submitter=principal.actor, as_at=as_at, idempotency_key=idempotency_key)
     )
     if stored.replayed:
         response.status_code = 200
@@ -101,13 +107,17 @@ async def create_submission(
     responses=documented(400, 413, 422),
     openapi_extra=PACK_BODY,
 )
-async def self_check(body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:
-    """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``)."""
+async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:
+    """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
+
+    The answer is not redacted: it speaks only of the pack the caller has just sent.
+    """
     return await run_in_threadpool(service.self_check, body, as_at=as_at)
 
 
 @router.get("/submissions", response_model=list[SubmissionRead], responses={503: RESPONSES[503]})
 def list_submissions(
+    _caller: Reader,
     service: ServiceDep,
     settings: SettingsDep,
     capability: Annotated[str | None, Query(max_length=120)] = None,
@@ -124,10 +134,14 @@ def list_submissions(
     response_model=SubmissionDetail,
     responses={404: RESPONSES[404], 503: RESPONSES[503]},
 )
-def get_submission(submission_id: str, service: ServiceDep) -> SubmissionDetail:
-    """Return a stored submission with its pack."""
+def get_submission(
+    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: ServiceDep
+) -> SubmissionDetail:
+    """Return a stored submission with its pack; confidential items are withheld from those who may not see them."""
     submission = service.get_submission(submission_id)
-    return SubmissionDetail(**SubmissionRead.of(submission).model_dump(), pack=pack_document(submission))
+    pack = redacting.pack(pack_document(submission))
+    disclose(request, redacting, submission_id)
+    return SubmissionDetail(**SubmissionRead.of(submission).model_dump(), pack=pack)
 
 
 @router.get(
@@ -135,9 +149,14 @@ def get_submission(submission_id: str, service: ServiceDep) -> SubmissionDetail:
     response_model=list[EvaluationRead],
     responses={404: RESPONSES[404], 503: RESPONSES[503]},
 )
-def list_evaluations(submission_id: str, service: ServiceDep) -> list[EvaluationRead]:
+def list_evaluations(
+    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: ServiceDep
+) -> list[EvaluationRead]:
     """List a submission's evaluations, oldest first."""
-    return [EvaluationRead.of(record) for record in service.list_evaluations(submission_id)]
+    reads = [EvaluationRead.of(record) for record in service.list_evaluations(submission_id)]
+    redacted = [read.model_copy(update={"result": redacting.evaluation(read.result)}) for read in reads]
+    disclose(request, redacting, submission_id)
+    return redacted
 
 
 @router.post(
@@ -146,10 +165,20 @@ def list_evaluations(submission_id: str, service: ServiceDep) -> list[Evaluation
     status_code=201,
     responses=documented(404, 422, 503),
 )
-def re_evaluate(submission_id: str, service: ServiceDep, as_at: AsAt = None) -> ReEvaluation:
+def re_evaluate(
+    request: Request,
+    principal: Reviser,
+    redacting: RedactorDep,
+    submission_id: str,
+    service: ServiceDep,
+    as_at: AsAt = None,
+) -> ReEvaluation:
     """Evaluate a stored pack again under the current ruleset (and a new as-at date if given)."""
-    stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor="api")
-    return ReEvaluation(evaluation=EvaluationRead.of(stored.record, stored.evaluation), changes=changes)
+    stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor=principal.actor)
+    evaluation = redacting.evaluation(stored.evaluation)
+    changes = redacting.diff(changes, confidential_cells([stored.evaluation]))
+    disclose(request, redacting, submission_id)
+    return ReEvaluation(evaluation=EvaluationRead.of(stored.record, evaluation), changes=changes)
 
 
 @router.get(
@@ -158,6 +187,8 @@ def re_evaluate(submission_id: str, service: ServiceDep, as_at: AsAt = None) -> 
     responses=documented(404, 422, 503),
 )
 def diff_evaluations(
+    _caller: Reader,
+    redacting: RedactorDep,
     submission_id: str,
     service: ServiceDep,
     before: Annotated[
@@ -170,4 +201,6 @@ def diff_evaluations(
     ] = None,
 ) -> Diff:
     """Compare two evaluations: each changed rating and whether evidence, rules or the as-at date changed it."""
-    return service.diff(submission_id, before_id=before, after_id=after)
+    diff = service.diff(submission_id, before_id=before, after_id=after)
+    evaluations = [EvaluationRead.of(r).result for r in service.list_evaluations(submission_id)]
+    return redacting.diff(diff, confidential_cells(evaluations))

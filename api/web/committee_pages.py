@@ -12,10 +12,22 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from api.auth import (
+    Assessor,
+    ConditionActor,
+    ConditionAdder,
+    DecisionMaker,
+    FormCaller,
+    Reader,
+    RedactorDep,
+    Revoker,
+    redacting,
+)
 from api.errors import status_of
 from api.types import form_date
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
+from lsc_engine.access import require_group
 from lsc_engine.committee import Committee, DecisionView, Outcome
 from lsc_engine.conditions import Action, ConditionState, check_action
 from lsc_engine.errors import InvalidAction, LscError, NotFound
@@ -29,9 +41,6 @@ from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import RevocationRecord
 
 router = APIRouter(include_in_schema=False)
-
-#: Who the audit chain names for writes made from the web UI (until people sign in).
-ACTOR = "web"
 
 #: The kinds a condition can be given by hand, in the order the board shows them.
 KINDS = (
@@ -227,6 +236,10 @@ def _board(request: Request, committee: Committee, capability: str, refusal: Ref
         readiness = committee.readiness(capability)
     except NotFound:
         return _not_found(request, NotFound(f"There is no evidence for a capability called {capability[:120]}."))
+    hiding = redacting(request)
+    readiness = readiness.model_copy(
+        update={"conditions": hiding.conditions(readiness.conditions), "gate": hiding.gate(readiness.gate)}
+    )
     actions = {c.id: allowed_actions(c) for c in readiness.conditions}
     target, card = _refusal_target(refusal, readiness.conditions, actions)
     groups: list[tuple[str, str, list[ConditionState]]] = []
@@ -273,7 +286,9 @@ def _refusal_target(
 
 
 @router.get("/capabilities/{capability}/conditions", response_class=HTMLResponse)
-def conditions_board(request: Request, capability: str, committee: CommitteeDep) -> HTMLResponse:
+def conditions_board(
+    request: Request, _caller: Reader, _redactor: RedactorDep, capability: str, committee: CommitteeDep
+) -> HTMLResponse:
     """Show a capability's conditions by kind, with their state, history and the actions they allow."""
     return _board(request, committee, capability)
 
@@ -281,6 +296,8 @@ def conditions_board(request: Request, capability: str, committee: CommitteeDep)
 @router.post("/conditions/{condition_id}/events", response_class=HTMLResponse, response_model=None)
 def condition_event(
     request: Request,
+    principal: ConditionActor,
+    _form: FormCaller,
     condition_id: str,
     committee: CommitteeDep,
     action: Annotated[str, Form()] = "",
@@ -294,6 +311,7 @@ def condition_event(
         condition = committee.condition(condition_id)
     except NotFound:
         return _not_found(request, NotFound(f"There is no condition {condition_id}."))
+    require_group(principal, condition.owner)
     values = {"evidence": evidence, "rationale": rationale, "approver": approver, "on": on}
     try:
         try:
@@ -304,7 +322,7 @@ def condition_event(
         state = committee.act(
             condition_id,
             chosen,
-            actor=ACTOR,
+            actor=principal.actor,
             on=_parse_date(on, "the date"),
             evidence=evidence or None,
             rationale=rationale or None,
@@ -337,6 +355,8 @@ def _sentence(message: str) -> str:
 @router.post("/capabilities/{capability}/conditions", response_class=HTMLResponse, response_model=None)
 def add_condition(
     request: Request,
+    principal: ConditionAdder,
+    _form: FormCaller,
     capability: str,
     committee: CommitteeDep,
     kind: Annotated[str, Form()] = "",
@@ -366,6 +386,7 @@ def add_condition(
         group = _group(owner) if owner else None
         if group is None:
             raise InvalidAction("choose the group that owns the condition")
+        require_group(principal, group)
         if not chosen:
             raise InvalidAction("tick at least one criterion the condition is about")
         if len(chosen) > 20:
@@ -391,7 +412,7 @@ def add_condition(
             due_date=_parse_date(due_date, "the due date"),
             report_every_days=int(every) if every else None,
             key=wanted_key,
-            actor=ACTOR,
+            actor=principal.actor,
         )
     except NotFound:
         return _not_found(request, NotFound(f"There is no evidence for a capability called {capability[:120]}."))
@@ -418,6 +439,7 @@ def _assess_page(
         assessments = committee.assessments(submission_id)
     except NotFound as error:
         return _not_found(request, error)
+    evaluation = redacting(request).evaluation(evaluation)
     cells = {(c.criterion, c.group): c for c in decide_cells(evaluation, assessments)}
     findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
     rows = [
@@ -455,18 +477,27 @@ def _assess_page(
 
 @router.get("/submissions/{submission_id}/assess/{group}", response_class=HTMLResponse)
 def assess_form(
-    request: Request, submission_id: str, group: str, service: ServiceDep, committee: CommitteeDep
+    request: Request,
+    principal: Assessor,
+    _redactor: RedactorDep,
+    submission_id: str,
+    group: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
 ) -> HTMLResponse:
     """Show, for each criterion a group owns, the engine's proposal beside the group's decision, with a form."""
     chosen = _group(group)
     if chosen is None:
         return _not_found(request, NotFound(f"There is no group {group[:40]}: the groups are TAG, OPSG and SSC."))
+    require_group(principal, chosen)
     return _assess_page(request, service, committee, submission_id, chosen)
 
 
 @router.post("/submissions/{submission_id}/assess/{group}", response_class=HTMLResponse, response_model=None)
 def assess(
     request: Request,
+    principal: Assessor,
+    _form: FormCaller,
     submission_id: str,
     group: str,
     service: ServiceDep,
@@ -481,6 +512,7 @@ def assess(
     chosen = _group(group)
     if chosen is None:
         return _not_found(request, NotFound(f"There is no group {group[:40]}: the groups are TAG, OPSG and SSC."))
+    require_group(principal, chosen)
     values = {"accepted": accepted, "rating": rating, "assessor": assessor, "rationale": rationale}
     try:
         _, evaluation = _submission(service, submission_id)
@@ -501,7 +533,7 @@ def assess(
             rating=Rating(rating),
             assessor=assessor,
             rationale=rationale or None,
-            actor=ACTOR,
+            actor=principal.actor,
         )
     except NotFound as error:
         return _not_found(request, error)
@@ -515,6 +547,8 @@ def assess(
 @router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)
 def revoke(
     request: Request,
+    principal: Revoker,
+    _form: FormCaller,
     submission_id: str,
     group: str,
     service: ServiceDep,
@@ -525,10 +559,11 @@ def revoke(
     chosen = _group(group)
     if chosen is None:
         return _not_found(request, NotFound(f"There is no group {group[:40]}: the groups are TAG, OPSG and SSC."))
+    require_group(principal, chosen)
     try:
         if len(reason) > 8000:
             raise InvalidAction("the reason is too long: at most 8000 characters")
-        committee.revoke(submission_id, group=chosen, reason=reason, actor=ACTOR)
+        committee.revoke(submission_id, group=chosen, reason=reason, actor=principal.actor)
     except NotFound as error:
         return _not_found(request, error)
     except LscError as error:
@@ -554,10 +589,16 @@ def _decision_page(
         decisions = committee.decisions(submission_id)
     except NotFound as error:
         return _not_found(request, error)
+    hiding = redacting(request)
+    decisions = [d.model_copy(update={"snapshot": hiding.snapshot(d.snapshot)}) for d in decisions]
     current = next((d for d in reversed(decisions) if d.superseded_by is None), None)
     earlier = [d for d in reversed(decisions) if d is not current]
-    conditions = committee.conditions(info.capability)
+    conditions = hiding.conditions(committee.conditions(info.capability))
     readiness = committee.readiness(info.capability) if info.id == info.latest_id else None
+    if readiness is not None:
+        readiness = readiness.model_copy(
+            update={"conditions": hiding.conditions(readiness.conditions), "gate": hiding.gate(readiness.gate)}
+        )
     if refusal is not None:
         ticked = set(refusal.values.get("condition_ids", []))
     else:
@@ -581,7 +622,14 @@ def _decision_page(
 
 
 @router.get("/submissions/{submission_id}/decision", response_class=HTMLResponse)
-def decision_page(request: Request, submission_id: str, service: ServiceDep, committee: CommitteeDep) -> HTMLResponse:
+def decision_page(
+    request: Request,
+    _caller: Reader,
+    _redactor: RedactorDep,
+    submission_id: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
+) -> HTMLResponse:
     """Show the Panel's current decision, its letter and earlier decisions, with the form to record one."""
     return _decision_page(request, service, committee, submission_id)
 
@@ -589,6 +637,8 @@ def decision_page(request: Request, submission_id: str, service: ServiceDep, com
 @router.post("/submissions/{submission_id}/decision", response_class=HTMLResponse, response_model=None)
 def record_decision(
     request: Request,
+    principal: DecisionMaker,
+    _form: FormCaller,
     submission_id: str,
     service: ServiceDep,
     committee: CommitteeDep,
@@ -622,7 +672,7 @@ def record_decision(
             condition_ids=attached,
             notes=notes.strip() or None,
             supersedes=supersedes.strip() or None,
-            actor=ACTOR,
+            actor=principal.actor,
         )
     except NotFound as error:
         if error.details.get("submission_id"):

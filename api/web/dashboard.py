@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.auth import Reader
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
 from lsc_engine.committee import ReadinessView
@@ -50,7 +51,7 @@ def row(readiness: ReadinessView) -> Row:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, service: ServiceDep, committee: CommitteeDep) -> HTMLResponse:
+def dashboard(request: Request, _caller: Reader, service: ServiceDep, committee: CommitteeDep) -> HTMLResponse:
     """Show every capability and where it stands."""
     with session_scope(service.database) as session:
         capabilities = list(repository.get_capabilities(session))

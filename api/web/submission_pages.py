@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
+from api.auth import FormCaller, Reader, RedactorDep, Reviser, SelfChecker, check_csrf, redacting
 from api.types import form_date
 from api.web import charts
 from api.web.deps import CommitteeDep, ServiceDep
@@ -27,6 +28,7 @@ from lsc_engine.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.evidence import EvidencePack, Group, Incident, Item, iter_items
 from lsc_engine.gate import CellDecision, GateResult
 from lsc_engine.loading import parse_pack
+from lsc_engine.redaction import confidential_cells
 from lsc_engine.ruleset import Criterion, Rating, Ruleset
 from lsc_engine.service import Service
 from lsc_engine.settings import Settings
@@ -298,16 +300,24 @@ def gate_of(service: Service, committee: Committee, submission: Submission) -> t
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(request: Request, submission_id: str, service: ServiceDep, committee: CommitteeDep) -> HTMLResponse:
+def submission_page(
+    request: Request,
+    _caller: Reader,
+    redacting: RedactorDep,
+    submission_id: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
+) -> HTMLResponse:
     """Show a submission: readiness, the gate, the RAG matrix with its reasons, conditions and charts."""
     try:
         submission = service.get_submission(submission_id)
     except NotFound:
         return not_found(request, f"There is no submission with the id “{submission_id}”.")
     record = service.list_evaluations(submission_id)[-1]
-    evaluation = Evaluation.model_validate_json(record.result)
-    pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
-    result, newest = gate_of(service, committee, submission)
+    evaluation = redacting.evaluation(Evaluation.model_validate_json(record.result))
+    pack = redacting.visible_pack(parse_pack(submission.pack.encode(), yaml_allowed=False))
+    gate, newest = gate_of(service, committee, submission)
+    result = redacting.gate(gate)
     return page(
         request,
         "submission/submission.html",
@@ -353,6 +363,8 @@ def _history(
             if ident not in by_id:
                 return not_found(request, f"This submission has no evaluation with the id “{ident}”.")
         changes = service.diff(submission.id, before_id=before, after_id=after)
+        results = [Evaluation.model_validate_json(r.result) for r in records]
+        changes = redacting(request).diff(changes, confidential_cells(results))
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     return page(
         request,
@@ -376,6 +388,7 @@ def _history(
 @router.get("/submissions/{submission_id}/history", response_class=HTMLResponse)
 def history_page(
     request: Request,
+    _caller: Reader,
     submission_id: str,
     service: ServiceDep,
     before: Annotated[str | None, Query(alias="from")] = None,
@@ -395,6 +408,8 @@ def history_page(
 @router.post("/submissions/{submission_id}/re-evaluate", response_model=None)
 def re_evaluate(
     request: Request,
+    principal: Reviser,
+    _form: FormCaller,
     submission_id: str,
     service: ServiceDep,
     as_at: Annotated[str, Form()] = "",
@@ -419,7 +434,7 @@ def re_evaluate(
             error=str(error),
             as_at_text=as_at,
         )
-    stored, changes = service.re_evaluate(submission_id, as_at=when, actor="web")
+    stored, changes = service.re_evaluate(submission_id, as_at=when, actor=principal.actor)
     target = (
         f"/submissions/{submission_id}/history?from={changes.before.evaluation_id}"
         f"&to={stored.record.id}&stored={stored.record.number}#diff"
@@ -497,13 +512,13 @@ def _self_check(
 
 
 @router.get("/self-check", response_class=HTMLResponse)
-def self_check_form(request: Request) -> HTMLResponse:
+def self_check_form(request: Request, _caller: SelfChecker) -> HTMLResponse:
     """Offer the self-check form."""
     return _self_check(request)
 
 
 @router.post("/self-check", response_class=HTMLResponse)
-async def self_check(request: Request) -> HTMLResponse:
+async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     """Evaluate an uploaded evidence pack without storing anything, and show the result or every problem."""
     settings: Settings = request.app.state.settings
     service: Service = request.app.state.service
@@ -515,6 +530,7 @@ async def self_check(request: Request) -> HTMLResponse:
     except HTTPException as error:
         return _self_check(request, status_code=400, error=f"The form could not be read: {error.detail}.")
     try:
+        check_csrf(request, form)
         as_at_field = form.get("as_at")
         as_at_text = as_at_field if isinstance(as_at_field, str) else ""
         upload = form.get("pack")

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from api.auth import disclose
 from lsc_engine.report import KIND_LABELS, MARKS
 from lsc_engine.ruleset import Rating
 
@@ -56,5 +57,11 @@ templates.env.filters.update(
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page template."""
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    """Render a page template, with the signed-in caller and the forms' anti-forgery value."""
+    context.setdefault("principal", getattr(request.state, "principal", None))
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", None))
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    shown = getattr(request.state, "redactor", None)
+    if shown is not None:  # the page is rendered: record the confidential items it shows before sending it
+        disclose(request, shown, request.path_params.get("submission_id"))
+    return response

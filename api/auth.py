@@ -1,0 +1,139 @@
+"""Who is calling: a bearer token, or a browser session signed in with one; then what the caller may do.
+
+Every route but ``/healthz``, the sign-in page and the static files depends on ``authenticate``; the
+permission each route needs is declared beside it with one of the aliases below, and checked against
+``lsc_engine.access.POLICY``. A session cookie authenticates reads anywhere and the pages' own forms
+(which carry an anti-forgery value); writes to the JSON API need the bearer token itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import FormData
+
+from lsc_engine.access import Permission, Principal, require
+from lsc_engine.errors import Forbidden, Unauthenticated
+from lsc_engine.ratelimit import RateLimiter
+from lsc_engine.redaction import Redactor
+from lsc_engine.sessions import Sessions, csrf_token
+from lsc_engine.tokens import Tokens
+
+SESSION_COOKIE = "lsc_session"
+CSRF_FIELD = "csrf_token"
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="lsc_…",
+    description="A token made with `lsc tokens create --role ROLE --name NAME`",
+)
+
+
+def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    """Return the caller, counted against its token's rate limit; refuse a request that names nobody."""
+    state = request.app.state
+    principal: Principal | None
+    if credentials is not None:
+        tokens: Tokens = state.tokens
+        principal = tokens.resolve(credentials.credentials)
+        if principal is None:
+            raise Unauthenticated("the bearer token is unknown or revoked")
+    elif "authorization" in request.headers:
+        raise Unauthenticated("the Authorization header must read: Bearer <token>")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise Unauthenticated("sign in, or send Authorization: Bearer <token>")
+        sessions: Sessions = state.sessions
+        principal = sessions.resolve(cookie)
+        if principal is None:
+            raise Unauthenticated("the session has ended; sign in again")
+        if request.method not in SAFE and request.url.path.startswith("/v1/"):
+            raise Unauthenticated("writes to the API need Authorization: Bearer <token>, not a session cookie")
+        request.state.csrf_token = csrf_token(cookie)
+    limiter: RateLimiter = state.limiter
+    limiter.check(principal.token_id)
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def permit(permission: Permission) -> Callable[[Principal], Principal]:
+    """Build the dependency that lets a route run only for roles holding a permission."""
+
+    def dependency(principal: Caller) -> Principal:
+        require(principal, permission)
+        return principal
+
+    dependency.__name__ = f"permit_{permission.value}"
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(permit(Permission.READ))]
+Submitter = Annotated[Principal, Depends(permit(Permission.SUBMIT))]
+SelfChecker = Annotated[Principal, Depends(permit(Permission.SELF_CHECK))]
+Reviser = Annotated[Principal, Depends(permit(Permission.RE_EVALUATE))]
+Assessor = Annotated[Principal, Depends(permit(Permission.ASSESS))]
+Revoker = Annotated[Principal, Depends(permit(Permission.REVOKE))]
+ConditionAdder = Annotated[Principal, Depends(permit(Permission.ADD_CONDITION))]
+ConditionActor = Annotated[Principal, Depends(permit(Permission.ACT_ON_CONDITION))]
+DecisionMaker = Annotated[Principal, Depends(permit(Permission.DECIDE))]
+TokenAdmin = Annotated[Principal, Depends(permit(Permission.MANAGE_TOKENS))]
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    """Refuse a form posted with a session cookie unless it carries the session's anti-forgery value."""
+    expected = getattr(request.state, "csrf_token", None)
+    if expected is not None:
+        sent = form.get(CSRF_FIELD)
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+            raise Forbidden("the form is missing its anti-forgery value; reload the page and try again")
+
+
+async def check_form(request: Request, principal: Caller) -> Principal:
+    """Check a posted form's anti-forgery value (forms whose body is read some other way call check_csrf)."""
+    check_csrf(request, await request.form())
+    return principal
+
+
+FormCaller = Annotated[Principal, Depends(check_form)]
+
+
+def redactor(request: Request, principal: Caller) -> Redactor:
+    """Return the request's redactor for the caller (the pages find it again through ``redacting``)."""
+    made = Redactor(principal, request.app.state.section_owners)
+    request.state.redactor = made
+    return made
+
+
+def redacting(request: Request) -> Redactor:
+    """Return the redactor of an authenticated request."""
+    made: Redactor | None = getattr(request.state, "redactor", None)
+    if made is None:
+        made = Redactor(request.state.principal, request.app.state.section_owners)
+        request.state.redactor = made
+    return made
+
+
+RedactorDep = Annotated[Redactor, Depends(redactor)]
+
+
+def disclose(request: Request, redacting: Redactor, submission_id: str | None) -> None:
+    """Record the confidential items a response showed its caller (a read of them is audited)."""
+    if redacting.disclosed:
+        request.app.state.disclosures.record(
+            redacting.principal,
+            view=f"{request.method} {request.url.path}",
+            items=redacting.disclosed,
+            submission_id=submission_id,
+        )
+        redacting.disclosed.clear()
