@@ -3,6 +3,8 @@
 Each replica takes requests from the shared count in small leases (one write per lease, not per
 request) and spends them locally. Across ``n`` replicas a token can therefore exceed its limit by at
 most ``n`` leases less one request each, and a lease left unspent at the end of a minute is lost.
+While the database cannot be reached each replica counts alone, so that requests which need no
+database (self-checks) still answer.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
-from lsc_engine.errors import RateLimited
+from lsc_engine.errors import RateLimited, StoreUnavailable
 from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import RateWindow
 
@@ -31,6 +34,7 @@ class RateLimiter:
         self.lease = lease or max(1, min(50, per_minute // 20))
         self._clock = clock or time.time
         self._local: dict[str, tuple[int, int]] = {}
+        self._alone: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def check(self, token_id: str) -> None:
@@ -44,7 +48,10 @@ class RateLimiter:
             if held_minute == minute and left > 0:
                 self._local[token_id] = (minute, left - 1)
                 return
-        granted = self._claim(token_id, minute)
+        try:
+            granted = self._claim(token_id, minute)
+        except (SQLAlchemyError, StoreUnavailable):
+            granted = self._claim_alone(token_id, minute)
         if granted <= 0:
             retry = max(1, int(60 - now % 60))
             raise RateLimited(
@@ -53,6 +60,15 @@ class RateLimiter:
             )
         with self._lock:
             self._local[token_id] = (minute, granted - 1)
+
+    def _claim_alone(self, token_id: str, minute: int) -> int:
+        """Take a lease from this replica's own count for the minute (the database is away)."""
+        with self._lock:
+            held_minute, used = self._alone.get(token_id, (minute, 0))
+            used = used if held_minute == minute else 0
+            granted = max(0, min(self.lease, self.per_minute - used))
+            self._alone[token_id] = (minute, used + granted)
+        return granted
 
     def _claim(self, token_id: str, minute: int) -> int:
         """Take a lease from the shared count; return how many requests it grants (0: none are left)."""

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from lsc_engine.access import Principal, Role
-from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.errors import Conflict, InvalidAction, NotFound, StoreUnavailable
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import ApiToken, TokenRevocation
@@ -121,7 +122,8 @@ class Tokens:
 class Recent(Generic[V]):
     """Answers remembered for a few seconds, so that a busy client does not cost a query per request.
 
-    A revocation made by another replica takes effect here once the remembered answer expires.
+    A revocation made by another replica takes effect here once the remembered answer expires. While the
+    database cannot be reached, an expired answer still serves (no revocation can be recorded then).
     """
 
     def __init__(self, seconds: float, *, size: int = 10_000) -> None:
@@ -139,7 +141,12 @@ class Recent(Generic[V]):
             hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        value = compute()
+        try:
+            value = compute()
+        except (SQLAlchemyError, StoreUnavailable):
+            if hit is None:
+                raise
+            return hit[1]  # the database is away: nothing can be revoked meanwhile, so the last answer holds
         with self._lock:
             if len(self._entries) >= self._size:
                 self._entries.clear()
