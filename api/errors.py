@@ -29,6 +29,7 @@ from lsc_engine.errors import (
     NotFound,
     PayloadTooLarge,
     RateLimited,
+    RequestTimeout,
     StoreUnavailable,
     Unauthenticated,
 )
@@ -45,6 +46,7 @@ STATUS: dict[type[LscError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     Conflict: 409,
+    RequestTimeout: 408,
     PayloadTooLarge: 413,
     RateLimited: 429,
     StoreUnavailable: 503,
@@ -165,6 +167,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No token, or an unknown or revoked one"},
     403: {"model": ErrorBody, "description": "The token's role may not do this, or not for this group"},
     404: {"model": ErrorBody, "description": "Not found"},
+    408: {"model": ErrorBody, "description": "The request body arrived too slowly"},
     409: {"model": ErrorBody, "description": "Conflicts with what is stored"},
     413: {"model": ErrorBody, "description": "Request body too large"},
     422: {"model": ErrorBody, "description": "Invalid pack or parameters; details.problems lists each by path"},

@@ -91,6 +91,12 @@ class PayloadTooLarge(LscError):
     code = "payload_too_large"
 
 
+class RequestTimeout(LscError):
+    """The request body arrived too slowly."""
+
+    code = "request_timeout"
+
+
 class RateLimited(LscError):
     """A token has made more requests this minute than it is allowed."""
 

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in data_dir")
     rules_dir: Path = Field(default_factory=default_rules_dir)
     max_request_bytes: int = Field(default=256 * MIB, description="Largest request body accepted")
+    body_timeout_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"
+    )
     max_pack_items: int = Field(default=2_000_000, ge=1, le=50_000_000, description="Most evidence items in a pack")
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -32,6 +35,12 @@ class Settings(BaseSettings):
         default=5.0, ge=0, le=300, description="How long a replica remembers a token; revocation shows after it"
     )
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30, description="How long a browser sign-in lasts")
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="Accept signed JWTs as well as tokens, checked against the keys in this JWKS file"
+    )
+    jwt_issuer: str | None = Field(default=None, description="The issuer every JWT must name")
+    jwt_audience: str | None = Field(default=None, description="The audience every JWT must name")
+    jwt_role_claim: str = Field(default="lsc_role", description="The claim holding the caller's role")
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS (and localhost) only")
 
     @model_validator(mode="after")
@@ -43,6 +52,8 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a sqlite:/// file or a postgresql:// URL")
         if url in ("sqlite://", "sqlite:///:memory:") or url.startswith("sqlite:///:memory:"):
             raise ValueError("an in-memory database loses every submission on restart; give a file")
+        if self.jwt_jwks_file is not None and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("accepting JWTs needs both jwt_issuer and jwt_audience")
         return self
 
     @property

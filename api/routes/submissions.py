@@ -65,7 +65,7 @@ AsAt = Annotated[
     response_model=SubmissionCreated,
     responses={
         200: {"model": SubmissionCreated, "description": "A retry answered from its first result"},
-        **documented(400, 409, 413, 422, 503),
+        **documented(400, 408, 409, 413, 422, 503),
     },
     openapi_extra=PACK_BODY,
 )
@@ -104,7 +104,7 @@ async def create_submission(
 @router.post(
     "/self-check",
     response_model=Evaluation,
-    responses=documented(400, 413, 422),
+    responses=documented(400, 408, 413, 422),
     openapi_extra=PACK_BODY,
 )
 async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:

@@ -1,0 +1,55 @@
+"""Slow and huge request bodies are refused early, with a clear error, by the real server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+from lsc_engine.access import Role
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+
+from .live import HOST, LiveServer
+
+
+def _raw_post(port: int, token: str, declared: int, sent: bytes, pause: float) -> tuple[str, dict[str, object]]:
+    """Send a request whose body stops arriving, and return the status line and the JSON answer."""
+    with socket.create_connection((HOST, port), timeout=30) as connection:
+        head = (
+            f"POST /v1/self-check HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+        )
+        connection.sendall(head.encode() + sent)
+        time.sleep(pause)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status, _, rest = answer.partition(b"\r\n")
+    return status.decode(), json.loads(rest.split(b"\r\n\r\n", 1)[1])
+
+
+def test_a_body_that_stops_arriving_gets_408(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_BODY_TIMEOUT_SECONDS": "1"}) as server:
+        started = time.monotonic()
+        status, body = _raw_post(server.port, server.tokens[Role.DCC], 100_000, b'{"statement": ', 0)
+        waited = time.monotonic() - started
+    assert status.startswith("HTTP/1.1 408")
+    assert body["code"] == "request_timeout"
+    assert body["message"] == "the body took longer than 1 s to arrive"
+    print(f"slow body refused after {waited:.2f} s")
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_sent(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_MAX_REQUEST_BYTES": "4096"}) as server:
+        status, body = _raw_post(server.port, server.tokens[Role.DCC], 10_000_000, b"", 0)
+    assert status.startswith("HTTP/1.1 413")
+    assert body["details"] == {"limit": 4096}
