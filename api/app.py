@@ -20,6 +20,7 @@ from api.web import committee_pages, dashboard, signin, submission_pages
 from lsc_engine.committee import Committee
 from lsc_engine.disclosure import Disclosures
 from lsc_engine.evidence import EvidencePack
+from lsc_engine.jwts import JwtVerifier
 from lsc_engine.ratelimit import RateLimiter
 from lsc_engine.ruleset import load_ruleset
 from lsc_engine.service import Service
@@ -65,6 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(database, settings.rate_limit_per_minute)
     app.state.disclosures = Disclosures(database)
     app.state.section_owners = ruleset.catalogue.section_owners()
+    app.state.jwt = (
+        JwtVerifier(
+            settings.jwt_jwks_file,
+            issuer=settings.jwt_issuer or "",
+            audience=settings.jwt_audience or "",
+            role_claim=settings.jwt_role_claim,
+        )
+        if settings.jwt_jwks_file is not None
+        else None
+    )
     errors.install(app)
     app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)

@@ -1,4 +1,4 @@
-"""Who is calling: a bearer token, or a browser session signed in with one; then what the caller may do.
+"""Who is calling: a bearer token (or a JWT, where configured), or a browser session; then what it may do.
 
 Every route but ``/healthz``, the sign-in page and the static files depends on ``authenticate``; the
 permission each route needs is declared beside it with one of the aliases below, and checked against
@@ -18,10 +18,11 @@ from starlette.datastructures import FormData
 
 from lsc_engine.access import Permission, Principal, require
 from lsc_engine.errors import Forbidden, Unauthenticated
+from lsc_engine.jwts import JwtVerifier
 from lsc_engine.ratelimit import RateLimiter
 from lsc_engine.redaction import Redactor
 from lsc_engine.sessions import Sessions, csrf_token
-from lsc_engine.tokens import Tokens
+from lsc_engine.tokens import PREFIX, Tokens
 
 SESSION_COOKIE = "lsc_session"
 CSRF_FIELD = "csrf_token"
@@ -41,8 +42,13 @@ def authenticate(
     state = request.app.state
     principal: Principal | None
     if credentials is not None:
-        tokens: Tokens = state.tokens
-        principal = tokens.resolve(credentials.credentials)
+        secret = credentials.credentials
+        verifier: JwtVerifier | None = state.jwt
+        if verifier is not None and not secret.startswith(PREFIX) and secret.count(".") == 2:
+            principal = verifier.principal(secret)
+        else:
+            tokens: Tokens = state.tokens
+            principal = tokens.resolve(secret)
         if principal is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
     elif "authorization" in request.headers:
