@@ -61,7 +61,7 @@ class ActingClient(TestClient):
 
     tokens: dict[Role, str]
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Send a request with the natural party's token unless it names its own."""
         headers = dict(kwargs.pop("headers", None) or {})
         if not any(name.lower() == "authorization" for name in headers):

@@ -1,4 +1,9 @@
-"""Property-based fuzzing of the whole HTTP API from its OpenAPI document: no 5xx, no schema violation."""
+"""Property-based fuzzing of the whole HTTP API from its OpenAPI document: no 5xx, no schema violation.
+
+Each generated request carries the token of the party that would send it (DCC submits, a group assesses
+for itself, an administrator manages tokens, the Panel does the rest); schemathesis's own auth check also
+replays requests without it and expects them refused.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,36 @@ from api.app import create_app
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
+from .auth import issue_tokens, natural_role
+
 DATA = Path(__file__).resolve().parent.parent / ".pytest_cache" / "fuzz-data"
+
+
+FUZZ = Settings(data_dir=DATA, rate_limit_per_minute=100_000)
 
 
 def _app() -> object:
     """An app on its own SQLite file (the fuzzer runs outside the per-test fixtures)."""
-    fuzz = Settings(data_dir=DATA)
-    migrate.upgrade(fuzz)
-    return create_app(fuzz)
+    migrate.upgrade(FUZZ)
+    return create_app(FUZZ)
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+TOKENS = issue_tokens(FUZZ)
+
+
+@schema.auth(refresh_interval=None)
+class PartyToken:
+    """The token of the party that would send the request; schemathesis strips it again to probe."""
+
+    def get(self, case: schemathesis.Case, _context: object) -> str:
+        """Pick the token for the case."""
+        return TOKENS[natural_role(case.method.upper(), case.path, case.body)]
+
+    def set(self, case: schemathesis.Case, data: str, _context: object) -> None:
+        """Send it as a bearer token."""
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schema.parametrize()

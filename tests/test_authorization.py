@@ -1,0 +1,479 @@
+"""Who may do what, over HTTP: every route for every role, group limits, and confidential evidence redacted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from lsc_engine.access import Role
+from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import AuditEntry, Disclosure
+
+from .auth import ActingClient, bearer
+from .conftest import FIXTURES
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+READERS = {Role.DCC, Role.TAG, Role.OPSG, Role.SSC, Role.PANEL, Role.OBSERVER}
+EVERYONE = set(Role)
+COMMITTEES = {Role.TAG, Role.OPSG, Role.SSC}
+PUBLIC = {("GET", "/healthz"), ("GET", "/login"), ("POST", "/login")}
+
+
+@dataclass(frozen=True)
+class World:
+    """What the matrix requests refer to."""
+
+    submission: str
+    decision: str
+    condition: str
+    condition_owner: Role
+
+
+@dataclass(frozen=True)
+class Call:
+    """One route, how to call it, and the roles that may."""
+
+    method: str
+    path: str
+    allowed: Callable[[World], set[Role]]
+    url: Callable[[World], str]
+    body: Callable[[World], dict[str, Any] | None] = lambda _w: None
+    raw: bytes | None = None
+    form: dict[str, str] | None = None
+    files: bool = False
+
+
+def _roles(roles: set[Role]) -> Callable[[World], set[Role]]:
+    return lambda _w: roles
+
+
+def _condition_owner_and_panel(world: World) -> set[Role]:
+    return {world.condition_owner, Role.PANEL}
+
+
+ASSESSMENT = {"criterion": "LSC9", "group": "OPSG", "accepted": True, "rating": "amber", "assessor": "A. Member"}
+CONDITION = {"capability": "MOC-MDS", "kind": "ongoing_reporting", "owner": "TAG", "criteria": ["LSC1"], "text": "t"}
+
+#: Every route of the application, the roles allowed to call it, and a request that reaches it.
+CALLS = [
+    Call("GET", "/readyz", _roles(EVERYONE), lambda w: "/readyz"),
+    Call("GET", "/v1/rules", _roles(EVERYONE), lambda w: "/v1/rules"),
+    Call("GET", "/v1/rules/{rule_id}", _roles(EVERYONE), lambda w: "/v1/rules/LSC6-OPSG-stable"),
+    Call("GET", "/v1/criteria", _roles(EVERYONE), lambda w: "/v1/criteria"),
+    Call("POST", "/v1/submissions", _roles({Role.DCC}), lambda w: "/v1/submissions", raw=MDS),
+    Call("POST", "/v1/self-check", _roles(READERS), lambda w: "/v1/self-check", raw=MDS),
+    Call("GET", "/v1/submissions", _roles(READERS), lambda w: "/v1/submissions"),
+    Call("GET", "/v1/submissions/{submission_id}", _roles(READERS), lambda w: f"/v1/submissions/{w.submission}"),
+    Call(
+        "GET",
+        "/v1/submissions/{submission_id}/evaluations",
+        _roles(READERS),
+        lambda w: f"/v1/submissions/{w.submission}/evaluations",
+    ),
+    Call(
+        "POST",
+        "/v1/submissions/{submission_id}/re-evaluate",
+        _roles({*COMMITTEES, Role.PANEL}),
+        lambda w: f"/v1/submissions/{w.submission}/re-evaluate",
+    ),
+    Call(
+        "GET", "/v1/submissions/{submission_id}/diff", _roles(READERS), lambda w: f"/v1/submissions/{w.submission}/diff"
+    ),
+    Call(
+        "POST",
+        "/v1/submissions/{submission_id}/assessments",
+        _roles({Role.OPSG}),
+        lambda w: f"/v1/submissions/{w.submission}/assessments",
+        body=lambda w: ASSESSMENT,
+    ),
+    Call(
+        "GET",
+        "/v1/submissions/{submission_id}/assessments",
+        _roles(READERS),
+        lambda w: f"/v1/submissions/{w.submission}/assessments",
+    ),
+    Call(
+        "POST",
+        "/v1/submissions/{submission_id}/revocations",
+        _roles({Role.TAG}),
+        lambda w: f"/v1/submissions/{w.submission}/revocations",
+        body=lambda w: {"group": "TAG", "reason": "matrix"},
+    ),
+    Call("GET", "/v1/conditions", _roles(READERS), lambda w: "/v1/conditions?capability=MOC-MDS"),
+    Call(
+        "POST",
+        "/v1/conditions",
+        _roles({Role.TAG, Role.PANEL}),
+        lambda w: "/v1/conditions",
+        body=lambda w: {**CONDITION, "due": "monthly"},
+    ),
+    Call("GET", "/v1/conditions/{condition_id}", _roles(READERS), lambda w: f"/v1/conditions/{w.condition}"),
+    Call(
+        "POST",
+        "/v1/conditions/{condition_id}/events",
+        _condition_owner_and_panel,
+        lambda w: f"/v1/conditions/{w.condition}/events",
+        body=lambda w: {"action": "report", "evidence": "matrix report"},
+    ),
+    Call(
+        "POST",
+        "/v1/submissions/{submission_id}/decisions",
+        _roles({Role.PANEL}),
+        lambda w: f"/v1/submissions/{w.submission}/decisions",
+        body=lambda w: {"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    ),
+    Call(
+        "GET",
+        "/v1/submissions/{submission_id}/decisions",
+        _roles(READERS),
+        lambda w: f"/v1/submissions/{w.submission}/decisions",
+    ),
+    Call("GET", "/v1/decisions/{decision_id}", _roles(READERS), lambda w: f"/v1/decisions/{w.decision}"),
+    Call("GET", "/v1/decisions/{decision_id}/letter", _roles(READERS), lambda w: f"/v1/decisions/{w.decision}/letter"),
+    Call("GET", "/v1/readiness/{capability}", _roles(READERS), lambda w: "/v1/readiness/MOC-MDS"),
+    Call(
+        "POST",
+        "/v1/tokens",
+        _roles({Role.ADMIN}),
+        lambda w: "/v1/tokens",
+        body=lambda w: {"role": "observer", "name": "m"},
+    ),
+    Call("GET", "/v1/tokens", _roles({Role.ADMIN}), lambda w: "/v1/tokens"),
+    Call(
+        "POST",
+        "/v1/tokens/{token_id}/revocation",
+        _roles({Role.ADMIN}),
+        lambda w: "/v1/tokens/nosuchtoken/revocation",
+        body=lambda w: {"reason": "matrix"},
+    ),
+    # The pages, called with a bearer token (a browser's session cookie is checked in test_sessions.py).
+    Call("GET", "/", _roles(READERS), lambda w: "/"),
+    Call("GET", "/submissions/{submission_id}", _roles(READERS), lambda w: f"/submissions/{w.submission}"),
+    Call(
+        "GET", "/submissions/{submission_id}/history", _roles(READERS), lambda w: f"/submissions/{w.submission}/history"
+    ),
+    Call(
+        "POST",
+        "/submissions/{submission_id}/re-evaluate",
+        _roles({*COMMITTEES, Role.PANEL}),
+        lambda w: f"/submissions/{w.submission}/re-evaluate",
+        form={"as_at": ""},
+    ),
+    Call("GET", "/self-check", _roles(READERS), lambda w: "/self-check"),
+    Call("POST", "/self-check", _roles(READERS), lambda w: "/self-check", files=True),
+    Call(
+        "GET",
+        "/capabilities/{capability}/conditions",
+        _roles(READERS),
+        lambda w: "/capabilities/MOC-MDS/conditions",
+    ),
+    Call(
+        "POST",
+        "/conditions/{condition_id}/events",
+        _condition_owner_and_panel,
+        lambda w: f"/conditions/{w.condition}/events",
+        form={"action": "report", "evidence": "matrix report"},
+    ),
+    Call(
+        "POST",
+        "/capabilities/{capability}/conditions",
+        _roles({Role.TAG, Role.PANEL}),
+        lambda w: "/capabilities/MOC-MDS/conditions",
+        form={"kind": "ongoing_reporting", "owner": "TAG", "criteria": "LSC1", "text": "t", "due": "monthly"},
+    ),
+    Call(
+        "GET",
+        "/submissions/{submission_id}/assess/{group}",
+        _roles({Role.OPSG}),
+        lambda w: f"/submissions/{w.submission}/assess/OPSG",
+    ),
+    Call(
+        "POST",
+        "/submissions/{submission_id}/assess/{group}",
+        _roles({Role.OPSG}),
+        lambda w: f"/submissions/{w.submission}/assess/OPSG",
+        form={"criterion": "LSC9", "accepted": "yes", "rating": "amber", "assessor": "A. Member"},
+    ),
+    Call(
+        "POST",
+        "/submissions/{submission_id}/revoke/{group}",
+        _roles({Role.SSC}),
+        lambda w: f"/submissions/{w.submission}/revoke/SSC",
+        form={"reason": "matrix"},
+    ),
+    Call(
+        "GET",
+        "/submissions/{submission_id}/decision",
+        _roles(READERS),
+        lambda w: f"/submissions/{w.submission}/decision",
+    ),
+    Call(
+        "POST",
+        "/submissions/{submission_id}/decision",
+        _roles({Role.PANEL}),
+        lambda w: f"/submissions/{w.submission}/decision",
+        form={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    ),
+    Call("POST", "/logout", _roles(EVERYONE), lambda w: "/logout", form={}),
+]
+
+
+def _world(client: ActingClient) -> World:
+    """Submit the MOC MDS pack, record a decision, and pick a condition owned by a sub-committee."""
+    submission = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    decision = client.post(
+        f"/v1/submissions/{submission}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    ).json()["id"]
+    condition = client.get("/v1/conditions", params={"capability": "MOC-MDS"}).json()[0]
+    return World(submission, decision, condition["id"], Role(condition["owner"].lower()))
+
+
+def _send(client: TestClient, call: Call, world: World, headers: dict[str, str]) -> int:
+    """Make a call and return its status."""
+    url = call.url(world)
+    if call.raw is not None:
+        return client.request(call.method, url, content=call.raw, headers=headers).status_code
+    if call.files:
+        return client.post(url, files={"pack": ("p.json", MDS)}, headers=headers).status_code
+    if call.form is not None:
+        return client.request(call.method, url, data=call.form, headers=headers).status_code
+    return client.request(call.method, url, json=call.body(world), headers=headers).status_code
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Flatten the app's routes (included routers keep theirs in ``original_router``)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found += _api_routes(route.original_router.routes)
+    return found
+
+
+def test_the_matrix_covers_every_route(client: ActingClient) -> None:
+    routes = {
+        (method, route.path)
+        for route in _api_routes(client.app.routes)  # type: ignore[attr-defined]
+        for method in route.methods or ()
+    }
+    listed = {(call.method, call.path) for call in CALLS}
+    assert routes - PUBLIC == listed
+
+
+def test_every_role_on_every_route(client: ActingClient) -> None:
+    world = _world(client)
+    wrong: list[str] = []
+    allowed_count = refused_count = 0
+    for call in CALLS:
+        allowed = call.allowed(world)
+        for role in Role:
+            status = _send(client, call, world, bearer(client.tokens[role]))
+            if role in allowed and status in (401, 403):
+                wrong.append(f"{role.value} {call.method} {call.path}: {status}, should be allowed")
+            elif role not in allowed and status != 403:
+                wrong.append(f"{role.value} {call.method} {call.path}: {status}, should be 403")
+            allowed_count += role in allowed
+            refused_count += role not in allowed
+    print(f"\n{len(CALLS)} routes x {len(Role)} roles: {allowed_count} allowed, {refused_count} refused with 403")
+    assert wrong == []
+
+
+def test_every_route_refuses_a_request_without_a_token(client: ActingClient) -> None:
+    world = _world(client)
+    for call in CALLS:
+        status = _send(client, call, world, {"Authorization": ""})
+        assert status == 401, f"{call.method} {call.path}: {status}"
+    answer = TestClient(client.app).get("/v1/submissions")
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json()["code"] == "unauthenticated"
+    assert TestClient(client.app).get("/healthz").status_code == 200
+
+
+def test_unknown_and_revoked_tokens_are_refused(client: ActingClient) -> None:
+    assert client.get("/v1/submissions", headers=bearer("lsc_not-a-token")).status_code == 401
+    assert client.get("/v1/submissions", headers={"Authorization": "Basic eDp5"}).status_code == 401
+    made = client.post("/v1/tokens", json={"role": "observer", "name": "Visiting auditor"})
+    assert made.status_code == 201
+    secret, token_id = made.json()["secret"], made.json()["id"]
+    assert client.get("/v1/submissions", headers=bearer(secret)).status_code == 200
+    assert client.post(f"/v1/tokens/{token_id}/revocation", json={"reason": "visit over"}).status_code == 204
+    answer = client.get("/v1/submissions", headers=bearer(secret))  # revocation in this replica is immediate
+    assert answer.status_code == 401
+    assert "revoked" in answer.json()["message"]
+    listed = {t["id"]: t for t in client.get("/v1/tokens").json()}
+    assert listed[token_id]["revoked_at"] is not None
+    assert "secret" not in listed[token_id]
+
+
+def test_dcc_cannot_write_an_assessment_or_a_decision(client: ActingClient) -> None:
+    world = _world(client)
+    dcc = bearer(client.tokens[Role.DCC])
+    assessed = client.post(f"/v1/submissions/{world.submission}/assessments", json=ASSESSMENT, headers=dcc)
+    assert assessed.status_code == 403
+    assert assessed.json() == {
+        "code": "forbidden",
+        "message": "a dcc token may not assess",
+        "details": {"role": "dcc", "permission": "assess"},
+    }
+    decided = client.post(
+        f"/v1/submissions/{world.submission}/decisions",
+        json={"outcome": "recommend", "considered_on": "2020-03-06"},
+        headers=dcc,
+    )
+    assert decided.status_code == 403
+    assert client.get(f"/v1/submissions/{world.submission}/assessments").json() == []
+
+
+def test_a_group_cannot_rate_another_groups_criterion(client: ActingClient) -> None:
+    world = _world(client)
+    tag = bearer(client.tokens[Role.TAG])
+    answer = client.post(f"/v1/submissions/{world.submission}/assessments", json=ASSESSMENT, headers=tag)
+    assert answer.status_code == 403
+    assert answer.json()["message"] == "a tag token may not act for OPSG"
+    # OPSG rating TAG's criterion, speaking as TAG, is refused by the same rule
+    as_tag = {**ASSESSMENT, "criterion": "LSC1", "group": "TAG", "rating": "green"}
+    opsg = bearer(client.tokens[Role.OPSG])
+    assert client.post(f"/v1/submissions/{world.submission}/assessments", json=as_tag, headers=opsg).status_code == 403
+    # and a group speaking for itself on a criterion it does not own is refused by the workflow
+    foreign = {**ASSESSMENT, "criterion": "LSC1", "rating": "green"}
+    refused = client.post(f"/v1/submissions/{world.submission}/assessments", json=foreign, headers=opsg)
+    assert refused.status_code == 422
+
+
+def test_writes_record_who_made_them(client: ActingClient) -> None:
+    world = _world(client)
+    opsg = bearer(client.tokens[Role.OPSG])
+    made = client.post(f"/v1/submissions/{world.submission}/assessments", json=ASSESSMENT, headers=opsg)
+    assert made.status_code == 201
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            entries = {e.action: e for e in session.exec(select(AuditEntry))}
+    finally:
+        engine.dispose()
+    assert entries["assessment.create"].actor == "opsg:test opsg"
+    assert entries["assessment.create"].submission_id == world.submission
+    assert entries["submission.create"].actor == "dcc:test dcc"
+    assert entries["decision.create"].actor == "panel:test panel"
+
+
+# -- confidential evidence -------------------------------------------------------------------------------
+
+HAN = "SEC-HAN-ASSURANCE"
+
+
+def _assurance(client: TestClient, submission: str, role: Role, tokens: dict[Role, str]) -> Any:
+    pack = client.get(f"/v1/submissions/{submission}", headers=bearer(tokens[role])).json()["pack"]
+    return pack["security"]["independent_assurance"]
+
+
+def _ssc_finding(client: TestClient, submission: str, role: Role, tokens: dict[Role, str]) -> dict[str, Any]:
+    evaluations = client.get(f"/v1/submissions/{submission}/evaluations", headers=bearer(tokens[role])).json()
+    cell = next(c for c in evaluations[-1]["result"]["ratings"] if (c["criterion"], c["group"]) == ("LSC10.4", "SSC"))
+    finding: dict[str, Any] = cell["findings"][0]
+    return finding
+
+
+def test_opsg_sees_a_confidential_ssc_item_redacted(client: ActingClient) -> None:
+    world = _world(client)
+    tokens = client.tokens
+    for role in (Role.OPSG, Role.TAG, Role.DCC, Role.OBSERVER):
+        stub = _assurance(client, world.submission, role, tokens)
+        assert stub == {"id": HAN, "confidential": True, "withheld": "[confidential: shown to SSC and the Panel]"}
+        finding = _ssc_finding(client, world.submission, role, tokens)
+        assert finding["confidential"] is True
+        assert finding["message"] == "[confidential: shown to SSC and the Panel]"
+        assert finding["evidence"] == []
+        assert finding["rating"] in ("amber", "red")  # the rating itself is not withheld
+    for role in (Role.SSC, Role.PANEL):
+        item = _assurance(client, world.submission, role, tokens)
+        assert item["scope"] == "Messages to HAN-connected devices"
+        finding = _ssc_finding(client, world.submission, role, tokens)
+        assert HAN in finding["evidence"]
+        assert "confidential" not in finding["message"]
+
+
+def test_letters_and_decisions_withhold_confidential_reasons(client: ActingClient) -> None:
+    world = _world(client)
+    observer = bearer(client.tokens[Role.OBSERVER])
+    ssc = bearer(client.tokens[Role.SSC])
+    hidden = client.get(f"/v1/decisions/{world.decision}", headers=observer).json()["snapshot"]["annex"]["SSC"]
+    shown = client.get(f"/v1/decisions/{world.decision}", headers=ssc).json()["snapshot"]["annex"]["SSC"]
+    hidden_lsc104 = next(e for e in hidden if e["criterion"] == "LSC10.4")
+    shown_lsc104 = next(e for e in shown if e["criterion"] == "LSC10.4")
+    assert hidden_lsc104["reason"] == "[confidential: shown to SSC and the Panel]"
+    assert "assurance" in shown_lsc104["reason"].lower()
+    letter = client.get(f"/v1/decisions/{world.decision}/letter", params={"format": "markdown"}, headers=observer).text
+    assert "[confidential: shown to SSC and the Panel]" in letter
+    assert shown_lsc104["reason"] not in letter
+
+
+def test_reads_of_confidential_items_are_audited(client: ActingClient) -> None:
+    world = _world(client)
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+
+    def disclosures() -> list[Disclosure]:
+        with session_scope(engine) as session:
+            return list(session.exec(select(Disclosure)))
+
+    try:
+        before = len(disclosures())
+        client.get(f"/v1/submissions/{world.submission}", headers=bearer(client.tokens[Role.OPSG]))
+        assert len(disclosures()) == before  # nothing confidential was shown to OPSG
+        client.get(f"/v1/submissions/{world.submission}", headers=bearer(client.tokens[Role.SSC]))
+        latest = disclosures()[-1]
+        assert len(disclosures()) == before + 1
+        assert latest.actor == "ssc:test ssc"
+        assert json.loads(latest.items) == [HAN]
+        assert latest.submission_id == world.submission
+        assert latest.view == f"GET /v1/submissions/{world.submission}"
+        with session_scope(engine) as session:
+            entry = session.exec(select(AuditEntry).where(AuditEntry.entity_id == latest.id)).one()
+        assert (entry.action, entry.actor) == ("confidential.read", "ssc:test ssc")
+    finally:
+        engine.dispose()
+
+
+def test_confidential_conditions_are_withheld_from_other_groups(client: ActingClient) -> None:
+    _world(client)
+    made = client.post(
+        "/v1/conditions",
+        json={
+            **CONDITION,
+            "owner": "SSC",
+            "criteria": ["LSC10.6"],
+            "text": "Close HAN finding 7",
+            "due": "before go-live",
+        }
+        | {"confidential": True, "kind": "prerequisite_go_live"},
+    )
+    assert made.status_code == 201
+    condition = made.json()["id"]
+    tag = client.get(f"/v1/conditions/{condition}", headers=bearer(client.tokens[Role.TAG])).json()
+    ssc = client.get(f"/v1/conditions/{condition}", headers=bearer(client.tokens[Role.SSC])).json()
+    assert tag["text"] == tag["due"] == "[confidential: shown to SSC and the Panel]"
+    assert ssc["text"] == "Close HAN finding 7"
+    gate = client.get("/v1/readiness/MOC-MDS", headers=bearer(client.tokens[Role.DCC])).json()["gate"]
+    blocker = next(b for b in gate["go_live"]["blockers"] if b["ref"] == made.json()["key"])
+    assert "Close HAN" not in blocker["reason"]
+    assert blocker["confidential"] is True
+
+
+@pytest.mark.parametrize("role", [Role.OPSG, Role.OBSERVER])
+def test_pages_withhold_confidential_evidence(client: ActingClient, role: Role) -> None:
+    world = _world(client)
+    page = client.get(f"/submissions/{world.submission}", headers=bearer(client.tokens[role])).text
+    assert HAN not in page
+    assert "[confidential: shown to SSC and the Panel]" in page
+    panel = client.get(f"/submissions/{world.submission}", headers=bearer(client.tokens[Role.PANEL])).text
+    assert HAN in panel
