@@ -477,3 +477,35 @@ def test_pages_withhold_confidential_evidence(client: ActingClient, role: Role) 
     assert "[confidential: shown to SSC and the Panel]" in page
     panel = client.get(f"/submissions/{world.submission}", headers=bearer(client.tokens[Role.PANEL])).text
     assert HAN in panel
+
+
+def test_pages_offer_only_the_actions_the_caller_may_take(client: ActingClient) -> None:
+    world = _world(client)
+
+    def page(path: str, role: Role) -> str:
+        answer = client.get(path, headers=bearer(client.tokens[role]))
+        assert answer.status_code == 200
+        return answer.text
+
+    board = "/capabilities/MOC-MDS/conditions"
+    assert 'action="/conditions/' not in page(board, Role.OBSERVER)
+    assert 'id="add-condition"' not in page(board, Role.DCC)
+    assert 'action="/conditions/' in page(board, Role.PANEL)
+    assert 'id="add-condition"' in page(board, Role.TAG)
+    conditions = client.get("/v1/conditions", params={"capability": "MOC-MDS"}).json()
+    owners = {Role(c["owner"].lower()) for c in conditions}
+    for group in COMMITTEES:
+        forms = page(board, group).count('action="/conditions/')
+        assert (forms > 0) == (group in owners), group  # a group acts only on the conditions it owns
+
+    decision = f"/submissions/{world.submission}/decision"
+    assert 'id="decision-form"' in page(decision, Role.PANEL)
+    assert "Only the Panel records decisions." in page(decision, Role.SSC)
+
+    history = f"/submissions/{world.submission}/history"
+    assert "/re-evaluate" not in page(history, Role.DCC)
+    assert "/re-evaluate" in page(history, Role.OPSG)
+
+    submission = f"/submissions/{world.submission}"
+    assert "Assess as OPSG" in page(submission, Role.OPSG)
+    assert "Assess as" not in page(submission, Role.PANEL)

@@ -7,9 +7,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
 from api.auth import disclose
+from lsc_engine.access import Permission, Principal, Role, allowed
 from lsc_engine.report import KIND_LABELS, MARKS
 from lsc_engine.ruleset import Rating
 
@@ -47,6 +50,16 @@ def readiness_word(overall: str) -> str:
     return {"ready": "Ready", "ready_with_conditions": "Ready with conditions", "not_ready": "Not ready"}[overall]
 
 
+@pass_context
+def may(context: Context, permission: str, group: str | None = None) -> bool:
+    """Tell a template whether the signed-in caller may do something (for a group), to offer only what works."""
+    principal: Principal | None = context.get("principal")
+    if principal is None or not allowed(principal, Permission(permission)):
+        return False
+    return group is None or principal.role == Role.PANEL or (principal.group is not None and principal.group == group)
+
+
+templates.env.globals["may"] = may
 templates.env.filters.update(
     rating_word=rating_word,
     rating_mark=rating_mark,
