@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from lsc_engine.access import Principal
 from lsc_engine.errors import Unauthenticated
+from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import WebSession
+from lsc_engine.store.models import SessionEvent, WebSession
 from lsc_engine.tokens import Recent, Tokens, token_hash
 
 
@@ -48,12 +50,14 @@ class Sessions:
         secret = secrets.token_urlsafe(32)
         now = self._clock()
         with session_scope(self.database) as session:
+            chain = Chain(session)
             session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
             session.add(
                 WebSession(
                     id=token_hash(secret), token_id=principal.token_id, created_at=now, expires_at=now + self.lifetime
                 )
             )
+            _record(session, chain, principal.actor, principal.token_id, "sign_in", now)
             session.commit()
         return secret, principal
 
@@ -64,11 +68,13 @@ class Sessions:
             return None
         return self.tokens.principal(found[0])
 
-    def end(self, secret: str) -> None:
+    def end(self, secret: str, principal: Principal) -> None:
         """Sign out: the session's secret never works again."""
         key = token_hash(secret)
         with session_scope(self.database) as session:
+            chain = Chain(session)
             session.exec(delete(WebSession).where(col(WebSession.id) == key))
+            _record(session, chain, principal.actor, principal.token_id, "sign_out", self._clock())
             session.commit()
         self._cache.forget(key)
 
@@ -76,3 +82,11 @@ class Sessions:
         with session_scope(self.database) as session:
             row = session.exec(select(WebSession).where(WebSession.id == token_hash(secret))).first()
             return (row.token_id, row.expires_at) if row is not None else None
+
+
+def _record(session: Session, chain: Chain, actor: str, token_id: str, event: str, at: datetime) -> None:
+    """Append a sign-in or sign-out to the audit chain."""
+    record = SessionEvent(id=uuid.uuid4().hex, token_id=token_id, event=event, at=at)
+    session.add(record)
+    session.flush()
+    chain.append(actor=actor, action=f"session.{event}", record=record, at=at)

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from api.app import create_app
 from lsc_engine.access import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
+from lsc_engine.store.audit import verify
+from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import AuditEntry
 
 from .auth import bearer, issue_tokens
 from .conftest import FIXTURES
@@ -108,7 +112,9 @@ def test_a_session_cannot_write_to_the_api(browser_like: tuple[TestClient, dict[
     assert "Bearer" in answer.json()["message"]
 
 
-def test_sign_out_ends_the_session_for_good(browser_like: tuple[TestClient, dict[Role, str]]) -> None:
+def test_sign_out_ends_the_session_for_good_and_both_are_audited(
+    browser_like: tuple[TestClient, dict[Role, str]],
+) -> None:
     client, tokens = browser_like
     _sign_in(client, tokens[Role.TAG])
     secret = client.cookies.get("lsc_session")
@@ -118,6 +124,14 @@ def test_sign_out_ends_the_session_for_good(browser_like: tuple[TestClient, dict
     assert client.cookies.get("lsc_session") is None
     assert secret
     assert client.get("/v1/submissions", headers={"Cookie": f"lsc_session={secret}"}).status_code == 401
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            events = [(e.action, e.actor) for e in session.exec(select(AuditEntry)) if e.action.startswith("session.")]
+            assert verify(session).intact
+    finally:
+        engine.dispose()
+    assert events == [("session.sign_in", "tag:test tag"), ("session.sign_out", "tag:test tag")]
 
 
 def test_revoking_the_token_ends_its_sessions(browser_like: tuple[TestClient, dict[Role, str]]) -> None:

@@ -54,10 +54,10 @@ def login(
 
 
 @router.post("/logout", response_model=None)
-def logout(request: Request, _caller: FormCaller) -> Response:
+def logout(request: Request, caller: FormCaller) -> Response:
     """End the session for good and forget the cookie."""
     sessions: Sessions = request.app.state.sessions
-    sessions.end(request.cookies.get(SESSION_COOKIE, ""))
+    sessions.end(request.cookies.get(SESSION_COOKIE, ""), caller)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

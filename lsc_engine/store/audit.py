@@ -22,6 +22,7 @@ from lsc_engine.store.models import (
     Disclosure,
     EvaluationRecord,
     RevocationRecord,
+    SessionEvent,
     Submission,
     TokenRevocation,
 )
@@ -37,6 +38,7 @@ Audited = (
     | ApiToken
     | TokenRevocation
     | Disclosure
+    | SessionEvent
 )
 
 GENESIS = "sha256:" + "0" * 64
@@ -64,6 +66,7 @@ AUDITED: dict[str, type[Audited]] = {
     "api_token": ApiToken,
     "token_revocation": TokenRevocation,
     "disclosure": Disclosure,
+    "session_event": SessionEvent,
 }
 ENTITY = {model: name for name, model in AUDITED.items()}
 

@@ -241,3 +241,14 @@ class Disclosure(SQLModel, table=True):
     view: str = Field(max_length=200, description="The endpoint or page that showed the items")
     items: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of the confidential item ids")
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SessionEvent(SQLModel, table=True):
+    """A browser signing in with a token, or signing out; sessions come and go, these stay."""
+
+    __tablename__ = "session_event"
+
+    id: str = Field(primary_key=True, max_length=32)
+    token_id: str = Field(index=True, max_length=32)
+    event: str = Field(max_length=20, description="sign_in or sign_out")
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
