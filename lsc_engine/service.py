@@ -20,7 +20,7 @@ from lsc_engine.diff import Cause, Diff, Override, changed_cells, diff, differin
 from lsc_engine.errors import Conflict, NotFound
 from lsc_engine.evaluation import Evaluation, Readiness
 from lsc_engine.evidence import EvidencePack, Group
-from lsc_engine.loading import parse_pack
+from lsc_engine.loading import gc_paused, parse_pack
 from lsc_engine.ruleset import Rating, Ruleset
 from lsc_engine.store import repository
 from lsc_engine.store.audit import Chain, sha256
@@ -72,13 +72,20 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
-        return evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
+        with gc_paused(len(body)):  # a large pack is built, evaluated and freed without the cycle collector walking it
+            pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
+            result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
+            del pack
+        return result
 
     def submit(
         self, body: bytes, *, submitter: str, as_at: date | None = None, idempotency_key: str | None = None
     ) -> Stored:
         """Validate, evaluate and store a pack; a retry with the same idempotency key returns the first result."""
+        with gc_paused(len(body)):  # as in self_check
+            return self._submit(body, submitter, as_at, idempotency_key)
+
+    def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: str | None) -> Stored:
         pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
         when = as_at or pack.statement.date
         request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter
 
 from api.web.charts import (
     incident_timeline,
@@ -124,7 +125,7 @@ def test_timeline_spans_the_worst_month_look_back_to_a_few_days_after(ruleset: R
 
 
 def _row(month: str, achieved: float, target: float | None = None, minimum: float | None = None) -> PerformanceRow:
-    return PerformanceRow.model_validate_json(
+    return TypeAdapter(PerformanceRow).validate_json(
         json.dumps(
             {
                 "id": f"P-{month}",

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
+import threading
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 import yaml
+from pydantic.dataclasses import is_pydantic_dataclass
 
+from lsc_engine import evidence
 from lsc_engine.errors import InvalidPack
-from lsc_engine.loading import json_path, parse_pack
+from lsc_engine.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
 
 from .helpers import minimal, seed
 
@@ -85,3 +92,114 @@ def test_broken_yaml_names_the_line() -> None:
     with pytest.raises(InvalidPack) as caught:
         parse_pack(b"statement:\n  capability: [unclosed\n")
     assert caught.value.problems[0].path.startswith("line ")
+
+
+def test_a_record_names_an_unknown_field_like_a_section_does() -> None:
+    document = minimal()
+    document["scope"]["dmcs"][0]["provenance"]["page"] = 4
+    document["scope"]["colour"] = "blue"
+    assert problems_of(document) == {
+        "scope.dmcs[0].provenance.page": "unknown field; it is not part of the evidence pack schema",
+        "scope.colour": "unknown field; it is not part of the evidence pack schema",
+    }
+
+
+def test_a_record_that_is_not_an_object_is_named() -> None:
+    document = minimal()
+    document["scope"]["dmcs"].append("DMC-2")
+    assert problems_of(document) == {"scope.dmcs[1]": "Input should be an object"}
+
+
+def test_a_records_problems_come_in_the_order_its_fields_are_declared() -> None:
+    document = seed()
+    row = document["performance"][0]
+    del row["month"]
+    row["target"] = "high"
+    row["confidential"] = "no"
+    assert [p for p in problems_of(document) if p.startswith("performance[0]")] == [
+        "performance[0].confidential",
+        "performance[0].month",
+        "performance[0].target",
+    ]
+
+
+def test_every_record_validates_its_fields_in_declared_order() -> None:
+    # pydantic moves a dataclass field whose default is a Field(...) ahead of the others unless it is
+    # keyword-only like them; declaring defaults as plain values (metadata in Annotated) keeps the order.
+    records = [value for value in vars(evidence).values() if isinstance(value, type) and is_pydantic_dataclass(value)]
+    assert len(records) > 20
+    for record in records:
+        arguments = _dataclass_arguments(record.__pydantic_core_schema__)
+        assert arguments == [f.name for f in dataclasses.fields(record)], record.__name__
+
+
+def _dataclass_arguments(schema: Any) -> list[str] | None:
+    """Return the fields of the first dataclass-args schema in a core schema, in validation order."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "dataclass-args":
+            return [field["name"] for field in schema["fields"]]
+        children: Iterable[Any] = schema.values()
+    elif isinstance(schema, list):
+        children = schema
+    else:
+        return None
+    for child in children:
+        found = _dataclass_arguments(child)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_collector_is_paused_for_a_large_pack_only_and_restored() -> None:
+    assert gc.isenabled()
+    with gc_paused(GC_PAUSE_BYTES - 1):
+        assert gc.isenabled()
+    with gc_paused(GC_PAUSE_BYTES):
+        assert not gc.isenabled()
+        with gc_paused(GC_PAUSE_BYTES):
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"), gc_paused(GC_PAUSE_BYTES):
+        raise ValueError("boom")
+    assert gc.isenabled()
+
+
+def test_a_pause_leaves_a_collector_that_was_off_off() -> None:
+    gc.disable()
+    try:
+        with gc_paused(GC_PAUSE_BYTES):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_pauses_in_threads_end_with_the_last() -> None:
+    entered, leave = threading.Barrier(3), threading.Event()
+
+    def hold() -> None:
+        with gc_paused(GC_PAUSE_BYTES):
+            entered.wait()
+            leave.wait()
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    entered.wait()
+    assert not gc.isenabled()
+    leave.set()
+    for thread in threads:
+        thread.join()
+    assert gc.isenabled()
+
+
+def test_a_large_pack_parses_with_the_collector_restored_after() -> None:
+    document = minimal()
+    document["scope"]["dmcs"] = [
+        {**document["scope"]["dmcs"][0], "id": f"DMC-{n}", "name": f"DMC number {n}"} for n in range(12_000)
+    ]
+    data = json.dumps(document).encode()
+    assert len(data) >= GC_PAUSE_BYTES
+    assert len(parse_pack(data).scope.dmcs) == 12_000
+    assert gc.isenabled()
