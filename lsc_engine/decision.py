@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
+
+from pydantic import BaseModel
 
 from lsc_engine import engine
 from lsc_engine.evaluation import (
@@ -22,7 +25,7 @@ from lsc_engine.evaluation import (
     Readiness,
 )
 from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
-from lsc_engine.facts import TIME_DEPENDENT, Derivation, Fact, fact_values
+from lsc_engine.facts import DAILY, TIME_DEPENDENT, Derivation, Fact, fact_values
 from lsc_engine.ruleset import Rating, Rule, Ruleset, parameter_values
 
 Cell = tuple[str, Group]
@@ -61,8 +64,49 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 def input_digest(pack: EvidencePack) -> str:
-    """Digest the pack's canonical JSON form."""
-    return "sha256:" + hashlib.sha256(pack.model_dump_json().encode()).hexdigest()
+    """Digest the pack's canonical JSON form: pydantic's JSON of the validated pack (``model_dump_json``)."""
+    digest = hashlib.sha256()
+    for piece in canonical_json(pack):
+        digest.update(piece)
+    return "sha256:" + digest.hexdigest()
+
+
+#: Records serialised at a time when a list is long; the canonical form of a large pack is never whole in memory.
+PIECE_RECORDS = 5000
+
+
+def canonical_json(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterator[bytes]:
+    """Yield a model's JSON, byte for byte ``model_dump_json()``, in parts of at most about ``piece`` records."""
+    fields = list(type(model).model_fields)
+    serializer = type(model).__pydantic_serializer__
+    if not any(_is_long(getattr(model, name), piece) for name in fields):
+        yield serializer.to_json(model)
+        return
+    for position, name in enumerate(fields):
+        value = getattr(model, name)
+        yield b"{" if position == 0 else b","
+        if not _is_long(value, piece):
+            yield serializer.to_json(model, include={name})[1:-1]  # '"name":value' without the braces
+        elif isinstance(value, BaseModel):
+            yield json.dumps(name).encode() + b":"
+            yield from canonical_json(value, piece=piece)
+        else:
+            head = json.dumps(name).encode() + b":["
+            yield head
+            for start in range(0, len(value), piece):
+                part = model.model_copy(update={name: value[start : start + piece]})
+                records = serializer.to_json(part, include={name})[len(head) + 1 : -2]
+                yield b"," + records if start else records
+            yield b"]"
+    yield b"}"
+
+
+def _is_long(value: object, piece: int) -> bool:
+    if isinstance(value, list):
+        return len(value) > piece
+    if isinstance(value, BaseModel):
+        return any(_is_long(getattr(value, name), piece) for name in type(value).model_fields)
+    return False
 
 
 def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
@@ -80,8 +124,12 @@ def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -
     )
 
 
+#: Each rating's severity, looked up once (``_worst`` runs for every cell of every date probed).
+_SEVERITY = {rating: rating.severity for rating in Rating}
+
+
 def _worst(ratings: Iterable[Rating]) -> Rating:
-    return max(ratings, key=lambda rating: rating.severity, default=Rating.GREEN)
+    return max(ratings, key=_SEVERITY.__getitem__, default=Rating.GREEN)
 
 
 class _Run:
@@ -94,14 +142,31 @@ class _Run:
         self.parameters = parameter_values(ruleset.parameters)
         self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
         self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
+        self._rules = {rule.id: rule for rule in ruleset.rules}
 
     def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
         """Return the facts and the fired rules as at a date (no new evidence after ``as_at``)."""
         if on not in self._fired:
             facts = self.derivation.facts(on)
             fired = engine.match(self.ruleset, fact_values(facts))
-            self._fired[on] = (facts, [self.ruleset.rule(rule_id) for rule_id in fired])
+            self._fired[on] = (facts, [self._rules[rule_id] for rule_id in fired])
         return self._fired[on]
+
+    def change_dates(self, cell: Cell, until: date) -> list[date]:
+        """Return the dates in (as_at, until] on which the facts the cell's rules read may change, in order.
+
+        Between two of them, and after the last, the cell keeps its rating: only these need probing.
+        """
+        clauses = [
+            clause for rule in self.ruleset.rules if (rule.criterion, rule.group) == cell for clause in rule.when
+        ]
+        reaching: dict[str, list[float]] = {}
+        for clause in clauses:
+            operand = self.ruleset.parameters.value(clause.param) if clause.param is not None else clause.value
+            if clause.fact in DAILY and isinstance(operand, int | float) and not isinstance(operand, bool):
+                reaching.setdefault(clause.fact, []).append(operand)
+        facts = {clause.fact for clause in clauses}
+        return self.derivation.change_dates(self.as_at, until, facts, reaching)
 
     def cell_ratings(self, on: date) -> dict[Cell, Rating]:
         """Return each cell's rating as at a date, from rules alone."""
@@ -314,7 +379,6 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
 
 def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
     horizon = run.as_at + timedelta(days=run.ruleset.parameters.path_to_green_horizon_days)
-    later: dict[Cell, Rating] | None = None
     paths = []
     for cell in cells:
         if cell.rating == Rating.GREEN:
@@ -333,12 +397,17 @@ def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mappin
         milestones = []
         # Only a rating that rests on facts which move with the date can improve by waiting.
         holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
-        if any(clause.fact in TIME_DEPENDENT for rule in holding for clause in rule.when):
-            later = later or run.cell_ratings(horizon)
+        changes = (
+            run.change_dates(key, horizon)
+            if any(clause.fact in TIME_DEPENDENT for rule in holding for clause in rule.when)
+            else []
+        )
+        if changes:
+            later = run.cell_ratings(changes[-1])[key]  # the rating from then until the horizon
             for target in (Rating.AMBER, Rating.GREEN):
                 reachable = floor.severity <= target.severity < cell.rating.severity
-                if reachable and later[key].severity <= target.severity:
-                    milestones.append(Milestone(rating=target, on=_earliest(run, key, target, horizon)))
+                if reachable and later.severity <= target.severity:
+                    milestones.append(Milestone(rating=target, on=_earliest(run, key, target, changes)))
         paths.append(
             PathToGreen(
                 criterion=cell.criterion,
@@ -351,13 +420,16 @@ def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mappin
     return paths
 
 
-def _earliest(run: _Run, key: Cell, target: Rating, horizon: date) -> date:
-    """Find the first date the cell's rules rate it ``target`` or better; time only improves stability facts."""
-    low, high = 1, (horizon - run.as_at).days
+def _earliest(run: _Run, key: Cell, target: Rating, changes: list[date]) -> date:
+    """Find the first of the dates the cell's facts change on from which its rules rate it ``target`` or better.
+
+    The last date is known to qualify; time only improves stability facts, so a binary search finds the first.
+    """
+    low, high = 0, len(changes) - 1
     while low < high:
         middle = (low + high) // 2
-        if run.cell_ratings(run.as_at + timedelta(days=middle))[key].severity <= target.severity:
+        if run.cell_ratings(changes[middle])[key].severity <= target.severity:
             high = middle
         else:
             low = middle + 1
-    return run.as_at + timedelta(days=low)
+    return changes[low]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from lsc_engine.evidence import (
@@ -117,6 +119,9 @@ TIME_DEPENDENT = frozenset(
     or name in ("days_since_blocking", "longest_restore_minutes")
 )
 
+#: Facts that count days: each grows by one a day while the evidence it counts from stays the same.
+DAILY = frozenset({"days_since_blocking", "bcdr_last_test_age_days"})
+
 #: Evidence ids kept per fact; counts stay exact, the id list is a sample.
 MAX_EVIDENCE_IDS = 25
 
@@ -172,6 +177,16 @@ def _day_end(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+def _first_day_ending_at_or_after(moment: datetime) -> date:
+    """Return the first date whose end (``_day_end``) is at or after a moment."""
+    return (moment - timedelta(days=1, microseconds=1)).date() + timedelta(days=1)
+
+
+def _reached(operands: Iterable[float]) -> set[int]:
+    """Return the whole values at which a whole-number fact compared with these operands may change the outcome."""
+    return {bound for operand in operands for bound in (math.ceil(operand), math.floor(operand) + 1)}
+
+
 def _month_index(month: str) -> int:
     year, number = month.split("-")
     return int(year) * 12 + int(number) - 1
@@ -189,7 +204,7 @@ class Derivation:
         self.known_at = known_at
         self.excluded: list[Excluded] = []
         self._known_end = _day_end(known_at)
-        self._incidents = sorted(self._known_list(pack.incidents, "incidents"), key=lambda i: i.opened)
+        self._incidents = sorted(self._known_incidents(pack.incidents or []), key=attrgetter("opened"))
         self._opened = [incident.opened for incident in self._incidents]
         blocking = set(parameters.blocking_categories)
         self._blocking_unresolved = [i for i in self._incidents if i.category in blocking and self._resolved(i) is None]
@@ -216,16 +231,31 @@ class Derivation:
         return item
 
     def _known_list(self, items: Sequence[_I] | None, path: str) -> list[_I]:
-        kept = []
-        for index, item in enumerate(items or ()):
-            dated = item.provenance.date
-            if isinstance(item, Incident) and item.opened >= self._known_end:
-                dated = max(dated, item.opened.date())
-            if dated > self.known_at:
-                self.excluded.append(Excluded(item.id, f"{path}[{index}]", dated))
-            else:
-                kept.append(item)
-        return kept
+        known_at = self.known_at
+        items = items or []
+        late = [index for index, item in enumerate(items) if item.provenance.date > known_at]
+        return self._without(items, late, path, [items[index].provenance.date for index in late])
+
+    def _known_incidents(self, incidents: Sequence[Incident]) -> list[Incident]:
+        """Keep the incidents known at ``known_at``: reported by then, and opened by then."""
+        known_at, known_end = self.known_at, self._known_end
+        late = [
+            i
+            for i, incident in enumerate(incidents)
+            if incident.provenance.date > known_at or incident.opened >= known_end
+        ]
+        # Dated by its evidence, or by its opening when that is later (and so after known_at too).
+        dated = [max(incidents[i].provenance.date, incidents[i].opened.date()) for i in late]
+        return self._without(incidents, late, "incidents", dated)
+
+    def _without(self, items: Sequence[_I], late: list[int], path: str, dated: list[date]) -> list[_I]:
+        """Return the items but those at the ``late`` positions, recording each of those as excluded."""
+        if not late:  # the usual case, and for a large pack the only one worth making fast
+            return list(items)
+        for index, day in zip(late, dated, strict=True):
+            self.excluded.append(Excluded(items[index].id, f"{path}[{index}]", day))
+        skipped = set(late)
+        return [item for index, item in enumerate(items) if index not in skipped]
 
     def facts(self, as_at: date) -> dict[str, Fact]:
         """Derive every fact the known evidence supports, as at a date no earlier than ``known_at``."""
@@ -234,6 +264,53 @@ class Derivation:
         found |= self._performance(as_at)
         found |= self._consumers(as_at)
         found |= self._bcdr(as_at)
+        return found
+
+    def change_dates(
+        self, after: date, until: date, facts: Iterable[str], reaching: Mapping[str, Iterable[float]]
+    ) -> list[date]:
+        """List in order the dates in (after, until] on which any of these facts may differ from the day before.
+
+        A fact in ``DAILY`` differs every day; for it the dates listed are those on which it reaches one of
+        ``reaching[fact]`` (the values rules compare it with), and those on which what it counts from may
+        change. The list may hold dates on which nothing changes after all, but misses none on which
+        something does (given no evidence after ``known_at``).
+        """
+        names = set(facts)
+        found: set[date] = set()
+        if names & _INCIDENT_FACTS:
+            found |= self._incident_changes(after, _reached(reaching.get("days_since_blocking", ())))
+        if names & _PERFORMANCE_FACTS and self._rows:  # how stale the results are changes with the month
+            month = date(after.year, after.month, 1)
+            while month <= until:
+                month = (month + timedelta(days=32)).replace(day=1)
+                found.add(month)
+        if names & _CONSUMER_FACTS:  # a mitigation is overdue from the day after it was due
+            found |= {r.mitigation_due + timedelta(days=1) for r in self._risks if r.mitigation_due is not None}
+        if "bcdr_last_test_age_days" in names and self._bcdr_tests:
+            last = max(self._bcdr_tests, key=lambda t: (t.date, t.id)).date
+            found |= {last + timedelta(days=age) for age in _reached(reaching.get("bcdr_last_test_age_days", ()))}
+        return sorted(day for day in found if after < day <= until)
+
+    def _incident_changes(self, after: date, days_since: set[int]) -> set[date]:
+        """Return the dates an incident leaves a window or look-back, or a day count since one reaches a value."""
+        p = self.parameters
+        longest = max(p.lookback_days, p.worst_month_lookback_days, p.stability_window_days)
+        start = _day_end(after)
+        # An incident counts in a look-back while it opened no longer ago than the look-back's length: it
+        # leaves on the day its opening date plus that length begins, whatever the time of day it opened.
+        recent = self._incidents[bisect_left(self._opened, start - timedelta(days=longest)) :]
+        opened = {incident.opened.date() for incident in recent}
+        spans = {timedelta(days=days) for days in (p.lookback_days, p.worst_month_lookback_days, longest)}
+        found = {day + span for day in opened for span in spans}
+        # It counts in the stability window until it has been over for the window's length, whenever it opened;
+        # and the days since the last blocking incident ended count from the end of each.
+        lengths = [timedelta(days=days) for days in (p.stability_window_days, *days_since)]
+        earliest = start - max(lengths)
+        for incident in self._incidents:
+            ended = incident.resolved
+            if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
+                found |= {_first_day_ending_at_or_after(ended + length) for length in lengths}
         return found
 
     # -- testing -----------------------------------------------------------------------------------
@@ -565,6 +642,15 @@ class Derivation:
             "residual_risks_high_unmitigated": _count([r for r in high if not r.mitigation]),
             "residual_risks_unaccepted": _count([r for r in risks if not r.accepted_by]),
         }
+
+
+_INCIDENT_FACTS = frozenset(
+    name
+    for name in FACTS
+    if name.startswith("incidents_") or name in ("days_since_blocking", "longest_restore_minutes")
+)
+_PERFORMANCE_FACTS = frozenset(name for name in FACTS if name.startswith("performance_"))
+_CONSUMER_FACTS = frozenset(name for name in FACTS if name.startswith("consumer_risks"))
 
 
 def fact_values(facts: Mapping[str, Fact]) -> dict[str, FactValue]:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+import pytest
+from hypothesis import given, settings
+
+from bench.gen import generate
 from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
+from lsc_engine.decision import PIECE_RECORDS, _Run, canonical_json, input_digest
+from lsc_engine.evidence import Group
 from lsc_engine.loading import parse_pack
 
 from .conftest import FIXTURES
 from .helpers import minimal, seed
+from .strategies import packs
+
+FIXTURE_PACKS = sorted(
+    path.name for path in [*FIXTURES.glob("*.json"), *FIXTURES.glob("*.yaml")] if ".expected." not in path.name
+)
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
@@ -185,3 +198,55 @@ def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:
     result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
     lsc9 = next(c for c in result.ratings if c.criterion == "LSC9")
     assert [(f.rule_id, f.rating.value) for f in lsc9.findings] == [("LSC9-OPSG-test-failed", "red")]
+
+
+@pytest.mark.parametrize("name", FIXTURE_PACKS)
+def test_canonical_json_in_pieces_is_pydantics_json(name: str) -> None:
+    pack = read_pack(FIXTURES / name)
+    whole = pack.model_dump_json().encode()
+    for piece in (1, 2, 7, PIECE_RECORDS):
+        assert b"".join(canonical_json(pack, piece=piece)) == whole
+    assert input_digest(pack) == "sha256:" + hashlib.sha256(whole).hexdigest()
+
+
+def test_canonical_json_of_a_pack_with_long_lists_is_pydantics_json() -> None:
+    pack = parse_pack(json.dumps(generate("medium", 3)).encode())
+    whole = pack.model_dump_json().encode()
+    assert len(list(canonical_json(pack))) > 10  # some lists were long enough to come in pieces
+    assert b"".join(canonical_json(pack)) == whole
+    assert b"".join(canonical_json(pack, piece=997)) == whole
+
+
+def first_day_rated(run: _Run, cell: tuple[str, Group], target: Rating, until: date) -> date | None:
+    """Return the first day after as_at on which the cell's rules rate it ``target`` or better, day by day."""
+    for offset in range(1, (until - run.as_at).days + 1):
+        day = run.as_at + timedelta(days=offset)
+        if run.cell_ratings(day)[cell].severity <= target.severity:
+            return day
+    return None
+
+
+@pytest.mark.parametrize("offset", [0, 7, 30])
+@pytest.mark.parametrize("name", FIXTURE_PACKS)
+def test_milestones_are_the_first_days_a_day_by_day_search_finds(ruleset: Ruleset, name: str, offset: int) -> None:
+    pack = read_pack(FIXTURES / name)
+    as_at = pack.statement.date + timedelta(days=offset)
+    result = evaluate(pack, ruleset, as_at=as_at)
+    run = _Run(pack, ruleset, as_at)
+    until = as_at + timedelta(days=ruleset.parameters.path_to_green_horizon_days)
+    for path in result.path_to_green:
+        for milestone in path.milestones:
+            assert milestone.on == first_day_rated(run, (path.criterion, path.group), milestone.rating, until)
+
+
+@settings(max_examples=40, deadline=None)
+@given(drawn=packs())
+def test_a_milestone_is_the_day_a_rating_is_reached(ruleset: Ruleset, drawn: tuple[dict[str, Any], date]) -> None:
+    document, as_at = drawn
+    pack = parse_pack(json.dumps(document).encode())
+    run = _Run(pack, ruleset, as_at)
+    for path in evaluate(pack, ruleset, as_at=as_at).path_to_green:
+        cell = (path.criterion, path.group)
+        for milestone in path.milestones:
+            assert run.cell_ratings(milestone.on)[cell].severity <= milestone.rating.severity
+            assert run.cell_ratings(milestone.on - timedelta(days=1))[cell].severity > milestone.rating.severity

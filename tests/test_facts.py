@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
+import pytest
+import yaml
+from hypothesis import given, settings
+
 from lsc_engine import Ruleset
-from lsc_engine.facts import Derivation
+from lsc_engine.facts import DAILY, TIME_DEPENDENT, Derivation, Fact
 from lsc_engine.loading import parse_pack
 
+from .conftest import FIXTURES
 from .helpers import minimal
+from .strategies import packs
+
+FIXTURE_PACKS = sorted(
+    path.name for path in [*FIXTURES.glob("*.json"), *FIXTURES.glob("*.yaml")] if ".expected." not in path.name
+)
 
 
 def incident(
@@ -28,8 +40,6 @@ def incident(
 
 def derive(document: dict[str, Any], ruleset: Ruleset, on: str, known_at: str | None = None) -> Derivation:
     """Prepare a derivation of a pack document."""
-    import json
-
     pack = parse_pack(json.dumps(document).encode())
     return Derivation(pack, ruleset.parameters, known_at=date.fromisoformat(known_at or on))
 
@@ -130,3 +140,111 @@ def test_confidential_items_mark_their_facts(ruleset: Ruleset) -> None:
     facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
     assert facts["security_issues_open_high"].value == 1
     assert facts["security_issues_open_high"].confidential
+
+
+def test_an_incident_opened_after_known_at_is_left_out_as_of_its_opening(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [
+        incident("I-OLD", "2021-04-01T00:00:00Z", "2021-04-01T01:00:00Z"),
+        incident("I-NEW", "2021-05-06T09:00:00Z", None),
+    ]
+    document["incidents"][1]["provenance"]["date"] = "2021-05-01"  # reported before it opened
+    derivation = derive(document, ruleset, "2021-05-04")
+    assert derivation.facts(date(2021, 5, 4))["incidents_reported"].value == 1
+    assert [(e.id, e.path, e.dated) for e in derivation.excluded] == [("I-NEW", "incidents[1]", date(2021, 5, 6))]
+
+
+def daily_operands(ruleset: Ruleset) -> dict[str, list[float]]:
+    """Return what the rules compare each day-counting fact with."""
+    operands: dict[str, list[float]] = {}
+    for rule in ruleset.rules:
+        for clause in rule.when:
+            value = ruleset.parameters.value(clause.param) if clause.param is not None else clause.value
+            if clause.fact in DAILY and isinstance(value, int | float):
+                operands.setdefault(clause.fact, []).append(value)
+    return operands
+
+
+def observed(facts: Mapping[str, Fact], operands: Mapping[str, list[float]]) -> dict[str, object]:
+    """What rules can tell of the facts: every value, and of a day count only where it stands to each operand."""
+    seen: dict[str, object] = {}
+    for name, fact in facts.items():
+        value = fact.value
+        if name in DAILY:
+            assert isinstance(value, int)
+            seen[name] = [(value > v, value >= v, value == v) for v in operands.get(name, [])]
+        else:
+            seen[name] = value
+    return seen
+
+
+def unlisted_changes(document: dict[str, Any], ruleset: Ruleset, as_at: date) -> list[tuple[date, list[str]]]:
+    """Return each date within the horizon on which a fact changes that ``change_dates`` does not list."""
+    pack = parse_pack(json.dumps(document).encode())
+    derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
+    operands = daily_operands(ruleset)
+    until = as_at + timedelta(days=ruleset.parameters.path_to_green_horizon_days)
+    listed = derivation.change_dates(as_at, until, TIME_DEPENDENT, operands)
+    assert listed == sorted(set(listed))
+    assert all(as_at < day <= until for day in listed)
+    missed = []
+    before = observed(derivation.facts(as_at), operands)
+    for offset in range(1, (until - as_at).days + 1):
+        day = as_at + timedelta(days=offset)
+        now = observed(derivation.facts(day), operands)
+        changed = sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+        if changed and day not in listed:
+            missed.append((day, changed))
+        before = now
+    return missed
+
+
+@pytest.mark.parametrize("offset", [-20, 0, 10, 60])
+@pytest.mark.parametrize("name", FIXTURE_PACKS)
+def test_change_dates_list_every_day_a_fixture_fact_changes(ruleset: Ruleset, name: str, offset: int) -> None:
+    path = FIXTURES / name
+    document = yaml.safe_load(path.read_text())
+    as_at = parse_pack(path.read_bytes()).statement.date + timedelta(days=offset)
+    assert unlisted_changes(document, ruleset, as_at) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn=packs())
+def test_change_dates_list_every_day_a_fact_changes(ruleset: Ruleset, drawn: tuple[dict[str, Any], date]) -> None:
+    document, as_at = drawn
+    assert unlisted_changes(document, ruleset, as_at) == []
+
+
+def test_change_dates_of_a_pack_without_time_bound_evidence_are_none(ruleset: Ruleset) -> None:
+    derivation = derive(minimal(), ruleset, "2021-05-04")
+    assert derivation.change_dates(date(2021, 5, 4), date(2021, 11, 1), TIME_DEPENDENT, {}) == []
+
+
+def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [incident("I1", "2021-04-28T10:00:00Z", "2021-05-02T23:00:00Z")]
+    document["performance"] = performance("CPM1", {"2021-03": 99.5, "2021-04": 99.6})
+    document["consumer_risks"] = [
+        {
+            "id": "CR-1",
+            "description": "Prepayment top-ups may fail",
+            "likelihood": "medium",
+            "mitigation": "Retry queue",
+            "mitigation_due": "2021-06-10",
+            "provenance": {"source": "risk log", "date": "2021-05-01"},
+        }
+    ]
+    provenance = {"source": "BCDR test report", "date": "2020-06-02"}
+    document["bcdr"] = {"tests": [{"id": "BT-1", "date": "2020-06-01", "result": "passed", "provenance": provenance}]}
+    as_at = date(2021, 5, 4)
+    listed = derive(document, ruleset, "2021-05-04").change_dates(
+        as_at, date(2021, 10, 31), TIME_DEPENDENT, daily_operands(ruleset)
+    )
+    max_age = ruleset.parameters.value("bcdr_test_max_age_days")
+    assert date(2021, 5, 4) not in listed
+    assert date(2021, 5, 7) in listed  # I1 leaves the 5-day stability window (it ended at 23:00 on 2 May)
+    assert date(2021, 5, 28) in listed  # and the 30-day look-back (it opened at 10:00 on 28 April)
+    assert date(2021, 6, 1) in listed  # the results grow a month staler
+    assert date(2021, 6, 11) in listed  # the mitigation becomes overdue
+    assert date(2020, 6, 1) + timedelta(days=max_age + 1) in listed  # the last BCDR test grows too old
+    assert unlisted_changes(document, ruleset, as_at) == []
