@@ -5,16 +5,20 @@ Against a server already running on this machine (only http(s)://127.0.0.1 targe
     python -m bench.load --url http://127.0.0.1:8000 --clients 32 --seconds 60
 
 Or let it start its own ``lsc serve`` and database, both removed afterwards: a throwaway PostgreSQL
-(scripts/pg_throwaway.sh with an env file of its own) or a SQLite file in a temporary directory::
+(scripts/pg_throwaway.sh with an env file of its own) or a SQLite file in a temporary directory. It then
+creates a ``dcc`` token with ``lsc tokens create`` on that database, and switches the per-token rate limit
+off (``LSC_RATE_LIMIT_PER_MINUTE=0``) for that server::
 
     python -m bench.load --serve postgresql --clients 32 --seconds 60 --workers 2
     python -m bench.load --serve sqlite --clients 8 --seconds 20
+    python -m bench.load --serve sqlite --mix self-check --clients 16 --seconds 20 --workers 2
 
 Each client is a thread with its own ``httpx.Client`` (one keep-alive connection, no proxies from the
-environment) sending its next request as soon as the last one is answered. About 3 in 4 requests are
-self-checks (``POST /v1/self-check`` with the seed packs ``fixtures/seed-moc-*.json``, in turn) and 1 in 4 a
-submission (``POST /v1/submissions`` of a seed pack renamed to a capability of its own, with an
-``Idempotency-Key`` of its own; a connection error is retried once with the same key). The run stops by
+environment) sending its next request as soon as the last one is answered. With ``--mix mixed`` (the
+default) about 3 in 4 requests are self-checks (``POST /v1/self-check`` with the seed packs
+``fixtures/seed-moc-*.json``, in turn) and 1 in 4 a submission (``POST /v1/submissions`` of a seed pack
+renamed to a capability of its own, with an ``Idempotency-Key`` of its own; a connection error is retried
+once with the same key). The run stops by
 itself after ``--seconds`` or ``--max-requests`` requests (retries included), whichever comes first;
 requests in flight then finish. A request's latency runs from just before it is sent until its whole
 response body has been read; the percentiles of a kind cover every request of that kind, whatever its
@@ -24,12 +28,15 @@ Then every acknowledged submission (a 2xx with a submission id) is looked up by 
 (``GET /v1/submissions?capability=``): it must be stored exactly once, as version 1, under the id it was
 acknowledged with; a submission never acknowledged must be stored at most once.
 
+With ``--mix self-check`` every request is a self-check (what the service's throughput target is stated
+for), and there is nothing to look up afterwards.
+
 Prints, and ``run_load`` / ``verify_stored_once`` return: requests, requests/s, p50/p90/p99 latency per
 kind, errors, and the stored-once check. Exit code 0 when there was no error and the check holds, 1
 otherwise, 2 for bad usage.
 
-There is no authentication yet. When there is, set ``LSC_LOAD_TOKEN`` (or pass ``--token``; in code,
-``token=``) and every request carries ``Authorization: Bearer TOKEN``.
+Against a server of your own, give a ``dcc`` token in ``LSC_LOAD_TOKEN`` (or ``--token``; in code, ``token=``);
+every request carries ``Authorization: Bearer TOKEN``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import itertools
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -63,6 +71,7 @@ ALLOWED_HOST = "127.0.0.1"
 SELF_CHECK = "self-check"
 SUBMISSION = "submission"
 KINDS = (SELF_CHECK, SUBMISSION)
+MIXES = {"mixed": 3, SELF_CHECK: None}  # self-checks per submission; None: self-checks only
 
 DEFAULT_MAX_REQUESTS = 200_000
 DEFAULT_TIMEOUT = 60.0
@@ -254,11 +263,16 @@ class LoadReport:
 class Packs:
     """The request bodies: the seed packs as they are for self-checks, renamed for submissions."""
 
-    def __init__(self, run: str) -> None:
-        """Load the seed packs; ``run`` makes this run's capabilities and keys unique."""
+    def __init__(self, run: str, self_check_bodies: Sequence[bytes] = ()) -> None:
+        """Load the seed packs; ``run`` makes this run's capabilities and keys unique.
+
+        ``self_check_bodies``, when given, are sent as self-checks instead of the seed packs.
+        """
         self.run = run
         self.documents: list[dict[str, Any]] = [json.loads((FIXTURES / name).read_text()) for name in SEEDS]
-        self.self_check_bodies = [json.dumps(document).encode() for document in self.documents]
+        self.self_check_bodies = list(self_check_bodies) or [
+            json.dumps(document).encode() for document in self.documents
+        ]
 
     def self_check(self, number: int) -> bytes:
         """Return the body of a self-check, the seeds in turn."""
@@ -367,24 +381,26 @@ def run_load(
     clients: int = 32,
     seconds: float = 60.0,
     max_requests: int = DEFAULT_MAX_REQUESTS,
-    self_checks_per_submission: int = 3,
+    self_checks_per_submission: int | None = 3,
     token: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     stop: threading.Event | None = None,
     observe: Callable[[Result], None] | None = None,
     run_id: str | None = None,
+    self_check_bodies: Sequence[bytes] = (),
 ) -> LoadReport:
     """Run ``clients`` closed-loop clients for ``seconds`` (or until ``stop`` is set, or the cap) and report.
 
     Every ``self_checks_per_submission + 1``-th request of a client is a submission (staggered across
-    clients); the others are self-checks. ``token`` is sent as a bearer token when given. ``observe`` is
-    called with every result as it comes in, on the client's thread (keep it quick).
+    clients); the others are self-checks (all of them when ``self_checks_per_submission`` is None). ``token``
+    is sent as a bearer token when given. ``observe`` is called with every result as it comes in, on the
+    client's thread (keep it quick). ``self_check_bodies`` replace the seed packs as self-checks.
     """
     url = local_url(url)
-    if clients < 1 or seconds <= 0 or max_requests < 1 or self_checks_per_submission < 0:
+    if clients < 1 or seconds <= 0 or max_requests < 1 or (self_checks_per_submission or 0) < 0:
         raise ValueError("clients, seconds and max_requests must be positive, self_checks_per_submission >= 0")
-    packs = Packs(run_id or uuid.uuid4().hex[:8])
-    cycle = self_checks_per_submission + 1
+    packs = Packs(run_id or uuid.uuid4().hex[:8], self_check_bodies)
+    cycle = None if self_checks_per_submission is None else self_checks_per_submission + 1
     results: list[list[Result]] = [[] for _ in range(clients)]
 
     def record(mine: list[Result], result: Result) -> Result:
@@ -403,7 +419,7 @@ def run_load(
             for sent in itertools.count():
                 if not budget.take():
                     return
-                if (sent + number) % cycle == cycle - 1:
+                if cycle is not None and (sent + number) % cycle == cycle - 1:
                     capability, key, body = packs.submission(number, sent)
                     result = record(mine, submit(client, capability, key, body, number))
                     if result.status is None and budget.take(retry=True):
@@ -503,11 +519,22 @@ def check_report(report: LoadReport, *, token: str | None = None, timeout: float
     )
 
 
+@dataclass(frozen=True)
+class Served:
+    """A server this run started: where it listens, and a ``dcc`` token it accepts."""
+
+    url: str
+    token: str
+
+
 @contextlib.contextmanager
-def serve(backend: str, workers: int, workdir: Path) -> Iterator[str]:
-    """Start ``lsc serve`` on a new database of its own (SQLite file or throwaway PostgreSQL); yield its URL."""
+def serve(backend: str, workers: int, workdir: Path) -> Iterator[Served]:
+    """Start ``lsc serve`` on a new database of its own (SQLite file or throwaway PostgreSQL), unthrottled.
+
+    Yields its URL and a ``dcc`` token made for the run with ``lsc tokens create`` on the same database.
+    """
     from lsc_engine.settings import Settings
-    from tests.live import LiveServer
+    from tests.live import LiveServer, server_environment
     from tests.throwaway_postgres import ThrowawayPostgres
 
     with contextlib.ExitStack() as stack:
@@ -519,16 +546,27 @@ def serve(backend: str, workers: int, workdir: Path) -> Iterator[str]:
             settings = Settings(data_dir=workdir / "data", database_url=None)
             settings.data_dir.mkdir()  # the server is given the file's URL, and does not create its directory
             print(f"serve: SQLite file in {workdir / 'data'}", file=sys.stderr)
-        server = LiveServer(settings, workdir, workers=workers, startup_timeout=60)
-        stack.enter_context(server)
+        unthrottled = {"LSC_RATE_LIMIT_PER_MINUTE": "0"}
+        server = LiveServer(settings, workdir, workers=workers, startup_timeout=60, env=unthrottled)
+        stack.enter_context(server)  # migrates the database first
         print(f"serve: lsc serve --workers {workers} on {server.url}", file=sys.stderr)
+        token = create_token(server_environment(settings, unthrottled))
         try:
-            yield server.url
+            yield Served(server.url, token)
         except BaseException:
             print(f"--- server log ---\n{server.log_tail(60)}", file=sys.stderr)
             raise
         if "Traceback" in server.log_text():
             print(f"--- the server logged a traceback ---\n{server.log_tail(60)}", file=sys.stderr)
+
+
+def create_token(env: dict[str, str]) -> str:
+    """Create a ``dcc`` token with ``lsc tokens create`` on the database ``env`` names; return its secret."""
+    command = [sys.executable, "-m", "lsc_engine", "tokens", "create", "--role", "dcc", "--name", "load"]
+    made = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    if made.returncode != 0 or not made.stdout.strip():
+        raise RuntimeError(f"lsc tokens create failed ({made.returncode}): {made.stderr.strip()[-500:]}")
+    return made.stdout.strip().splitlines()[-1]
 
 
 def preflight(url: str, *, token: str | None = None, timeout: float = 10.0) -> str | None:
@@ -549,13 +587,31 @@ def measure(
     max_requests: int = DEFAULT_MAX_REQUESTS,
     token: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    mix: str = "mixed",
+    self_check_bodies: Sequence[bytes] = (),
 ) -> tuple[LoadReport, StoredCheck]:
     """Run the load, print its figures, run the stored-once check and print it; return both."""
-    report = run_load(url, clients=clients, seconds=seconds, max_requests=max_requests, token=token, timeout=timeout)
+    report = run_load(
+        url,
+        clients=clients,
+        seconds=seconds,
+        max_requests=max_requests,
+        self_checks_per_submission=MIXES[mix],
+        token=token,
+        timeout=timeout,
+        self_check_bodies=self_check_bodies,
+    )
     print(report.summary(), flush=True)
     check = check_report(report, token=token, timeout=timeout)
     print(check.summary(), flush=True)
     return report, check
+
+
+def self_check_pack(name: str) -> bytes:
+    """Return a self-check body: a generated pack of a size ``bench.gen`` knows, or a JSON file's bytes."""
+    from bench.gen import SIZES, generate
+
+    return json.dumps(generate(name)).encode() if name in SIZES else Path(name).read_bytes()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -572,6 +628,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes with --serve (default 2)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="per-request timeout in seconds")
     parser.add_argument("--token", default=os.environ.get(TOKEN_ENV), help=f"bearer token (default ${TOKEN_ENV})")
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="mixed",
+        help="mixed (3 self-checks to a submission) or self-checks only",
+    )
+    parser.add_argument(
+        "--self-check-pack",
+        help="self-check this pack instead of the seeds: a JSON file, or small, medium or large (bench.gen)",
+    )
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.clients <= 1024 or not 0 < arguments.seconds <= 3600 or arguments.max_requests < 1:
         parser.error("--clients must be 1..1024, --seconds 0..3600, --max-requests positive")
@@ -581,14 +647,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as error:
             parser.error(str(error))
 
-    def run(url: str) -> tuple[LoadReport, StoredCheck]:
+    bodies = [] if arguments.self_check_pack is None else [self_check_pack(arguments.self_check_pack)]
+
+    def run(url: str, token: str | None) -> tuple[LoadReport, StoredCheck]:
         return measure(
             url,
             clients=arguments.clients,
             seconds=arguments.seconds,
             max_requests=arguments.max_requests,
-            token=arguments.token or None,
+            token=token,
             timeout=arguments.timeout,
+            mix=arguments.mix,
+            self_check_bodies=bodies,
         )
 
     if arguments.serve is None:
@@ -596,13 +666,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:
             print(f"bench.load: the server is not ready, nothing was sent: {problem}", file=sys.stderr)
             return 1
-        report, check = run(arguments.url)
+        report, check = run(arguments.url, arguments.token or None)
     else:
         with (
             tempfile.TemporaryDirectory(prefix="lsc-load-") as workdir,
-            serve(arguments.serve, arguments.workers, Path(workdir)) as url,
+            serve(arguments.serve, arguments.workers, Path(workdir)) as served,
         ):
-            report, check = run(url)
+            report, check = run(served.url, served.token)
     return 0 if report.errors == 0 and check.ok else 1
 
 
