@@ -9,10 +9,11 @@ permission each route needs is declared beside it with one of the aliases below,
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
@@ -35,10 +36,14 @@ bearer = HTTPBearer(
 )
 
 
-def authenticate(
+async def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """Return the caller, counted against its token's rate limit; refuse a request that names nobody."""
+    """Return the caller, counted against its token's rate limit; refuse a request that names nobody.
+
+    A token seen in the last few seconds and a rate-limit lease already held cost no database query and
+    no thread; otherwise the query runs in the thread pool.
+    """
     state = request.app.state
     principal: Principal | None
     if credentials is not None:
@@ -48,7 +53,9 @@ def authenticate(
             principal = verifier.principal(secret)
         else:
             tokens: Tokens = state.tokens
-            principal = tokens.resolve(secret)
+            known, principal = tokens.remembered(secret)
+            if not known:
+                principal = await run_in_threadpool(tokens.resolve, secret)
         if principal is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
     elif "authorization" in request.headers:
@@ -58,14 +65,15 @@ def authenticate(
         if not cookie:
             raise Unauthenticated("sign in, or send Authorization: Bearer <token>")
         sessions: Sessions = state.sessions
-        principal = sessions.resolve(cookie)
+        principal = await run_in_threadpool(sessions.resolve, cookie)
         if principal is None:
             raise Unauthenticated("the session has ended; sign in again")
         if request.method not in SAFE and request.url.path.startswith("/v1/"):
             raise Unauthenticated("writes to the API need Authorization: Bearer <token>, not a session cookie")
         request.state.csrf_token = csrf_token(cookie)
     limiter: RateLimiter = state.limiter
-    limiter.check(principal.token_id)
+    if not limiter.spend_local(principal.token_id):
+        await run_in_threadpool(limiter.check, principal.token_id)
     request.state.principal = principal
     return principal
 
@@ -73,10 +81,10 @@ def authenticate(
 Caller = Annotated[Principal, Depends(authenticate)]
 
 
-def permit(permission: Permission) -> Callable[[Principal], Principal]:
+def permit(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """Build the dependency that lets a route run only for roles holding a permission."""
 
-    def dependency(principal: Caller) -> Principal:
+    async def dependency(principal: Caller) -> Principal:
         require(principal, permission)
         return principal
 
@@ -114,7 +122,7 @@ async def check_form(request: Request, principal: Caller) -> Principal:
 FormCaller = Annotated[Principal, Depends(check_form)]
 
 
-def redactor(request: Request, principal: Caller) -> Redactor:
+async def redactor(request: Request, principal: Caller) -> Redactor:
     """Return the request's redactor for the caller (the pages find it again through ``redacting``)."""
     made = Redactor(principal, request.app.state.section_owners)
     request.state.redactor = made

@@ -1,4 +1,8 @@
-"""Request dependencies: the services, the settings, and a size-limited request body."""
+"""Request dependencies: the services, the settings, and a size-limited request body.
+
+The trivial ones are coroutines, so that FastAPI runs them on the event loop instead of handing each to
+the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,19 @@ from lsc_engine.service import Service
 from lsc_engine.settings import Settings
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     """Return the process's service."""
     service: Service = request.app.state.service
     return service
 
 
-def get_committee(request: Request) -> Committee:
+async def get_committee(request: Request) -> Committee:
     """Return the process's committee service."""
     committee: Committee = request.app.state.committee
     return committee
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the process's settings."""
     settings: Settings = request.app.state.settings
     return settings

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Pages load scripts, styles and images only from this server; they cannot be framed.
 CONTENT_SECURITY_POLICY = (
@@ -33,13 +34,29 @@ def cross_site(request: Request) -> bool:
     return urlsplit(origin).netloc != request.headers.get("host", "")
 
 
-class SecurityMiddleware(BaseHTTPMiddleware):
-    """Refuse cross-site writes and add the security headers to every response."""
+class SecurityMiddleware:
+    """Refuse cross-site writes and add the security headers to every response (plain ASGI, no extra task)."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        """Check the request, then decorate the response."""
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request, then decorate the response's headers as they go out."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def decorated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            await send(message)
+
+        request = Request(scope)
         if request.method in UNSAFE and cross_site(request):
-            response: Response = JSONResponse(
+            refusal = JSONResponse(
                 status_code=403,
                 content={
                     "code": "cross_site_request",
@@ -47,9 +64,6 @@ class SecurityMiddleware(BaseHTTPMiddleware):
                     "details": {"origin": request.headers.get("origin")},
                 },
             )
-        else:
-            response = await call_next(request)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
+            await refusal(scope, receive, decorated)
+            return
+        await self.app(scope, receive, decorated)

@@ -37,17 +37,24 @@ class RateLimiter:
         self._alone: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
-    def check(self, token_id: str) -> None:
-        """Count one request of a token, or refuse it with the seconds until the next minute."""
+    def spend_local(self, token_id: str) -> bool:
+        """Count one request against what this replica already holds; False when the database must be asked."""
         if self.per_minute <= 0:
-            return
-        now = self._clock()
-        minute = int(now // 60)
+            return True
+        minute = int(self._clock() // 60)
         with self._lock:
             held_minute, left = self._local.get(token_id, (minute, 0))
             if held_minute == minute and left > 0:
                 self._local[token_id] = (minute, left - 1)
-                return
+                return True
+        return False
+
+    def check(self, token_id: str) -> None:
+        """Count one request of a token, or refuse it with the seconds until the next minute."""
+        if self.spend_local(token_id):
+            return
+        now = self._clock()
+        minute = int(now // 60)
         try:
             granted = self._claim(token_id, minute)
         except (SQLAlchemyError, StoreUnavailable):

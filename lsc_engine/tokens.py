@@ -105,6 +105,12 @@ class Tokens:
             return None
         return self._cache.get(token_hash(secret), lambda: self._lookup(ApiToken.token_hash == token_hash(secret)))
 
+    def remembered(self, secret: str) -> tuple[bool, Principal | None]:
+        """Answer from memory alone, without the database: (True, holder or None) if known, else (False, None)."""
+        if not secret.startswith(PREFIX):
+            return True, None
+        return self._cache.fresh(token_hash(secret))
+
     def principal(self, token_id: str) -> Principal | None:
         """Return who holds a token, by its id, or None if it is unknown or revoked."""
         return self._cache.get(f"id:{token_id}", lambda: self._lookup(ApiToken.id == token_id))
@@ -152,6 +158,14 @@ class Recent(Generic[V]):
                 self._entries.clear()
             self._entries[key] = (now + self._seconds, value)
         return value
+
+    def fresh(self, key: str) -> tuple[bool, V | None]:
+        """Return (True, answer) when a key's answer is remembered and still fresh, else (False, None)."""
+        with self._lock:
+            hit = self._entries.get(key)
+        if self._seconds > 0 and hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
 
     def forget(self, key: str) -> None:
         """Drop one remembered answer."""
