@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import wrk
 from bench.load import SELF_CHECK, SUBMISSION, auth_headers, check_report, make_client, run_load, verify_stored_once
 from lsc_engine.access import Role
 from lsc_engine.settings import Settings
@@ -80,3 +81,27 @@ def test_a_token_becomes_a_bearer_header() -> None:
         assert client.headers["Authorization"] == "Bearer secret"
     with make_client("http://127.0.0.1:8000/") as client:
         assert "Authorization" not in client.headers
+
+
+def test_wrk_report_is_parsed() -> None:
+    report = """Running 20s test @ http://127.0.0.1:40000/v1/self-check
+  1 threads and 8 connections
+  Latency Distribution
+     50%   10.48ms
+     75%   14.02ms
+     90%   17.84ms
+     99%   27.41ms
+  14397 requests in 20.03s, 204.69MB read
+  Socket errors: connect 0, read 1, write 0, timeout 0
+  Non-2xx or 3xx responses: 3
+Requests/sec:    718.80
+"""
+    assert wrk.parse(report) == {
+        "requests/s": "718.80",
+        "p50": "10.48ms",
+        "p90": "17.84ms",
+        "p99": "27.41ms",
+        "non-2xx": "3",
+        "errors": "connect 0, read 1, write 0, timeout 0",
+    }
+    assert wrk.parse("Requests/sec: 1.00\n")["non-2xx"] == "0"
