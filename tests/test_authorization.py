@@ -509,3 +509,36 @@ def test_pages_offer_only_the_actions_the_caller_may_take(client: ActingClient) 
     submission = f"/submissions/{world.submission}"
     assert "Assess as OPSG" in page(submission, Role.OPSG)
     assert "Assess as" not in page(submission, Role.PANEL)
+
+
+def test_rationales_and_diffs_of_confidential_cells_are_withheld(client: ActingClient) -> None:
+    world = _world(client)
+    cell = next(
+        c
+        for c in client.get(f"/v1/submissions/{world.submission}/evaluations").json()[-1]["result"]["ratings"]
+        if (c["criterion"], c["group"]) == ("LSC10.4", "SSC")
+    )
+    other = "green" if cell["rating"] != "green" else "amber"
+    override = {
+        "criterion": "LSC10.4",
+        "group": "SSC",
+        "accepted": True,
+        "rating": other,
+        "assessor": "S. Member",
+        "rationale": "The HAN vendor's second report closes finding 7.",
+    }
+    assert client.post(f"/v1/submissions/{world.submission}/assessments", json=override).status_code == 201
+    secret = "HAN vendor's second report"
+
+    def seen(path: str, role: Role) -> str:
+        answer = client.get(path, headers=bearer(client.tokens[role]))
+        assert answer.status_code == 200
+        return answer.text
+
+    assessments = f"/v1/submissions/{world.submission}/assessments"
+    assert secret not in seen(assessments, Role.TAG)
+    assert "[confidential: shown to SSC and the Panel]" in seen(assessments, Role.TAG)
+    assert secret in seen(assessments, Role.SSC)
+    diff = f"/v1/submissions/{world.submission}/diff"
+    assert secret not in seen(diff, Role.OBSERVER)
+    assert secret in seen(diff, Role.PANEL)

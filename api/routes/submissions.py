@@ -176,7 +176,8 @@ def re_evaluate(
     """Evaluate a stored pack again under the current ruleset (and a new as-at date if given)."""
     stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor=principal.actor)
     evaluation = redacting.evaluation(stored.evaluation)
-    changes = redacting.diff(changes, confidential_cells([stored.evaluation]))
+    history = [EvaluationRead.of(record).result for record in service.list_evaluations(submission_id)]
+    changes = redacting.diff(changes, confidential_cells(history))
     disclose(request, redacting, submission_id)
     return ReEvaluation(evaluation=EvaluationRead.of(stored.record, evaluation), changes=changes)
 
