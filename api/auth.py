@@ -19,9 +19,11 @@ from starlette.datastructures import FormData
 
 from lsc_engine.access import Permission, Principal, require
 from lsc_engine.errors import Forbidden, Unauthenticated
+from lsc_engine.evaluation import Evaluation
 from lsc_engine.jwts import JwtVerifier
 from lsc_engine.ratelimit import RateLimiter
-from lsc_engine.redaction import Redactor
+from lsc_engine.redaction import Cell, Redactor, confidential_cells
+from lsc_engine.service import Service
 from lsc_engine.sessions import Sessions, csrf_token
 from lsc_engine.tokens import PREFIX, Tokens
 
@@ -122,11 +124,9 @@ async def check_form(request: Request, principal: Caller) -> Principal:
 FormCaller = Annotated[Principal, Depends(check_form)]
 
 
-async def redactor(request: Request, principal: Caller) -> Redactor:
+async def redactor(request: Request, _principal: Caller) -> Redactor:
     """Return the request's redactor for the caller (the pages find it again through ``redacting``)."""
-    made = Redactor(principal, request.app.state.section_owners)
-    request.state.redactor = made
-    return made
+    return redacting(request)
 
 
 def redacting(request: Request) -> Redactor:
@@ -151,3 +151,8 @@ def disclose(request: Request, redacting: Redactor, submission_id: str | None) -
             submission_id=submission_id,
         )
         redacting.disclosed.clear()
+
+
+def confidential_cells_of(service: Service, submission_id: str) -> set[Cell]:
+    """Return the cells whose findings rest on confidential evidence in any evaluation of a submission."""
+    return confidential_cells(Evaluation.model_validate_json(r.result) for r in service.list_evaluations(submission_id))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lsc_engine.access import Principal, Role, sees_confidential
+from lsc_engine.committee import DecisionView, ReadinessView
 from lsc_engine.conditions import ConditionState, Event
 from lsc_engine.diff import Diff
 from lsc_engine.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
@@ -205,6 +206,14 @@ class Redactor:
                 "rationale": note if event.rationale else None,
             }
         )
+
+    def readiness(self, view: ReadinessView) -> ReadinessView:
+        """Withhold the confidential parts of a capability's readiness: its conditions and its gate's reasons."""
+        return view.model_copy(update={"conditions": self.conditions(view.conditions), "gate": self.gate(view.gate)})
+
+    def decision(self, view: DecisionView) -> DecisionView:
+        """Withhold the confidential parts of a recorded decision (its snapshot, and so its letter)."""
+        return view.model_copy(update={"snapshot": self.snapshot(view.snapshot)})
 
     def gate(self, gate: GateResult) -> GateResult:
         """Withhold the reasons of confidential condition blockers."""

@@ -7,10 +7,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from api.auth import Assessor, ConditionActor, ConditionAdder, DecisionMaker, Reader, RedactorDep, Revoker, disclose
+from api.auth import (
+    Assessor,
+    ConditionActor,
+    ConditionAdder,
+    DecisionMaker,
+    Reader,
+    RedactorDep,
+    Revoker,
+    confidential_cells_of,
+    disclose,
+)
 from api.deps import CommitteeDep, ServiceDep
 from api.errors import documented
-from api.schemas import EvaluationRead
 from api.security import CONTENT_SECURITY_POLICY
 from api.types import IsoDate
 from lsc_engine.access import require_group
@@ -19,9 +28,7 @@ from lsc_engine.conditions import Action, ConditionState
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.gate import Assessment, Revocation
 from lsc_engine.letter import LetterFormat, render, style_hash
-from lsc_engine.redaction import Cell, Redactor, confidential_cells
 from lsc_engine.ruleset import Rating
-from lsc_engine.service import Service
 
 router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429))
 Text = Annotated[str, Field(min_length=1, max_length=8000)]
@@ -124,12 +131,7 @@ def list_assessments(
     _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep, submissions: ServiceDep
 ) -> list[Assessment]:
     """List a submission's assessments, oldest first; the last per criterion and group is current."""
-    return redacting.assessments(service.assessments(submission_id), _cells(submissions, submission_id))
-
-
-def _cells(service: Service, submission_id: str) -> set[Cell]:
-    """Return the cells of a submission whose findings rest on confidential evidence."""
-    return confidential_cells(EvaluationRead.of(r).result for r in service.list_evaluations(submission_id))
+    return redacting.assessments(service.assessments(submission_id), confidential_cells_of(submissions, submission_id))
 
 
 @router.post(
@@ -235,13 +237,9 @@ def list_decisions(
     request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep
 ) -> list[DecisionView]:
     """List the decisions recorded on a submission, oldest first."""
-    decisions = [_redacted(redacting, d) for d in service.decisions(submission_id)]
+    decisions = [redacting.decision(d) for d in service.decisions(submission_id)]
     disclose(request, redacting, submission_id)
     return decisions
-
-
-def _redacted(redacting: Redactor, decision: DecisionView) -> DecisionView:
-    return decision.model_copy(update={"snapshot": redacting.snapshot(decision.snapshot)})
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionView, responses=documented(404, 503))
@@ -249,7 +247,7 @@ def get_decision(
     request: Request, _caller: Reader, redacting: RedactorDep, decision_id: str, service: CommitteeDep
 ) -> DecisionView:
     """Return a recorded decision."""
-    decision = _redacted(redacting, service.decision(decision_id))
+    decision = redacting.decision(service.decision(decision_id))
     disclose(request, redacting, decision.submission_id)
     return decision
 
@@ -278,7 +276,7 @@ def get_letter(
     format: Annotated[LetterFormat, Query()] = LetterFormat.HTML,
 ) -> Response:
     """Return the Panel's letter for a decision, generated from what was recorded."""
-    decision = _redacted(redacting, service.decision(decision_id))
+    decision = redacting.decision(service.decision(decision_id))
     disclose(request, redacting, decision.submission_id)
     content = render(decision, format)
     headers = {}
@@ -297,9 +295,6 @@ def readiness(
     request: Request, _caller: Reader, redacting: RedactorDep, capability: str, service: CommitteeDep
 ) -> ReadinessView:
     """The go-live gate: may this capability go live now, may migration start now, and what blocks each."""
-    view = service.readiness(capability)
-    redacted = view.model_copy(
-        update={"gate": redacting.gate(view.gate), "conditions": redacting.conditions(view.conditions)}
-    )
+    view = redacting.readiness(service.readiness(capability))
     disclose(request, redacting, view.submission_id)
-    return redacted
+    return view

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import Reader, RedactorDep, Reviser, SelfChecker, Submitter, disclose
+from api.auth import Reader, RedactorDep, Reviser, SelfChecker, Submitter, confidential_cells_of, disclose
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
 from api.types import IsoDate
 from lsc_engine.diff import Diff
 from lsc_engine.evaluation import Evaluation
-from lsc_engine.redaction import confidential_cells
 from lsc_engine.service import pack_document
 
 router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429))
@@ -176,8 +175,7 @@ def re_evaluate(
     """Evaluate a stored pack again under the current ruleset (and a new as-at date if given)."""
     stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor=principal.actor)
     evaluation = redacting.evaluation(stored.evaluation)
-    history = [EvaluationRead.of(record).result for record in service.list_evaluations(submission_id)]
-    changes = redacting.diff(changes, confidential_cells(history))
+    changes = redacting.diff(changes, confidential_cells_of(service, submission_id))
     disclose(request, redacting, submission_id)
     return ReEvaluation(evaluation=EvaluationRead.of(stored.record, evaluation), changes=changes)
 
@@ -203,5 +201,4 @@ def diff_evaluations(
 ) -> Diff:
     """Compare two evaluations: each changed rating and whether evidence, rules or the as-at date changed it."""
     diff = service.diff(submission_id, before_id=before, after_id=after)
-    evaluations = [EvaluationRead.of(r).result for r in service.list_evaluations(submission_id)]
-    return redacting.diff(diff, confidential_cells(evaluations))
+    return redacting.diff(diff, confidential_cells_of(service, submission_id))

@@ -236,10 +236,7 @@ def _board(request: Request, committee: Committee, capability: str, refusal: Ref
         readiness = committee.readiness(capability)
     except NotFound:
         return _not_found(request, NotFound(f"There is no evidence for a capability called {capability[:120]}."))
-    hiding = redacting(request)
-    readiness = readiness.model_copy(
-        update={"conditions": hiding.conditions(readiness.conditions), "gate": hiding.gate(readiness.gate)}
-    )
+    readiness = redacting(request).readiness(readiness)
     actions = {c.id: allowed_actions(c) for c in readiness.conditions}
     target, card = _refusal_target(refusal, readiness.conditions, actions)
     groups: list[tuple[str, str, list[ConditionState]]] = []
@@ -590,15 +587,11 @@ def _decision_page(
     except NotFound as error:
         return _not_found(request, error)
     hiding = redacting(request)
-    decisions = [d.model_copy(update={"snapshot": hiding.snapshot(d.snapshot)}) for d in decisions]
+    decisions = [hiding.decision(d) for d in decisions]
     current = next((d for d in reversed(decisions) if d.superseded_by is None), None)
     earlier = [d for d in reversed(decisions) if d is not current]
     conditions = hiding.conditions(committee.conditions(info.capability))
-    readiness = committee.readiness(info.capability) if info.id == info.latest_id else None
-    if readiness is not None:
-        readiness = readiness.model_copy(
-            update={"conditions": hiding.conditions(readiness.conditions), "gate": hiding.gate(readiness.gate)}
-        )
+    readiness = hiding.readiness(committee.readiness(info.capability)) if info.id == info.latest_id else None
     if refusal is not None:
         ticked = set(refusal.values.get("condition_ids", []))
     else:
