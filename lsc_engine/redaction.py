@@ -47,8 +47,8 @@ class Redactor:
         return self.principal.role == Role.PANEL
 
     def sees(self, owners: Collection[Group]) -> bool:
-        """Tell whether the caller may see something owned by any of these groups."""
-        return any(sees_confidential(self.principal, group) for group in owners)
+        """Tell whether the caller may see something owned by any of these groups (the Panel sees everything)."""
+        return self.sees_all or any(sees_confidential(self.principal, group) for group in owners)
 
     def _shown(self, ref: str, owners: Collection[Group]) -> bool:
         if self.sees(owners):
@@ -69,6 +69,8 @@ class Redactor:
             }
         )
         paths = [self._path(path, hidden) for path in evaluation.path_to_green]
+        secret = set(evaluation.confidential_evidence)
+        excluded = [e for e in evaluation.excluded_evidence if e.id not in secret or self._section_visible(e.path)]
         shown = {
             item for cell in ratings for finding in cell.findings if finding.confidential for item in finding.evidence
         }
@@ -78,9 +80,14 @@ class Redactor:
                 "conditions": conditions,
                 "blockers": blockers,
                 "path_to_green": paths,
+                "excluded_evidence": excluded,
                 "confidential_evidence": [i for i in evaluation.confidential_evidence if self.sees_all or i in shown],
             }
         )
+
+    def _section_visible(self, path: str) -> bool:
+        """Tell whether the caller may see a confidential item at this JSON path (``section`` or ``section[i]``)."""
+        return self.sees(self.section_owners.get(path.split("[", 1)[0], frozenset()))
 
     def _cell(self, cell: CellRating, hidden: set[Cell]) -> CellRating:
         if not any(finding.confidential for finding in cell.findings):

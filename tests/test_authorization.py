@@ -542,3 +542,18 @@ def test_rationales_and_diffs_of_confidential_cells_are_withheld(client: ActingC
     diff = f"/v1/submissions/{world.submission}/diff"
     assert secret not in seen(diff, Role.OBSERVER)
     assert secret in seen(diff, Role.PANEL)
+
+
+def test_confidential_items_left_out_by_date_are_not_listed_for_others(client: ActingClient) -> None:
+    made = client.post("/v1/submissions", content=MDS, params={"as_at": "2020-02-20"})  # before the SSC item's date
+    assert made.status_code == 201
+    submission = made.json()["submission"]["id"]
+
+    def excluded(role: Role) -> set[str]:
+        answer = client.get(f"/v1/submissions/{submission}/evaluations", headers=bearer(client.tokens[role]))
+        return {e["id"] for e in answer.json()[-1]["result"]["excluded_evidence"]}
+
+    assert HAN in excluded(Role.SSC)
+    assert HAN in excluded(Role.PANEL)
+    assert HAN not in excluded(Role.OPSG)
+    assert excluded(Role.OPSG) == excluded(Role.SSC) - {HAN}  # other late items are listed for everyone
