@@ -173,9 +173,7 @@ def register_conditions(
             created_at=now,
             confidential=condition.confidential,
         )
-        session.add(record)
-        session.flush()
-        chain.append(actor=actor, action="condition.create", record=record, at=now)
+        chain.add(record, actor=actor, action="condition.create", at=now)
 
 
 class Committee:
@@ -344,9 +342,7 @@ class Committee:
                 actor=actor,
                 recorded_at=now,
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="assessment.create", record=record, at=now)
+            chain.add(record, actor=actor, action="assessment.create", at=now)
             session.commit()
             return _assessment(record)
 
@@ -366,9 +362,7 @@ class Committee:
                 actor=actor,
                 recorded_at=now,
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="revocation.create", record=record, at=now)
+            chain.add(record, actor=actor, action="revocation.create", at=now)
             session.commit()
             return Revocation(id=record.id, group=group, reason=record.reason, actor=actor)
 
@@ -425,9 +419,7 @@ class Committee:
                 created_at=now,
                 confidential=confidential,
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="condition.create", record=record, at=now)
+            chain.add(record, actor=actor, action="condition.create", at=now)
             session.commit()
             return condition_state(record, [], now.date())
 
@@ -468,14 +460,8 @@ class Committee:
                 rationale=(rationale or "").strip() or None,
                 approver=(approver or "").strip() or None,
             )
-            session.add(event)
-            session.flush()
-            chain.append(
-                actor=actor,
-                action=f"condition.{action.value}",
-                record=event,
-                at=now,
-                submission_id=record.submission_id,
+            chain.add(
+                event, actor=actor, action=f"condition.{action.value}", at=now, submission_id=record.submission_id
             )
             session.commit()
             return condition_state(record, [*events, event], now.date())
@@ -537,9 +523,7 @@ class Committee:
                 actor=actor,
                 recorded_at=now,
             )
-            session.add(decision)
-            session.flush()
-            chain.append(actor=actor, action="decision.create", record=decision, at=now)
+            chain.add(decision, actor=actor, action="decision.create", at=now)
             session.commit()
             return _decision_view(decision, superseded_by=None)
 

@@ -37,7 +37,5 @@ class Disclosures:
                 items=json.dumps(sorted(items)),
                 at=now,
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=principal.actor, action="confidential.read", record=record, at=now)
+            chain.add(record, actor=principal.actor, action="confidential.read", at=now)
             session.commit()

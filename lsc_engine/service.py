@@ -143,13 +143,9 @@ class Service:
                 idempotency_key=idempotency_key,
                 request_digest=request_digest,
             )
-            session.add(submission)
-            session.flush()
+            chain.add(submission, actor=submitter, action="submission.create", at=now)
             record = self._record(submission.id, 1, result, "submission", now)
-            session.add(record)
-            session.flush()
-            chain.append(actor=submitter, action="submission.create", record=submission, at=now)
-            chain.append(actor=submitter, action="evaluation.create", record=record, at=now)
+            chain.add(record, actor=submitter, action="evaluation.create", at=now)
             register_conditions(
                 session, chain, submission=submission, conditions=result.conditions, actor=submitter, now=now
             )
@@ -208,9 +204,7 @@ class Service:
             now = self._clock()
             number = repository.next_evaluation_number(session, submission_id=submission_id)
             record = self._record(submission_id, number, result, "re-evaluation", now)
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="evaluation.create", record=record, at=now)
+            chain.add(record, actor=actor, action="evaluation.create", at=now)
             session.commit()
         before = Evaluation.model_validate_json(previous.result)
         changes = diff(before, result, before_id=previous.id, after_id=record.id)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from lsc_engine.access import Principal
 from lsc_engine.errors import Unauthenticated
@@ -57,7 +57,7 @@ class Sessions:
                     id=token_hash(secret), token_id=principal.token_id, created_at=now, expires_at=now + self.lifetime
                 )
             )
-            _record(session, chain, principal.actor, principal.token_id, "sign_in", now)
+            _record(chain, principal.actor, principal.token_id, "sign_in", now)
             session.commit()
         return secret, principal
 
@@ -74,7 +74,7 @@ class Sessions:
         with session_scope(self.database) as session:
             chain = Chain(session)
             session.exec(delete(WebSession).where(col(WebSession.id) == key))
-            _record(session, chain, principal.actor, principal.token_id, "sign_out", self._clock())
+            _record(chain, principal.actor, principal.token_id, "sign_out", self._clock())
             session.commit()
         self._cache.forget(key)
 
@@ -84,9 +84,7 @@ class Sessions:
             return (row.token_id, row.expires_at) if row is not None else None
 
 
-def _record(session: Session, chain: Chain, actor: str, token_id: str, event: str, at: datetime) -> None:
+def _record(chain: Chain, actor: str, token_id: str, event: str, at: datetime) -> None:
     """Append a sign-in or sign-out to the audit chain."""
     record = SessionEvent(id=uuid.uuid4().hex, token_id=token_id, event=event, at=at)
-    session.add(record)
-    session.flush()
-    chain.append(actor=actor, action=f"session.{event}", record=record, at=at)
+    chain.add(record, actor=actor, action=f"session.{event}", at=at)

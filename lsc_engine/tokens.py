@@ -68,9 +68,7 @@ class Tokens:
                 actor=actor,
                 created_at=now,
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="token.create", record=record, at=now)
+            chain.add(record, actor=actor, action="token.create", at=now)
             session.commit()
         return TokenInfo(record.id, record.name, role, record.created_at, None), secret
 
@@ -86,9 +84,7 @@ class Tokens:
             record = TokenRevocation(
                 id=uuid.uuid4().hex, token_id=token_id, reason=reason.strip() or "revoked", actor=actor, revoked_at=now
             )
-            session.add(record)
-            session.flush()
-            chain.append(actor=actor, action="token.revoke", record=record, at=now)
+            chain.add(record, actor=actor, action="token.revoke", at=now)
             session.commit()
         self._cache.clear()
 

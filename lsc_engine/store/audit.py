@@ -121,6 +121,14 @@ class Chain:
             session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
         self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
 
+    def add(
+        self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None
+    ) -> AuditEntry:
+        """Write a record in this transaction and append its entry, flushed first so that its values are final."""
+        self._session.add(record)
+        self._session.flush()
+        return self.append(actor=actor, action=action, record=record, at=at, submission_id=submission_id)
+
     def append(
         self, *, actor: str, action: str, record: Audited, at: datetime, submission_id: str | None = None
     ) -> AuditEntry:
