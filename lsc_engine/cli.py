@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import getpass
 import json
-import socket
 import sys
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -16,28 +13,25 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lsc_engine.access import Role
-from lsc_engine.committee import Committee
 from lsc_engine.decision import evaluate
 from lsc_engine.errors import InvalidRequest, LscError
 from lsc_engine.evaluation import Readiness
 from lsc_engine.evidence import EvidencePack
-from lsc_engine.letter import LetterFormat, render
-from lsc_engine.loading import read_pack
+from lsc_engine.letter import LetterFormat
+from lsc_engine.loading import gc_paused, read_pack
 from lsc_engine.report import markdown, print_table, rating_label
 from lsc_engine.rulecheck import check_examples
 from lsc_engine.ruleset import DEFAULT_RULES_DIR, Ruleset, load_ruleset
-from lsc_engine.service import Service
 from lsc_engine.settings import Settings
-from lsc_engine.store import migrate
-from lsc_engine.store.audit import verify
-from lsc_engine.store.db import make_engine, session_scope
-from lsc_engine.tokens import Tokens
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from sqlalchemy import Engine
+
+    from lsc_engine.committee import Committee
+    from lsc_engine.service import Service
+    from lsc_engine.tokens import Tokens
 
 
 class Exit(IntEnum):
@@ -113,9 +107,34 @@ def _ruleset(directory: Path) -> Ruleset:
     return load_ruleset(directory)
 
 
+# The storage, service and web layers are imported by the commands that use them, not with this module:
+# together they take most of a second to load, which ``lsc check`` and ``lsc rules`` need not pay.
+
+
+def _database(settings: Settings) -> Engine:
+    from lsc_engine.store.db import make_engine
+
+    return make_engine(settings)
+
+
+def _upgrade(settings: Settings) -> None:
+    from lsc_engine.store import migrate
+
+    migrate.upgrade(settings)
+
+
 def _service() -> Service:
+    from lsc_engine.service import Service
+
     settings = Settings()
-    return Service(make_engine(settings), load_ruleset(settings.rules_dir))
+    return Service(_database(settings), load_ruleset(settings.rules_dir))
+
+
+def _committee() -> Committee:
+    from lsc_engine.committee import Committee
+
+    settings = Settings()
+    return Committee(_database(settings), load_ruleset(settings.rules_dir))
 
 
 @app.command()
@@ -130,9 +149,10 @@ def check(
     """Self-check an evidence pack. Exit 0 ready, 3 ready with conditions, 4 not ready, 2 invalid, 1 error."""
     try:
         when = _parse_date(as_at, "--as-at")
-        evidence = read_pack(pack)
         ruleset = _ruleset(rules)
-        result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
+        with gc_paused(pack.stat().st_size if pack.is_file() else 0):  # as the service's self-check does
+            evidence = read_pack(pack)
+            result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
     except LscError as error:
         _fail(error)
     if output is Format.JSON:
@@ -182,38 +202,6 @@ def rules_test(rules: RulesOption = DEFAULT_RULES_DIR) -> None:
     raise typer.Exit(1 if failures else 0)
 
 
-class _NoDelayHttp(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, sending each response at once (TCP_NODELAY on every accepted connection).
-
-    With ``--workers`` above 1, uvicorn binds the listening socket itself and hands it to the workers, and
-    asyncio then leaves Nagle's algorithm on for the connections it accepts (it switches it off only for a
-    socket that says it is TCP, and that one says protocol 0). A keep-alive response then waits for the
-    client's delayed ACK of the previous one: about 40 ms a request (uvicorn issue 3149).
-    """
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Switch Nagle's algorithm off for a TCP connection, then take it as usual."""
-        connection = transport.get_extra_info("socket")
-        if connection is not None and connection.family in (socket.AF_INET, socket.AF_INET6):
-            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-
-
-def _worker_app() -> FastAPI:
-    """Build the service in one worker process, then set what it built aside from the cycle collector.
-
-    The modules, the app and its ruleset are most of a worker's objects (some 140,000) and live as long as it
-    does. Frozen (``gc.freeze``), they are no longer walked by the full collections that handling requests
-    sets off now and then, each of which took 40-50 ms and showed in the tail of latencies under load.
-    """
-    from api.app import create_app
-
-    built = create_app()
-    gc.collect()
-    gc.freeze()
-    return built
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -226,20 +214,22 @@ def serve(
     """Run the HTTP service (settings from LSC_* environment variables)."""
     import uvicorn
 
+    from lsc_engine import serving
+
     settings = Settings()
     try:
         load_ruleset(settings.rules_dir)
     except LscError as error:
         _fail(error)
     if run_migrations:
-        migrate.upgrade(settings)
+        _upgrade(settings)
     uvicorn.run(
-        "lsc_engine.cli:_worker_app",
+        serving.APP_FACTORY,
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        http=_NoDelayHttp,
+        http=serving.NoDelayHttp,
         log_level="info",
     )
 
@@ -252,7 +242,7 @@ def submit(
     """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures)."""
     try:
         when = _parse_date(as_at, "--as-at")
-        migrate.upgrade(Settings())
+        _upgrade(Settings())
         service = _service()
         for path in packs:
             stored = service.submit(_read(path), submitter=_operator(), as_at=when)
@@ -306,13 +296,15 @@ def replay(
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest migration."""
     settings = Settings()
-    migrate.upgrade(settings)
+    _upgrade(settings)
     typer.echo(f"database at {settings.url.split('@')[-1]} is up to date")
 
 
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations disagree."""
+    from lsc_engine.store import migrate
+
     settings = Settings()
     migrate.upgrade(settings)
     migrate.check(settings)
@@ -335,8 +327,10 @@ def audit_verify(
         if not seq.isdigit() or not digest:
             _fail(InvalidRequest("--expect-head must look like SEQ:HASH, as printed by an earlier run"))
         expected = (int(seq), digest)
-    settings = Settings()
-    with session_scope(make_engine(settings)) as session:
+    from lsc_engine.store.audit import verify
+    from lsc_engine.store.db import session_scope
+
+    with session_scope(_database(Settings())) as session:
         result = verify(session, expect_head=expected)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
@@ -349,8 +343,7 @@ def audit_verify(
 @app.command()
 def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MOC-MDS.")]) -> None:
     """May this capability go live now, and may migration start? Exit 0 both, 3 go-live only, 4 neither."""
-    settings = Settings()
-    view = Committee(make_engine(settings), load_ruleset(settings.rules_dir)).readiness(capability)
+    view = _committee().readiness(capability)
     result = view.gate
     typer.echo(f"{capability} v{view.version} as at {view.as_at}: {result.overall.value.replace('_', ' ')}")
     for step, verdict in (("go-live", result.go_live), ("migration", result.migration)):
@@ -370,9 +363,9 @@ def letter(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
 ) -> None:
     """Generate the Panel's letter from a recorded decision."""
-    settings = Settings()
-    decision = Committee(make_engine(settings), load_ruleset(settings.rules_dir)).decision(decision_id)
-    content = render(decision, output_format)
+    from lsc_engine.letter import render
+
+    content = render(_committee().decision(decision_id), output_format)
     if output is None:
         sys.stdout.buffer.write(content)
     else:
@@ -381,9 +374,11 @@ def letter(
 
 
 def _tokens() -> Tokens:
+    from lsc_engine.tokens import Tokens
+
     settings = Settings()
-    migrate.upgrade(settings)
-    return Tokens(make_engine(settings))
+    _upgrade(settings)
+    return Tokens(_database(settings))
 
 
 @tokens_app.command("create")

@@ -8,11 +8,12 @@ import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from lsc_engine.committee import DecisionView
+if TYPE_CHECKING:
+    from lsc_engine.committee import DecisionView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -17,6 +17,9 @@ from pydantic import ValidationError
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
 from lsc_engine.evidence import EvidencePack, item_groups, iter_items
 
+#: PyYAML's safe loader, in libyaml's C implementation where PyYAML was built with it (ten times as fast).
+YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: The smallest pack (in bytes) built with the cycle collector held off; see ``gc_paused``.
 GC_PAUSE_BYTES = 1 << 20
 
@@ -127,7 +130,7 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
 
 def _parse_yaml(data: bytes, source: str) -> EvidencePack:
     try:
-        document: Any = yaml.safe_load(data)
+        document: Any = yaml.load(data, Loader=YamlLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "$"

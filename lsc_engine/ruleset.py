@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from lsc_engine.errors import InvalidRuleset, Problem
 from lsc_engine.evidence import ConditionKind, Group
 from lsc_engine.facts import FACTS, FactValue
-from lsc_engine.loading import json_path
+from lsc_engine.loading import YamlLoader, json_path
 from lsc_engine.sections import SECTIONS
 
 
@@ -244,7 +244,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader)
     except (OSError, yaml.YAMLError) as error:
         raise InvalidRuleset(f"cannot read {path.name}: {error}") from None
 

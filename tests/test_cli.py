@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 from .helpers import minimal, run_lsc, seed, write
 
 MDS = str(FIXTURES / "seed-moc-mds-2020-03.json")
@@ -27,6 +29,15 @@ def test_check_json_has_the_documented_keys_and_exit_code() -> None:
     assert result["as_at"] == "2020-03-06"
     assert result["overall"] == "ready_with_conditions"
     assert {"criterion", "group", "rating", "findings"} <= set(result["ratings"][0])
+
+
+def test_check_loads_neither_storage_nor_web_layers() -> None:
+    """``lsc check`` starts quickly because the commands that need a database or a server import them."""
+    heavy = ("sqlalchemy", "sqlmodel", "alembic", "fastapi", "uvicorn", "weasyprint", "lsc_engine.store")
+    probe = f"import sys, lsc_engine.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert run.stdout.strip() == "[]"
+    assert lsc("check", MDS, "--format", "json").returncode == 3
 
 
 def test_two_runs_are_byte_identical() -> None:
