@@ -11,7 +11,8 @@ service's self-check does it. Ratios, not absolute times, are what carry from on
 
 Peak memory is measured twice: the largest Python heap end to end allocates (tracemalloc, in this
 process), and how far the resident set of a fresh process grows while it runs end to end once (the
-Python heap plus what pydantic's Rust core and the allocator hold), both against the pack's size.
+Python heap plus what pydantic's Rust core and the allocator hold), both against the pack's size; the
+resident growth is also measured for a fresh process that only validates the pack, its same-run baseline.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ SMALL_END_TO_END_MS = 2.0
 LARGE_END_TO_END_S = 2.5
 END_TO_END_OVER_FLOOR = 1.3
 PEAK_OVER_PACK = 3.0
+#: Not issue 7's: the engine's own share of the resident set, beside pydantic's validation alone.
+RESIDENT_OVER_FLOOR = 1.1
 MATCH_LARGE_OVER_SMALL = 2.0
 
 
@@ -109,13 +112,18 @@ def end_to_end(data: bytes, ruleset: Ruleset, as_at: date) -> bytes:
     return result.model_dump_json().encode()
 
 
-def resident_growth(data: bytes) -> int:
-    """Return how many bytes a fresh process's peak resident set grows by while it runs end to end once."""
+def resident_growth(data: bytes, *, floor: bool = False) -> int:
+    """Return how many bytes a fresh process's peak resident set grows by while it runs end to end once.
+
+    With ``floor``, the process only validates the pack (``model_validate_json``, collector paused): the
+    same-run baseline for the resident set, as the validation floor is for time.
+    """
     with tempfile.NamedTemporaryFile(suffix=".json") as pack_file:
         pack_file.write(data)
         pack_file.flush()
         output = subprocess.run(
-            [sys.executable, "-m", "bench.stages", "--resident-growth-of", pack_file.name],
+            [sys.executable, "-m", "bench.stages", "--resident-growth-of", pack_file.name]
+            + (["--floor"] if floor else []),
             check=True,
             capture_output=True,
             text=True,
@@ -123,8 +131,8 @@ def resident_growth(data: bytes) -> int:
     return int(output)
 
 
-def _measure_resident_growth(path: Path) -> None:
-    """Print the peak resident set growth of one end-to-end run (the child side of ``resident_growth``)."""
+def _measure_resident_growth(path: Path, floor: bool) -> None:
+    """Print the peak resident set growth of one run (the child side of ``resident_growth``)."""
     ruleset = load_ruleset()
     engine.prepare(ruleset)
     end_to_end(json.dumps(generate("small")).encode(), ruleset, AS_AT)  # first-use allocations are not the pack's
@@ -132,7 +140,11 @@ def _measure_resident_growth(path: Path) -> None:
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # Linux: the high-water mark starts again from here
     before = _status_kib("VmHWM")
-    end_to_end(data, ruleset, AS_AT)
+    if floor:
+        with gc_paused(len(data)):
+            EvidencePack.model_validate_json(data)
+    else:
+        end_to_end(data, ruleset, AS_AT)
     print((_status_kib("VmHWM") - before) * 1024)
 
 
@@ -154,6 +166,7 @@ def measure(size: str, repeat: int, seed: int) -> dict[str, object]:
         "stages": stage_times(data, ruleset, AS_AT, repeat),
         "peak": peak_memory(lambda: end_to_end(data, ruleset, AS_AT)),
         "resident": resident_growth(data),
+        "resident floor": resident_growth(data, floor=True),
     }
 
 
@@ -204,21 +217,29 @@ def table(results: list[dict[str, object]]) -> str:
     lines += [
         "",
         "| size | pack MB | end to end ms | end to end / floor | end to end / floor, collector paused"
-        " | peak heap / pack size | peak resident growth / pack size |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        " | peak heap / pack size | peak resident growth / pack size | the floor's resident growth / pack size"
+        " | resident growth / the floor's |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         size = str(result["size"])
         size_bytes: int = result["bytes"]  # type: ignore[assignment]
         peak: int = result["peak"]  # type: ignore[assignment]
         resident: int = result["resident"]  # type: ignore[assignment]
+        resident_floor: int = result["resident floor"]  # type: ignore[assignment]
         m = medians[size]
         lines.append(
             f"| {size} | {size_bytes / 1e6:.1f} | {m[END_TO_END]:.2f} | {m[END_TO_END] / m[FLOOR]:.2f}"
-            f" | {m[END_TO_END] / m[FLOOR_PAUSED]:.2f} | {peak / size_bytes:.2f} | {resident / size_bytes:.2f} |"
+            f" | {m[END_TO_END] / m[FLOOR_PAUSED]:.2f} | {peak / size_bytes:.2f} | {resident / size_bytes:.2f}"
+            f" | {resident_floor / size_bytes:.2f} | {_ratio(resident, resident_floor)} |"
         )
     lines += ["", *_targets(results, medians)]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(resident: int, resident_floor: int) -> str:
+    """A resident set ratio, left blank where the floor grows by less than the allocator's first mebibyte."""
+    return f"{resident / resident_floor:.2f}" if resident_floor >= 1 << 20 else ""
 
 
 def _targets(results: list[dict[str, object]], medians: dict[str, dict[str, float]]) -> list[str]:
@@ -247,6 +268,16 @@ def _targets(results: list[dict[str, object]], medians: dict[str, dict[str, floa
             amount: int = large[key]  # type: ignore[assignment]
             ratio = amount / size_bytes
             checks.append((f"large {name} under {PEAK_OVER_PACK}x the pack", f"{ratio:.2f}", ratio < PEAK_OVER_PACK))
+        resident: int = large["resident"]  # type: ignore[assignment]
+        resident_floor: int = large["resident floor"]  # type: ignore[assignment]
+        over = resident / max(resident_floor, 1)
+        checks.append(
+            (
+                f"large resident growth within {RESIDENT_OVER_FLOOR}x the floor's",
+                f"{over:.2f}",
+                over <= RESIDENT_OVER_FLOOR,
+            )
+        )
     if not checks:
         return []
     rows = ["| target | this run | holds |", "|---|---:|---|"]
@@ -262,9 +293,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, default=Path("bench/results/stages.md"))
     parser.add_argument("--resident-growth-of", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.resident_growth_of is not None:
-        _measure_resident_growth(arguments.resident_growth_of)
+        _measure_resident_growth(arguments.resident_growth_of, arguments.floor)
         return
     results = [measure(size, arguments.repeat or REPEATS[size], arguments.seed) for size in arguments.sizes]
     text = table(results)

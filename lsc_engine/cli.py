@@ -19,18 +19,18 @@ from lsc_engine.decision import evaluate
 from lsc_engine.errors import InvalidRequest, LscError
 from lsc_engine.evaluation import Readiness
 from lsc_engine.evidence import EvidencePack
-from lsc_engine.letter import LetterFormat
+from lsc_engine.letter import LetterFormat, render
 from lsc_engine.loading import gc_paused, read_pack
 from lsc_engine.report import markdown, print_table, rating_label
 from lsc_engine.rulecheck import check_examples
 from lsc_engine.ruleset import DEFAULT_RULES_DIR, Ruleset, load_ruleset
-from lsc_engine.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from lsc_engine.committee import Committee
     from lsc_engine.service import Service
+    from lsc_engine.settings import Settings
     from lsc_engine.tokens import Tokens
 
 
@@ -107,8 +107,14 @@ def _ruleset(directory: Path) -> Ruleset:
     return load_ruleset(directory)
 
 
-# The storage, service and web layers are imported by the commands that use them, not with this module:
+# Settings and the storage, service and web layers are imported by the commands that use them, not with this module:
 # together they take most of a second to load, which ``lsc check`` and ``lsc rules`` need not pay.
+
+
+def _settings() -> Settings:
+    from lsc_engine.settings import Settings
+
+    return Settings()
 
 
 def _database(settings: Settings) -> Engine:
@@ -126,14 +132,14 @@ def _upgrade(settings: Settings) -> None:
 def _service() -> Service:
     from lsc_engine.service import Service
 
-    settings = Settings()
+    settings = _settings()
     return Service(_database(settings), load_ruleset(settings.rules_dir))
 
 
 def _committee() -> Committee:
     from lsc_engine.committee import Committee
 
-    settings = Settings()
+    settings = _settings()
     return Committee(_database(settings), load_ruleset(settings.rules_dir))
 
 
@@ -216,7 +222,7 @@ def serve(
 
     from lsc_engine import serving
 
-    settings = Settings()
+    settings = _settings()
     try:
         load_ruleset(settings.rules_dir)
     except LscError as error:
@@ -242,7 +248,7 @@ def submit(
     """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures)."""
     try:
         when = _parse_date(as_at, "--as-at")
-        _upgrade(Settings())
+        _upgrade(_settings())
         service = _service()
         for path in packs:
             stored = service.submit(_read(path), submitter=_operator(), as_at=when)
@@ -295,7 +301,7 @@ def replay(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest migration."""
-    settings = Settings()
+    settings = _settings()
     _upgrade(settings)
     typer.echo(f"database at {settings.url.split('@')[-1]} is up to date")
 
@@ -305,7 +311,7 @@ def db_check() -> None:
     """Fail if the models and the migrations disagree."""
     from lsc_engine.store import migrate
 
-    settings = Settings()
+    settings = _settings()
     migrate.upgrade(settings)
     migrate.check(settings)
 
@@ -330,7 +336,7 @@ def audit_verify(
     from lsc_engine.store.audit import verify
     from lsc_engine.store.db import session_scope
 
-    with session_scope(_database(Settings())) as session:
+    with session_scope(_database(_settings())) as session:
         result = verify(session, expect_head=expected)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
@@ -363,8 +369,6 @@ def letter(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
 ) -> None:
     """Generate the Panel's letter from a recorded decision."""
-    from lsc_engine.letter import render
-
     content = render(_committee().decision(decision_id), output_format)
     if output is None:
         sys.stdout.buffer.write(content)
@@ -376,7 +380,7 @@ def letter(
 def _tokens() -> Tokens:
     from lsc_engine.tokens import Tokens
 
-    settings = Settings()
+    settings = _settings()
     _upgrade(settings)
     return Tokens(_database(settings))
 

@@ -7,12 +7,13 @@ import hashlib
 import re
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from lsc_engine.committee import DecisionView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -39,23 +40,28 @@ class LetterFormat(StrEnum):
     PDF = "pdf"
 
 
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
-
 def long_date(value: str | date) -> str:
     """Write a date the way a letter does: 6 March 2020."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day.day} {day:%B %Y}"
 
 
-_environment.filters["long_date"] = long_date
+@cache
+def _templates() -> Environment:
+    """The letters' templates, loaded when the first letter is written (commands that write none skip jinja2)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["long_date"] = long_date
+    return environment
+
 
 GROUPS = ("TAG", "OPSG", "SSC")
 
@@ -77,7 +83,7 @@ def context(decision: DecisionView) -> dict[str, Any]:
 
 def html(decision: DecisionView) -> str:
     """Render the letter as an HTML page."""
-    return _environment.get_template("letter.html.j2").render(context(decision))
+    return _templates().get_template("letter.html.j2").render(context(decision))
 
 
 def style_hash(page: str) -> str:
@@ -89,7 +95,7 @@ def style_hash(page: str) -> str:
 
 def markdown(decision: DecisionView) -> str:
     """Render the letter as Markdown."""
-    return _environment.get_template("letter.md.j2").render(context(decision))
+    return _templates().get_template("letter.md.j2").render(context(decision))
 
 
 def pdf(decision: DecisionView) -> bytes:
