@@ -30,7 +30,9 @@ def _as_utc(value: datetime) -> datetime:
     """Read a timestamp without an offset as UTC, and express every timestamp in UTC."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    if value.utcoffset():  # already at offset zero (as most are), it is kept: converting costs a new object
+        return value.astimezone(UTC)
+    return value
 
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]

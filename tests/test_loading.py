@@ -7,6 +7,7 @@ import gc
 import json
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import yaml
 from pydantic.dataclasses import is_pydantic_dataclass
 
 from lsc_engine import evidence
+from lsc_engine.decision import input_digest
 from lsc_engine.errors import InvalidPack
 from lsc_engine.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
 
@@ -71,6 +73,20 @@ def test_incident_resolved_before_opened_is_rejected() -> None:
     problems = problems_of(document)
     assert list(problems) == ["incidents[0]"]
     assert "before opened" in problems["incidents[0]"]
+
+
+@pytest.mark.parametrize(
+    "written", ["2020-01-02T10:00:00", "2020-01-02T10:00:00Z", "2020-01-02T10:00:00+00:00", "2020-01-02T11:30:00+01:30"]
+)
+def test_a_timestamp_is_the_same_utc_instant_however_it_is_written(written: str) -> None:
+    document = seed()
+    document["incidents"][0]["opened"] = written
+    pack = parse_pack(json.dumps(document).encode())
+    opened = pack.incidents[0].opened
+    assert opened == datetime(2020, 1, 2, 10, tzinfo=UTC)
+    assert opened.utcoffset() == timedelta(0)
+    document["incidents"][0]["opened"] = "2020-01-02T10:00:00Z"
+    assert input_digest(pack) == input_digest(parse_pack(json.dumps(document).encode()))
 
 
 def test_duplicate_ids_and_dangling_references_are_rejected() -> None:
