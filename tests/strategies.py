@@ -14,11 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
 Doc = dict[str, Any]
+T = TypeVar("T")
+
+
+class Draw(Protocol):
+    """What draws a value: a ``@composite`` strategy's ``draw`` or ``st.data()``'s ``DataObject.draw``.
+
+    ``st.DrawFn`` will not do for the second: the protocol also declares ``__signature__``, which a bound method
+    does not have.
+    """
+
+    def __call__(self, strategy: st.SearchStrategy[T], label: object = None, /) -> T: ...
+
 
 EARLIEST_AS_AT = date(2019, 1, 1)
 LATEST_AS_AT = date(2024, 12, 31)
@@ -71,7 +83,7 @@ def timestamp_text(moment: datetime, style: int) -> str:
 class Context:
     """What every part of one pack shares: the as-at date, what may be dated later, the bias, unique ids."""
 
-    draw: st.DrawFn
+    draw: Draw
     as_at: date
     allow_future: bool
     good: bool = False
@@ -491,7 +503,7 @@ def packs(draw: st.DrawFn, *, allow_future: bool = True) -> tuple[Doc, date]:
 # -- additions for the metamorphic properties -----------------------------------------------------------------
 
 
-def continuing(draw: st.DrawFn, document: Doc, as_at: date, *, allow_future: bool) -> Context:
+def continuing(draw: Draw, document: Doc, as_at: date, *, allow_future: bool) -> Context:
     """A context that adds to a drawn pack: its new ids cannot collide with the pack's."""
     return Context(draw, as_at, allow_future, counter=10**6, used=set(ids_in(document)))
 

@@ -82,6 +82,7 @@ def test_a_timestamp_is_the_same_utc_instant_however_it_is_written(written: str)
     document = seed()
     document["incidents"][0]["opened"] = written
     pack = parse_pack(json.dumps(document).encode())
+    assert pack.incidents is not None
     opened = pack.incidents[0].opened
     assert opened == datetime(2020, 1, 2, 10, tzinfo=UTC)
     assert opened.utcoffset() == timedelta(0)

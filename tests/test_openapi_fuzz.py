@@ -8,6 +8,7 @@ replays requests without it and expects them refused.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -39,19 +40,18 @@ TOKENS = issue_tokens(FUZZ)
 class PartyToken:
     """The token of the party that would send the request; schemathesis strips it again to probe."""
 
-    def get(self, case: schemathesis.Case, _context: object) -> str:
+    def get(self, case: schemathesis.Case[Any], _context: object) -> str:
         """Pick the token for the case."""
         return TOKENS[natural_role(case.method.upper(), case.path, case.body)]
 
-    def set(self, case: schemathesis.Case, data: str, _context: object) -> None:
+    def set(self, case: schemathesis.Case[Any], data: str, _context: object) -> None:
         """Send it as a bearer token."""
-        case.headers = case.headers or {}
         case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+def test_api_conforms_to_its_schema(case: schemathesis.Case[Any]) -> None:
     # A schema-valid pack may still contradict itself (duplicate ids, a reference to a phase that does not
     # exist), which JSON Schema cannot express; those are rightly refused with 422, so that check is skipped.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])

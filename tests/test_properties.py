@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 from hypothesis import event, given, settings
@@ -84,7 +84,7 @@ def worst(ratings: list[Rating]) -> Rating:
     return max(ratings, key=lambda rating: rating.severity, default=Rating.GREEN)
 
 
-def known(item: Doc | None, as_at: date) -> bool:
+def known(item: Doc | None, as_at: date) -> TypeGuard[Doc]:
     """Whether an item is in the pack and dated on or before as_at."""
     return item is not None and date.fromisoformat(item["provenance"]["date"]) <= as_at
 

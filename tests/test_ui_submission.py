@@ -15,7 +15,8 @@ from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
 from .auth import acting_client, bearer
-from .browser import ROOT, Visit, screenshot, serious_accessibility_violations
+from .browser import Visit, screenshot, serious_accessibility_violations
+from .live import ROOT
 
 SECURE_PACK = ROOT / "fixtures" / "seed-moc-secure-2020-08.json"
 
