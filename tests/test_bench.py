@@ -1,0 +1,35 @@
+"""The benchmarks run as the README says and report every stage, ratio and target (not judged here)."""
+
+from __future__ import annotations
+
+import re
+
+from bench import cli, stages
+
+NUMBER = r"\d+\.\d\d"
+
+
+def test_the_stage_table_has_every_stage_its_ratios_and_the_targets_it_can_check() -> None:
+    result = stages.measure("small", repeat=3, seed=1)
+    text = stages.table([result])
+    for stage in (stages.FLOOR, stages.FLOOR_PAUSED, stages.PARSE, stages.DERIVE, stages.MATCH, stages.DIGEST):
+        assert re.search(rf"^\| small \| {re.escape(stage)} \| {NUMBER} \| {NUMBER} \| {NUMBER} \|$", text, re.M), stage
+    assert re.search(rf"^\| small \| {re.escape(stages.END_TO_END)} \| {NUMBER} \|", text, re.M)
+    summary = re.search(r"^\| small \| 0\.0 \| (.*) \|$", text, re.M)
+    assert summary is not None
+    assert len(summary.group(1).split(" | ")) == 7  # times, two floor ratios, heap, two resident growths, their ratio
+    assert re.search(r"^\| small end to end under 2\.0 ms \| \d+\.\d\d ms \| (yes|no) \|$", text, re.M)
+    assert int(str(result["resident"])) > 0
+    assert int(str(result["resident floor"])) >= 0
+
+
+def test_the_command_line_table_compares_lsc_check_with_a_validate_only_process() -> None:
+    text = cli.table([cli.measure("small", repeat=1, seed=1)])
+    rows = {line.split(" | ")[2]: line for line in text.splitlines() if line.startswith("| small |")}
+    assert set(rows) == {"python -c pass", "floor: validate only", "lsc check --format json"}
+    assert rows["floor: validate only"].endswith("| 1.00 | 1.00 |")
+    time_over_floor, resident_over_floor = (
+        float(x) for x in rows["lsc check --format json"].strip(" |").split(" | ")[-2:]
+    )
+    assert time_over_floor > 0
+    assert resident_over_floor > 0
