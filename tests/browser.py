@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
@@ -21,6 +22,9 @@ from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
 from .live import ROOT, LiveServer, server_environment
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -41,7 +45,7 @@ SEEDS = ["fixtures/seed-moc-mds-2020-03.json", "fixtures/seed-moc-secure-2020-08
 class Visit:
     """A browser page on the live server, with every URL it requested."""
 
-    page: object
+    page: Page
     base: str
     tokens: dict[Role, str] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -50,11 +54,11 @@ class Visit:
     def sign_in(self, role: Role) -> None:
         """Sign in on the sign-in page with the role's token, as a person would (signing out first)."""
         page = self.page
-        page.context.clear_cookies()  # type: ignore[attr-defined]
-        page.goto(f"{self.base}/login")  # type: ignore[attr-defined]
-        page.get_by_label("Token").fill(self.tokens[role])  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-        page.wait_for_url(f"{self.base}/")  # type: ignore[attr-defined]
+        page.context.clear_cookies()
+        page.goto(f"{self.base}/login")
+        page.get_by_label("Token").fill(self.tokens[role])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{self.base}/")
 
     def off_machine(self) -> list[str]:
         """Return any request that left 127.0.0.1."""
@@ -62,7 +66,7 @@ class Visit:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """A headless Chromium for the whole session (skipped, or in CI failed, when Chromium is missing)."""
     import os
 
@@ -98,9 +102,9 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 
 
 @pytest.fixture
-def visit(browser: object, seeded_server: LiveServer) -> Iterator[Visit]:
+def visit(browser: Browser, seeded_server: LiveServer) -> Iterator[Visit]:
     """A fresh browser page on the seeded server; fails the test if it requested anything off the machine."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     current = Visit(page=page, base=seeded_server.url, tokens=seeded_server.tokens)
     page.on("request", lambda request: current.requests.append(request.url))
@@ -112,17 +116,17 @@ def visit(browser: object, seeded_server: LiveServer) -> Iterator[Visit]:
     assert [e for e in current.console_errors if "Content Security Policy" in e] == []
 
 
-def _console(visit: Visit, message: object) -> None:
+def _console(visit: Visit, message: ConsoleMessage) -> None:
     """Keep the browser's console errors (a blocked inline script or style shows up there)."""
-    if message.type == "error":  # type: ignore[attr-defined]
-        visit.console_errors.append(message.text)  # type: ignore[attr-defined]
+    if message.type == "error":
+        visit.console_errors.append(message.text)
 
 
 def screenshot(visit: Visit, name: str) -> Path:
     """Save a full-page screenshot of the current page as a test artefact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    visit.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    visit.page.screenshot(path=str(path), full_page=True)
     return path
 
 
@@ -130,8 +134,8 @@ def serious_accessibility_violations(visit: Visit) -> list[dict[str, object]]:
     """Run axe-core (vendored) on the current page and return violations of serious or critical impact."""
     page = visit.page
     # Evaluated through the driver, which the page's Content-Security-Policy does not govern.
-    page.evaluate(AXE.read_text())  # type: ignore[attr-defined]
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")  # type: ignore[attr-defined]
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]

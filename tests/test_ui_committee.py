@@ -11,22 +11,25 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lsc_engine.access import Role
 
 from .browser import Visit, screenshot, serious_accessibility_violations
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
 
 def submission_of(visit: Visit, capability: str) -> str:
     """Return the id of the newest submission of a capability, as the gate reports it."""
-    answer = visit.page.request.get(f"{visit.base}/v1/readiness/{capability}")  # type: ignore[attr-defined]
+    answer = visit.page.request.get(f"{visit.base}/v1/readiness/{capability}")
     assert answer.status == 200
     submission_id: str = answer.json()["submission_id"]
     return submission_id
 
 
-def submit(page: Any, form: Any, button: str | None = None) -> int:
+def submit(page: Page, form: Locator, button: str | None = None) -> int:
     """Submit a form by its button and return the status of the POST's response (303 when it was recorded)."""
     with page.expect_response(lambda r: r.request.method == "POST") as response:
         (form.get_by_role("button", name=button) if button else form.locator("button[type=submit]")).click()
@@ -36,7 +39,7 @@ def submit(page: Any, form: Any, button: str | None = None) -> int:
 
 
 def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
-    page: Any = visit.page
+    page = visit.page
     visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
@@ -66,7 +69,7 @@ def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
 
 
 def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit: Visit) -> None:
-    page: Any = visit.page
+    page = visit.page
     visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
@@ -101,20 +104,25 @@ def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit
 
 
 def test_unknown_group_submission_and_capability_are_not_found(visit: Visit) -> None:
-    page: Any = visit.page
+    page = visit.page
     mds = submission_of(visit, "MOC-MDS")
     visit.sign_in(Role.OPSG)
     answer = page.goto(f"{visit.base}/submissions/{mds}/assess/PANEL")
+    assert answer is not None  # goto() returns None only for same-document navigation
     assert answer.status == 404
     assert "There is no group PANEL" in page.locator("main").inner_text()
     visit.sign_in(Role.PANEL)
-    assert page.goto(f"{visit.base}/submissions/nothing/decision").status == 404
-    assert page.goto(f"{visit.base}/capabilities/NOTHING/conditions").status == 404
+    decision = page.goto(f"{visit.base}/submissions/nothing/decision")
+    assert decision is not None
+    assert decision.status == 404
+    conditions = page.goto(f"{visit.base}/capabilities/NOTHING/conditions")
+    assert conditions is not None
+    assert conditions.status == 404
     assert "There is no evidence for a capability called NOTHING." in page.locator("main").inner_text()
 
 
 def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path: Path) -> None:
-    page: Any = visit.page
+    page = visit.page
     mds = submission_of(visit, "MOC-MDS")
     board = f"{visit.base}/capabilities/MOC-MDS/conditions"
     page.goto(board)
@@ -196,7 +204,7 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
 
     # Then the CIO condition is met: go-live opens; migration stays blocked (HAN assurance, the pause).
     page.goto(board)
-    stale: Any = page.context.new_page()  # a second tab, opened before the condition is satisfied
+    stale = page.context.new_page()  # a second tab, opened before the condition is satisfied
     stale.goto(board)
     cio = page.locator("#condition-cio-report-review")
     cio.get_by_text("Mark as satisfied").click()
@@ -229,7 +237,7 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
 
 
 def test_decision_refusals_keep_the_form(visit: Visit) -> None:
-    page: Any = visit.page
+    page = visit.page
     secure = submission_of(visit, "MOC-SECURE")
     url = f"{visit.base}/submissions/{secure}/decision"
     page.goto(url)
@@ -246,7 +254,7 @@ def test_decision_refusals_keep_the_form(visit: Visit) -> None:
     assert serious_accessibility_violations(visit) == []
 
     # Two tabs open the page; the first records, the second is now stale and is refused with 409.
-    other: Any = page.context.new_page()
+    other = page.context.new_page()
     other.goto(url)
     page.goto(url)
     form = page.locator("#decision-form")
@@ -265,7 +273,7 @@ def test_decision_refusals_keep_the_form(visit: Visit) -> None:
 
 
 def test_add_an_ongoing_reporting_condition_and_report_on_it(visit: Visit) -> None:
-    page: Any = visit.page
+    page = visit.page
     page.goto(f"{visit.base}/capabilities/MOC-SECURE/conditions")
     text = f"DCC reports monthly to OPSG on SMETS1 incident trends ({uuid.uuid4().hex[:8]})."
     form = page.locator("#add-condition")

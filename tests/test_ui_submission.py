@@ -24,17 +24,17 @@ SECURE_PACK = ROOT / "fixtures" / "seed-moc-secure-2020-08.json"
 def open_capability(visit: Visit, capability: str) -> None:
     """Go from the dashboard to the capability's newest submission."""
     page = visit.page
-    page.goto(visit.base + "/")  # type: ignore[attr-defined]
-    page.get_by_role("link", name=capability, exact=True).click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    page.goto(visit.base + "/")
+    page.get_by_role("link", name=capability, exact=True).click()
+    page.wait_for_url("**/submissions/*")
 
 
 def test_mds_submission_explains_the_lsc9_opsg_rating(visit: Visit) -> None:
     page = visit.page
     open_capability(visit, "MOC-MDS")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("MOC-MDS")  # type: ignore[attr-defined]
-    assert "Ready with conditions" in page.locator("dl.facts").inner_text()  # type: ignore[attr-defined]
-    cell = page.locator("#row-LSC9 td[data-group=OPSG]")  # type: ignore[attr-defined]
+    assert page.get_by_role("heading", level=1).inner_text().startswith("MOC-MDS")
+    assert "Ready with conditions" in page.locator("dl.facts").inner_text()
+    cell = page.locator("#row-LSC9 td[data-group=OPSG]")
     reasons = cell.locator(".reasons")
     assert not reasons.is_visible()
     cell.locator("summary").click()
@@ -54,22 +54,22 @@ def test_mds_submission_explains_the_lsc9_opsg_rating(visit: Visit) -> None:
 def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
     page = visit.page
     open_capability(visit, "MOC-MDS")
-    rows = page.locator("table.matrix tbody tr")  # type: ignore[attr-defined]
+    rows = page.locator("table.matrix tbody tr")
     assert [rows.nth(i).get_attribute("data-criterion") for i in range(rows.count())] == [
         *(f"LSC{n}" for n in range(1, 11)),
         *(f"LSC10.{n}" for n in range(1, 7)),
     ]
-    assert page.locator("#row-LSC1 td[data-group=TAG] summary").inner_text().split("\n")[0].endswith(" Green")  # type: ignore[attr-defined]
-    assert "Amber" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()  # type: ignore[attr-defined]
-    assert page.locator("#row-LSC1 td[data-group=OPSG]").inner_text().strip().endswith("not assessed by OPSG")  # type: ignore[attr-defined]
-    parent = page.locator("#row-LSC10 td[data-group=SSC]").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("#row-LSC1 td[data-group=TAG] summary").inner_text().split("\n")[0].endswith(" Green")
+    assert "Amber" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()
+    assert page.locator("#row-LSC1 td[data-group=OPSG]").inner_text().strip().endswith("not assessed by OPSG")
+    parent = page.locator("#row-LSC10 td[data-group=SSC]").inner_text()
     assert "Amber" in parent
     assert "worst of LSC10.1\u2013LSC10.6" in parent
-    assert page.locator("tr.sub").count() == 6  # type: ignore[attr-defined]
-    assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0  # type: ignore[attr-defined]
-    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()  # type: ignore[attr-defined]
-    assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()  # type: ignore[attr-defined]
-    gate = page.locator("#gate + .gates").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("tr.sub").count() == 6
+    assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0
+    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()
+    assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()
+    gate = page.locator("#gate + .gates").inner_text()
     assert "Blocked" in gate
     assert "the Panel has not recorded a decision" in gate
 
@@ -77,35 +77,35 @@ def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
 def test_charts_are_drawn(visit: Visit) -> None:
     page = visit.page
     open_capability(visit, "MOC-MDS")
-    timeline = page.locator("svg.timeline")  # type: ignore[attr-defined]
+    timeline = page.locator("svg.timeline")
     assert timeline.count() == 1
     assert timeline.get_attribute("role") == "img"
     assert "Incident timeline" in (timeline.get_attribute("aria-label") or "")
     assert timeline.locator(".marker.blocking").count() > 0
-    performance = page.locator("svg.performance")  # type: ignore[attr-defined]
+    performance = page.locator("svg.performance")
     assert performance.count() == 3
     assert performance.first.locator("polyline.target").count() == 1
-    page.locator("#charts").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    page.locator("#charts").scroll_into_view_if_needed()
     screenshot(visit, "submission-charts")
 
 
 def test_re_evaluating_secure_later_turns_lsc6_amber(visit: Visit) -> None:
     page = visit.page
     open_capability(visit, "MOC-SECURE")
-    assert "Red" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()  # type: ignore[attr-defined]
-    page.get_by_role("link", name="History and re-evaluation").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/history")  # type: ignore[attr-defined]
-    page.get_by_label("New as-at date").fill("2020-08-20")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Re-evaluate").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/history?*")  # type: ignore[attr-defined]
-    change = page.locator("table.changes tr[data-cell='LSC6/OPSG']")  # type: ignore[attr-defined]
+    assert "Red" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()
+    page.get_by_role("link", name="History and re-evaluation").click()
+    page.wait_for_url("**/history")
+    page.get_by_label("New as-at date").fill("2020-08-20")
+    page.get_by_role("button", name="Re-evaluate").click()
+    page.wait_for_url("**/history?*")
+    change = page.locator("table.changes tr[data-cell='LSC6/OPSG']")
     text = change.inner_text()
     before, after = change.locator("td").nth(0).inner_text(), change.locator("td").nth(1).inner_text()
     assert "Red" in before
     assert "Amber" in after
     assert "as-at date" in text
-    assert "2020-08-20" in page.locator("#diff").locator("xpath=..").inner_text()  # type: ignore[attr-defined]
-    assert "was stored" in page.locator(".notice").inner_text()  # type: ignore[attr-defined]
+    assert "2020-08-20" in page.locator("#diff").locator("xpath=..").inner_text()
+    assert "was stored" in page.locator(".notice").inner_text()
     screenshot(visit, "submission-history")
     assert serious_accessibility_violations(visit) == []
 
@@ -125,19 +125,19 @@ def test_re_evaluation_refuses_an_impossible_date(visit: Visit) -> None:
 
 def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     page = visit.page
-    page.goto(visit.base + "/")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Self-check").click()  # type: ignore[attr-defined]
-    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(SECURE_PACK))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Check the pack").click()  # type: ignore[attr-defined]
-    page.wait_for_selector("#result")  # type: ignore[attr-defined]
-    assert "Not ready" in page.locator("dl.facts").inner_text()  # type: ignore[attr-defined]
-    page.locator("#row-LSC6 td[data-group=OPSG] summary").click()  # type: ignore[attr-defined]
-    reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()  # type: ignore[attr-defined]
+    page.goto(visit.base + "/")
+    page.get_by_role("link", name="Self-check").click()
+    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(SECURE_PACK))
+    page.get_by_role("button", name="Check the pack").click()
+    page.wait_for_selector("#result")
+    assert "Not ready" in page.locator("dl.facts").inner_text()
+    page.locator("#row-LSC6 td[data-group=OPSG] summary").click()
+    reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()
     assert (
         "5 Category 1/2 SMETS1 incidents in the last 30 days; more than 2 means the service is not stable." in reasons
     )
     assert "Amber from 2020-08-15, green from 2020-10-01" in reasons
-    blockers = page.locator(".gates").inner_text()  # type: ignore[attr-defined]
+    blockers = page.locator(".gates").inner_text()
     assert "Blocked" in blockers
     screenshot(visit, "self-check-result")
     assert serious_accessibility_violations(visit) == []
@@ -150,12 +150,12 @@ def test_self_check_lists_every_problem_of_a_bad_file(visit: Visit, tmp_path: Pa
     bad = tmp_path / "bad-pack.json"
     bad.write_text(json.dumps(document))
     page = visit.page
-    page.goto(visit.base + "/self-check")  # type: ignore[attr-defined]
-    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(bad))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Check the pack").click()  # type: ignore[attr-defined]
-    page.wait_for_selector(".problems")  # type: ignore[attr-defined]
-    assert "This file is not a valid evidence pack" in page.locator("h2").first.inner_text()  # type: ignore[attr-defined]
-    problems = page.locator(".problems li").all_inner_texts()  # type: ignore[attr-defined]
+    page.goto(visit.base + "/self-check")
+    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the pack").click()
+    page.wait_for_selector(".problems")
+    assert "This file is not a valid evidence pack" in page.locator("h2").first.inner_text()
+    problems = page.locator(".problems li").all_inner_texts()
     assert any(p.startswith("incidents[2].category") for p in problems)
     assert any(p.startswith("statement.colour") and "unknown field" in p for p in problems)
     screenshot(visit, "self-check-invalid")
@@ -170,12 +170,13 @@ def test_self_check_lists_every_problem_of_a_bad_file(visit: Visit, tmp_path: Pa
 
 def test_unknown_submission_and_empty_self_check_pages(visit: Visit) -> None:
     page = visit.page
-    response = page.goto(visit.base + "/submissions/no-such-id")  # type: ignore[attr-defined]
+    response = page.goto(visit.base + "/submissions/no-such-id")
+    assert response is not None  # goto() returns None only for same-document navigation
     assert response.status == 404
-    assert "There is no submission with the id" in page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert "There is no submission with the id" in page.locator("main").inner_text()
     assert serious_accessibility_violations(visit) == []
-    page.goto(visit.base + "/self-check")  # type: ignore[attr-defined]
-    assert page.get_by_label("As at (optional)").input_value() == ""  # type: ignore[attr-defined]
+    page.goto(visit.base + "/self-check")
+    assert page.get_by_label("As at (optional)").input_value() == ""
     screenshot(visit, "self-check-form")
     assert serious_accessibility_violations(visit) == []
 

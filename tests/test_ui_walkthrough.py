@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from lsc_engine.access import Role
 
@@ -13,7 +12,7 @@ from .browser import Visit, screenshot
 
 
 def test_moc_mds_decision_end_to_end(visit: Visit, tmp_path: Path) -> None:
-    page: Any = visit.page
+    page = visit.page
     page.goto(visit.base + "/")
     page.get_by_role("link", name="MOC-MDS").click()
     assert page.locator("h1").inner_text().startswith("MOC-MDS")
