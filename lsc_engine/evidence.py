@@ -30,9 +30,7 @@ def _as_utc(value: datetime) -> datetime:
     """Read a timestamp without an offset as UTC, and express every timestamp in UTC."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    if value.utcoffset():  # already at offset zero (as most are), it is kept: converting costs a new object
-        return value.astimezone(UTC)
-    return value
+    return value.astimezone(UTC)  # even at offset zero: comparing datetimes that share one tzinfo is much faster
 
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]

@@ -7,7 +7,7 @@ import gc
 import json
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -85,7 +85,7 @@ def test_a_timestamp_is_the_same_utc_instant_however_it_is_written(written: str)
     assert pack.incidents is not None
     opened = pack.incidents[0].opened
     assert opened == datetime(2020, 1, 2, 10, tzinfo=UTC)
-    assert opened.utcoffset() == timedelta(0)
+    assert opened.tzinfo is UTC  # one shared tzinfo: comparing datetimes with different ones is several times slower
     document["incidents"][0]["opened"] = "2020-01-02T10:00:00Z"
     assert input_digest(pack) == input_digest(parse_pack(json.dumps(document).encode()))
 
