@@ -16,9 +16,13 @@ from pydantic import ValidationError
 
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
 from lsc_engine.evidence import EvidencePack, item_groups, iter_items
+from lsc_engine.pieces import validate_in_pieces
 
 #: PyYAML's safe loader, in libyaml's C implementation where PyYAML was built with it (ten times as fast).
 YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``).
+PIECES_FROM_BYTES = 1 << 20
 
 #: The smallest pack (in bytes) built with the cycle collector held off; see ``gc_paused``.
 GC_PAUSE_BYTES = 1 << 20
@@ -109,7 +113,8 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
     stripped = data.lstrip()
     if stripped.startswith(b"{") or not yaml_allowed:
         try:
-            pack = EvidencePack.model_validate_json(data)
+            pieced = validate_in_pieces(data) if len(data) >= PIECES_FROM_BYTES else None
+            pack = pieced or EvidencePack.model_validate_json(data)
         except ValidationError as error:
             malformed = any(detail["type"] == "json_invalid" for detail in error.errors(include_url=False))
             raise _invalid(_problems(error), source, malformed=malformed) from None

@@ -1,0 +1,159 @@
+"""Long arrays validated in pieces give exactly the pack that validating the whole document gives, or nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from bench.gen import generate
+from lsc_engine import pieces
+from lsc_engine.evidence import EvidencePack
+from lsc_engine.loading import parse_pack
+
+from .helpers import seed
+from .strategies import Doc, packs
+
+#: JSON layouts a pack may come in: compact, indented, spaced, tabbed.
+LAYOUTS: list[dict[str, Any]] = [
+    {"separators": (",", ":")},
+    {"indent": 2},
+    {"separators": (" , ", " : ")},
+    {"indent": "\t"},
+]
+#: Text that looks like the structure the cutting looks for, put into records' free text.
+STRUCTURAL = st.lists(st.sampled_from([*'{}[],:" \\\nabc', '"incidents":[', "},{", "}]", '\\"']), max_size=8).map(
+    "".join
+)
+
+
+@contextmanager
+def piece_bytes(size: int) -> Iterator[None]:
+    """Cut pieces of about ``size`` bytes for a while (tiny sizes cut nearly every record apart)."""
+    before = pieces.PIECE_BYTES
+    pieces.PIECE_BYTES = size
+    try:
+        yield
+    finally:
+        pieces.PIECE_BYTES = before
+
+
+def whole(data: bytes) -> EvidencePack | None:
+    """What validating the whole document gives: the pack, or None when it is not valid."""
+    try:
+        return EvidencePack.model_validate_json(data)
+    except ValidationError:
+        return None
+
+
+def assert_same(pieced: EvidencePack, entire: EvidencePack) -> None:
+    """The same pack: the same values, and the same fields given rather than defaulted."""
+    assert pieced.model_dump_json() == entire.model_dump_json()
+    assert pieced.model_dump_json(exclude_unset=True) == entire.model_dump_json(exclude_unset=True)
+
+
+def long_lists_in(document: Doc) -> list[list[Any]]:
+    """The document's arrays that ``pieces`` may cut, wherever they sit."""
+    found = []
+    for key, long in pieces.LONG_LISTS.items():
+        holder = document if long.section is None else document.get(long.section)
+        if isinstance(holder, dict) and isinstance(holder.get(key), list):
+            found.append(holder[key])
+    return found
+
+
+def test_the_long_lists_are_the_pack_s_lists_of_records() -> None:
+    assert {"incidents", "performance", "defects", "dmcs", "consumer_risks", "residual_risks"} <= set(pieces.LONG_LISTS)
+    assert pieces.LONG_LISTS["defects"].section == "testing"
+    assert pieces.LONG_LISTS["dmcs"].section == "scope"
+    assert pieces.LONG_LISTS["incidents"].section is None
+
+
+def test_a_generated_pack_is_cut_and_comes_out_the_same() -> None:
+    data = json.dumps(generate("medium", 3)).encode()
+    pieced = pieces.validate_in_pieces(data)
+    assert pieced is not None
+    assert_same(pieced, EvidencePack.model_validate_json(data))
+    assert_same(parse_pack(data), pieced)
+    assert len(pieced.testing.defects or []) == 20_000 if pieced.testing else False
+
+
+@settings(max_examples=200, deadline=None)
+@given(packs(), st.sampled_from(LAYOUTS), st.sampled_from([1, 60, 400, 5000]), st.data())
+def test_pieces_agree_with_the_whole_document_or_give_up(
+    drawn: tuple[Doc, object], layout: dict[str, Any], size: int, data: st.DataObject
+) -> None:
+    document, _ = drawn
+    lists = [items for items in long_lists_in(document) if items and all(isinstance(i, dict) for i in items)]
+    tricky = data.draw(st.booleans(), label="tricky text")
+    if lists and tricky:
+        for items in lists:
+            record = items[data.draw(st.integers(0, len(items) - 1), label="record")]
+            record["summary"] = data.draw(STRUCTURAL, label="summary")
+    if lists and data.draw(st.integers(0, 3), label="break a record") == 0:
+        items = lists[data.draw(st.integers(0, len(lists) - 1))]
+        record = items[data.draw(st.integers(0, len(items) - 1))]
+        record[data.draw(st.sampled_from(["id", "provenance", "unexpected"]))] = data.draw(
+            st.sampled_from([5, None, []])
+        )
+    text = json.dumps(document, **layout).encode()
+    with piece_bytes(size):
+        pieced = pieces.validate_in_pieces(text)
+    entire = whole(text)
+    event("cut" if pieced is not None else "whole")
+    if entire is None:
+        assert pieced is None
+        return
+    if pieced is not None:
+        assert_same(pieced, entire)
+    elif size == 1 and any(len(items) > 1 for items in lists):
+        raise AssertionError("a valid pack with a list to cut was not cut")
+
+
+def test_text_shaped_like_structure_is_not_taken_for_it() -> None:
+    document = seed()
+    tricky = ['},{"id":"INC-X","category":1}', '}]},"incidents":[{', '"},{"', "[[{{}}]]"]
+    for record, text in zip(document["incidents"], tricky, strict=False):
+        record["summary"] = text
+    data = json.dumps(document).encode()
+    with piece_bytes(1):
+        pieced = pieces.validate_in_pieces(data)
+    assert pieced is not None
+    assert_same(pieced, EvidencePack.model_validate_json(data))
+    assert [i.summary for i in pieced.incidents or []][: len(tricky)] == tricky[: len(document["incidents"])]
+
+
+def test_a_list_given_twice_is_left_to_the_whole_document() -> None:
+    document = seed()
+    incidents = json.dumps(document.pop("incidents"))
+    text = json.dumps(document)[:-1] + f', "incidents": {incidents}, "incidents": {incidents}' + "}"
+    with piece_bytes(1):
+        assert pieces.validate_in_pieces(text.encode()) is None
+
+
+def test_a_list_in_the_wrong_place_is_left_to_the_whole_document() -> None:
+    document = seed()
+    document["statement"]["incidents"] = document["incidents"]
+    data = json.dumps(document).encode()
+    with piece_bytes(1):
+        assert pieces.validate_in_pieces(data) is None
+    assert whole(data) is None
+
+
+def test_backslashes_before_quotes_are_counted_right() -> None:
+    document = seed()
+    texts = ["C:\\temp\\", '\\"},{', '\\\\"}]', 'say "},{" twice\\']
+    for record, text in zip(document["incidents"], texts, strict=False):
+        record["summary"] = text
+    data = json.dumps(document).encode()
+    assert b'\\\\"' in data  # an escaped backslash right before a closing quote
+    with piece_bytes(1):
+        pieced = pieces.validate_in_pieces(data)
+    assert pieced is not None
+    assert_same(pieced, EvidencePack.model_validate_json(data))
+    assert [i.summary for i in pieced.incidents or []][: len(texts)] == texts
