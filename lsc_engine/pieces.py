@@ -9,9 +9,9 @@ again with the section and the pack that hold it, so that whatever they check se
 Cutting needs no JSON parser of its own. A quote mark that no backslash escapes opens or closes a string, so a
 byte lies outside strings when such quotes before it are even in number. Each cut is then proved by
 validation: each piece starts where a record starts, and one that does not end where a record of the same
-array ends is not valid JSON. Anything unexpected (a list's key met twice, a piece that does not validate, a
-closing bracket not found where it must be) makes ``validate_in_pieces`` return None, and the caller validates
-the pack whole, which also names its problems exactly as it always has.
+array ends is not valid JSON. Anything unexpected (a list's key met twice, plainly or spelt with ``\\u`` escapes,
+a piece that does not validate, a closing bracket not found where it must be) makes ``validate_in_pieces``
+return None, and the caller validates the pack whole, which also names its problems exactly as it always has.
 """
 
 from __future__ import annotations
@@ -102,6 +102,12 @@ LONG_LISTS = long_lists()
 _KEYS = re.compile(rb'"(' + b"|".join(re.escape(key.encode()) for key in LONG_LISTS) + rb')"[ \t\n\r]*:[ \t\n\r]*\[')
 
 
+#: A key written with ``\u`` escapes for some of its letters, which could stand for a list's key unseen.
+_ESCAPED_KEY = re.compile(
+    rb'"(?:[A-Za-z_]|\\u[0-9A-Fa-f]{4})*\\u[0-9A-Fa-f]{4}(?:[A-Za-z_]|\\u[0-9A-Fa-f]{4})*"[ \t\n\r]*:'
+)
+
+
 class _GiveUp(Exception):
     """The document is not one whose cuts can be proved; it is validated whole."""
 
@@ -124,6 +130,8 @@ def validate_in_pieces(data: bytes) -> EvidencePack | None:
         if not cuts:
             return None
         skeleton = _without_rest(data, cuts)
+        if _ESCAPED_KEY.search(skeleton):  # a second list under a disguised key would be the one pydantic keeps
+            return None
         return _whole(EvidencePack.model_validate_json(skeleton), cuts)
     except (_GiveUp, ValidationError):
         return None

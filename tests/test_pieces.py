@@ -136,6 +136,17 @@ def test_a_list_given_twice_is_left_to_the_whole_document() -> None:
         assert pieces.validate_in_pieces(text.encode()) is None
 
 
+def test_a_list_given_again_under_a_disguised_key_is_left_to_the_whole_document() -> None:
+    document = seed()
+    incidents = document.pop("incidents")
+    first = json.dumps(incidents[:1])
+    text = json.dumps(document)[:-1] + f', "incidents": {json.dumps(incidents)}, "\\u0069ncidents": {first}' + "}"
+    entire = EvidencePack.model_validate_json(text)
+    assert len(entire.incidents or []) == 1  # pydantic keeps the last of the two
+    with piece_bytes(1):
+        assert pieces.validate_in_pieces(text.encode()) is None
+
+
 def test_a_list_in_the_wrong_place_is_left_to_the_whole_document() -> None:
     document = seed()
     document["statement"]["incidents"] = document["incidents"]
