@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lsc_engine.days import shift
 from lsc_engine.errors import Conflict, InvalidAction
 from lsc_engine.evidence import ConditionKind, Group
 
@@ -182,5 +183,5 @@ def report_schedule(
     if kind != ConditionKind.ONGOING_REPORTING or status not in (Status.OPEN, Status.BREACHED):
         return None, False
     last = max((report.on for report in reports), default=created)
-    due = last + timedelta(days=every_days or DEFAULT_REPORT_EVERY_DAYS)
+    due = shift(last, every_days or DEFAULT_REPORT_EVERY_DAYS)
     return due, today > due

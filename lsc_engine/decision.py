@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
 from lsc_engine import engine
+from lsc_engine.days import shift
 from lsc_engine.evaluation import (
     Blocker,
     Blockers,
@@ -378,7 +379,7 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
 
 
 def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
-    horizon = run.as_at + timedelta(days=run.ruleset.parameters.path_to_green_horizon_days)
+    horizon = shift(run.as_at, run.ruleset.parameters.path_to_green_horizon_days)
     paths = []
     for cell in cells:
         if cell.rating == Rating.GREEN:

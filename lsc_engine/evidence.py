@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass
 
+from lsc_engine.days import FIRST_MOMENT, LAST_MOMENT
+
 SCHEMA_VERSION = "1"
 
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
@@ -30,7 +32,10 @@ def _as_utc(value: datetime) -> datetime:
     """Read a timestamp without an offset as UTC, and express every timestamp in UTC."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)  # even at offset zero: comparing datetimes that share one tzinfo is much faster
+    try:
+        return value.astimezone(UTC)  # even at offset zero: comparing datetimes that share one tzinfo is much faster
+    except OverflowError:  # an offset that takes it past the calendar's first or last moment: held there
+        return FIRST_MOMENT if value.year == 1 else LAST_MOMENT
 
 
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
+from lsc_engine.days import next_month, shift, shift_moment
 from lsc_engine.evidence import (
     EvidencePack,
     Incident,
@@ -174,12 +175,12 @@ def _count(items: Sequence[Item]) -> Fact:
 
 def _day_end(day: date) -> datetime:
     """The first instant after a day (UTC), so that 'as at a day' includes the whole day."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    return shift_moment(datetime.combine(day, time(0), tzinfo=UTC), timedelta(days=1))
 
 
 def _first_day_ending_at_or_after(moment: datetime) -> date:
     """Return the first date whose end (``_day_end``) is at or after a moment."""
-    return (moment - timedelta(days=1, microseconds=1)).date() + timedelta(days=1)
+    return shift(shift_moment(moment, -timedelta(days=1, microseconds=1)).date(), 1)
 
 
 def _reached(operands: Iterable[float]) -> set[int]:
@@ -281,15 +282,16 @@ class Derivation:
         if names & _INCIDENT_FACTS:
             found |= self._incident_changes(after, _reached(reaching.get("days_since_blocking", ())))
         if names & _PERFORMANCE_FACTS and self._rows:  # how stale the results are changes with the month
-            month = date(after.year, after.month, 1)
-            while month <= until:
-                month = (month + timedelta(days=32)).replace(day=1)
-                found.add(month)
+            month: date | None = date(after.year, after.month, 1)
+            while month is not None and month <= until:
+                month = next_month(month)
+                if month is not None:
+                    found.add(month)
         if names & _CONSUMER_FACTS:  # a mitigation is overdue from the day after it was due
-            found |= {r.mitigation_due + timedelta(days=1) for r in self._risks if r.mitigation_due is not None}
+            found |= {shift(r.mitigation_due, 1) for r in self._risks if r.mitigation_due is not None}
         if "bcdr_last_test_age_days" in names and self._bcdr_tests:
             last = max(self._bcdr_tests, key=lambda t: (t.date, t.id)).date
-            found |= {last + timedelta(days=age) for age in _reached(reaching.get("bcdr_last_test_age_days", ()))}
+            found |= {shift(last, age) for age in _reached(reaching.get("bcdr_last_test_age_days", ()))}
         return sorted(day for day in found if after < day <= until)
 
     def _incident_changes(self, after: date, days_since: set[int]) -> set[date]:
@@ -299,18 +301,18 @@ class Derivation:
         start = _day_end(after)
         # An incident counts in a look-back while it opened no longer ago than the look-back's length: it
         # leaves on the day its opening date plus that length begins, whatever the time of day it opened.
-        recent = self._incidents[bisect_left(self._opened, start - timedelta(days=longest)) :]
+        recent = self._incidents[bisect_left(self._opened, shift_moment(start, -timedelta(days=longest))) :]
         opened = {incident.opened.date() for incident in recent}
-        spans = {timedelta(days=days) for days in (p.lookback_days, p.worst_month_lookback_days, longest)}
-        found = {day + span for day in opened for span in spans}
+        spans = {p.lookback_days, p.worst_month_lookback_days, longest}
+        found = {shift(day, span) for day in opened for span in spans}
         # It counts in the stability window until it has been over for the window's length, whenever it opened;
         # and the days since the last blocking incident ended count from the end of each.
         lengths = [timedelta(days=days) for days in (p.stability_window_days, *days_since)]
-        earliest = start - max(lengths)
+        earliest = shift_moment(start, -max(lengths))
         for incident in self._incidents:
             ended = incident.resolved
             if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
-                found |= {_first_day_ending_at_or_after(ended + length) for length in lengths}
+                found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
         return found
 
     # -- testing -----------------------------------------------------------------------------------
@@ -447,17 +449,17 @@ class Derivation:
 
         # Unresolved incidents may be of any age; resolved ones only matter inside the longest window.
         longest = max(p.lookback_days, p.worst_month_lookback_days, p.stability_window_days)
-        recent = self._incidents[bisect_left(self._opened, end - timedelta(days=longest)) :]
+        recent = self._incidents[bisect_left(self._opened, shift_moment(end, -timedelta(days=longest))) :]
         unresolved = self._blocking_unresolved
         blocking = unresolved + [i for i in recent if i.category in blocking_set and resolved(i) is not None]
         found["incidents_blocking_unresolved"] = _count(unresolved)
 
-        window_start = end - timedelta(days=p.stability_window_days)
+        window_start = shift_moment(end, -timedelta(days=p.stability_window_days))
         on_service = [i for i in blocking if i.service == service]
         in_window = [i for i in on_service if (resolved(i) or end) > window_start]
         found["incidents_blocking_service_window"] = _count(in_window)
 
-        lookback_start = end - timedelta(days=p.lookback_days)
+        lookback_start = shift_moment(end, -timedelta(days=p.lookback_days))
         found["incidents_blocking_service_lookback"] = _count([i for i in on_service if i.opened >= lookback_start])
         found["incidents_blocking_other_lookback"] = _count(
             [i for i in blocking if i.service != service and i.opened >= lookback_start]
@@ -471,7 +473,7 @@ class Derivation:
             minutes = int(((resolved(slowest) or slowest.opened) - slowest.opened).total_seconds() // 60)
             found["longest_restore_minutes"] = _about(minutes, [slowest])
 
-        month_start = end - timedelta(days=p.worst_month_lookback_days)
+        month_start = shift_moment(end, -timedelta(days=p.worst_month_lookback_days))
         by_month: dict[str, list[Incident]] = defaultdict(list)
         for incident in blocking:
             if incident.opened >= month_start:

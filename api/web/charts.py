@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
+from lsc_engine.days import shift_moment
 from lsc_engine.evidence import EvidencePack, Incident, PerformanceRow
 from lsc_engine.ruleset import Parameters
 
@@ -63,13 +64,13 @@ class TimelineRange:
 
 def timeline_range(parameters: Parameters, as_at: date, *, days_after: int = DAYS_AFTER) -> TimelineRange:
     """Return the timeline's span: from the worst-month look-back before the as-at date to a few days after it."""
-    as_at_end = _day_start(as_at + timedelta(days=1))
+    as_at_end = shift_moment(_day_start(as_at), timedelta(days=1))
     return TimelineRange(
-        start=as_at_end - timedelta(days=parameters.worst_month_lookback_days),
-        end=as_at_end + timedelta(days=days_after),
+        start=shift_moment(as_at_end, -timedelta(days=parameters.worst_month_lookback_days)),
+        end=shift_moment(as_at_end, timedelta(days=days_after)),
         as_at=as_at_end,
-        lookback_start=as_at_end - timedelta(days=parameters.lookback_days),
-        window_start=as_at_end - timedelta(days=parameters.stability_window_days),
+        lookback_start=shift_moment(as_at_end, -timedelta(days=parameters.lookback_days)),
+        window_start=shift_moment(as_at_end, -timedelta(days=parameters.stability_window_days)),
     )
 
 
@@ -87,13 +88,14 @@ def _month_starts(start: datetime, end: datetime) -> list[datetime]:
     """Return the first instant of every month that begins within a span."""
     year, month = start.year, start.month
     found: list[datetime] = []
-    while True:
+    while year <= date.max.year:
         first = datetime(year, month, 1, tzinfo=UTC)
         if first > end:
             return found
         if first >= start:
             found.append(first)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
 
 
 def _marker(shape: str, x: float, y: float, css: str, tooltip: str) -> str:
