@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.gen import SIZES
+from bench.report import publish
 
 REPEATS = {"small": 15, "medium": 7, "large": 3}
 #: ``lsc check`` exits 0, 3 or 4 with a readiness; anything else is a failed run.
@@ -114,10 +115,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, default=Path("bench/results/cli.md"))
     arguments = parser.parse_args()
     results = [measure(size, arguments.repeat or REPEATS[size], arguments.seed) for size in arguments.sizes]
-    text = table(results)
-    print(text)
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(text)
+    publish(table(results), arguments.output)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.gen import AS_AT, generate
+from bench.report import publish
 from lsc_engine import engine
 from lsc_engine.decision import evaluate, input_digest
 from lsc_engine.evidence import EvidencePack
@@ -299,10 +300,7 @@ def main() -> None:
         _measure_resident_growth(arguments.resident_growth_of, arguments.floor)
         return
     results = [measure(size, arguments.repeat or REPEATS[size], arguments.seed) for size in arguments.sizes]
-    text = table(results)
-    print(text)
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(text)
+    publish(table(results), arguments.output)
 
 
 if __name__ == "__main__":
