@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -42,20 +43,42 @@ class _Values(dict[str, str]):
         return "unknown"
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, landmarks: frozenset[float] = frozenset()) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return _number(value, landmarks)
     if isinstance(value, list):
-        return "/".join(_text(v) for v in value)
+        return "/".join(_text(v, landmarks) for v in value)
     return str(value)
 
 
-def template_values(facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> Mapping[str, str]:
-    """Render every fact value and parameter once, for all the templates of an evaluation."""
+def _number(value: float, landmarks: frozenset[float]) -> str:
+    """A measured number to two decimals, or to as many more as it takes to stand where it does against its landmarks.
+
+    Rounded to two places, 97.996 would read "98" beside a target of 98 that it misses: a number is shown with
+    more places until it compares with every landmark (the numbers rules compare it with) as the value itself does.
+    """
+    if (value != 0 and abs(value) < 0.01) or not math.isfinite(value):
+        return f"{value:g}"
+    for places in range(2, 7):
+        text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+        shown = float(text)
+        if all((shown > mark) - (shown < mark) == (value > mark) - (value < mark) for mark in landmarks):
+            return text
+    return repr(value)
+
+
+def template_values(
+    facts: Mapping[str, Fact], parameters: Mapping[str, Any], operands: Mapping[str, frozenset[float]]
+) -> Mapping[str, str]:
+    """Render every fact value and parameter once, for all the templates of an evaluation.
+
+    Parameters are written as they are; a fact's number is rounded unless it would then read as one of the numbers
+    (``operands``) a rule compares that fact with.
+    """
     values = _Values({name: _text(value) for name, value in parameters.items()})
-    values.update({name: _text(fact.value) for name, fact in facts.items()})
+    values.update({name: _text(fact.value, operands.get(name, frozenset())) for name, fact in facts.items()})
     return values
 
 
@@ -186,7 +209,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     """Evaluate an evidence pack under a ruleset as at a date; pure and deterministic."""
     run = _Run(pack, ruleset, as_at)
     facts, fired = run.fired(as_at)
-    values = template_values(facts, run.parameters)
+    values = template_values(facts, run.parameters, ruleset.operands)
     findings: dict[Cell, list[Finding]] = {}
     for rule in fired:
         findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, values))

@@ -231,6 +231,17 @@ class Ruleset(BaseModel):
     rules: list[Rule]
     digest: str
 
+    @cached_property
+    def operands(self) -> Mapping[str, frozenset[float]]:
+        """The numbers some rule compares each fact with (its own values or its parameters'), by fact."""
+        found: dict[str, set[float]] = {}
+        for rule in self.rules:
+            for clause in rule.when:
+                operand = self.parameters.value(clause.param) if clause.param is not None else clause.value
+                if isinstance(operand, int | float) and not isinstance(operand, bool):
+                    found.setdefault(clause.fact, set()).add(float(operand))
+        return {fact: frozenset(numbers) for fact, numbers in found.items()}
+
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id."""
         for rule in self.rules:

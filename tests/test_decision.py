@@ -12,8 +12,9 @@ from hypothesis import given, settings
 
 from bench.gen import generate
 from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
-from lsc_engine.decision import PIECE_RECORDS, _Run, canonical_json, input_digest
+from lsc_engine.decision import PIECE_RECORDS, _Run, canonical_json, input_digest, template_values
 from lsc_engine.evidence import Group
+from lsc_engine.facts import Fact
 from lsc_engine.loading import parse_pack
 
 from .conftest import FIXTURES
@@ -250,3 +251,31 @@ def test_a_milestone_is_the_day_a_rating_is_reached(ruleset: Ruleset, drawn: tup
         for milestone in path.milestones:
             assert run.cell_ratings(milestone.on)[cell].severity <= milestone.rating.severity
             assert run.cell_ratings(milestone.on - timedelta(days=1))[cell].severity > milestone.rating.severity
+
+
+@pytest.mark.parametrize(
+    ("value", "landmarks", "shown"),
+    [
+        (91.666666, {80.0}, "91.67"),  # two places are enough
+        (50.0, {80.0}, "50"),
+        (97.996, {98.0}, "97.996"),  # "98" would read as meeting the target it misses
+        (98.004, {98.0}, "98.004"),  # and "98" as only just meeting it
+        (98.0, {98.0}, "98"),
+        (99.4999, {99.5}, "99.4999"),  # "99.5" at two and at three places
+        (99.51, {99.505}, "99.51"),  # a landmark with three places: two still stand on the right side
+        (99.503, {99.505}, "99.5"),  # rounded towards it, not past it
+        (99.5046, {99.5045}, "99.505"),  # "99.5" would fall below the landmark it is above
+        (1e-05, set(), "1e-05"),
+    ],
+)
+def test_a_measured_number_is_rounded_but_never_across_what_it_is_compared_with(
+    value: float, landmarks: set[float], shown: str
+) -> None:
+    values = template_values({"x": Fact(value)}, {}, {"x": frozenset(landmarks)})
+    assert values["x"] == shown
+
+
+def test_messages_show_percentages_rounded(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), ruleset, as_at=date(2020, 3, 6))
+    messages = [finding.message for rating in result.ratings for finding in rating.findings]
+    assert any(message.startswith("91.67% of surveyed Service Users are ready") for message in messages)
