@@ -186,8 +186,7 @@ class _Run:
         ]
         reaching: dict[str, list[float]] = {}
         for clause in clauses:
-            operand = self.ruleset.parameters.value(clause.param) if clause.param is not None else clause.value
-            if clause.fact in DAILY and isinstance(operand, int | float) and not isinstance(operand, bool):
+            if clause.fact in DAILY and (operand := self.ruleset.number_operand(clause)) is not None:
                 reaching.setdefault(clause.fact, []).append(operand)
         facts = {clause.fact for clause in clauses}
         return self.derivation.change_dates(self.as_at, until, facts, reaching)

@@ -237,10 +237,14 @@ class Ruleset(BaseModel):
         found: dict[str, set[float]] = {}
         for rule in self.rules:
             for clause in rule.when:
-                operand = self.parameters.value(clause.param) if clause.param is not None else clause.value
-                if isinstance(operand, int | float) and not isinstance(operand, bool):
-                    found.setdefault(clause.fact, set()).add(float(operand))
+                if (number := self.number_operand(clause)) is not None:
+                    found.setdefault(clause.fact, set()).add(number)
         return {fact: frozenset(numbers) for fact, numbers in found.items()}
+
+    def number_operand(self, clause: Clause) -> float | None:
+        """The number a clause compares its fact with (its own value or its parameter's); None if not a number."""
+        operand = self.parameters.value(clause.param) if clause.param is not None else clause.value
+        return float(operand) if isinstance(operand, int | float) and not isinstance(operand, bool) else None
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id."""
