@@ -114,7 +114,7 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
     if stripped.startswith(b"{") or not yaml_allowed:
         try:
             pieced = validate_in_pieces(data) if len(data) >= PIECES_FROM_BYTES else None
-            pack = pieced or EvidencePack.model_validate_json(data)
+            pack = pieced if pieced is not None else EvidencePack.model_validate_json(data)
         except ValidationError as error:
             malformed = any(detail["type"] == "json_invalid" for detail in error.errors(include_url=False))
             raise _invalid(_problems(error), source, malformed=malformed) from None

@@ -192,7 +192,7 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
     look_from = start + PIECE_BYTES
     while (between := _BETWEEN_RECORDS.search(data, look_from)) is not None:
         try:
-            records = adapter.validate_json(b"[" + data[position : between.start() + 1] + b"]")
+            records = _records(adapter, data, position, between.start() + 1)
         except ValidationError:
             if _quotes(data, position, between.start()) % 2:  # that brace is inside a string: look further
                 look_from = between.start() + 1
@@ -220,13 +220,13 @@ def _last_piece(data: bytes, adapter: TypeAdapter[list[Any]], start: int, limit:
     end = data.find(b"]", start, limit)
     if end >= 0:
         try:
-            return end, adapter.validate_json(b"[" + data[start : _trim(data, end)] + b"]")
+            return end, _records(adapter, data, start, _trim(data, end))
         except ValidationError:
             pass
     end = _close(data, start, limit - start)
     if end < 0:
         raise _GiveUp("the end of an array was not found where it must be")
-    return end, adapter.validate_json(b"[" + data[start : _trim(data, end)] + b"]")
+    return end, _records(adapter, data, start, _trim(data, end))
 
 
 def _close(data: bytes, start: int, within: int) -> int:
@@ -245,8 +245,13 @@ def _close(data: bytes, start: int, within: int) -> int:
     return -1
 
 
+def _records(adapter: TypeAdapter[list[Any]], data: bytes, start: int, end: int) -> list[Any]:
+    """Validate the records between two indexes as one JSON array."""
+    return adapter.validate_json(b"[" + data[start:end] + b"]")
+
+
 def _skip_space(data: bytes, index: int) -> int:
-    while data[index : index + 1] in (b" ", b"\t", b"\n", b"\r"):
+    while index < len(data) and data[index] in _SPACE:
         index += 1
     return index
 
