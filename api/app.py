@@ -17,17 +17,17 @@ from api.routes import catalogue, committee, health, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web import committee_pages, dashboard, signin, submission_pages
-from lsc_engine.committee import Committee
-from lsc_engine.disclosure import Disclosures
-from lsc_engine.evidence import EvidencePack
-from lsc_engine.jwts import JwtVerifier
-from lsc_engine.ratelimit import RateLimiter
-from lsc_engine.ruleset import load_ruleset
-from lsc_engine.service import Service
-from lsc_engine.sessions import Sessions
+from lsc_engine.access.jwts import JwtVerifier
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.ruleset import load_ruleset
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.disclosures import Disclosures
+from lsc_engine.services.ratelimit import RateLimiter
+from lsc_engine.services.sessions import Sessions
+from lsc_engine.services.submissions import Service
+from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
-from lsc_engine.tokens import Tokens
 
 STATIC = Path(__file__).resolve().parent / "static"
 

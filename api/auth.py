@@ -2,7 +2,7 @@
 
 Every route but ``/healthz``, the sign-in page and the static files depends on ``authenticate``; the
 permission each route needs is declared beside it with one of the aliases below, and checked against
-``lsc_engine.access.POLICY``. A session cookie authenticates reads anywhere and the pages' own forms
+``lsc_engine.access.policy.POLICY``. A session cookie authenticates reads anywhere and the pages' own forms
 (which carry an anti-forgery value); writes to the JSON API need the bearer token itself.
 """
 
@@ -17,15 +17,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import FormData
 
-from lsc_engine.access import Permission, Principal, require
+from lsc_engine.access.jwts import JwtVerifier
+from lsc_engine.access.policy import Permission, Principal, require
+from lsc_engine.access.redaction import Cell, Redactor, confidential_cells
+from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.errors import Forbidden, Unauthenticated
-from lsc_engine.evaluation import Evaluation
-from lsc_engine.jwts import JwtVerifier
-from lsc_engine.ratelimit import RateLimiter
-from lsc_engine.redaction import Cell, Redactor, confidential_cells
-from lsc_engine.service import Service
-from lsc_engine.sessions import Sessions, csrf_token
-from lsc_engine.tokens import PREFIX, Tokens
+from lsc_engine.services.ratelimit import RateLimiter
+from lsc_engine.services.sessions import Sessions, csrf_token
+from lsc_engine.services.submissions import Service
+from lsc_engine.services.tokens import PREFIX, Tokens
 
 SESSION_COOKIE = "lsc_session"
 CSRF_FIELD = "csrf_token"

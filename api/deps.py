@@ -11,9 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from lsc_engine.committee import Committee
 from lsc_engine.errors import PayloadTooLarge, RequestTimeout
-from lsc_engine.service import Service
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 
 

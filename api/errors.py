@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.web.templating import page
+from lsc_engine.core.loading import json_path
 from lsc_engine.errors import (
     Conflict,
     EngineFailure,
@@ -33,7 +34,6 @@ from lsc_engine.errors import (
     StoreUnavailable,
     Unauthenticated,
 )
-from lsc_engine.loading import json_path
 
 log = logging.getLogger("lsc.api")
 

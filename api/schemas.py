@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lsc_engine.diff import Diff
-from lsc_engine.evaluation import Evaluation, Readiness
-from lsc_engine.evidence import Group
-from lsc_engine.ruleset import Rating
+from lsc_engine.core.diff import Diff
+from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.ruleset import Rating
 from lsc_engine.store.models import EvaluationRecord, Submission
 
 

@@ -30,7 +30,7 @@ REPEATS = {"small": 15, "medium": 7, "large": 3}
 READINESS_EXITS = {0, 3, 4}
 
 FLOOR_SCRIPT = (
-    "import sys; from pathlib import Path; from lsc_engine.evidence import EvidencePack; "
+    "import sys; from pathlib import Path; from lsc_engine.core.evidence import EvidencePack; "
     "EvidencePack.model_validate_json(Path(sys.argv[1]).read_bytes())"
 )
 

@@ -33,12 +33,12 @@ from pathlib import Path
 
 from bench.gen import AS_AT, generate
 from bench.report import publish
-from lsc_engine import engine
-from lsc_engine.decision import evaluate, input_digest
-from lsc_engine.evidence import EvidencePack
-from lsc_engine.facts import Derivation, fact_values
-from lsc_engine.loading import gc_paused, parse_pack
-from lsc_engine.ruleset import Ruleset, load_ruleset
+from lsc_engine.core import engine
+from lsc_engine.core.decision import evaluate, input_digest
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.facts import Derivation, fact_values
+from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.ruleset import Ruleset, load_ruleset
 
 REPEATS = {"small": 200, "medium": 10, "large": 3}
 #: A stage quicker than this (seconds) is timed without a collection before each run; see ``timed``.

@@ -1,10 +1,10 @@
 """lsc-engine: evaluates evidence packs against the Live Services Criteria."""
 
-from lsc_engine.decision import evaluate
-from lsc_engine.evaluation import Evaluation, Readiness
-from lsc_engine.evidence import EvidencePack
-from lsc_engine.loading import parse_pack, read_pack
-from lsc_engine.ruleset import Rating, Ruleset, load_ruleset
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import parse_pack, read_pack
+from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
 
 __all__ = [
     "Evaluation",

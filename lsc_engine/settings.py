@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lsc_engine.ruleset import default_rules_dir
+from lsc_engine.core.ruleset import bundled_rules_dir
 
 MIB = 1024 * 1024
 
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data"), description="Where the default SQLite database lives")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in data_dir")
-    rules_dir: Path = Field(default_factory=default_rules_dir)
+    rules_dir: Path = Field(default_factory=bundled_rules_dir, description="The ruleset to load")
     max_request_bytes: int = Field(default=256 * MIB, description="Largest request body accepted")
     body_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"

@@ -13,10 +13,10 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
+from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
-from lsc_engine.tokens import Tokens
 
 _GROUP_IN_PATH = re.compile(r"/(?:assess|revoke)/(tag|opsg|ssc)\b", re.IGNORECASE)
 

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

@@ -29,7 +29,7 @@ from typing import IO, Self
 
 import httpx
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lsc_engine.access import Permission, Principal, Role, allowed, require, require_group, sees_confidential
+from lsc_engine.access.policy import Permission, Principal, Role, allowed, require, require_group, sees_confidential
+from lsc_engine.core.evidence import Group
 from lsc_engine.errors import Conflict, Forbidden
-from lsc_engine.evidence import Group
+from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import ApiToken
-from lsc_engine.tokens import Tokens
 
 from .helpers import run_lsc
 

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry, Disclosure
 

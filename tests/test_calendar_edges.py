@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.web.charts import incident_timeline
 from lsc_engine import Ruleset
-from lsc_engine.days import FIRST_MOMENT, LAST_MOMENT, next_month, shift, shift_moment
-from lsc_engine.decision import evaluate
-from lsc_engine.evaluation import Readiness
-from lsc_engine.loading import parse_pack
+from lsc_engine.core.days import FIRST_MOMENT, LAST_MOMENT, next_month, shift, shift_moment
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evaluation import Readiness
+from lsc_engine.core.loading import parse_pack
 
 from .helpers import seed
 

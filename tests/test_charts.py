@@ -17,8 +17,8 @@ from api.web.charts import (
     timeline_range,
 )
 from lsc_engine import Ruleset
-from lsc_engine.evidence import EvidencePack, PerformanceRow
-from lsc_engine.loading import read_pack
+from lsc_engine.core.evidence import EvidencePack, PerformanceRow
+from lsc_engine.core.loading import read_pack
 
 from .conftest import FIXTURES
 

@@ -319,9 +319,9 @@ def test_a_missed_report_is_flagged(settings: Settings) -> None:
     from datetime import UTC, date, datetime
 
     from lsc_engine import load_ruleset
-    from lsc_engine.committee import Committee
-    from lsc_engine.conditions import Action
-    from lsc_engine.service import Service
+    from lsc_engine.committee.conditions import Action
+    from lsc_engine.services.committee import Committee
+    from lsc_engine.services.submissions import Service
 
     from .conftest import RULES
 
@@ -343,8 +343,8 @@ def test_gate_and_letter_from_the_command_line(tmp_path: Path) -> None:
     from datetime import date
 
     from lsc_engine import load_ruleset
-    from lsc_engine.committee import Committee
-    from lsc_engine.conditions import Action
+    from lsc_engine.committee.conditions import Action
+    from lsc_engine.services.committee import Committee
 
     from .conftest import RULES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 
 from bench.gen import generate
 from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
-from lsc_engine.decision import PIECE_RECORDS, _Run, canonical_json, input_digest, template_values
-from lsc_engine.evidence import Group
-from lsc_engine.facts import Fact
-from lsc_engine.loading import parse_pack
+from lsc_engine.core.decision import PIECE_RECORDS, _Run, canonical_json, input_digest, template_values
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.facts import Fact
+from lsc_engine.core.loading import parse_pack
 
 from .conftest import FIXTURES
 from .helpers import minimal, seed

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from lsc_engine import Ruleset, evaluate, read_pack
-from lsc_engine.engine import match, to_json
+from lsc_engine.core.engine import match, to_json
 
 from .conftest import FIXTURES, ROOT
 
@@ -32,7 +32,7 @@ def test_only_the_adapter_imports_durable_rules() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if any(name.startswith("durable") for name in imports_of(str(path.relative_to(ROOT))))
     )
-    assert importers == ["lsc_engine/engine.py"]
+    assert importers == ["lsc_engine/core/engine.py"]
 
 
 def test_match_returns_fired_rules_in_ruleset_order(ruleset: Ruleset) -> None:

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 
 from lsc_engine import Ruleset
-from lsc_engine.facts import DAILY, TIME_DEPENDENT, Derivation, Fact
-from lsc_engine.loading import parse_pack
+from lsc_engine.core.facts import DAILY, TIME_DEPENDENT, Derivation, Fact
+from lsc_engine.core.loading import parse_pack
 
 from .conftest import FIXTURES
 from .helpers import minimal

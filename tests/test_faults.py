@@ -34,7 +34,7 @@ from bench.load import (
     submit,
     verify_stored_once,
 )
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

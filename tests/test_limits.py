@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

@@ -11,7 +11,7 @@ import pytest
 
 from bench import wrk
 from bench.load import SELF_CHECK, SUBMISSION, auth_headers, check_report, make_client, run_load, verify_stored_once
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from pydantic.dataclasses import is_pydantic_dataclass
 
-from lsc_engine import evidence
-from lsc_engine.decision import input_digest
+from lsc_engine.core import evidence
+from lsc_engine.core.decision import input_digest
+from lsc_engine.core.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
 from lsc_engine.errors import InvalidPack
-from lsc_engine.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
 
 from .helpers import minimal, seed
 

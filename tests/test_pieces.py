@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bench.gen import generate
-from lsc_engine import pieces
-from lsc_engine.evidence import EvidencePack
-from lsc_engine.loading import parse_pack
+from lsc_engine.core import pieces
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import parse_pack
 
 from .helpers import seed
 from .strategies import Doc, packs

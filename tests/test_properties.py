@@ -22,9 +22,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from lsc_engine import Evaluation, EvidencePack, Rating, Readiness, evaluate, load_ruleset, parse_pack
+from lsc_engine.core.evaluation import CellRating
+from lsc_engine.core.evidence import ConditionKind
 from lsc_engine.errors import InvalidPack
-from lsc_engine.evaluation import CellRating
-from lsc_engine.evidence import ConditionKind
 
 from .conftest import RULES
 from .helpers import minimal

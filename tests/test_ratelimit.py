@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.errors import RateLimited
-from lsc_engine.ratelimit import RateLimiter
+from lsc_engine.services.ratelimit import RateLimiter
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
 

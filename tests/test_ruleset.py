@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.rulecheck import check_examples
+from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
 from lsc_engine.errors import InvalidRuleset
-from lsc_engine.evidence import Group
-from lsc_engine.rulecheck import check_examples
-from lsc_engine.ruleset import Rating, Ruleset, load_ruleset
 
 from .conftest import RULES
 

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 
 from .browser import Visit, screenshot, serious_accessibility_violations
 

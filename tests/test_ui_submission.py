@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 

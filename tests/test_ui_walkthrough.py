@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lsc_engine.access import Role
+from lsc_engine.access.policy import Role
 
 from .browser import Visit, screenshot
 

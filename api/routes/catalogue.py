@@ -8,8 +8,8 @@ from api.auth import Caller
 from api.deps import ServiceDep
 from api.errors import RESPONSES, documented
 from api.schemas import Catalogue, CriterionRead, RuleList, RuleRead
+from lsc_engine.core.ruleset import Rule
 from lsc_engine.errors import NotFound
-from lsc_engine.ruleset import Rule
 
 router = APIRouter(prefix="/v1", tags=["rules"], responses=documented(401, 429))
 

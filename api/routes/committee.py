@@ -22,13 +22,13 @@ from api.deps import CommitteeDep, ServiceDep
 from api.errors import documented
 from api.security import CONTENT_SECURITY_POLICY
 from api.types import IsoDate
-from lsc_engine.access import require_group
-from lsc_engine.committee import DecisionView, Outcome, ReadinessView
-from lsc_engine.conditions import Action, ConditionState
-from lsc_engine.evidence import ConditionKind, Group
-from lsc_engine.gate import Assessment, Revocation
-from lsc_engine.letter import LetterFormat, render, style_hash
-from lsc_engine.ruleset import Rating
+from lsc_engine.access.policy import require_group
+from lsc_engine.committee.conditions import Action, ConditionState
+from lsc_engine.committee.gate import Assessment, Revocation
+from lsc_engine.committee.letter import LetterFormat, render, style_hash
+from lsc_engine.committee.views import DecisionView, Outcome, ReadinessView
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.ruleset import Rating
 
 router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429))
 Text = Annotated[str, Field(min_length=1, max_length=8000)]

@@ -12,9 +12,9 @@ from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
 from api.types import IsoDate
-from lsc_engine.diff import Diff
-from lsc_engine.evaluation import Evaluation
-from lsc_engine.service import pack_document
+from lsc_engine.core.diff import Diff
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.services.submissions import pack_document
 
 router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429))
 

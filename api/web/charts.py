@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
-from lsc_engine.days import shift_moment
-from lsc_engine.evidence import EvidencePack, Incident, PerformanceRow
-from lsc_engine.ruleset import Parameters
+from lsc_engine.core.days import shift_moment
+from lsc_engine.core.evidence import EvidencePack, Incident, PerformanceRow
+from lsc_engine.core.ruleset import Parameters
 
 #: Days drawn after the as-at date, so that the as-at line does not sit on the edge.
 DAYS_AFTER = 7

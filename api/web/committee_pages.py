@@ -27,15 +27,16 @@ from api.errors import status_of
 from api.types import form_date
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
-from lsc_engine.access import require_group
-from lsc_engine.committee import Committee, DecisionView, Outcome
-from lsc_engine.conditions import Action, ConditionState, check_action
+from lsc_engine.access.policy import require_group
+from lsc_engine.committee.conditions import Action, ConditionState, check_action
+from lsc_engine.committee.gate import CellDecision, decide_cells
+from lsc_engine.committee.views import DecisionView, Outcome
+from lsc_engine.core.evaluation import Evaluation, Finding
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.ruleset import Criterion, Rating
 from lsc_engine.errors import InvalidAction, LscError, NotFound
-from lsc_engine.evaluation import Evaluation, Finding
-from lsc_engine.evidence import ConditionKind, Group
-from lsc_engine.gate import CellDecision, decide_cells
-from lsc_engine.ruleset import Criterion, Rating
-from lsc_engine.service import Service
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.submissions import Service
 from lsc_engine.store import repository
 from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import RevocationRecord

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import Reader
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
-from lsc_engine.committee import ReadinessView
+from lsc_engine.committee.views import ReadinessView
 from lsc_engine.store import repository
 from lsc_engine.store.db import session_scope
 

@@ -11,7 +11,7 @@ from api.auth import SESSION_COOKIE, FormCaller
 from api.deps import SettingsDep
 from api.web.templating import page
 from lsc_engine.errors import Unauthenticated
-from lsc_engine.sessions import Sessions
+from lsc_engine.services.sessions import Sessions
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,17 +20,17 @@ from api.types import form_date
 from api.web import charts
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page, rating_word
-from lsc_engine.committee import Committee
-from lsc_engine.decision import evaluate
-from lsc_engine.diff import Cause, Diff
+from lsc_engine.access.redaction import confidential_cells
+from lsc_engine.committee.gate import CellDecision, GateResult
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.diff import Cause, Diff
+from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
+from lsc_engine.core.evidence import EvidencePack, Group, Incident, Item, iter_items
+from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
 from lsc_engine.errors import InvalidPack, NotFound, Problem
-from lsc_engine.evaluation import Evaluation, Milestone, PathToGreen
-from lsc_engine.evidence import EvidencePack, Group, Incident, Item, iter_items
-from lsc_engine.gate import CellDecision, GateResult
-from lsc_engine.loading import parse_pack
-from lsc_engine.redaction import confidential_cells
-from lsc_engine.ruleset import Criterion, Rating, Ruleset
-from lsc_engine.service import Service
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 from lsc_engine.store.models import EvaluationRecord, Submission
 

@@ -12,9 +12,9 @@ from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
 from api.auth import disclose
-from lsc_engine.access import Permission, Principal, Role, allowed
-from lsc_engine.report import KIND_LABELS, MARKS
-from lsc_engine.ruleset import Rating
+from lsc_engine.access.policy import Permission, Principal, Role, allowed
+from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.words import KIND_LABELS, MARKS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

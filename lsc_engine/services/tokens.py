@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from lsc_engine.access import Principal, Role
+from lsc_engine.access.policy import Principal, Role
 from lsc_engine.errors import Conflict, InvalidAction, NotFound, StoreUnavailable
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope

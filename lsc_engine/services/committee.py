@@ -5,28 +5,25 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from lsc_engine.conditions import Action, ConditionState, Event, check_action, replay, report_schedule
-from lsc_engine.errors import Conflict, InvalidAction, NotFound
-from lsc_engine.evaluation import Condition, Evaluation
-from lsc_engine.evidence import ConditionKind, EvidencePack, Group
-from lsc_engine.gate import (
+from lsc_engine.committee.conditions import Action, ConditionState, Event, check_action, replay, report_schedule
+from lsc_engine.committee.gate import (
     Assessment,
-    CellDecision,
     DecisionSummary,
-    GateResult,
     Revocation,
-    decide_cells,
     gate,
 )
-from lsc_engine.loading import parse_pack
-from lsc_engine.report import KIND_LABELS
-from lsc_engine.ruleset import Rating, Ruleset
+from lsc_engine.committee.snapshot import snapshot as build_snapshot
+from lsc_engine.committee.views import DecisionView, Outcome, ReadinessView
+from lsc_engine.core.evaluation import Condition, Evaluation
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store import repository
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope
@@ -40,46 +37,11 @@ from lsc_engine.store.models import (
     Submission,
 )
 
-Outcome = Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
 GROUP_RATINGS = (Rating.GREEN, Rating.AMBER, Rating.RED)
 
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-class ReadinessView(BaseModel):
-    """The current position of a capability: its newest evidence, as assessed and decided, and its gate."""
-
-    model_config = ConfigDict(frozen=True)
-
-    capability: str
-    submission_id: str
-    version: int
-    evaluation_id: str
-    as_at: date
-    ruleset_digest: str
-    gate: GateResult
-    conditions: list[ConditionState]
-    revocations: list[Revocation]
-    decision: DecisionSummary | None
-
-
-class DecisionView(BaseModel):
-    """A recorded Panel decision and the snapshot its letter is built from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    submission_id: str
-    evaluation_id: str
-    outcome: Outcome
-    considered_on: date
-    supersedes: str | None
-    superseded_by: str | None
-    actor: str
-    recorded_at: datetime
-    snapshot: dict[str, Any]
 
 
 def _assessment(record: AssessmentRecord) -> Assessment:
@@ -508,7 +470,7 @@ class Committee:
             evaluation = Evaluation.model_validate_json(record.result)
             assessments = [_assessment(a) for a in self._assessments(session, submission_id)]
             pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
-            snapshot = _snapshot(
+            snapshot = build_snapshot(
                 submission, pack, evaluation, assessments, attached, outcome, considered_on, notes, record.id
             )
             now = self._clock()
@@ -566,108 +528,3 @@ def _decision_view(record: DecisionRecord, *, superseded_by: str | None) -> Deci
         recorded_at=record.recorded_at,
         snapshot=json.loads(record.snapshot),
     )
-
-
-def _acceptance(cells: list[CellDecision], group: Group) -> str:
-    """Say whether a group accepted DCC's statement on every criterion it assessed."""
-    recorded = [cell.accepted for cell in cells if cell.group == group and cell.accepted is not None]
-    if not recorded:
-        return "not recorded"
-    return "accepted" if all(recorded) else "not accepted"
-
-
-def _snapshot(
-    submission: Submission,
-    pack: EvidencePack,
-    evaluation: Evaluation,
-    assessments: list[Assessment],
-    conditions: list[ConditionState],
-    outcome: Outcome,
-    considered_on: date,
-    notes: str | None,
-    evaluation_id: str,
-) -> dict[str, Any]:
-    """Gather everything the letter says, as it stood when the decision was recorded."""
-    excluded_ids = {dmc_id for exclusion in pack.scope.exclusions for dmc_id in exclusion.dmc_ids}
-    excluded_types = {e.installation_type for e in pack.scope.exclusions if e.installation_type and not e.dmc_ids}
-    names = {dmc.id: dmc.name for dmc in pack.scope.dmcs}
-    cells = decide_cells(evaluation, assessments)
-    findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
-    annex: dict[str, list[dict[str, Any]]] = {group.value: [] for group in Group}
-    for cell in cells:
-        if cell.rating == Rating.GREEN:
-            continue
-        messages = [f.message for f in findings[(cell.criterion, cell.group)] if f.rating != Rating.GREEN]
-        reasons = ([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages)
-        annex[cell.group.value].append(
-            {
-                "criterion": cell.criterion,
-                "name": cell.criterion_name,
-                "rating": cell.rating.value,
-                "proposed": cell.proposed.value,
-                "decided": cell.decided.value if cell.decided else None,
-                "accepted": cell.accepted,
-                "override": cell.override,
-                "assessor": cell.assessor,
-                "reason": " ".join(reasons) or "No reason was recorded.",
-                "confidential": any(f.confidential for f in findings[(cell.criterion, cell.group)]),
-            }
-        )
-    return {
-        "capability": submission.capability,
-        "cohort": submission.cohort,
-        "version": submission.version,
-        "submission_id": submission.id,
-        "statement_date": submission.statement_date.isoformat(),
-        "evaluation_id": evaluation_id,
-        "as_at": evaluation.as_at.isoformat(),
-        "ruleset_digest": evaluation.ruleset_digest,
-        "outcome": outcome,
-        "considered_on": considered_on.isoformat(),
-        "notes": notes,
-        "dmcs": [
-            {"id": d.id, "name": d.name, "installation_type": d.installation_type.value}
-            for d in pack.scope.dmcs
-            if d.id not in excluded_ids and d.installation_type not in excluded_types
-        ],
-        "held_back": [
-            {
-                "dmcs": [names.get(i, i) for i in e.dmc_ids],
-                "installation_type": e.installation_type.value if e.installation_type else None,
-                "reason": e.reason,
-                "confidential": e.confidential,
-            }
-            for e in pack.scope.exclusions
-        ],
-        "conditions": [
-            {
-                "number": number,
-                "id": c.id,
-                "key": c.key,
-                "kind": c.kind.value,
-                "kind_label": KIND_LABELS[c.kind.value],
-                "carried_over": c.source.startswith("carried over") or c.created_at < submission.received_at,
-                "owner": c.owner.value,
-                "criteria": c.criteria,
-                "text": c.text,
-                "due": c.due,
-                "status": c.status.value,
-                "confidential": c.confidential,
-            }
-            for number, c in enumerate(conditions, 1)
-        ],
-        "residual_risks": [
-            {
-                "id": r.id,
-                "description": r.description,
-                "likelihood": r.likelihood.value,
-                "impact": r.impact.value,
-                "mitigation": r.mitigation,
-                "accepted_by": r.accepted_by,
-                "confidential": r.confidential,
-            }
-            for r in pack.residual_risks or []
-        ],
-        "annex": annex,
-        "accepted_by": {group.value: _acceptance(cells, group) for group in Group},
-    }

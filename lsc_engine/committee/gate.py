@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lsc_engine.conditions import ConditionState, Pause
-from lsc_engine.evaluation import Evaluation, Readiness
-from lsc_engine.evidence import ConditionKind, Group
-from lsc_engine.ruleset import Rating
+from lsc_engine.committee.conditions import ConditionState, Pause
+from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.ruleset import Rating
 
 
 class View(BaseModel):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from lsc_engine.committee import DecisionView
+    from lsc_engine.committee.views import DecisionView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
-from lsc_engine.days import next_month, shift, shift_moment
-from lsc_engine.evidence import (
+from lsc_engine.core.days import next_month, shift, shift_moment
+from lsc_engine.core.evidence import (
     EvidencePack,
     Incident,
     Item,

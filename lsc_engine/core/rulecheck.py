@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lsc_engine import engine
-from lsc_engine.ruleset import Ruleset
+from lsc_engine.core import engine
+from lsc_engine.core.ruleset import Ruleset
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import string
 from collections.abc import Mapping
 from enum import StrEnum
@@ -15,23 +14,19 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.facts import FACTS, FactValue
+from lsc_engine.core.loading import YamlLoader, json_path
+from lsc_engine.core.sections import SECTIONS
 from lsc_engine.errors import InvalidRuleset, Problem
-from lsc_engine.evidence import ConditionKind, Group
-from lsc_engine.facts import FACTS, FactValue
-from lsc_engine.loading import YamlLoader, json_path
-from lsc_engine.sections import SECTIONS
 
 
-def default_rules_dir() -> Path:
-    """Find the ruleset: ``LSC_RULES_DIR`` if set, else ``rules/`` beside the package, else in the working directory."""
-    configured = os.environ.get("LSC_RULES_DIR")
-    if configured:
-        return Path(configured)
-    beside = Path(__file__).resolve().parent.parent / "rules"
+def bundled_rules_dir() -> Path:
+    """Return the ruleset shipped with lsc-engine: ``rules/`` beside the package, else in the working directory."""
+    beside = Path(__file__).resolve().parents[2] / "rules"
     return beside if beside.is_dir() else Path.cwd() / "rules"
 
 
-DEFAULT_RULES_DIR = default_rules_dir()
 CATALOGUE_FILE = "catalogue.yaml"
 PARAMETERS_FILE = "parameters.yaml"
 
@@ -275,8 +270,9 @@ def _validated(model: type[_M], document: Any, where: str) -> _M:
         raise InvalidRuleset(f"{where} is not valid", problems=problems) from None
 
 
-def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
-    """Read, check and digest the ruleset in a directory."""
+def load_ruleset(directory: Path | None = None) -> Ruleset:
+    """Read, check and digest the ruleset in a directory (default: the bundled one)."""
+    directory = directory or bundled_rules_dir()
     if not directory.is_dir():
         raise InvalidRuleset(f"no rules directory at {directory}")
     catalogue = _validated(Catalogue, _read_yaml(directory / CATALOGUE_FILE), CATALOGUE_FILE)

@@ -7,36 +7,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from lsc_engine.evaluation import Evaluation
-from lsc_engine.ruleset import Rating
-
-#: Words and marks as well as colour, so the ratings read the same without colour.
-MARKS = {
-    Rating.GREEN: ("GREEN", "✔", "green"),
-    Rating.AMBER: ("AMBER", "▲", "yellow"),
-    Rating.RED: ("RED", "✖", "red"),
-    Rating.INSUFFICIENT_EVIDENCE: ("INSUFFICIENT", "?", "magenta"),
-}
-
-KIND_LABELS = {
-    "prerequisite_go_live": "Prerequisite to go-live",
-    "prerequisite_migration": "Prerequisite to migration start",
-    "ongoing_reporting": "Ongoing reporting",
-    "pause_trigger": "Pause trigger",
-    "carried_over": "Carried over",
-}
-
-
-def rating_label(rating: Rating) -> str:
-    """Return a rating as a mark and a word."""
-    word, mark, _ = MARKS[rating]
-    return f"{mark} {word}"
-
-
-def condition_label(kind: str, carried_over: bool) -> str:
-    """Return a condition kind as words, noting a carry-over."""
-    label = KIND_LABELS[kind]
-    return f"{label} (carried over)" if carried_over else label
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.words import MARKS, condition_label, rating_label
 
 
 def _rating_text(rating: Rating) -> Text:

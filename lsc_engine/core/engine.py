@@ -25,9 +25,9 @@ from typing import Any
 
 import durable_rules_engine as core
 
+from lsc_engine.core.facts import FactValue
+from lsc_engine.core.ruleset import Clause, Rule, Ruleset
 from lsc_engine.errors import EngineFailure
-from lsc_engine.facts import FactValue
-from lsc_engine.ruleset import Clause, Rule, Ruleset
 
 _KIND = "lsc-facts"
 _OPERATORS = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
+from lsc_engine.core.pieces import validate_in_pieces
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
-from lsc_engine.evidence import EvidencePack, item_groups, iter_items
-from lsc_engine.pieces import validate_in_pieces
 
 #: PyYAML's safe loader, in libyaml's C implementation where PyYAML was built with it (ten times as fast).
 YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

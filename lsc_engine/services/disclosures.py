@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from lsc_engine.access import Principal
+from lsc_engine.access.policy import Principal
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import Disclosure

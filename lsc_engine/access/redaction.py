@@ -14,15 +14,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsc_engine.access import Principal, Role, sees_confidential
-from lsc_engine.committee import DecisionView, ReadinessView
-from lsc_engine.conditions import ConditionState, Event
-from lsc_engine.diff import Diff
-from lsc_engine.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
-from lsc_engine.evidence import EvidencePack, Group
-from lsc_engine.gate import Assessment, GateResult
-from lsc_engine.gate import Blocker as GateBlocker
-from lsc_engine.sections import LISTS, SINGLES
+from lsc_engine.access.policy import Principal, Role, sees_confidential
+from lsc_engine.committee.conditions import ConditionState, Event
+from lsc_engine.committee.gate import Assessment, GateResult
+from lsc_engine.committee.gate import Blocker as GateBlocker
+from lsc_engine.committee.views import DecisionView, ReadinessView
+from lsc_engine.core.diff import Diff
+from lsc_engine.core.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
+from lsc_engine.core.evidence import EvidencePack, Group
+from lsc_engine.core.sections import LISTS, SINGLES
 
 Cell = tuple[str, Group]
 

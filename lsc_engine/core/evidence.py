@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.days import FIRST_MOMENT, LAST_MOMENT
+from lsc_engine.core.days import FIRST_MOMENT, LAST_MOMENT
 
 SCHEMA_VERSION = "1"
 

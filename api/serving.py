@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 #: What uvicorn imports in each worker process to build the app.
-APP_FACTORY = "lsc_engine.serving:worker_app"
+APP_FACTORY = "api.serving:worker_app"
 
 
 class NoDelayHttp(HttpToolsProtocol):

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from lsc_engine.evidence import EvidencePack
+from lsc_engine.core.evidence import EvidencePack
 
 #: About how many bytes of records each piece holds.
 PIECE_BYTES = 256 << 10

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
-from lsc_engine.access import Principal
+from lsc_engine.access.policy import Principal
 from lsc_engine.errors import Unauthenticated
+from lsc_engine.services.tokens import Recent, Tokens, token_hash
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import SessionEvent, WebSession
-from lsc_engine.tokens import Recent, Tokens, token_hash
 
 
 def csrf_token(session_secret: str) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lsc_engine import engine
-from lsc_engine.days import shift
-from lsc_engine.evaluation import (
+from lsc_engine.core import engine
+from lsc_engine.core.days import shift
+from lsc_engine.core.evaluation import (
     Blocker,
     Blockers,
     CellRating,
@@ -26,9 +26,9 @@ from lsc_engine.evaluation import (
     PathToGreen,
     Readiness,
 )
-from lsc_engine.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
-from lsc_engine.facts import DAILY, TIME_DEPENDENT, Derivation, Fact, fact_values
-from lsc_engine.ruleset import Rating, Rule, Ruleset, parameter_values
+from lsc_engine.core.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
+from lsc_engine.core.facts import DAILY, TIME_DEPENDENT, Derivation, Fact, fact_values
+from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values
 
 Cell = tuple[str, Group]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lsc_engine.core.evidence import Group
 from lsc_engine.errors import Forbidden
-from lsc_engine.evidence import Group
 
 
 class Role(StrEnum):

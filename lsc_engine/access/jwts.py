@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jwt
 
-from lsc_engine.access import Principal, Role
+from lsc_engine.access.policy import Principal, Role
 from lsc_engine.errors import Unauthenticated
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]

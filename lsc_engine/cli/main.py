@@ -14,24 +14,25 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from lsc_engine.access import Role
-from lsc_engine.decision import evaluate
+from lsc_engine.access.policy import Role
+from lsc_engine.cli.report import markdown, print_table
+from lsc_engine.committee.letter import LetterFormat, render
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evaluation import Readiness
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import gc_paused, read_pack
+from lsc_engine.core.rulecheck import check_examples
+from lsc_engine.core.ruleset import Ruleset, load_ruleset
+from lsc_engine.core.words import rating_label
 from lsc_engine.errors import InvalidRequest, LscError
-from lsc_engine.evaluation import Readiness
-from lsc_engine.evidence import EvidencePack
-from lsc_engine.letter import LetterFormat, render
-from lsc_engine.loading import gc_paused, read_pack
-from lsc_engine.report import markdown, print_table, rating_label
-from lsc_engine.rulecheck import check_examples
-from lsc_engine.ruleset import DEFAULT_RULES_DIR, Ruleset, load_ruleset
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from lsc_engine.committee import Committee
-    from lsc_engine.service import Service
+    from lsc_engine.services.committee import Committee
+    from lsc_engine.services.submissions import Service
+    from lsc_engine.services.tokens import Tokens
     from lsc_engine.settings import Settings
-    from lsc_engine.tokens import Tokens
 
 
 class Exit(IntEnum):
@@ -74,7 +75,10 @@ app.add_typer(audit_app, name="audit")
 tokens_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 
-RulesOption = Annotated[Path, typer.Option("--rules", help="Directory holding the ruleset.", show_default=False)]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", envvar="LSC_RULES_DIR", help="Directory holding the ruleset.", show_default=False),
+]
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -103,7 +107,7 @@ def _parse_date(value: str | None, name: str) -> date | None:
         raise InvalidRequest(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
-def _ruleset(directory: Path) -> Ruleset:
+def _ruleset(directory: Path | None) -> Ruleset:
     return load_ruleset(directory)
 
 
@@ -130,14 +134,14 @@ def _upgrade(settings: Settings) -> None:
 
 
 def _service() -> Service:
-    from lsc_engine.service import Service
+    from lsc_engine.services.submissions import Service
 
     settings = _settings()
     return Service(_database(settings), load_ruleset(settings.rules_dir))
 
 
 def _committee() -> Committee:
-    from lsc_engine.committee import Committee
+    from lsc_engine.services.committee import Committee
 
     settings = _settings()
     return Committee(_database(settings), load_ruleset(settings.rules_dir))
@@ -150,7 +154,7 @@ def check(
         str | None, typer.Option("--as-at", help="Evaluate as at this date (default: the pack's statement date).")
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
-    rules: RulesOption = DEFAULT_RULES_DIR,
+    rules: RulesOption = None,
 ) -> None:
     """Self-check an evidence pack. Exit 0 ready, 3 ready with conditions, 4 not ready, 2 invalid, 1 error."""
     try:
@@ -177,7 +181,7 @@ def schema() -> None:
 
 
 @rules_app.command("list")
-def rules_list(rules: RulesOption = DEFAULT_RULES_DIR) -> None:
+def rules_list(rules: RulesOption = None) -> None:
     """List every rule with its criterion, group and proposed rating."""
     try:
         ruleset = _ruleset(rules)
@@ -193,7 +197,7 @@ def rules_list(rules: RulesOption = DEFAULT_RULES_DIR) -> None:
 
 
 @rules_app.command("test")
-def rules_test(rules: RulesOption = DEFAULT_RULES_DIR) -> None:
+def rules_test(rules: RulesOption = None) -> None:
     """Run every rule's examples; exit 1 if any rule does not behave as its examples say."""
     try:
         ruleset = _ruleset(rules)
@@ -220,7 +224,7 @@ def serve(
     """Run the HTTP service (settings from LSC_* environment variables)."""
     import uvicorn
 
-    from lsc_engine import serving
+    from api import serving
 
     settings = _settings()
     try:
@@ -378,7 +382,7 @@ def letter(
 
 
 def _tokens() -> Tokens:
-    from lsc_engine.tokens import Tokens
+    from lsc_engine.services.tokens import Tokens
 
     settings = _settings()
     _upgrade(settings)

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lsc_engine.evidence import ConditionKind, Group
-from lsc_engine.ruleset import Rating
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.ruleset import Rating
 
 EVALUATION_VERSION = "1"
 

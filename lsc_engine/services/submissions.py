@@ -13,15 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from lsc_engine import engine as rules_engine
-from lsc_engine.committee import register_conditions
-from lsc_engine.decision import evaluate
-from lsc_engine.diff import Cause, Diff, Override, changed_cells, diff, differing
+from lsc_engine.core import engine as rules_engine
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, differing
+from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evidence import EvidencePack, Group
+from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, NotFound
-from lsc_engine.evaluation import Evaluation, Readiness
-from lsc_engine.evidence import EvidencePack, Group
-from lsc_engine.loading import gc_paused, parse_pack
-from lsc_engine.ruleset import Rating, Ruleset
+from lsc_engine.services.committee import register_conditions
 from lsc_engine.store import repository
 from lsc_engine.store.audit import Chain, sha256
 from lsc_engine.store.db import session_scope

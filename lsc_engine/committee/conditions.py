@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lsc_engine.days import shift
+from lsc_engine.core.days import shift
+from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.errors import Conflict, InvalidAction
-from lsc_engine.evidence import ConditionKind, Group
 
 #: How often an ongoing-reporting condition expects a report unless it says otherwise.
 DEFAULT_REPORT_EVERY_DAYS = 30

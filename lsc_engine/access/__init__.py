@@ -1,0 +1,1 @@
+"""Who may see and do what: roles and permissions, identity-provider tokens, redaction of confidential content."""
