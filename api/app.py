@@ -1,4 +1,7 @@
-"""The FastAPI application: built once per process, ruleset loaded at start-up, errors mapped in one place."""
+"""The FastAPI application: the JSON API, the static files and the pages' own mounted application.
+
+Built once per process, ruleset loaded at start-up; the API's errors are mapped in ``api.errors``.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from api import errors
 from api.routes import catalogue, committee, health, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
-from api.web import committee_pages, dashboard, signin, submission_pages
+from api.web.app import Pages, create_web_app
 from lsc_engine.access.jwts import JwtVerifier
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.ruleset import load_ruleset
@@ -30,6 +33,8 @@ from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
 
 STATIC = Path(__file__).resolve().parent / "static"
+#: Where the JSON API answers, found or not; every other path belongs to the pages.
+API_PATHS = ("/v1", "/healthz", "/readyz", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -83,11 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(committee.router)
     app.include_router(catalogue.router)
     app.include_router(token_routes.router)
-    app.include_router(signin.router)
-    app.include_router(dashboard.router)
-    app.include_router(submission_pages.router)
-    app.include_router(committee_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.router.routes.append(Pages(create_web_app(app.state), api_paths=API_PATHS))  # last: it takes the rest
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

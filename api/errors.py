@@ -1,21 +1,22 @@
-"""The one place where errors become HTTP responses: ``{code, message, details}`` with the right status."""
+"""The one place where errors become HTTP responses: ``{code, message, details}`` with the right status.
+
+The pages answer the same errors as pages (``api.web.errors``), taking their status from ``status_of``.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from api.web.templating import page
 from lsc_engine.core.loading import json_path
 from lsc_engine.errors import (
     Conflict,
@@ -82,14 +83,12 @@ def _respond(
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
-def _domain(request: Request, error: Exception) -> Response:
+def _domain(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, LscError)
     details: dict[str, object] = dict(error.details)
     if error.problems:
         details["problems"] = [problem.as_dict() for problem in error.problems]
     status = status_of(error)
-    if _for_a_person(request) and status in (401, 403):
-        return _page_refusal(request, status, error.message)
     headers: dict[str, str] = {}
     if status == 503:
         headers["Retry-After"] = "5"
@@ -98,19 +97,6 @@ def _domain(request: Request, error: Exception) -> Response:
     elif status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="lsc-engine"'
     return _respond(status, error.code, error.message, details, headers=headers)
-
-
-def _for_a_person(request: Request) -> bool:
-    """Tell whether a browser asked for a page (not the JSON API)."""
-    return not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", "")
-
-
-def _page_refusal(request: Request, status: int, message: str) -> Response:
-    """Send a person to the sign-in page, or tell them in a page what they may not do."""
-    if status == 401:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    return page(request, "refused.html", status_code=status, message=message)
 
 
 def _validation(_request: Request, error: Exception) -> JSONResponse:
@@ -128,11 +114,11 @@ def _http(request: Request, error: Exception) -> JSONResponse:
     code = codes.get(error.status_code, "http_error")
     headers = dict(error.headers or {})
     if error.status_code == 405:
-        headers["Allow"] = _allowed_methods(request)
+        headers["Allow"] = allowed_methods(request)
     return _respond(error.status_code, code, str(error.detail), headers=headers)
 
 
-def _allowed_methods(request: Request) -> str:
+def allowed_methods(request: Request) -> str:
     """List every method any route serves at this path (Starlette names only the first route's)."""
     methods: set[str] = set()
     for route in request.app.router.routes:

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -18,6 +18,7 @@ from lsc_engine.store.models import AuditEntry, Disclosure
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
+from .routes import served
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 READERS = {Role.DCC, Role.TAG, Role.OPSG, Role.SSC, Role.PANEL, Role.OBSERVER}
@@ -236,37 +237,30 @@ def _world(client: ActingClient) -> World:
     return World(submission, decision, condition["id"], Role(condition["owner"].lower()))
 
 
+def _answer(client: TestClient, call: Call, world: World, headers: dict[str, str]) -> Any:
+    """Make a call and return the answer as it came (a redirect is not followed)."""
+    url = call.url(world)
+    sent: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+    if call.raw is not None:
+        return client.request(call.method, url, content=call.raw, **sent)
+    if call.files:
+        return client.post(url, files={"pack": ("p.json", MDS)}, **sent)
+    if call.form is not None:
+        return client.request(call.method, url, data=call.form, **sent)
+    return client.request(call.method, url, json=call.body(world), **sent)
+
+
 def _send(client: TestClient, call: Call, world: World, headers: dict[str, str]) -> int:
     """Make a call and return its status."""
-    url = call.url(world)
-    if call.raw is not None:
-        return client.request(call.method, url, content=call.raw, headers=headers).status_code
-    if call.files:
-        return client.post(url, files={"pack": ("p.json", MDS)}, headers=headers).status_code
-    if call.form is not None:
-        return client.request(call.method, url, data=call.form, headers=headers).status_code
-    return client.request(call.method, url, json=call.body(world), headers=headers).status_code
-
-
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Flatten the app's routes (included routers keep theirs in ``original_router``)."""
-    found: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            found += _api_routes(route.original_router.routes)
-    return found
+    status: int = _answer(client, call, world, headers).status_code
+    return status
 
 
 def test_the_matrix_covers_every_route(client: ActingClient) -> None:
-    routes = {
-        (method, route.path)
-        for route in _api_routes(client.app.routes)  # type: ignore[attr-defined]
-        for method in route.methods or ()
-    }
+    routes = served(client.app)
     listed = {(call.method, call.path) for call in CALLS}
-    assert routes - PUBLIC == listed
+    assert {(route.method, route.path) for route in routes} - PUBLIC == listed
+    assert {("GET", "/"), ("GET", "/self-check")} <= {(r.method, r.path) for r in routes if r.page}
 
 
 def test_every_role_on_every_route(client: ActingClient) -> None:
@@ -289,9 +283,17 @@ def test_every_role_on_every_route(client: ActingClient) -> None:
 
 def test_every_route_refuses_a_request_without_a_token(client: ActingClient) -> None:
     world = _world(client)
+    pages = {(route.method, route.path) for route in served(client.app) if route.page}
     for call in CALLS:
-        status = _send(client, call, world, {"Authorization": ""})
-        assert status == 401, f"{call.method} {call.path}: {status}"
+        answer = _answer(client, call, world, {"Authorization": ""})
+        if (call.method, call.path) not in pages:
+            assert answer.status_code == 401, f"{call.method} {call.path}: {answer.status_code}"
+            assert answer.json()["code"] == "unauthenticated"
+            continue
+        # a page sends the person to sign in, to come back to it (a form's post-only address to the dashboard)
+        assert answer.status_code == 303, f"{call.method} {call.path}: {answer.status_code}"
+        back = call.url(world) if call.method == "GET" else "/"
+        assert answer.headers["location"] == f"/login?{urlencode({'next': back})}"
     answer = TestClient(client.app).get("/v1/submissions")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")

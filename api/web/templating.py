@@ -1,4 +1,4 @@
-"""The page templates and the words, marks and classes the pages use for ratings and conditions."""
+"""The page templates, the words, marks and classes they use, and rendering them (which only reads)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from api.auth import disclose
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
+from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import KIND_LABELS, MARKS
 
@@ -69,12 +70,35 @@ templates.env.filters.update(
 )
 
 
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page template, with the signed-in caller and the forms' anti-forgery value."""
+class UnrecordedDisclosure(RuntimeError):
+    """A page was about to show confidential items that were not recorded as shown."""
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the signed-in caller and the forms' anti-forgery value; nothing is written."""
     context.setdefault("principal", getattr(request.state, "principal", None))
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", None))
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    shown = getattr(request.state, "redactor", None)
-    if shown is not None:  # the page is rendered: record the confidential items it shows before sending it
-        disclose(request, shown, request.path_params.get("submission_id"))
-    return response
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a route's page; refuse while confidential items it shows are unrecorded (``shown`` records them)."""
+    redactor: Redactor | None = getattr(request.state, "redactor", None)
+    if redactor is not None and redactor.disclosed:
+        raise UnrecordedDisclosure(f"{name} shows confidential items: render it with shown(), which records them")
+    return render(request, name, status_code, **context)
+
+
+def shown(request: Request, redactor: Redactor, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Record the confidential items a page shows its caller (an audited read), then render the page."""
+    disclose(request, redactor, request.path_params.get("submission_id"))
+    return page(request, name, status_code, **context)
+
+
+def sentence(message: str) -> str:
+    """Turn a service message into a sentence a person reads: capital first letter, full stop."""
+    text = message.strip()
+    if not text:
+        return "That was not recorded."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,192 @@
+"""A group's assessment of a submission: the engine's proposals beside its decisions, and revoking its support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import col, select
+
+from api.auth import Assessor, FormCaller, RedactorDep, Revoker
+from api.errors import status_of
+from api.web.deps import CommitteeDep, ServiceDep
+from api.web.forms import Refusal, check_lengths, group_named, notice, redirect
+from api.web.submission_info import submission_info
+from api.web.templating import sentence, shown
+from lsc_engine.access.policy import Principal, require_group
+from lsc_engine.access.redaction import Redactor
+from lsc_engine.committee.gate import CellDecision, decide_cells
+from lsc_engine.core.evaluation import Finding
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.ruleset import Criterion, Rating
+from lsc_engine.errors import InvalidAction, LscError, NotFound
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.submissions import Service
+from lsc_engine.store.db import session_scope
+from lsc_engine.store.models import RevocationRecord
+
+router = APIRouter(include_in_schema=False)
+
+GROUP_NAMES = {"TAG": "Testing Advisory Group", "OPSG": "Operations Group", "SSC": "Security Sub-Committee"}
+
+
+@dataclass(frozen=True)
+class AssessRow:
+    """One criterion a group owns: the engine's proposal and its findings beside the group's decision."""
+
+    criterion: Criterion
+    anchor: str
+    cell: CellDecision
+    findings: list[Finding]
+
+
+def _acting_group(principal: Principal, name: str) -> Group:
+    """Return the group a URL names, once the caller may act for it."""
+    group = group_named(name)
+    if group is None:
+        raise NotFound(f"There is no group {name[:40]}: the groups are TAG, OPSG and SSC.")
+    require_group(principal, group)
+    return group
+
+
+def _assess_page(
+    request: Request,
+    redactor: Redactor,
+    service: Service,
+    committee: Committee,
+    submission_id: str,
+    group: Group,
+    refusal: Refusal | None = None,
+) -> HTMLResponse:
+    """Show a group's assessment form for a submission."""
+    info, evaluation = submission_info(service, submission_id)
+    assessments = committee.assessments(submission_id)
+    evaluation = redactor.evaluation(evaluation)
+    cells = {(c.criterion, c.group): c for c in decide_cells(evaluation, assessments)}
+    findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
+    rows = [
+        AssessRow(
+            criterion=criterion,
+            anchor="c-" + criterion.id.replace(".", "-"),
+            cell=cells[(criterion.id, owner)],
+            findings=[f for f in findings[(criterion.id, owner)] if f.rating != Rating.GREEN],
+        )
+        for criterion, owner in committee.ruleset.catalogue.cells()
+        if owner == group and (criterion.id, owner) in cells
+    ]
+    with session_scope(service.database) as session:
+        revocations = session.exec(
+            select(RevocationRecord)
+            .where(RevocationRecord.submission_id == submission_id, RevocationRecord.group == group.value)
+            .order_by(col(RevocationRecord.recorded_at))
+        ).all()
+        revoked = [(r.recorded_at, r.reason, r.actor) for r in revocations]
+    return shown(
+        request,
+        redactor,
+        "committee/assess.html",
+        status_code=refusal.status if refusal else 200,
+        notice=notice(request),
+        submission=info,
+        evaluation=evaluation,
+        group=group.value,
+        group_name=GROUP_NAMES.get(group.value, group.value),
+        rows=rows,
+        revoked=revoked,
+        refusal=refusal,
+        decided=sum(1 for row in rows if row.cell.decided is not None),
+    )
+
+
+@router.get("/submissions/{submission_id}/assess/{group}", response_class=HTMLResponse)
+def assess_form(
+    request: Request,
+    principal: Assessor,
+    redactor: RedactorDep,
+    submission_id: str,
+    group: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
+) -> HTMLResponse:
+    """Show, for each criterion a group owns, the engine's proposal beside the group's decision, with a form."""
+    chosen = _acting_group(principal, group)
+    return _assess_page(request, redactor, service, committee, submission_id, chosen)
+
+
+@router.post("/submissions/{submission_id}/assess/{group}", response_class=HTMLResponse, response_model=None)
+def assess(
+    request: Request,
+    principal: Assessor,
+    _form: FormCaller,
+    redactor: RedactorDep,
+    submission_id: str,
+    group: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
+    criterion: Annotated[str, Form()] = "",
+    accepted: Annotated[str, Form()] = "",
+    rating: Annotated[str, Form()] = "",
+    assessor: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
+) -> Response:
+    """Record the group's decision on one criterion, then go back to the form."""
+    chosen = _acting_group(principal, group)
+    values = {"accepted": accepted, "rating": rating, "assessor": assessor, "rationale": rationale}
+    _, evaluation = submission_info(service, submission_id)
+    try:
+        if not any((c.criterion, c.group) == (criterion, chosen) for c in evaluation.ratings):
+            raise InvalidAction(f"{chosen.value} does not rate {criterion or 'that criterion'} in this evaluation")
+        if accepted not in ("yes", "no"):
+            raise InvalidAction("say whether the group accepts DCC's statement for this criterion")
+        if rating not in ("green", "amber", "red"):
+            raise InvalidAction("choose a rating: Green, Amber or Red")
+        if len(assessor) > 200:
+            raise InvalidAction("the assessor's name is too long: at most 200 characters")
+        check_lengths({"rationale": rationale})
+        committee.assess(
+            submission_id,
+            criterion=criterion,
+            group=chosen,
+            accepted=accepted == "yes",
+            rating=Rating(rating),
+            assessor=assessor,
+            rationale=rationale or None,
+            actor=principal.actor,
+        )
+    except NotFound:  # nothing to refuse beside the form: the not-found page says what is missing
+        raise
+    except LscError as error:
+        refusal = Refusal(f"assess:{criterion}", sentence(error.message), status_of(error), values)
+        return _assess_page(request, redactor, service, committee, submission_id, chosen, refusal)
+    path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
+    return redirect(path, f"{chosen.value}'s decision on {criterion} recorded: {rating.capitalize()}.")
+
+
+@router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)
+def revoke(
+    request: Request,
+    principal: Revoker,
+    _form: FormCaller,
+    redactor: RedactorDep,
+    submission_id: str,
+    group: str,
+    service: ServiceDep,
+    committee: CommitteeDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Record the group withdrawing its recommendation, then go back to the form."""
+    chosen = _acting_group(principal, group)
+    try:
+        if len(reason) > 8000:
+            raise InvalidAction("the reason is too long: at most 8000 characters")
+        committee.revoke(submission_id, group=chosen, reason=reason, actor=principal.actor)
+    except NotFound:  # nothing to refuse beside the form: the not-found page says what is missing
+        raise
+    except LscError as error:
+        refusal = Refusal("revoke", sentence(error.message), status_of(error), {"reason": reason})
+        return _assess_page(request, redactor, service, committee, submission_id, chosen, refusal)
+    path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
+    return redirect(path, f"{chosen.value} has revoked its recommendation; go-live is blocked.")

@@ -1,0 +1,138 @@
+"""A submission's evaluations, the differences between two of them, and evaluating it again."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import FormCaller, Reader, RedactorDep, Reviser
+from api.web.deps import ServiceDep
+from api.web.forms import parse_date
+from api.web.submissions import stored_submission
+from api.web.templating import shown
+from lsc_engine.access.redaction import Redactor, confidential_cells
+from lsc_engine.core.diff import Cause, Diff
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.errors import NotFound
+from lsc_engine.services.submissions import Service
+from lsc_engine.store.models import EvaluationRecord, Submission
+
+router = APIRouter(include_in_schema=False)
+
+#: What each cause of a changed rating is called on the pages.
+CAUSES = {
+    Cause.EVIDENCE: "new evidence",
+    Cause.RULES: "rule change",
+    Cause.AS_AT: "as-at date",
+    Cause.OVERRIDE: "group override",
+}
+
+
+def short_digest(digest: str) -> str:
+    """Shorten a digest for display."""
+    return digest.removeprefix("sha256:")[:12]
+
+
+def _history(
+    request: Request,
+    redactor: Redactor,
+    service: Service,
+    submission: Submission,
+    records: list[EvaluationRecord],
+    *,
+    before: str | None,
+    after: str | None,
+    status_code: int = 200,
+    error: str | None = None,
+    as_at_text: str = "",
+    notice: str | None = None,
+) -> HTMLResponse:
+    """Show the history page, with the diff between two of the submission's evaluations when there are two."""
+    by_id = {r.id: r for r in records}
+    changes: Diff | None = None
+    if before or after or len(records) > 1:
+        before = before or records[max(0, len(records) - 2)].id
+        after = after or records[-1].id
+        for ident in (before, after):
+            if ident not in by_id:
+                raise NotFound(f"This submission has no evaluation with the id “{ident}”.")
+        changes = service.diff(submission.id, before_id=before, after_id=after)
+        results = [Evaluation.model_validate_json(r.result) for r in records]
+        changes = redactor.diff(changes, confidential_cells(results))
+    titles = {rule.id: rule.title for rule in service.ruleset.rules}
+    return shown(
+        request,
+        redactor,
+        "submission/history.html",
+        status_code=status_code,
+        submission=submission,
+        records=list(reversed(records)),
+        by_id=by_id,
+        before=before,
+        after=after,
+        diff=changes,
+        causes=CAUSES,
+        titles=titles,
+        short=short_digest,
+        error=error,
+        as_at_text=as_at_text,
+        notice=notice,
+    )
+
+
+@router.get("/submissions/{submission_id}/history", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    _caller: Reader,
+    redactor: RedactorDep,
+    submission_id: str,
+    service: ServiceDep,
+    before: Annotated[str | None, Query(alias="from")] = None,
+    after: Annotated[str | None, Query(alias="to")] = None,
+    stored: str | None = None,
+) -> HTMLResponse:
+    """Show a submission's evaluations and the differences between two of them."""
+    submission = stored_submission(service, submission_id)
+    records = service.list_evaluations(submission_id)
+    notice = f"Evaluation {stored} was stored. What changed is shown below." if stored and stored.isdigit() else None
+    return _history(
+        request, redactor, service, submission, records, before=before or None, after=after or None, notice=notice
+    )
+
+
+@router.post("/submissions/{submission_id}/re-evaluate", response_model=None)
+def re_evaluate(
+    request: Request,
+    principal: Reviser,
+    _form: FormCaller,
+    redactor: RedactorDep,
+    submission_id: str,
+    service: ServiceDep,
+    as_at: Annotated[str, Form()] = "",
+) -> Response:
+    """Evaluate a stored submission again (optionally as at a new date), then show what changed."""
+    submission = stored_submission(service, submission_id)
+    try:
+        when = parse_date(as_at, "as-at date")
+    except ValueError as error:
+        records = service.list_evaluations(submission_id)
+        return _history(
+            request,
+            redactor,
+            service,
+            submission,
+            records,
+            before=None,
+            after=None,
+            status_code=422,
+            error=str(error),
+            as_at_text=as_at,
+        )
+    stored, changes = service.re_evaluate(submission_id, as_at=when, actor=principal.actor)
+    target = (
+        f"/submissions/{submission_id}/history?from={changes.before.evaluation_id}"
+        f"&to={stored.record.id}&stored={stored.record.number}#diff"
+    )
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,192 @@
+"""The RAG matrix of an evaluation: a row per criterion, a cell per group, each with its findings and evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from api.web.templating import rating_word
+from lsc_engine.committee.gate import CellDecision
+from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
+from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
+from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
+
+GROUPS = list(Group)
+
+#: What each kind of evidence item is called on the pages.
+KINDS = {
+    "Dmc": "Device Model Combination",
+    "Exclusion": "Scope exclusion",
+    "TestPhase": "Test phase",
+    "Defect": "Defect",
+    "TestingIssue": "Testing issue",
+    "Rehearsal": "Migration rehearsal",
+    "OperationalAcceptance": "Operational acceptance",
+    "ServiceProvider": "Service provider",
+    "UserReadiness": "Service User readiness survey",
+    "Communication": "Notice to Service Users",
+    "Incident": "Incident",
+    "PerformanceRow": "Monthly performance result",
+    "ConsumerRisk": "Consumer risk",
+    "BcdrPlan": "BCDR plan",
+    "BcdrTest": "BCDR test",
+    "ArchitectureApproval": "Security architecture approval",
+    "SecurityTesting": "Security testing",
+    "IndependentAssurance": "Independent security assurance",
+    "CioReport": "CIO report",
+    "Connectivity": "Connectivity",
+    "SecurityIssue": "Security issue",
+    "ResidualRisk": "Residual risk",
+    "EarlierCondition": "Condition of an earlier decision",
+}
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One evidence item behind a finding, as found in the pack."""
+
+    id: str
+    kind: str | None
+    path: str | None
+    source: str | None
+    dated: date | None
+    confidential: bool
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding with its evidence items looked up in the pack."""
+
+    rule_id: str
+    title: str
+    rating: Rating
+    message: str
+    basis: str
+    confidential: bool
+    evidence: list[EvidenceRow]
+    not_shown: int
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One criterion and group in the matrix."""
+
+    criterion: str
+    group: Group
+    owned: bool
+    rating: Rating | None = None
+    proposed: Rating | None = None
+    decision: CellDecision | None = None
+    findings: tuple[FindingView, ...] = ()
+    path: PathToGreen | None = None
+    milestones: str = ""
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One criterion of the catalogue, with a cell per group."""
+
+    criterion: Criterion
+    sub: bool
+    parent: bool
+    children: str
+    cells: list[CellView]
+
+
+def kind_of(item: Item) -> str:
+    """Name the kind of an evidence item in words."""
+    name = type(item).__name__
+    return KINDS.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name).capitalize()
+
+
+def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
+    """Index every evidence item of a pack by id."""
+    return {
+        item.id: EvidenceRow(
+            id=item.id,
+            kind=kind_of(item),
+            path=path,
+            source=item.provenance.source,
+            dated=item.provenance.date,
+            confidential=item.confidential,
+        )
+        for path, item in iter_items(pack)
+    }
+
+
+def milestone_text(milestones: Iterable[Milestone]) -> str:
+    """Say when a rating improves by time alone, e.g. 'Amber from 2020-08-15, green from 2020-10-01'."""
+    text = ", ".join(f"{rating_word(m.rating).lower()} from {m.on.isoformat()}" for m in milestones)
+    return text[:1].upper() + text[1:]
+
+
+def matrix(
+    ruleset: Ruleset,
+    evaluation: Evaluation,
+    pack: EvidencePack,
+    decisions: Iterable[CellDecision] = (),
+) -> list[MatrixRow]:
+    """Lay out the catalogue as rows of cells: the current rating of each owned cell and everything behind it."""
+    catalogue = ruleset.catalogue
+    index = evidence_index(pack)
+    cells = {(c.criterion, c.group): c for c in evaluation.ratings}
+    decided = {(d.criterion, d.group): d for d in decisions}
+    paths = {(p.criterion, p.group): p for p in evaluation.path_to_green}
+
+    def leaf(criterion: Criterion, group: Group) -> CellView:
+        cell = cells.get((criterion.id, group))
+        if group not in criterion.owners or cell is None:
+            return CellView(criterion=criterion.id, group=group, owned=False)
+        decision = decided.get((criterion.id, group))
+        findings = tuple(
+            FindingView(
+                rule_id=f.rule_id,
+                title=f.title,
+                rating=f.rating,
+                message=f.message,
+                basis=f.basis,
+                confidential=f.confidential,
+                evidence=[
+                    index.get(ident) or EvidenceRow(ident, None, None, None, None, confidential=False)
+                    for ident in f.evidence
+                ],
+                not_shown=max(0, f.evidence_count - len(f.evidence)),
+            )
+            for f in cell.findings
+        )
+        path = paths.get((criterion.id, group))
+        return CellView(
+            criterion=criterion.id,
+            group=group,
+            owned=True,
+            rating=decision.rating if decision else cell.rating,
+            proposed=cell.rating,
+            decision=decision if decision and decision.decided is not None else None,
+            findings=findings,
+            path=path,
+            milestones=milestone_text(path.milestones) if path else "",
+        )
+
+    rows: list[MatrixRow] = []
+    for criterion in catalogue.criteria:
+        children = catalogue.children(criterion.id)
+        if children:
+            leaves = [leaf(child, group) for child in children for group in GROUPS]
+            parent_cells = []
+            for group in GROUPS:
+                ratings = [c.rating for c in leaves if c.group == group and c.rating is not None]
+                if group in criterion.owners and ratings:
+                    worst = max(ratings, key=lambda r: r.severity)
+                    parent_cells.append(CellView(criterion=criterion.id, group=group, owned=True, rating=worst))
+                else:
+                    parent_cells.append(CellView(criterion=criterion.id, group=group, owned=False))
+            span = f"{children[0].id}\u2013{children[-1].id}" if len(children) > 1 else children[0].id
+            rows.append(MatrixRow(criterion, sub=False, parent=True, children=span, cells=parent_cells))
+            continue
+        cells_of_row = [leaf(criterion, group) for group in GROUPS]
+        rows.append(
+            MatrixRow(criterion, sub=criterion.parent is not None, parent=False, children="", cells=cells_of_row)
+        )
+    return rows

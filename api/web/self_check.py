@@ -1,0 +1,155 @@
+"""The self-check: evaluate an uploaded evidence pack without storing anything, and show the result or every problem."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+
+from api.auth import SelfChecker, check_csrf
+from api.web.forms import parse_date
+from api.web.matrix import GROUPS, MatrixRow, matrix
+from api.web.pack_charts import Charts, chart_set
+from api.web.templating import page
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.ruleset import Ruleset
+from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.services.submissions import Service
+from lsc_engine.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+
+
+class TooLarge(Exception):
+    """The upload is over the size limit."""
+
+
+def size_words(size: int) -> str:
+    """Say a size in bytes the way people read it."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
+
+
+async def limited_form(request: Request, limit: int) -> FormData:
+    """Read a form, refusing the body as soon as it passes the size limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    sent = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, receive).form(max_files=2, max_fields=10)
+
+
+def _self_check(
+    request: Request,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    problems: list[Problem] | None = None,
+    as_at_text: str = "",
+    filename: str | None = None,
+    evaluation: Evaluation | None = None,
+    rows: list[MatrixRow] | None = None,
+    chart_data: Charts | None = None,
+) -> HTMLResponse:
+    """Render the self-check page."""
+    return page(
+        request,
+        "submission/self_check.html",
+        status_code=status_code,
+        error=error,
+        problems=problems or [],
+        as_at_text=as_at_text,
+        filename=filename,
+        evaluation=evaluation,
+        rows=rows or [],
+        groups=GROUPS,
+        charts=chart_data,
+        limit=size_words(request.app.state.settings.max_request_bytes),
+    )
+
+
+@router.get("/self-check", response_class=HTMLResponse)
+def self_check_form(request: Request, _caller: SelfChecker) -> HTMLResponse:
+    """Offer the self-check form."""
+    return _self_check(request)
+
+
+@router.post("/self-check", response_class=HTMLResponse)
+async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
+    """Evaluate an uploaded evidence pack without storing anything, and show the result or every problem."""
+    settings: Settings = request.app.state.settings
+    service: Service = request.app.state.service
+    try:
+        form = await limited_form(request, settings.max_request_bytes)
+    except TooLarge:
+        message = f"The file is too large: the limit is {size_words(settings.max_request_bytes)}."
+        return _self_check(request, status_code=413, error=message)
+    except HTTPException as error:
+        return _self_check(request, status_code=400, error=f"The form could not be read: {error.detail}.")
+    try:
+        check_csrf(request, form)
+        as_at_field = form.get("as_at")
+        as_at_text = as_at_field if isinstance(as_at_field, str) else ""
+        upload = form.get("pack")
+        filename = upload.filename if isinstance(upload, UploadFile) else None
+        body = await upload.read() if isinstance(upload, UploadFile) else b""
+    finally:
+        await form.close()
+    if not filename:
+        return _self_check(request, status_code=422, error="Choose an evidence pack file.", as_at_text=as_at_text)
+    try:
+        as_at = parse_date(as_at_text, "as-at date")
+    except ValueError as error:
+        return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
+    try:
+        pack, evaluation = await run_in_threadpool(_evaluate, body, service.ruleset, as_at, service.max_items)
+    except InvalidPack as error:
+        return _self_check(
+            request,
+            status_code=422,
+            error="This file is not a valid evidence pack.",
+            problems=error.problems or [Problem("$", error.message)],
+            as_at_text=as_at_text,
+            filename=filename,
+        )
+    return _self_check(
+        request,
+        as_at_text=as_at_text,
+        filename=filename,
+        evaluation=evaluation,
+        rows=matrix(service.ruleset, evaluation, pack),
+        chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
+    )
+
+
+def _evaluate(
+    body: bytes, ruleset: Ruleset, as_at: date | None, max_items: int | None
+) -> tuple[EvidencePack, Evaluation]:
+    """Parse and evaluate a pack, as at its statement date unless told otherwise."""
+    pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
+    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
