@@ -6,7 +6,7 @@ The pages answer the same errors as pages (``api.web.errors``), taking their sta
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from lsc_engine.core.loading import json_path
 from lsc_engine.errors import (
@@ -121,11 +121,21 @@ def _http(request: Request, error: Exception) -> JSONResponse:
 def allowed_methods(request: Request) -> str:
     """List every method any route serves at this path (Starlette names only the first route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in _routes(request.app.router.routes):
         match, _ = route.matches(request.scope)
         if match != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return ", ".join(sorted(methods))
+
+
+def _routes(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """Yield the routes of a router, those of the routers included in it too (FastAPI keeps them apart)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route
 
 
 def _database(_request: Request, error: Exception) -> JSONResponse:
