@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from lsc_engine.settings import Settings
 
 from .auth import acting_client
 from .conftest import FIXTURES
+from .routes import served
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
@@ -28,9 +30,21 @@ def client(tmp_path: object) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.mark.parametrize("path", ["/", "/self-check", "/v1/criteria", "/healthz", "/nowhere"])
+@pytest.mark.parametrize("path", ["/", "/self-check", "/v1/criteria", "/healthz", "/nowhere", "/v1/nowhere"])
 def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
-    headers = client.get(path).headers
+    _check_headers(client.get(path).headers)
+
+
+def test_every_route_of_the_api_and_the_pages_carries_the_security_headers(client: TestClient) -> None:
+    routes = served(client.app)
+    assert any(route.page for route in routes)
+    for route in routes:
+        answer = client.request(route.method, re.sub(r"\{\w+\}", "x", route.path), follow_redirects=False)
+        assert answer.status_code < 500, (route, answer.text[:300])
+        _check_headers(answer.headers)
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"

@@ -1,0 +1,213 @@
+"""The pages as their own application: errors answered as pages, the API's as JSON, and reads audited by routes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from starlette.requests import Request
+
+from api.app import API_PATHS
+from api.web import dashboard
+from api.web.templating import UnrecordedDisclosure, page, render, shown
+from lsc_engine.access.policy import Principal, Role
+from lsc_engine.access.redaction import Redactor
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import Disclosure
+
+from .auth import ActingClient, acting_client, bearer
+from .conftest import FIXTURES
+from .routes import served
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+HAN = "SEC-HAN-ASSURANCE"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[ActingClient]:
+    """A client of an app on a fresh SQLite file, holding the MOC MDS pack."""
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with acting_client(settings) as acting:
+        assert acting.post("/v1/submissions", content=MDS).status_code == 201
+        yield acting
+
+
+def _submission(client: TestClient) -> str:
+    identifier: str = client.get("/v1/submissions").json()[0]["id"]
+    return identifier
+
+
+def _disclosures(client: TestClient) -> list[Disclosure]:
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            return list(session.exec(select(Disclosure)))
+    finally:
+        engine.dispose()
+
+
+def _html(answer: object) -> str:
+    text: str = answer.text  # type: ignore[attr-defined]
+    assert answer.headers["content-type"].startswith("text/html"), text[:200]  # type: ignore[attr-defined]
+    assert "Traceback" not in text
+    return text
+
+
+def test_the_json_api_keeps_its_paths_and_the_pages_keep_theirs(client: ActingClient) -> None:
+    def under_api(path: str) -> bool:
+        return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PATHS)
+
+    routes = served(client.app)
+    assert {r.path for r in routes if not r.page and not under_api(r.path)} == set()
+    assert {r.path for r in routes if r.page and under_api(r.path)} == set()
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/submissions/x/nowhere", "/v1x"])
+def test_an_unknown_page_path_is_a_not_found_page(client: ActingClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "There is no page at this address." in _html(answer)
+
+
+@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1", "/healthz/x", "/openapi.json/x"])
+def test_an_unknown_api_path_is_a_json_not_found(client: ActingClient, path: str) -> None:
+    answer = client.get(path, headers={"Accept": "text/html"})
+    assert answer.status_code == 404
+    assert answer.json() == {"code": "not_found", "message": "Not Found", "details": {}}
+
+
+def test_a_wrong_method_is_json_on_the_api_and_a_page_on_the_pages(client: ActingClient) -> None:
+    api = client.delete("/v1/rules")
+    assert api.status_code == 405
+    assert api.json()["code"] == "method_not_allowed"
+    assert api.headers["allow"] == "GET"
+    pages = client.put("/login")
+    assert pages.status_code == 405
+    assert "This page cannot be used that way." in _html(pages)
+    assert pages.headers["allow"] == "GET, POST"
+
+
+def test_a_page_without_a_session_sends_the_browser_to_sign_in_whatever_it_accepts(client: ActingClient) -> None:
+    submission = _submission(client)
+    for accept in ("text/html", "application/json", "*/*"):
+        answer = client.get(
+            f"/submissions/{submission}/history?from=a",
+            headers={"Authorization": "", "Accept": accept},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/login?next=%2Fsubmissions%2F{submission}%2Fhistory%3Ffrom%3Da"
+
+
+def test_a_form_posted_without_a_session_returns_to_the_page_it_was_on(client: ActingClient) -> None:
+    board = "http://testserver/capabilities/MOC-MDS/conditions"
+    posted = client.post(
+        "/conditions/c1/events", data={"action": "report"}, headers={"Authorization": "", "Referer": board}
+    )
+    assert posted.history[0].status_code == 303
+    assert posted.history[0].headers["location"] == "/login?next=%2Fcapabilities%2FMOC-MDS%2Fconditions"
+    assert "Sign in" in _html(posted)
+    elsewhere = client.post(
+        "/logout", headers={"Authorization": "", "Referer": "https://evil.example/x"}, follow_redirects=False
+    )
+    assert elsewhere.headers["location"] == "/login?next=%2F"
+
+
+def test_a_page_the_role_may_not_use_is_the_refused_page(client: ActingClient) -> None:
+    submission = _submission(client)
+    answer = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[Role.DCC]))
+    assert answer.status_code == 403
+    text = _html(answer)
+    assert "<h1>Not allowed</h1>" in text
+    assert "a dcc token may not assess" in text
+    other_group = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[Role.TAG]))
+    assert other_group.status_code == 403
+    assert "a tag token may not act for OPSG" in _html(other_group)
+
+
+def test_the_json_api_refuses_in_json_even_when_a_browser_asks(client: ActingClient) -> None:
+    answer = client.get("/v1/submissions", headers={"Authorization": "", "Accept": "text/html"})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert answer.json()["code"] == "unauthenticated"
+    refused = client.get("/v1/tokens", headers={"Accept": "text/html", **bearer(client.tokens[Role.DCC])})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+
+
+def test_an_invalid_form_is_a_page_naming_the_field(client: ActingClient) -> None:
+    answer = client.post("/login", data={"token": "x" * 201})
+    assert answer.status_code == 422
+    assert "Check what was sent. token: String should have at most 200 characters." in _html(answer)
+
+
+def test_an_unexpected_failure_is_a_page_without_a_traceback_logged_once(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the row builder broke")
+
+    monkeypatch.setattr(dashboard, "row", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = client.get("/")  # the test client would raise it, had the failure gone further
+    assert answer.status_code == 500
+    text = _html(answer)
+    assert "An unexpected error occurred; it has been logged." in text
+    assert "row builder" not in text
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.getMessage() for record in errors] == ["unexpected error on GET /"]
+    assert errors[0].exc_info is not None
+
+
+def test_a_page_view_records_its_disclosures_once(client: ActingClient) -> None:
+    submission = _submission(client)
+    before = len(_disclosures(client))
+    assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.OPSG])).status_code == 200
+    assert len(_disclosures(client)) == before  # nothing confidential is shown to OPSG
+    for _ in range(2):
+        assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.SSC])).status_code == 200
+    recorded = _disclosures(client)[before:]
+    assert [(d.view, d.actor, d.submission_id) for d in recorded] == [
+        (f"GET /submissions/{submission}", "ssc:test ssc", submission),
+    ] * 2
+    assert all(HAN in json.loads(d.items) for d in recorded)
+
+
+def _request(client: ActingClient) -> tuple[Request, Redactor]:
+    """A request of the pages' application whose redactor has let a confidential item through."""
+    pages = client.app.routes[-1].app  # type: ignore[attr-defined]
+    principal = Principal(token_id="t", name="test ssc", role=Role.SSC)
+    redactor = Redactor(principal, pages.state.section_owners)
+    redactor.disclosed.add(HAN)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/submissions/s1",
+        "path_params": {"submission_id": "s1"},
+        "query_string": b"",
+        "headers": [],
+        "app": pages,
+        "state": {"principal": principal, "redactor": redactor},
+    }
+    return Request(scope), redactor
+
+
+def test_rendering_writes_nothing_and_refuses_unrecorded_disclosures(client: ActingClient) -> None:
+    request, redactor = _request(client)
+    before = len(_disclosures(client))
+    assert render(request, "refused.html", message="m").status_code == 200
+    with pytest.raises(UnrecordedDisclosure):
+        page(request, "refused.html", message="m")
+    assert len(_disclosures(client)) == before
+    assert shown(request, redactor, "refused.html", message="m").status_code == 200
+    recorded = _disclosures(client)[before:]
+    assert [(d.view, json.loads(d.items), d.submission_id) for d in recorded] == [("GET /submissions/s1", [HAN], "s1")]
+    assert page(request, "refused.html", message="m").status_code == 200  # recorded: it renders
