@@ -1,4 +1,4 @@
-"""The self-check: evaluate an uploaded evidence pack without storing anything, and show the result or every problem."""
+"""The self-check: evaluate an uploaded pack without storing anything, and show the result or every problem."""
 
 from __future__ import annotations
 

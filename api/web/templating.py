@@ -1,4 +1,8 @@
-"""The page templates, the words, marks and classes they use, and rendering them (which only reads)."""
+"""The page templates, the words, marks and classes they use, and rendering them.
+
+Rendering writes nothing. A page showing confidential items is rendered with ``shown``, which records them
+first; ``page`` refuses to render while any are unrecorded, so a route cannot forget.
+"""
 
 from __future__ import annotations
 
