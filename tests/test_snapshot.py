@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from lsc_engine.access.policy import Principal, Role
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.conditions import ConditionState, Pause, Status
 from lsc_engine.committee.gate import Assessment
 from lsc_engine.committee.letter import html, markdown
-from lsc_engine.committee.snapshot import snapshot
+from lsc_engine.committee.snapshot import Snapshot, snapshot
 from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group
@@ -142,7 +143,7 @@ def _condition(
 def stored_bytes() -> str:
     """Return what a decision record stores for the inputs above."""
     built = snapshot(*inputs(), "recommend_with_conditions", date(2020, 3, 10), "Noted.", "e-1")
-    return json.dumps(built, sort_keys=True)
+    return json.dumps(built.model_dump(mode="json"), sort_keys=True)
 
 
 def flat(value: Any, path: str = "") -> dict[str, Any]:
@@ -212,3 +213,24 @@ def test_records_written_before_the_confidential_flags_still_read() -> None:
     redactor = Redactor(Principal("t-1", "someone", Role.OBSERVER), SECTION_OWNERS)
     assert redactor.decision(old) == old, "nothing was flagged confidential then, so nothing is withheld"
     assert not redactor.disclosed
+
+
+def test_a_stored_snapshot_reads_as_typed_parts_with_every_group_in_order() -> None:
+    read = view((GOLDEN / "decision-snapshot.json").read_text()).snapshot
+    assert list(read.annex) == list(read.accepted_by) == [Group.TAG, Group.OPSG, Group.SSC]
+    entry = read.annex[Group.SSC][-1]
+    assert (entry.criterion, entry.rating, entry.confidential) == ("LSC10.4", Rating.AMBER, True)
+    assert read.held_back[0].confidential
+    assert read.residual_risks[1].id == "RR-2"
+    assert read.statement_date == date(2020, 3, 6)
+
+
+def test_a_snapshot_without_a_group_or_with_an_unknown_field_is_refused() -> None:
+    document = json.loads((GOLDEN / "decision-snapshot.json").read_text())
+    del document["accepted_by"]["SSC"]
+    with pytest.raises(ValidationError, match="no entry for SSC"):
+        Snapshot.model_validate(document)
+    document = json.loads((GOLDEN / "decision-snapshot.json").read_text())
+    document["dmcs"][0]["meters"] = 3
+    with pytest.raises(ValidationError, match=r"dmcs\.0\.meters"):
+        Snapshot.model_validate(document)

@@ -17,6 +17,7 @@ from lsc_engine.committee.gate import (
     Revocation,
     gate,
 )
+from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
 from lsc_engine.committee.views import DecisionView, Outcome, ReadinessView
 from lsc_engine.core.evaluation import Condition, Evaluation
@@ -481,7 +482,7 @@ class Committee:
                 outcome=outcome,
                 considered_on=considered_on,
                 supersedes=supersedes,
-                snapshot=json.dumps(snapshot, sort_keys=True),
+                snapshot=json.dumps(snapshot.model_dump(mode="json"), sort_keys=True),
                 actor=actor,
                 recorded_at=now,
             )
@@ -526,5 +527,5 @@ def _decision_view(record: DecisionRecord, *, superseded_by: str | None) -> Deci
         superseded_by=superseded_by,
         actor=record.actor,
         recorded_at=record.recorded_at,
-        snapshot=json.loads(record.snapshot),
+        snapshot=Snapshot.model_validate_json(record.snapshot),
     )
