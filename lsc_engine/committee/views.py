@@ -10,7 +10,7 @@ from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.gate import DecisionSummary, GateResult, Outcome, Revocation
 from lsc_engine.committee.snapshot import Snapshot
 
-__all__ = ["DecisionView", "Outcome", "ReadinessView"]
+__all__ = ["DecisionView", "Outcome", "ReadinessView", "RecordedRevocation"]
 
 
 class ReadinessView(BaseModel):
@@ -45,3 +45,9 @@ class DecisionView(BaseModel):
     actor: str
     recorded_at: datetime
     snapshot: Snapshot
+
+
+class RecordedRevocation(Revocation):
+    """A group's withdrawal of its recommendation, with when it was recorded."""
+
+    recorded_at: datetime
