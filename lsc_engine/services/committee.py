@@ -20,7 +20,7 @@ from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
-from lsc_engine.store.repositories.committee import Committee as CommitteeRecords
+from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.submissions import Submissions
 from lsc_engine.store.transactions import reading, writing
 
@@ -34,8 +34,8 @@ def _submission(submissions: Submissions, submission_id: str) -> Submission:
     return submission
 
 
-def _condition(records: CommitteeRecords, condition_id: str, today: date) -> ConditionState:
-    condition = records.condition(condition_id, today=today)
+def _condition(register: Conditions, condition_id: str, today: date) -> ConditionState:
+    condition = register.get(condition_id, today=today)
     if condition is None:
         raise NotFound(f"no condition {condition_id}", details={"condition_id": condition_id})
     return condition
@@ -70,12 +70,12 @@ class Committee:
     def conditions(self, capability: str) -> list[ConditionState]:
         """Return a capability's conditions with their status and history."""
         with reading(self.database) as tx:
-            return tx.committee.conditions(capability, today=self._today())
+            return tx.conditions.of_capability(capability, today=self._today())
 
     def condition(self, condition_id: str) -> ConditionState:
         """Return one condition."""
         with reading(self.database) as tx:
-            return _condition(tx.committee, condition_id, self._today())
+            return _condition(tx.conditions, condition_id, self._today())
 
     def readiness(self, capability: str) -> ReadinessView:
         """Return the capability's current position and whether it may go live, or start migration, now."""
@@ -96,7 +96,7 @@ class Committee:
                 for r in tx.committee.revocations(submission.id)
             ]
             decision = tx.committee.current_decision(submission.id)
-            conditions = tx.committee.conditions(submission.capability, today=self._today())
+            conditions = tx.conditions.of_capability(submission.capability, today=self._today())
         evaluation = stored.evaluation
         result = gate(
             evaluation, assessments=assessments, revocations=revocations, decision=decision, conditions=conditions
@@ -230,14 +230,14 @@ class Committee:
                     f"no submission for capability {capability}",
                     details={"field": "capability", "capability": capability},
                 )
-            taken = tx.committee.condition_keys(capability)
+            taken = tx.conditions.keys(capability)
             key = key or f"manual-{len(taken) + 1}"
             if key in taken:
                 raise Conflict(
                     f"{capability} already has a condition {key}",
                     details={"field": "key", "key": key, "capability": capability},
                 )
-            return tx.committee.add_condition(
+            return tx.conditions.add(
                 capability,
                 key=key,
                 kind=kind,
@@ -267,7 +267,7 @@ class Committee:
         """Satisfy, waive, breach, report on, arm, trigger or clear a condition, if its state allows."""
         with writing(self.database) as tx:
             now = self._clock()
-            state = _condition(tx.committee, condition_id, now.date())
+            state = _condition(tx.conditions, condition_id, now.date())
             check_action(
                 state.kind,
                 state.status,
@@ -278,7 +278,7 @@ class Committee:
                 approver=approver,
                 condition=condition_id,
             )
-            return tx.committee.add_event(
+            return tx.conditions.add_event(
                 state,
                 action,
                 on=on or now.date(),
@@ -314,7 +314,7 @@ class Committee:
                     "there is no current decision to supersede",
                     details={"field": "supersedes", "current_decision": None, "supersedes": supersedes},
                 )
-            conditions = tx.committee.conditions(submission.capability, today=self._today())
+            conditions = tx.conditions.of_capability(submission.capability, today=self._today())
             if condition_ids is None:
                 attached = [c for c in conditions if c.is_open]
             else:

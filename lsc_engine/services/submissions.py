@@ -155,7 +155,7 @@ class Service:
             record = tx.submissions.add_evaluation(
                 submission.id, result, reason="submission", actor=submitter, at=now, number=1
             )
-            tx.committee.register(
+            tx.conditions.register(
                 result.conditions,
                 capability=submission.capability,
                 submission_id=submission.id,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import Collision, session_scope
 from lsc_engine.store.repositories.committee import Committee
+from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.disclosures import Disclosures
 from lsc_engine.store.repositories.rates import Rates
 from lsc_engine.store.repositories.sessions import Sessions
@@ -34,8 +35,13 @@ class Transaction:
 
     @cached_property
     def committee(self) -> Committee:
-        """Assessments, revocations, conditions and decisions."""
+        """Assessments, revocations and decisions."""
         return Committee(self._session, self._chain)
+
+    @cached_property
+    def conditions(self) -> Conditions:
+        """The conditions register and its events."""
+        return Conditions(self._session, self._chain)
 
     @cached_property
     def tokens(self) -> Tokens:
