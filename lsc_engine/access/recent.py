@@ -18,10 +18,18 @@ class Recent(Generic[V]):
     revoked meanwhile.
     """
 
-    def __init__(self, seconds: float, *, unavailable: tuple[type[Exception], ...] = (), size: int = 10_000) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        unavailable: tuple[type[Exception], ...] = (),
+        size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._seconds = seconds
         self._unavailable = unavailable
         self._size = size
+        self._clock = clock
         self._entries: dict[str, tuple[float, V]] = {}
         self._lock = threading.Lock()
 
@@ -29,7 +37,7 @@ class Recent(Generic[V]):
         """Return the remembered answer for a key, or compute and remember it."""
         if self._seconds <= 0:
             return compute()
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
@@ -50,7 +58,7 @@ class Recent(Generic[V]):
         """Return (True, answer) when a key's answer is remembered and still fresh, else (False, None)."""
         with self._lock:
             hit = self._entries.get(key)
-        if self._seconds > 0 and hit is not None and hit[0] > time.monotonic():
+        if self._seconds > 0 and hit is not None and hit[0] > self._clock():
             return True, hit[1]
         return False, None
 
