@@ -320,7 +320,7 @@ def test_decision_refusals_name_the_field_and_what_stands_in_the_way(world: Worl
     assert wrong.details == {"field": "supersedes", "current_decision": first.id, "supersedes": "d-0"}
 
 
-def test_revocation_and_unknown_submission_refusals(world: World) -> None:
+def test_revocation_refusals_and_what_is_not_found(world: World) -> None:
     blank = refusal(lambda: world.committee.revoke(world.submission_id, group=Group.SSC, reason=" ", actor="ssc:Chair"))
     assert (type(blank), blank.message, blank.details) == (
         InvalidAction,
@@ -339,6 +339,17 @@ def test_revocation_and_unknown_submission_refusals(world: World) -> None:
             "no submission s-404",
             {"submission_id": "s-404"},
         )
+    for call, message, details in (
+        (
+            lambda: world.committee.readiness("MOC-NONE"),
+            "no submission for capability MOC-NONE",
+            {"capability": "MOC-NONE"},
+        ),
+        (lambda: world.committee.decision("d-404"), "no decision d-404", {"decision_id": "d-404"}),
+        (lambda: world.committee.condition("c-404"), "no condition c-404", {"condition_id": "c-404"}),
+    ):
+        error = refusal(call)
+        assert (type(error), error.message, error.details) == (NotFound, message, details)
 
 
 def _valid_assessment() -> dict[str, Any]:
