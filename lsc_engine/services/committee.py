@@ -7,8 +7,8 @@ decision in the way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
 
 from lsc_engine.committee.conditions import Action, ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, Revocation, gate
@@ -44,14 +44,13 @@ def _condition(register: Conditions, condition_id: str, today: date) -> Conditio
 class Committee:
     """Everything the sub-committees and the Panel record; every write audited in its own transaction."""
 
-    def __init__(self, database: Database, ruleset: Ruleset, *, clock: Any = None) -> None:
+    def __init__(self, database: Database, ruleset: Ruleset, *, clock: Callable[[], datetime] | None = None) -> None:
         self.database = database
         self.ruleset = ruleset
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def _today(self) -> date:
-        today: date = self._clock().date()
-        return today
+        return self._clock().date()
 
     # -- reading -----------------------------------------------------------------------------------
 
