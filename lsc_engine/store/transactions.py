@@ -84,4 +84,5 @@ def writing(database: Engine, *, audited: bool = True) -> Iterator[Transaction]:
             yield Transaction(session, Chain(session) if audited else None)
             session.commit()
         except IntegrityError as error:
-            raise Collision(str(error.orig).strip().splitlines()[0] if error.orig else str(error)) from error
+            reason = str(error.orig or error).strip().splitlines()
+            raise Collision(reason[0] if reason else "a unique key is already taken") from error
