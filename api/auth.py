@@ -20,12 +20,13 @@ from starlette.datastructures import FormData
 from lsc_engine.access.jwts import JwtVerifier
 from lsc_engine.access.policy import Permission, Principal, require
 from lsc_engine.access.redaction import Cell, Redactor, confidential_cells
-from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.access.sessions import csrf_token
+from lsc_engine.access.tokens import looks_like_token
 from lsc_engine.errors import Forbidden, Unauthenticated
 from lsc_engine.services.ratelimit import RateLimiter
-from lsc_engine.services.sessions import Sessions, csrf_token
+from lsc_engine.services.sessions import Sessions
 from lsc_engine.services.submissions import Service
-from lsc_engine.services.tokens import PREFIX, Tokens
+from lsc_engine.services.tokens import Tokens
 
 SESSION_COOKIE = "lsc_session"
 CSRF_FIELD = "csrf_token"
@@ -51,7 +52,7 @@ async def authenticate(
     if credentials is not None:
         secret = credentials.credentials
         verifier: JwtVerifier | None = state.jwt
-        if verifier is not None and not secret.startswith(PREFIX) and secret.count(".") == 2:
+        if verifier is not None and not looks_like_token(secret) and secret.count(".") == 2:
             principal = verifier.principal(secret)
         else:
             tokens: Tokens = state.tokens
@@ -155,4 +156,4 @@ def disclose(request: Request, redacting: Redactor, submission_id: str | None) -
 
 def confidential_cells_of(service: Service, submission_id: str) -> set[Cell]:
     """Return the cells whose findings rest on confidential evidence in any evaluation of a submission."""
-    return confidential_cells(Evaluation.model_validate_json(r.result) for r in service.list_evaluations(submission_id))
+    return confidential_cells(stored.evaluation for stored in service.evaluations(submission_id))

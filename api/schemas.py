@@ -11,7 +11,8 @@ from lsc_engine.core.diff import Diff
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.models import Submission
+from lsc_engine.store.repositories.submissions import StoredEvaluation
 
 
 class Read(BaseModel):
@@ -59,18 +60,18 @@ class EvaluationRead(Read):
     result: Evaluation
 
     @classmethod
-    def of(cls, record: EvaluationRecord, result: Evaluation | None = None) -> EvaluationRead:
-        """Build from a stored evaluation."""
+    def of(cls, stored: StoredEvaluation, result: Evaluation | None = None) -> EvaluationRead:
+        """Build from a stored evaluation, with its result or a redacted view of it."""
         return cls(
-            id=record.id,
-            submission_id=record.submission_id,
-            number=record.number,
-            reason=record.reason,
-            created_at=record.created_at,
-            ruleset_digest=record.ruleset_digest,
-            as_at=record.as_at,
-            overall=Readiness(record.overall),
-            result=result or Evaluation.model_validate_json(record.result),
+            id=stored.id,
+            submission_id=stored.submission_id,
+            number=stored.number,
+            reason=stored.reason,
+            created_at=stored.created_at,
+            ruleset_digest=stored.ruleset_digest,
+            as_at=stored.as_at,
+            overall=stored.overall,
+            result=stored.evaluation if result is None else result,
         )
 
 

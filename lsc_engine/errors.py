@@ -1,4 +1,25 @@
-"""The one exception tree of lsc-engine; every layer raises these and only these."""
+"""The one exception tree of lsc-engine; every layer raises these and only these.
+
+``details`` says what an error is about with stable keys, so that a caller (the web pages, an API
+client) can point at the right place without reading the message, whose words may change:
+
+- ``field``: the request body field at fault, where there is one: ``criterion``, ``rating``,
+  ``accepted``, ``assessor``, ``rationale`` (assessments); ``reason`` (revocations); ``criteria``,
+  ``text``, ``due``, ``kind``, ``capability``, ``key`` (conditions added by hand); ``action``,
+  ``evidence``, ``rationale``, ``approver`` (actions on a condition); ``outcome``, ``condition_ids``,
+  ``supersedes`` (decisions); ``name`` (tokens).
+- the subject: ``criterion`` and ``group`` (the cell assessed; ``group`` alone: the group revoking),
+  ``proposed`` and ``rating`` (the engine's proposal and the rating given), ``condition`` (the
+  condition acted on), ``action``, ``status``, ``pause`` and ``kind`` (what the condition's state or
+  kind does not allow), ``missing`` (the fields an action or condition still needs), ``unknown``
+  (criteria or condition ids not known), ``current_decision`` (the decision a correction must
+  supersede, or null) and ``supersedes`` (what was given), ``outcome`` and ``suggested`` with
+  ``attached`` (an outcome that does not fit the conditions attached), ``key`` and ``capability`` (a
+  condition key already taken), ``idempotency_key`` with the ``submission_id`` it was first used for,
+  ``token_id`` (a token already revoked).
+- what was not found: ``submission_id``, ``condition_id``, ``decision_id``, ``token_id``, ``capability``
+  or ``id``; a NotFound names a body field in ``field`` only when the body named the missing thing.
+"""
 
 from __future__ import annotations
 
@@ -56,13 +77,16 @@ class InvalidRequest(LscError):
 
 
 class InvalidAction(LscError):
-    """A well-formed request the workflow's rules do not allow (e.g. an override without a rationale)."""
+    """A well-formed request the workflow's rules do not allow (e.g. an override without a rationale).
+
+    ``details`` holds ``field`` and the subject (see the module's description).
+    """
 
     code = "invalid_action"
 
 
 class NotFound(LscError):
-    """The thing asked for does not exist."""
+    """The thing asked for does not exist; ``details`` names it by its id (see the module's description)."""
 
     code = "not_found"
 
@@ -80,7 +104,7 @@ class Forbidden(LscError):
 
 
 class Conflict(LscError):
-    """The request contradicts what is already recorded."""
+    """The request contradicts what is already recorded; ``details`` names the field and what is in the way."""
 
     code = "conflict"
 

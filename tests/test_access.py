@@ -1,13 +1,18 @@
-"""Roles, permissions and tokens: the policy as a full matrix, and tokens hashed, resolved and revoked."""
+"""Roles, permissions and tokens: the policy as a full matrix, tokens and sessions as values, the short memory."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from lsc_engine.access.policy import Permission, Principal, Role, allowed, require, require_group, sees_confidential
+from lsc_engine.access.recent import Recent
+from lsc_engine.access.sessions import csrf_token, new_session_secret, session_key
+from lsc_engine.access.tokens import looks_like_token, new_secret, token_hash
 from lsc_engine.core.evidence import Group
 from lsc_engine.errors import Conflict, Forbidden
 from lsc_engine.services.tokens import Tokens
@@ -113,3 +118,68 @@ def test_tokens_from_the_command_line(tmp_path: Path) -> None:
     assert "revoked" in lsc("tokens", "list").stdout
     assert lsc("tokens", "revoke", "nope").returncode == 2
     assert lsc("audit", "verify").returncode == 0
+
+
+def test_a_token_has_the_prefix_and_is_kept_by_its_sha256() -> None:
+    secret = new_secret()
+    assert looks_like_token(secret)
+    assert len(secret) == len("lsc_") + 43, "32 random bytes, URL-safe base64 without padding"
+    assert not looks_like_token("eyJhbGciOi.x.y")
+    assert token_hash("lsc_abc") == hashlib.sha256(b"lsc_abc").hexdigest()
+    assert new_secret() != secret
+
+
+def test_a_session_is_kept_by_its_hash_and_its_forms_carry_a_value_derived_from_its_secret() -> None:
+    secret = new_session_secret()
+    assert session_key(secret) == hashlib.sha256(secret.encode()).hexdigest()
+    assert csrf_token(secret) == hashlib.sha256(f"csrf:{secret}".encode()).hexdigest()[:32]
+    assert csrf_token(secret) != csrf_token(new_session_secret())
+    assert csrf_token(secret) not in session_key(secret), "the stored key does not give the form value away"
+
+
+class Away(Exception):
+    """The source of the answers cannot be reached."""
+
+
+def test_a_remembered_answer_serves_until_it_expires_and_while_its_source_is_away() -> None:
+    recent = Recent[str](60, unavailable=(Away,))
+    calls: list[str] = []
+
+    def answer(value: str) -> Callable[[], str]:
+        def compute() -> str:
+            calls.append(value)
+            return value
+
+        return compute
+
+    def away() -> str:
+        raise Away
+
+    assert recent.get("k", answer("first")) == "first"
+    assert recent.get("k", answer("second")) == "first", "fresh: the source is not asked"
+    assert calls == ["first"]
+    assert recent.fresh("k") == (True, "first")
+    recent.forget("k")
+    assert recent.fresh("k") == (False, None)
+    with pytest.raises(Away):
+        recent.get("k", away)  # nothing remembered to fall back on
+
+
+def test_an_expired_answer_serves_only_while_the_source_is_away() -> None:
+    now = [100.0]
+    recent = Recent[str](5, unavailable=(Away,), clock=lambda: now[0])
+    assert recent.get("k", lambda: "first") == "first"
+    now[0] += 5
+    assert recent.fresh("k") == (False, None)
+
+    def away() -> str:
+        raise Away
+
+    def broken() -> str:
+        raise ValueError("a fault, not an outage")
+
+    assert recent.get("k", away) == "first"
+    with pytest.raises(ValueError, match="a fault"):
+        recent.get("k", broken)
+    assert recent.get("k", lambda: "second") == "second"
+    assert Recent[str](0).get("k", lambda: "never kept") == "never kept"

@@ -152,8 +152,10 @@ def list_evaluations(
     request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: ServiceDep
 ) -> list[EvaluationRead]:
     """List a submission's evaluations, oldest first."""
-    reads = [EvaluationRead.of(record) for record in service.list_evaluations(submission_id)]
-    redacted = [read.model_copy(update={"result": redacting.evaluation(read.result)}) for read in reads]
+    redacted = [
+        EvaluationRead.of(stored, redacting.evaluation(stored.evaluation))
+        for stored in service.evaluations(submission_id)
+    ]
     disclose(request, redacting, submission_id)
     return redacted
 

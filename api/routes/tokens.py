@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import TokenAdmin
 from api.errors import documented
 from lsc_engine.access.policy import Role
-from lsc_engine.services.tokens import TokenInfo, Tokens
+from lsc_engine.access.tokens import TokenInfo
+from lsc_engine.services.tokens import Tokens
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"], responses=documented(401, 403, 429, 503))
 

@@ -18,6 +18,7 @@ from lsc_engine.access.policy import Principal, Role, sees_confidential
 from lsc_engine.committee.conditions import ConditionState, Event
 from lsc_engine.committee.gate import Assessment, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
+from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
 from lsc_engine.core.diff import Diff
 from lsc_engine.core.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
@@ -264,27 +265,41 @@ class Redactor:
 
         return diff.model_copy(update={"changes": hide(diff.changes), "overrides": hide(diff.overrides)})
 
-    def snapshot(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+    def snapshot(self, snapshot: Snapshot) -> Snapshot:
         """Withhold the confidential parts of a decision's snapshot (and so of its letter)."""
-        result = copy.deepcopy(snapshot)
-        for group_name, entries in result.get("annex", {}).items():
-            for entry in entries:
-                if entry.get("confidential") and not self._shown(
-                    f"{entry['criterion']}/{group_name}", [Group(group_name)]
-                ):
-                    entry["reason"] = withheld([Group(group_name)])
-        for condition in result.get("conditions", []):
-            owner = Group(condition["owner"])
-            if condition.get("confidential") and not self._shown(condition["id"], [owner]):
-                condition["text"] = condition["due"] = withheld([owner])
-        for name, section in (("residual_risks", "residual_risks"), ("held_back", "scope.exclusions")):
-            owners = self.section_owners.get(section, frozenset())
-            for entry in result.get(name, []):
-                if entry.get("confidential") and not self._shown(str(entry.get("id", name)), owners):
-                    for key in ("description", "mitigation", "reason"):
-                        if key in entry:
-                            entry[key] = withheld(owners)
-        return result
+        annex = {
+            group: [self._annex_entry(entry, group) for entry in entries] for group, entries in snapshot.annex.items()
+        }
+        conditions = [self._attached(condition) for condition in snapshot.conditions]
+        owners = self.section_owners.get("residual_risks", frozenset())
+        risks = [
+            risk.model_copy(update={"description": withheld(owners), "mitigation": withheld(owners)})
+            if risk.confidential and not self._shown(risk.id, owners)
+            else risk
+            for risk in snapshot.residual_risks
+        ]
+        owners = self.section_owners.get("scope.exclusions", frozenset())
+        held_back = [
+            # An exclusion carries no id into the snapshot: its disclosure is recorded as "held_back".
+            held.model_copy(update={"reason": withheld(owners)})
+            if held.confidential and not self._shown("held_back", owners)
+            else held
+            for held in snapshot.held_back
+        ]
+        return snapshot.model_copy(
+            update={"annex": annex, "conditions": conditions, "residual_risks": risks, "held_back": held_back}
+        )
+
+    def _annex_entry(self, entry: AnnexEntry, group: Group) -> AnnexEntry:
+        if entry.confidential and not self._shown(f"{entry.criterion}/{group.value}", [group]):
+            return entry.model_copy(update={"reason": withheld([group])})
+        return entry
+
+    def _attached(self, condition: AttachedCondition) -> AttachedCondition:
+        if condition.confidential and not self._shown(condition.id, [condition.owner]):
+            note = withheld([condition.owner])
+            return condition.model_copy(update={"text": note, "due": note})
+        return condition
 
 
 def confidential_cells(evaluations: Iterable[Evaluation]) -> set[Cell]:

@@ -27,12 +27,11 @@ from lsc_engine.core.words import rating_label
 from lsc_engine.errors import InvalidRequest, LscError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from lsc_engine.services.committee import Committee
     from lsc_engine.services.submissions import Service
     from lsc_engine.services.tokens import Tokens
     from lsc_engine.settings import Settings
+    from lsc_engine.store.db import Database
 
 
 class Exit(IntEnum):
@@ -121,7 +120,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _database(settings: Settings) -> Engine:
+def _database(settings: Settings) -> Database:
     from lsc_engine.store.db import make_engine
 
     return make_engine(settings)
@@ -337,11 +336,9 @@ def audit_verify(
         if not seq.isdigit() or not digest:
             _fail(InvalidRequest("--expect-head must look like SEQ:HASH, as printed by an earlier run"))
         expected = (int(seq), digest)
-    from lsc_engine.store.audit import verify
-    from lsc_engine.store.db import session_scope
+    from lsc_engine.store.audit import verify_database
 
-    with session_scope(_database(_settings())) as session:
-        result = verify(session, expect_head=expected)
+    result = verify_database(_database(_settings()), expect_head=expected)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
     typer.echo(f"head: {result.head} (keep it elsewhere; a later run given it with --expect-head catches a cut)")

@@ -130,29 +130,42 @@ def check_action(
     evidence: str | None,
     rationale: str | None,
     approver: str | None,
+    condition: str | None = None,
 ) -> None:
-    """Refuse an action the condition's state or kind does not allow, or one missing what it needs."""
+    """Refuse an action the condition's state or kind does not allow, or one missing what it needs.
+
+    A refusal's details name the field at fault (``action``, or the first of ``missing``), the action, and
+    the condition's id when given.
+    """
+    about: dict[str, str] = {"action": action.value} | ({"condition": condition} if condition else {})
     if status not in _ALLOWED_FROM[action]:
         raise Conflict(
             f"a {status.value} condition cannot be {_PAST[action]}",
-            details={"status": status.value, "action": action.value},
+            details={"field": "action", **about, "status": status.value},
         )
     if action == Action.REPORT and kind != ConditionKind.ONGOING_REPORTING:
-        raise InvalidAction("only an ongoing-reporting condition takes reports", details={"kind": kind.value})
+        raise InvalidAction(
+            "only an ongoing-reporting condition takes reports",
+            details={"field": "action", **about, "kind": kind.value},
+        )
     if action in _PAUSE_FROM:
         if kind != ConditionKind.PAUSE_TRIGGER or pause is None:
-            raise InvalidAction("only a pause trigger can be armed, triggered or cleared", details={"kind": kind.value})
+            raise InvalidAction(
+                "only a pause trigger can be armed, triggered or cleared",
+                details={"field": "action", **about, "kind": kind.value},
+            )
         if pause not in _PAUSE_FROM[action]:
             raise Conflict(
                 f"a pause trigger that is {pause.value.replace('_', ' ')} cannot be {_PAST[action]}",
-                details={"pause": pause.value, "action": action.value},
+                details={"field": "action", **about, "pause": pause.value},
             )
     needs = _NEEDS[action]
     given = {"evidence": evidence, "rationale": rationale, "approver": approver}
     missing = [name for name in needs if not (given[name] or "").strip()]
     if missing:
         raise InvalidAction(
-            f"to {action.value} a condition, give {' and '.join(missing)}", details={"missing": missing}
+            f"to {action.value} a condition, give {' and '.join(missing)}",
+            details={"field": missing[0], **about, "missing": missing},
         )
 
 

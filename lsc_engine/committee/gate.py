@@ -12,6 +12,9 @@ from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.ruleset import Rating
 
+#: What the Panel may decide on a submission.
+Outcome = Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
+
 
 class View(BaseModel):
     """Base of the gate's models."""
@@ -46,7 +49,7 @@ class DecisionSummary(View):
     """The Panel's current decision on a submission."""
 
     id: str
-    outcome: Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
+    outcome: Outcome
     considered_on: date
 
 

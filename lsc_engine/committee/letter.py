@@ -63,16 +63,13 @@ def _templates() -> Environment:
     return environment
 
 
-GROUPS = ("TAG", "OPSG", "SSC")
-
-
 def context(decision: DecisionView) -> dict[str, Any]:
-    """Return what the templates fill in: the decision's snapshot and how to word it."""
+    """Return what the templates fill in: the decision's snapshot, its parts by group, and how to word it."""
     snapshot = decision.snapshot
     return {
-        **snapshot,
-        "annex": {group: snapshot["annex"][group] for group in GROUPS},
-        "accepted_by": {group: snapshot["accepted_by"][group] for group in GROUPS},
+        **dict(snapshot),
+        "annex": {group.value: entries for group, entries in snapshot.annex.items()},
+        "accepted_by": {group.value: acceptance for group, acceptance in snapshot.accepted_by.items()},
         "decision_id": decision.id,
         "recorded_at": decision.recorded_at.strftime("%Y-%m-%d %H:%M UTC"),
         "letter_date": long_date(decision.recorded_at.date()),

@@ -1,17 +1,123 @@
-"""The snapshot a decision records: everything its letter says, as it stood when the Panel decided."""
+"""The snapshot a decision records: everything its letter says, as it stood when the Panel decided.
+
+A decision record stores the snapshot as JSON with sorted keys, and the audit chain hashes those bytes:
+the fields below are named and serialised exactly as the first decisions were written, and the flags
+added later default to what their absence meant, so that every stored decision still reads.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Literal, Protocol
 
-from lsc_engine.committee.conditions import ConditionState
-from lsc_engine.committee.gate import Assessment, CellDecision, decide_cells
-from lsc_engine.committee.views import Outcome
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_cells
 from lsc_engine.core.evaluation import Evaluation
-from lsc_engine.core.evidence import EvidencePack, Group
+from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group, InstallationType, Level
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import KIND_LABELS
+
+Acceptance = Literal["accepted", "not accepted", "not recorded"]
+
+
+class Part(BaseModel):
+    """Base of the snapshot's parts: frozen, and no field that the stored form would not keep."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScopedDmc(Part):
+    """A Device Model Combination the decision covers."""
+
+    id: str
+    name: str
+    installation_type: InstallationType
+
+
+class HeldBack(Part):
+    """Part of the cohort the decision does not cover, and why."""
+
+    dmcs: list[str]
+    installation_type: InstallationType | None
+    reason: str
+    confidential: bool = False
+
+
+class AttachedCondition(Part):
+    """A condition attached to the decision, numbered as the letter lists it."""
+
+    number: int
+    id: str
+    key: str
+    kind: ConditionKind
+    kind_label: str
+    carried_over: bool
+    owner: Group
+    criteria: list[str]
+    text: str
+    due: str
+    status: Status
+    confidential: bool = False
+
+
+class Risk(Part):
+    """A residual risk DCC stated."""
+
+    id: str
+    description: str
+    likelihood: Level
+    impact: Level
+    mitigation: str | None
+    accepted_by: str | None
+    confidential: bool = False
+
+
+class AnnexEntry(Part):
+    """The Panel's note on one criterion of one group not rated green."""
+
+    criterion: str
+    name: str
+    rating: Rating
+    proposed: Rating
+    decided: Rating | None
+    accepted: bool | None
+    override: bool
+    assessor: str | None
+    reason: str
+    confidential: bool = False
+
+
+class Snapshot(Part):
+    """Everything a decision's letter says."""
+
+    capability: str
+    cohort: str
+    version: int
+    submission_id: str
+    statement_date: date
+    evaluation_id: str
+    as_at: date
+    ruleset_digest: str
+    outcome: Outcome
+    considered_on: date
+    notes: str | None
+    dmcs: list[ScopedDmc]
+    held_back: list[HeldBack]
+    conditions: list[AttachedCondition]
+    residual_risks: list[Risk]
+    annex: dict[Group, list[AnnexEntry]]
+    accepted_by: dict[Group, Acceptance]
+
+    @field_validator("annex", "accepted_by")
+    @classmethod
+    def _every_group_in_order(cls, value: dict[Group, object]) -> dict[Group, object]:
+        """Hold one entry per group, in the groups' order (stored JSON has them in name order)."""
+        missing = [group.value for group in Group if group not in value]
+        if missing:
+            raise ValueError(f"no entry for {', '.join(missing)}")
+        return {group: value[group] for group in Group}
 
 
 class Submitted(Protocol):
@@ -31,12 +137,39 @@ class Submitted(Protocol):
     def received_at(self) -> datetime: ...
 
 
-def _acceptance(cells: list[CellDecision], group: Group) -> str:
+def _acceptance(cells: list[CellDecision], group: Group) -> Acceptance:
     """Say whether a group accepted DCC's statement on every criterion it assessed."""
     recorded = [cell.accepted for cell in cells if cell.group == group and cell.accepted is not None]
     if not recorded:
         return "not recorded"
     return "accepted" if all(recorded) else "not accepted"
+
+
+def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, list[AnnexEntry]]:
+    """Write a note on every cell not rated green, under its group."""
+    findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
+    annex: dict[Group, list[AnnexEntry]] = {group: [] for group in Group}
+    for cell in cells:
+        if cell.rating == Rating.GREEN:
+            continue
+        cell_findings = findings[(cell.criterion, cell.group)]
+        messages = [f.message for f in cell_findings if f.rating != Rating.GREEN]
+        reasons = ([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages)
+        annex[cell.group].append(
+            AnnexEntry(
+                criterion=cell.criterion,
+                name=cell.criterion_name,
+                rating=cell.rating,
+                proposed=cell.proposed,
+                decided=cell.decided,
+                accepted=cell.accepted,
+                override=cell.override,
+                assessor=cell.assessor,
+                reason=" ".join(reasons) or "No reason was recorded.",
+                confidential=any(f.confidential for f in cell_findings),
+            )
+        )
+    return annex
 
 
 def snapshot(
@@ -49,88 +182,67 @@ def snapshot(
     considered_on: date,
     notes: str | None,
     evaluation_id: str,
-) -> dict[str, Any]:
+) -> Snapshot:
     """Gather everything the letter says, as it stood when the decision was recorded."""
     excluded_ids = {dmc_id for exclusion in pack.scope.exclusions for dmc_id in exclusion.dmc_ids}
     excluded_types = {e.installation_type for e in pack.scope.exclusions if e.installation_type and not e.dmc_ids}
     names = {dmc.id: dmc.name for dmc in pack.scope.dmcs}
     cells = decide_cells(evaluation, assessments)
-    findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
-    annex: dict[str, list[dict[str, Any]]] = {group.value: [] for group in Group}
-    for cell in cells:
-        if cell.rating == Rating.GREEN:
-            continue
-        messages = [f.message for f in findings[(cell.criterion, cell.group)] if f.rating != Rating.GREEN]
-        reasons = ([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages)
-        annex[cell.group.value].append(
-            {
-                "criterion": cell.criterion,
-                "name": cell.criterion_name,
-                "rating": cell.rating.value,
-                "proposed": cell.proposed.value,
-                "decided": cell.decided.value if cell.decided else None,
-                "accepted": cell.accepted,
-                "override": cell.override,
-                "assessor": cell.assessor,
-                "reason": " ".join(reasons) or "No reason was recorded.",
-                "confidential": any(f.confidential for f in findings[(cell.criterion, cell.group)]),
-            }
-        )
-    return {
-        "capability": submission.capability,
-        "cohort": submission.cohort,
-        "version": submission.version,
-        "submission_id": submission.id,
-        "statement_date": submission.statement_date.isoformat(),
-        "evaluation_id": evaluation_id,
-        "as_at": evaluation.as_at.isoformat(),
-        "ruleset_digest": evaluation.ruleset_digest,
-        "outcome": outcome,
-        "considered_on": considered_on.isoformat(),
-        "notes": notes,
-        "dmcs": [
-            {"id": d.id, "name": d.name, "installation_type": d.installation_type.value}
+    return Snapshot(
+        capability=submission.capability,
+        cohort=submission.cohort,
+        version=submission.version,
+        submission_id=submission.id,
+        statement_date=submission.statement_date,
+        evaluation_id=evaluation_id,
+        as_at=evaluation.as_at,
+        ruleset_digest=evaluation.ruleset_digest,
+        outcome=outcome,
+        considered_on=considered_on,
+        notes=notes,
+        dmcs=[
+            ScopedDmc(id=d.id, name=d.name, installation_type=d.installation_type)
             for d in pack.scope.dmcs
             if d.id not in excluded_ids and d.installation_type not in excluded_types
         ],
-        "held_back": [
-            {
-                "dmcs": [names.get(i, i) for i in e.dmc_ids],
-                "installation_type": e.installation_type.value if e.installation_type else None,
-                "reason": e.reason,
-                "confidential": e.confidential,
-            }
+        held_back=[
+            HeldBack(
+                dmcs=[names.get(i, i) for i in e.dmc_ids],
+                installation_type=e.installation_type,
+                reason=e.reason,
+                confidential=e.confidential,
+            )
             for e in pack.scope.exclusions
         ],
-        "conditions": [
-            {
-                "number": number,
-                "id": c.id,
-                "key": c.key,
-                "kind": c.kind.value,
-                "kind_label": KIND_LABELS[c.kind.value],
-                "carried_over": c.source.startswith("carried over") or c.created_at < submission.received_at,
-                "owner": c.owner.value,
-                "criteria": c.criteria,
-                "text": c.text,
-                "due": c.due,
-                "status": c.status.value,
-                "confidential": c.confidential,
-            }
+        conditions=[
+            AttachedCondition(
+                number=number,
+                id=c.id,
+                key=c.key,
+                kind=c.kind,
+                kind_label=KIND_LABELS[c.kind.value],
+                carried_over=c.source.startswith("carried over") or c.created_at < submission.received_at,
+                owner=c.owner,
+                criteria=c.criteria,
+                text=c.text,
+                due=c.due,
+                status=c.status,
+                confidential=c.confidential,
+            )
             for number, c in enumerate(conditions, 1)
         ],
-        "residual_risks": [
-            {
-                "id": r.id,
-                "description": r.description,
-                "likelihood": r.likelihood.value,
-                "impact": r.impact.value,
-                "mitigation": r.mitigation,
-                "accepted_by": r.accepted_by,
-                "confidential": r.confidential,
-            }
+        residual_risks=[
+            Risk(
+                id=r.id,
+                description=r.description,
+                likelihood=r.likelihood,
+                impact=r.impact,
+                mitigation=r.mitigation,
+                accepted_by=r.accepted_by,
+                confidential=r.confidential,
+            )
             for r in pack.residual_risks or []
         ],
-        "annex": annex,
-        "accepted_by": {group.value: _acceptance(cells, group) for group in Group},
-    }
+        annex=_annex(evaluation, cells),
+        accepted_by={group: _acceptance(cells, group) for group in Group},
+    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from lsc_engine.committee.conditions import ConditionState
-from lsc_engine.committee.gate import DecisionSummary, GateResult, Revocation
+from lsc_engine.committee.gate import DecisionSummary, GateResult, Outcome, Revocation
+from lsc_engine.committee.snapshot import Snapshot
 
-Outcome = Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
+__all__ = ["DecisionView", "Outcome", "ReadinessView", "RecordedRevocation"]
 
 
 class ReadinessView(BaseModel):
@@ -44,4 +44,10 @@ class DecisionView(BaseModel):
     superseded_by: str | None
     actor: str
     recorded_at: datetime
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
+
+
+class RecordedRevocation(Revocation):
+    """A group's withdrawal of its recommendation, with when it was recorded."""
+
+    recorded_at: datetime

@@ -13,21 +13,16 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
-
-from lsc_engine.errors import RateLimited, StoreUnavailable
-from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import RateWindow
+from lsc_engine.errors import RateLimited
+from lsc_engine.store.db import UNAVAILABLE, Database
+from lsc_engine.store.transactions import writing
 
 
 class RateLimiter:
     """Grant or refuse each request of a token against a per-minute limit (0 means no limit)."""
 
     def __init__(
-        self, database: Engine, per_minute: int, *, lease: int | None = None, clock: Callable[[], float] | None = None
+        self, database: Database, per_minute: int, *, lease: int | None = None, clock: Callable[[], float] | None = None
     ) -> None:
         self.database = database
         self.per_minute = per_minute
@@ -57,7 +52,7 @@ class RateLimiter:
         minute = int(now // 60)
         try:
             granted = self._claim(token_id, minute)
-        except (SQLAlchemyError, StoreUnavailable):
+        except UNAVAILABLE:
             granted = self._claim_alone(token_id, minute)
         if granted <= 0:
             retry = max(1, int(60 - now % 60))
@@ -79,21 +74,7 @@ class RateLimiter:
 
     def _claim(self, token_id: str, minute: int) -> int:
         """Take a lease from the shared count; return how many requests it grants (0: none are left)."""
-        with session_scope(self.database) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            table: Table = RateWindow.__table__  # type: ignore[attr-defined]
-            statement = (
-                insert(table)
-                .values(token_id=token_id, minute=minute, granted=self.lease)
-                .on_conflict_do_update(
-                    index_elements=["token_id", "minute"], set_={"granted": table.c.granted + self.lease}
-                )
-                .returning(table.c.granted)
-            )
-            total = int(session.execute(statement).scalar_one())
-            if total <= self.lease:  # the first lease of a minute: forget minutes long past
-                session.exec(delete(RateWindow).where(col(RateWindow.minute) < minute - 1))
-            session.commit()
+        with writing(self.database, audited=False) as tx:
+            total = tx.rates.take(token_id, minute=minute, lease=self.lease)
         before = total - self.lease
         return max(0, min(self.lease, self.per_minute - before))

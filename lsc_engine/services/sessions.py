@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete
-from sqlmodel import col, select
-
 from lsc_engine.access.policy import Principal
+from lsc_engine.access.recent import Recent
+from lsc_engine.access.sessions import new_session_secret, session_key
 from lsc_engine.errors import Unauthenticated
-from lsc_engine.services.tokens import Recent, Tokens, token_hash
-from lsc_engine.store.audit import Chain
-from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import SessionEvent, WebSession
-
-
-def csrf_token(session_secret: str) -> str:
-    """Derive the anti-forgery value a session's forms carry (a page from another site cannot know it)."""
-    return hashlib.sha256(f"csrf:{session_secret}".encode()).hexdigest()[:32]
+from lsc_engine.services.tokens import Tokens
+from lsc_engine.store.db import UNAVAILABLE, Database
+from lsc_engine.store.transactions import reading, writing
 
 
 class Sessions:
@@ -29,7 +19,7 @@ class Sessions:
 
     def __init__(
         self,
-        database: Engine,
+        database: Database,
         tokens: Tokens,
         *,
         lifetime: timedelta = timedelta(hours=8),
@@ -40,51 +30,36 @@ class Sessions:
         self.tokens = tokens
         self.lifetime = lifetime
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._cache = Recent[tuple[str, datetime] | None](cache_seconds)
+        self._cache = Recent[tuple[str, datetime] | None](cache_seconds, unavailable=UNAVAILABLE)
 
     def start(self, token: str) -> tuple[str, Principal]:
         """Sign in with a token: return a new session secret and who it speaks for."""
         principal = self.tokens.resolve(token.strip())
         if principal is None:
             raise Unauthenticated("that token is unknown or revoked")
-        secret = secrets.token_urlsafe(32)
+        secret = new_session_secret()
         now = self._clock()
-        with session_scope(self.database) as session:
-            chain = Chain(session)
-            session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
-            session.add(
-                WebSession(
-                    id=token_hash(secret), token_id=principal.token_id, created_at=now, expires_at=now + self.lifetime
-                )
-            )
-            _record(chain, principal.actor, principal.token_id, "sign_in", now)
-            session.commit()
+        with writing(self.database) as tx:
+            tx.sessions.start(session_key(secret), token_id=principal.token_id, at=now, expires_at=now + self.lifetime)
+            tx.sessions.record("sign_in", token_id=principal.token_id, actor=principal.actor, at=now)
         return secret, principal
 
     def resolve(self, secret: str) -> Principal | None:
         """Return who a session speaks for, or None once it has ended, expired or lost its token."""
-        found = self._cache.get(token_hash(secret), lambda: self._lookup(secret))
+        key = session_key(secret)
+        found = self._cache.get(key, lambda: self._find(key))
         if found is None or found[1] <= self._clock():
             return None
         return self.tokens.principal(found[0])
 
     def end(self, secret: str, principal: Principal) -> None:
         """Sign out: the session's secret never works again."""
-        key = token_hash(secret)
-        with session_scope(self.database) as session:
-            chain = Chain(session)
-            session.exec(delete(WebSession).where(col(WebSession.id) == key))
-            _record(chain, principal.actor, principal.token_id, "sign_out", self._clock())
-            session.commit()
+        key = session_key(secret)
+        with writing(self.database) as tx:
+            tx.sessions.end(key)
+            tx.sessions.record("sign_out", token_id=principal.token_id, actor=principal.actor, at=self._clock())
         self._cache.forget(key)
 
-    def _lookup(self, secret: str) -> tuple[str, datetime] | None:
-        with session_scope(self.database) as session:
-            row = session.exec(select(WebSession).where(WebSession.id == token_hash(secret))).first()
-            return (row.token_id, row.expires_at) if row is not None else None
-
-
-def _record(chain: Chain, actor: str, token_id: str, event: str, at: datetime) -> None:
-    """Append a sign-in or sign-out to the audit chain."""
-    record = SessionEvent(id=uuid.uuid4().hex, token_id=token_id, event=event, at=at)
-    chain.add(record, actor=actor, action=f"session.{event}", at=at)
+    def _find(self, key: str) -> tuple[str, datetime] | None:
+        with reading(self.database) as tx:
+            return tx.sessions.find(key)

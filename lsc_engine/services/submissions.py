@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from lsc_engine.core import engine as rules_engine
 from lsc_engine.core.decision import evaluate
@@ -19,13 +15,13 @@ from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, dif
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, NotFound
-from lsc_engine.services.committee import register_conditions
-from lsc_engine.store import repository
-from lsc_engine.store.audit import Chain, sha256
-from lsc_engine.store.db import session_scope
+from lsc_engine.store.audit import sha256
+from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
+from lsc_engine.store.transactions import reading, writing
 
 Clock = Callable[[], datetime]
 
@@ -39,9 +35,27 @@ class Stored:
     """A submission and one of its evaluations, as stored."""
 
     submission: Submission
-    record: EvaluationRecord
-    evaluation: Evaluation
+    record: StoredEvaluation
     replayed: bool = False
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """Return the evaluation's result."""
+        return self.record.evaluation
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a stored submission stands: its newest evaluation, and its capability's newest version."""
+
+    submission: Submission
+    evaluation: StoredEvaluation
+    newest: Submission
+
+    @property
+    def is_newest(self) -> bool:
+        """Tell whether this is its capability's newest version (the one the gate reads)."""
+        return self.submission.id == self.newest.id
 
 
 class ReplayFlip(BaseModel):
@@ -62,7 +76,7 @@ class Service:
     """Evaluation with storage: one per process, holding the database engine and the loaded ruleset."""
 
     def __init__(
-        self, database: Engine, ruleset: Ruleset, *, clock: Clock = _utc_now, max_items: int | None = None
+        self, database: Database, ruleset: Ruleset, *, clock: Clock = _utc_now, max_items: int | None = None
     ) -> None:
         self.database = database
         self.ruleset = ruleset
@@ -96,7 +110,7 @@ class Service:
         result = evaluate(pack, self.ruleset, as_at=when)
         try:
             return self._store_submission(body, pack, result, submitter, idempotency_key, request_digest)
-        except IntegrityError:
+        except Collision:
             # Another request with the same key won the race; answer with what it stored.
             if idempotency_key is not None:
                 earlier = self._replay(idempotency_key, request_digest)
@@ -105,8 +119,8 @@ class Service:
             raise
 
     def _replay(self, idempotency_key: str, request_digest: str) -> Stored | None:
-        with session_scope(self.database) as session:
-            earlier = repository.get_submission_by_key(session, idempotency_key=idempotency_key)
+        with reading(self.database) as tx:
+            earlier = tx.submissions.by_idempotency_key(idempotency_key)
             if earlier is None:
                 return None
             if earlier.request_digest != request_digest:
@@ -114,8 +128,7 @@ class Service:
                     "this Idempotency-Key was already used for a different request",
                     details={"idempotency_key": idempotency_key, "submission_id": earlier.id},
                 )
-            record = repository.get_evaluations(session, submission_id=earlier.id)[0]
-            return Stored(earlier, record, Evaluation.model_validate_json(record.result), replayed=True)
+            return Stored(earlier, tx.submissions.first_evaluation(earlier.id), replayed=True)
 
     def _store_submission(
         self,
@@ -126,131 +139,107 @@ class Service:
         idempotency_key: str | None,
         request_digest: str,
     ) -> Stored:
-        with session_scope(self.database) as session:
-            chain = Chain(session)
+        with writing(self.database) as tx:
             now = self._clock()
-            submission = Submission(
-                id=uuid.uuid4().hex,
+            submission = tx.submissions.add(
+                body=body,
                 capability=pack.statement.capability,
-                version=repository.next_version(session, capability=pack.statement.capability),
                 cohort=pack.statement.cohort,
-                submitter=submitter,
                 statement_date=pack.statement.date,
-                received_at=now,
-                pack=body.decode("utf-8"),
-                pack_digest=sha256(body),
                 input_digest=result.input_digest,
                 idempotency_key=idempotency_key,
                 request_digest=request_digest,
+                submitter=submitter,
+                at=now,
             )
-            chain.add(submission, actor=submitter, action="submission.create", at=now)
-            record = self._record(submission.id, 1, result, "submission", now)
-            chain.add(record, actor=submitter, action="evaluation.create", at=now)
-            register_conditions(
-                session, chain, submission=submission, conditions=result.conditions, actor=submitter, now=now
+            record = tx.submissions.add_evaluation(
+                submission.id, result, reason="submission", actor=submitter, at=now, number=1
             )
-            session.commit()
-            return Stored(submission, record, result)
-
-    def _record(
-        self, submission_id: str, number: int, result: Evaluation, reason: str, now: datetime
-    ) -> EvaluationRecord:
-        text = result.model_dump_json()
-        return EvaluationRecord(
-            id=uuid.uuid4().hex,
-            submission_id=submission_id,
-            number=number,
-            ruleset_digest=result.ruleset_digest,
-            as_at=result.as_at,
-            overall=result.overall.value,
-            reason=reason,
-            created_at=now,
-            result=text,
-            result_digest=sha256(text),
-        )
+            tx.conditions.register(
+                result.conditions,
+                capability=submission.capability,
+                submission_id=submission.id,
+                actor=submitter,
+                at=now,
+            )
+        return Stored(submission, record)
 
     def get_submission(self, submission_id: str) -> Submission:
         """Return a stored submission."""
-        with session_scope(self.database) as session:
-            return self._submission(session, submission_id)
-
-    def _submission(self, session: Session, submission_id: str) -> Submission:
-        submission = repository.get_submission(session, submission_id=submission_id)
-        if submission is None:
-            raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
-        return submission
+        with reading(self.database) as tx:
+            return _submission(tx.submissions, submission_id)
 
     def list_submissions(self, *, capability: str | None, limit: int, offset: int) -> list[Submission]:
         """Return stored submissions, newest first."""
-        with session_scope(self.database) as session:
-            return list(repository.get_submissions(session, capability=capability, limit=limit, offset=offset))
+        with reading(self.database) as tx:
+            return tx.submissions.newest_first(capability=capability, limit=limit, offset=offset)
+
+    def capabilities(self) -> list[str]:
+        """Return every capability with a stored submission, in name order."""
+        with reading(self.database) as tx:
+            return tx.submissions.capabilities()
+
+    def standing(self, submission_id: str) -> Standing:
+        """Return a stored submission with its newest evaluation and its capability's newest version."""
+        with reading(self.database) as tx:
+            submission = _submission(tx.submissions, submission_id)
+            newest = tx.submissions.latest(submission.capability)
+            assert newest is not None, "a stored submission is a version of its capability"
+            return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
+
+    def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
+        """Return a submission's evaluations, oldest first."""
+        with reading(self.database) as tx:
+            _submission(tx.submissions, submission_id)
+            return tx.submissions.evaluations(submission_id)
 
     def list_evaluations(self, submission_id: str) -> list[EvaluationRecord]:
-        """Return a submission's evaluations, oldest first."""
-        with session_scope(self.database) as session:
-            self._submission(session, submission_id)
-            return list(repository.get_evaluations(session, submission_id=submission_id))
+        """Return a submission's evaluation records as stored, oldest first (``evaluations`` reads their results)."""
+        with reading(self.database) as tx:
+            _submission(tx.submissions, submission_id)
+            return tx.submissions.evaluation_records(submission_id)
 
     def re_evaluate(self, submission_id: str, *, as_at: date | None, actor: str) -> tuple[Stored, Diff]:
         """Evaluate a stored pack again under the current ruleset, store the result, and say what flipped."""
-        with session_scope(self.database) as session:
-            submission = self._submission(session, submission_id)
-            previous = repository.latest_evaluation(session, submission_id=submission_id)
-        assert previous is not None, "every submission is stored with its first evaluation"
+        with reading(self.database) as tx:
+            submission = _submission(tx.submissions, submission_id)
+            previous = tx.submissions.latest_evaluation(submission_id)
         pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
         result = evaluate(pack, self.ruleset, as_at=as_at or previous.as_at)
-        with session_scope(self.database) as session:
-            chain = Chain(session)
-            now = self._clock()
-            number = repository.next_evaluation_number(session, submission_id=submission_id)
-            record = self._record(submission_id, number, result, "re-evaluation", now)
-            chain.add(record, actor=actor, action="evaluation.create", at=now)
-            session.commit()
-        before = Evaluation.model_validate_json(previous.result)
-        changes = diff(before, result, before_id=previous.id, after_id=record.id)
-        return Stored(submission, record, result), changes
+        with writing(self.database) as tx:
+            record = tx.submissions.add_evaluation(
+                submission_id, result, reason="re-evaluation", actor=actor, at=self._clock()
+            )
+        changes = diff(previous.evaluation, result, before_id=previous.id, after_id=record.id)
+        return Stored(submission, record), changes
 
     def diff(self, submission_id: str, *, before_id: str | None, after_id: str | None) -> Diff:
         """Compare two evaluations, given by evaluation or submission id (a submission means its latest)."""
-        with session_scope(self.database) as session:
-            self._submission(session, submission_id)
-            history = repository.get_evaluations(session, submission_id=submission_id)
-            before = self._resolve(session, before_id) if before_id else history[0]
-            after = self._resolve(session, after_id) if after_id else history[-1]
+        with reading(self.database) as tx:
+            submissions = tx.submissions
+            _submission(submissions, submission_id)
+            before = _resolve(submissions, before_id) if before_id else submissions.first_evaluation(submission_id)
+            after = _resolve(submissions, after_id) if after_id else submissions.latest_evaluation(submission_id)
             packs = {
-                before.submission_id: self._submission(session, before.submission_id).pack,
-                after.submission_id: self._submission(session, after.submission_id).pack,
+                before.submission_id: _submission(submissions, before.submission_id).pack,
+                after.submission_id: _submission(submissions, after.submission_id).pack,
             }
-            latest = {
-                (a.criterion, a.group): a
-                for a in repository.get_assessments(session, submission_id=after.submission_id)
-            }
-            overrides = [
-                Override(
-                    criterion=a.criterion,
-                    group=Group(a.group),
-                    proposed=Rating(a.proposed),
-                    decided=Rating(a.rating),
-                    assessor=a.assessor,
-                    rationale=a.rationale,
-                )
-                for a in latest.values()
-                if a.override
-            ]
-        old = Evaluation.model_validate_json(before.result)
-        new = Evaluation.model_validate_json(after.result)
+            latest = {(a.criterion, a.group): a for a in tx.committee.assessments(after.submission_id)}
+        overrides = [
+            Override(
+                criterion=a.criterion,
+                group=a.group,
+                proposed=a.proposed,
+                decided=a.rating,
+                assessor=a.assessor,
+                rationale=a.rationale,
+            )
+            for a in latest.values()
+            if a.override
+        ]
+        old, new = before.evaluation, after.evaluation
         attribution = self._attribute(old, new, packs[after.submission_id])
         return diff(old, new, before_id=before.id, after_id=after.id, attribution=attribution, overrides=overrides)
-
-    def _resolve(self, session: Session, ident: str) -> EvaluationRecord:
-        record = repository.get_evaluation(session, evaluation_id=ident)
-        if record is not None:
-            return record
-        if repository.get_submission(session, submission_id=ident) is not None:
-            latest = repository.latest_evaluation(session, submission_id=ident)
-            if latest is not None:
-                return latest
-        raise NotFound(f"no evaluation or submission {ident}", details={"id": ident})
 
     def _attribute(self, old: Evaluation, new: Evaluation, new_pack: str) -> dict[tuple[str, Group], list[Cause]]:
         """Split a change between new evidence and a new as-at date by evaluating the new pack at the old date."""
@@ -267,14 +256,13 @@ class Service:
     def replay(self, candidate: Ruleset) -> tuple[int, list[ReplayFlip]]:
         """Evaluate every stored submission under a candidate ruleset and list those whose ratings would change."""
         flips = []
-        with session_scope(self.database) as session:
-            ids = list(repository.all_submission_ids(session))
+        with reading(self.database) as tx:
+            ids = tx.submissions.ids()
         for submission_id in ids:
-            with session_scope(self.database) as session:
-                submission = self._submission(session, submission_id)
-                record = repository.latest_evaluation(session, submission_id=submission_id)
-            assert record is not None, "every submission is stored with its first evaluation"
-            current = Evaluation.model_validate_json(record.result)
+            with reading(self.database) as tx:
+                submission = _submission(tx.submissions, submission_id)
+                record = tx.submissions.latest_evaluation(submission_id)
+            current = record.evaluation
             pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
             proposed = evaluate(pack, candidate, as_at=current.as_at)
             changes = diff(current, proposed, before_id=record.id, after_id="candidate")
@@ -291,6 +279,24 @@ class Service:
                     )
                 )
         return len(ids), flips
+
+
+def _submission(submissions: Submissions, submission_id: str) -> Submission:
+    """Return a stored submission, or raise NotFound."""
+    submission = submissions.get(submission_id)
+    if submission is None:
+        raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
+    return submission
+
+
+def _resolve(submissions: Submissions, ident: str) -> StoredEvaluation:
+    """Return an evaluation by its id, or a submission's newest by the submission's id."""
+    stored = submissions.evaluation(ident)
+    if stored is not None:
+        return stored
+    if submissions.get(ident) is not None:
+        return submissions.latest_evaluation(ident)
+    raise NotFound(f"no evaluation or submission {ident}", details={"id": ident})
 
 
 def pack_document(submission: Submission) -> object:

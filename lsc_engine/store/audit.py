@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from lsc_engine.store.db import session_scope
 from lsc_engine.store.models import (
     ApiToken,
     AssessmentRecord,
@@ -213,3 +214,9 @@ def verify(session: Session, *, batch: int = 1000, expect_head: tuple[int, str] 
                 problems.append(f"{entity} {record.id} was altered after it was written")
     problems += [f"{entity} {ident} is audited but missing" for entity, ident in sorted(covered)]
     return Verification(entries=count, records=records, problems=problems, head=f"{last_seq}:{previous}")
+
+
+def verify_database(database: Engine, *, expect_head: tuple[int, str] | None = None) -> Verification:
+    """Verify the audit chain of a database in one read-only session (see ``verify``)."""
+    with session_scope(database) as session:
+        return verify(session, expect_head=expect_head)

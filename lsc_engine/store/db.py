@@ -8,13 +8,27 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from lsc_engine.errors import StoreUnavailable
 from lsc_engine.settings import Settings
 
 log = logging.getLogger("lsc.store")
+
+#: The handle on a database that the layers above pass around without knowing what it is made of.
+Database = Engine
+
+#: What a caller that can carry on without the database (a remembered answer, a local count) catches.
+UNAVAILABLE: tuple[type[Exception], ...] = (SQLAlchemyError, StoreUnavailable)
+
+
+class Collision(Exception):
+    """A write lost a race: another transaction stored a record with the same unique key first.
+
+    Not an LscError: a caller that expects the race (a retried submission) catches it; anywhere else it
+    is a fault.
+    """
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -1,0 +1,31 @@
+"""What every repository shares: the transaction's session, and the audit chain when it writes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session
+
+from lsc_engine.store.audit import Audited, Chain
+
+
+def new_id() -> str:
+    """Return a fresh record id."""
+    return uuid.uuid4().hex
+
+
+class Repository:
+    """Queries over one transaction's session; writes append to the audit chain the transaction holds."""
+
+    def __init__(self, session: Session, chain: Chain | None) -> None:
+        self._session = session
+        self._chain = chain
+
+    def _audited(
+        self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None
+    ) -> None:
+        """Write a record and its audit entry."""
+        if self._chain is None:
+            raise RuntimeError("an audited write needs a transaction opened with writing()")
+        self._chain.add(record, actor=actor, action=action, at=at, submission_id=submission_id)

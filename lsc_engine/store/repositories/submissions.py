@@ -1,0 +1,186 @@
+"""Submissions and their evaluations: packs exactly as received, each evaluation read back once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.store.audit import sha256
+from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.repositories.base import Repository, new_id
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvaluation:
+    """One stored evaluation of a submission, its result parsed once when it was read."""
+
+    id: str
+    submission_id: str
+    number: int
+    ruleset_digest: str
+    as_at: date
+    overall: Readiness
+    reason: str
+    created_at: datetime
+    result_digest: str
+    evaluation: Evaluation
+
+
+def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> StoredEvaluation:
+    """Read an evaluation record (its result is parsed here unless it is already in hand)."""
+    return StoredEvaluation(
+        id=record.id,
+        submission_id=record.submission_id,
+        number=record.number,
+        ruleset_digest=record.ruleset_digest,
+        as_at=record.as_at,
+        overall=Readiness(record.overall),
+        reason=record.reason,
+        created_at=record.created_at,
+        result_digest=record.result_digest,
+        evaluation=Evaluation.model_validate_json(record.result) if evaluation is None else evaluation,
+    )
+
+
+class Submissions(Repository):
+    """Stored packs by capability and version, and the evaluations made of each."""
+
+    # -- submissions -------------------------------------------------------------------------------
+
+    def get(self, submission_id: str) -> Submission | None:
+        """Return a submission by id."""
+        return self._session.get(Submission, submission_id)
+
+    def by_idempotency_key(self, idempotency_key: str) -> Submission | None:
+        """Return the submission made with an idempotency key."""
+        query = select(Submission).where(Submission.idempotency_key == idempotency_key)
+        return self._session.exec(query).first()
+
+    def newest_first(self, *, capability: str | None, limit: int, offset: int) -> list[Submission]:
+        """Return submissions, newest first, optionally for one capability."""
+        query = select(Submission)
+        if capability is not None:
+            query = query.where(Submission.capability == capability)
+        query = query.order_by(col(Submission.received_at).desc(), col(Submission.id)).limit(limit).offset(offset)
+        return list(self._session.exec(query).all())
+
+    def latest(self, capability: str) -> Submission | None:
+        """Return the newest version of a capability's evidence."""
+        query = select(Submission).where(Submission.capability == capability).order_by(col(Submission.version).desc())
+        return self._session.exec(query.limit(1)).first()
+
+    def ids(self) -> list[str]:
+        """Return the id of every stored submission, oldest first."""
+        query = select(Submission.id).order_by(col(Submission.received_at), col(Submission.id))
+        return list(self._session.exec(query).all())
+
+    def capabilities(self) -> list[str]:
+        """Return every capability with a stored submission, in name order."""
+        query = select(Submission.capability).distinct().order_by(col(Submission.capability))
+        return list(self._session.exec(query).all())
+
+    def add(
+        self,
+        *,
+        body: bytes,
+        capability: str,
+        cohort: str,
+        statement_date: date,
+        input_digest: str,
+        idempotency_key: str | None,
+        request_digest: str,
+        submitter: str,
+        at: datetime,
+    ) -> Submission:
+        """Store a pack exactly as received, as the next version of its capability's evidence."""
+        current = self._session.exec(select(func.max(Submission.version)).where(Submission.capability == capability))
+        submission = Submission(
+            id=new_id(),
+            capability=capability,
+            version=int(current.one() or 0) + 1,
+            cohort=cohort,
+            submitter=submitter,
+            statement_date=statement_date,
+            received_at=at,
+            pack=body.decode("utf-8"),
+            pack_digest=sha256(body),
+            input_digest=input_digest,
+            idempotency_key=idempotency_key,
+            request_digest=request_digest,
+        )
+        self._audited(submission, actor=submitter, action="submission.create", at=at)
+        return submission
+
+    # -- evaluations -------------------------------------------------------------------------------
+
+    def evaluation(self, evaluation_id: str) -> StoredEvaluation | None:
+        """Return an evaluation by id."""
+        record = self._session.get(EvaluationRecord, evaluation_id)
+        return _stored(record) if record is not None else None
+
+    def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
+        """Return a submission's evaluations, oldest first."""
+        return [_stored(record) for record in self.evaluation_records(submission_id)]
+
+    def evaluation_records(self, submission_id: str) -> list[EvaluationRecord]:
+        """Return a submission's evaluation records as stored, oldest first, their results unread."""
+        query = (
+            select(EvaluationRecord)
+            .where(EvaluationRecord.submission_id == submission_id)
+            .order_by(col(EvaluationRecord.number))
+        )
+        return list(self._session.exec(query).all())
+
+    def first_evaluation(self, submission_id: str) -> StoredEvaluation:
+        """Return the evaluation a submission was stored with."""
+        return self._edge_evaluation(submission_id, newest=False)
+
+    def latest_evaluation(self, submission_id: str) -> StoredEvaluation:
+        """Return a submission's newest evaluation."""
+        return self._edge_evaluation(submission_id, newest=True)
+
+    def _edge_evaluation(self, submission_id: str, *, newest: bool) -> StoredEvaluation:
+        number = col(EvaluationRecord.number)
+        query = (
+            select(EvaluationRecord)
+            .where(EvaluationRecord.submission_id == submission_id)
+            .order_by(number.desc() if newest else number)
+        )
+        record = self._session.exec(query.limit(1)).first()
+        if record is None:
+            raise LookupError(f"submission {submission_id} has no evaluation: each is stored with its first")
+        return _stored(record)
+
+    def add_evaluation(
+        self,
+        submission_id: str,
+        evaluation: Evaluation,
+        *,
+        reason: str,
+        actor: str,
+        at: datetime,
+        number: int | None = None,
+    ) -> StoredEvaluation:
+        """Store an evaluation of a submission: ``number`` 1 with the submission, else the next one."""
+        if number is None:
+            query = select(func.max(EvaluationRecord.number)).where(EvaluationRecord.submission_id == submission_id)
+            number = int(self._session.exec(query).one() or 0) + 1
+        text = evaluation.model_dump_json()
+        record = EvaluationRecord(
+            id=new_id(),
+            submission_id=submission_id,
+            number=number,
+            ruleset_digest=evaluation.ruleset_digest,
+            as_at=evaluation.as_at,
+            overall=evaluation.overall.value,
+            reason=reason,
+            created_at=at,
+            result=text,
+            result_digest=sha256(text),
+        )
+        self._audited(record, actor=actor, action="evaluation.create", at=at)
+        return _stored(record, evaluation)

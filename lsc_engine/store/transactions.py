@@ -1,0 +1,88 @@
+"""Transactions: the repositories over one database session, for reading or for an audited write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from lsc_engine.store.audit import Chain
+from lsc_engine.store.db import Collision, session_scope
+from lsc_engine.store.repositories.committee import Committee
+from lsc_engine.store.repositories.conditions import Conditions
+from lsc_engine.store.repositories.disclosures import Disclosures
+from lsc_engine.store.repositories.rates import Rates
+from lsc_engine.store.repositories.sessions import Sessions
+from lsc_engine.store.repositories.submissions import Submissions
+from lsc_engine.store.repositories.tokens import Tokens
+
+
+class Transaction:
+    """One database transaction and a repository per aggregate, each made when first used."""
+
+    def __init__(self, session: Session, chain: Chain | None) -> None:
+        self._session = session
+        self._chain = chain
+
+    @cached_property
+    def submissions(self) -> Submissions:
+        """Submissions and their evaluations."""
+        return Submissions(self._session, self._chain)
+
+    @cached_property
+    def committee(self) -> Committee:
+        """Assessments, revocations and decisions."""
+        return Committee(self._session, self._chain)
+
+    @cached_property
+    def conditions(self) -> Conditions:
+        """The conditions register and its events."""
+        return Conditions(self._session, self._chain)
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """Bearer tokens and their revocations."""
+        return Tokens(self._session, self._chain)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Browser sessions and their sign-in and sign-out events."""
+        return Sessions(self._session, self._chain)
+
+    @cached_property
+    def rates(self) -> Rates:
+        """Requests per token and minute."""
+        return Rates(self._session, self._chain)
+
+    @cached_property
+    def disclosures(self) -> Disclosures:
+        """Reads of confidential evidence."""
+        return Disclosures(self._session, self._chain)
+
+
+@contextmanager
+def reading(database: Engine) -> Iterator[Transaction]:
+    """Read in one transaction; an unreachable database surfaces as StoreUnavailable."""
+    with session_scope(database) as session:
+        yield Transaction(session, None)
+
+
+@contextmanager
+def writing(database: Engine, *, audited: bool = True) -> Iterator[Transaction]:
+    """Write in one transaction, committed when the block ends without an error and rolled back otherwise.
+
+    An audited transaction locks the audit chain's head before anything else (see ``audit.Chain``), so
+    writers append one at a time; only the rate counts, which are not audited, write without it. A unique
+    key another transaction took first surfaces as Collision.
+    """
+    with session_scope(database) as session:
+        try:
+            yield Transaction(session, Chain(session) if audited else None)
+            session.commit()
+        except IntegrityError as error:
+            reason = str(error.orig or error).strip().splitlines()
+            raise Collision(reason[0] if reason else "a unique key is already taken") from error

@@ -1,0 +1,140 @@
+"""The store's transactions and repositories, and the service methods the pages read through, on both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from lsc_engine.access.policy import Role
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.ruleset import Ruleset
+from lsc_engine.errors import NotFound
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.submissions import Service, Stored
+from lsc_engine.settings import Settings
+from lsc_engine.store.audit import sha256, verify_database
+from lsc_engine.store.db import Collision, Database, make_engine
+from lsc_engine.store.transactions import reading, writing
+
+from .conftest import FIXTURES
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+NOON = datetime(2020, 3, 6, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    """A fresh, migrated database (each backend)."""
+    engine = make_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+def test_a_write_is_kept_only_when_its_block_ends_without_an_error(database: Database) -> None:
+    class Refused(Exception):
+        """Something went wrong after the record was written."""
+
+    def refused_after_writing() -> None:
+        with writing(database) as tx:
+            tx.tokens.add(name="kept?", role=Role.OBSERVER, token_hash="h1", actor="test", at=NOON)
+            raise Refused
+
+    with pytest.raises(Refused):
+        refused_after_writing()
+    with writing(database) as tx:
+        tx.tokens.add(name="kept", role=Role.OBSERVER, token_hash="h2", actor="test", at=NOON)
+    with reading(database) as tx:
+        assert [t.name for t in tx.tokens.all()] == ["kept"]
+    check = verify_database(database)
+    assert (check.intact, check.entries) == (True, 1), check.problems
+
+
+def test_a_reading_transaction_cannot_write(database: Database) -> None:
+    with reading(database) as tx, pytest.raises(RuntimeError, match="writing"):
+        tx.tokens.add(name="x", role=Role.OBSERVER, token_hash="h", actor="test", at=NOON)
+
+
+def test_a_unique_key_taken_first_by_another_write_is_a_collision(database: Database) -> None:
+    with writing(database) as tx:
+        tx.tokens.add(name="first", role=Role.OBSERVER, token_hash="same", actor="test", at=NOON)
+    with pytest.raises(Collision), writing(database) as tx:
+        tx.tokens.add(name="second", role=Role.OBSERVER, token_hash="same", actor="test", at=NOON)
+    with reading(database) as tx:
+        assert [t.name for t in tx.tokens.all()] == ["first"]
+    assert verify_database(database).intact
+
+
+def test_a_retry_that_loses_the_race_answers_with_what_the_first_stored(
+    database: Database, ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(database, ruleset)
+    first = service.submit(MDS, submitter="dcc:DCC", idempotency_key="k-1")
+    looked: list[str] = []
+    real = service._replay
+
+    def not_yet(key: str, digest: str) -> Stored | None:
+        looked.append(key)
+        return None if len(looked) == 1 else real(key, digest)  # the first look happens before the first commit
+
+    monkeypatch.setattr(service, "_replay", not_yet)
+    retry = service.submit(MDS, submitter="dcc:DCC", idempotency_key="k-1")
+    assert looked == ["k-1", "k-1"]
+    assert (retry.replayed, retry.submission.id, retry.record.id) == (True, first.submission.id, first.record.id)
+    assert [s.id for s in service.list_submissions(capability=None, limit=10, offset=0)] == [first.submission.id]
+
+
+def test_a_stored_evaluation_carries_its_result_read_once(database: Database, ruleset: Ruleset) -> None:
+    service = Service(database, ruleset, clock=lambda: NOON)
+    stored = service.submit(MDS, submitter="dcc:DCC")
+    again, _changes = service.re_evaluate(stored.submission.id, as_at=date(2020, 8, 7), actor="tag:Chair")
+    listed = service.evaluations(stored.submission.id)
+    assert [(e.number, e.reason, e.as_at) for e in listed] == [
+        (1, "submission", date(2020, 3, 6)),
+        (2, "re-evaluation", date(2020, 8, 7)),
+    ]
+    assert [e.evaluation for e in listed] == [stored.evaluation, again.evaluation]
+    assert listed[0] == stored.record
+    assert listed[1].overall == again.evaluation.overall
+    assert listed[0].result_digest == sha256(stored.evaluation.model_dump_json())
+    records = service.list_evaluations(stored.submission.id)
+    assert [Evaluation.model_validate_json(r.result) for r in records] == [e.evaluation for e in listed]
+
+
+def test_where_a_submission_stands_and_which_capabilities_are_stored(database: Database, ruleset: Ruleset) -> None:
+    service = Service(database, ruleset)
+    first = service.submit(MDS, submitter="dcc:DCC")
+    second = service.submit(MDS, submitter="dcc:DCC", as_at=date(2020, 8, 7))
+    service.submit(SECURE, submitter="dcc:DCC")
+    older = service.standing(first.submission.id)
+    assert (older.is_newest, older.newest.id, older.newest.version) == (False, second.submission.id, 2)
+    assert older.evaluation == first.record
+    newer = service.standing(second.submission.id)
+    assert (newer.is_newest, newer.evaluation.as_at) == (True, date(2020, 8, 7))
+    assert service.capabilities() == ["MOC-MDS", "MOC-SECURE"]
+    with pytest.raises(NotFound, match="no submission s-404"):
+        service.standing("s-404")
+
+
+def test_revocations_come_back_with_when_each_was_recorded(database: Database, ruleset: Ruleset) -> None:
+    now = [datetime(2020, 3, 9, 9, tzinfo=UTC)]
+    stored = Service(database, ruleset).submit(MDS, submitter="dcc:DCC")
+    committee = Committee(database, ruleset, clock=lambda: now[0])
+    committee.revoke(stored.submission.id, group=Group.SSC, reason="HAN assurance withdrawn", actor="ssc:Chair")
+    now[0] = datetime(2020, 3, 10, 9, tzinfo=UTC)
+    committee.revoke(stored.submission.id, group=Group.OPSG, reason="Service desk not staffed", actor="opsg:Chair")
+    every = committee.revocations(stored.submission.id)
+    assert [(r.group, r.reason, r.actor, r.recorded_at.day) for r in every] == [
+        (Group.SSC, "HAN assurance withdrawn", "ssc:Chair", 9),
+        (Group.OPSG, "Service desk not staffed", "opsg:Chair", 10),
+    ]
+    assert [r.reason for r in committee.revocations(stored.submission.id, group=Group.OPSG)] == [
+        "Service desk not staffed"
+    ]
+    position = committee.position(stored.submission.id)
+    assert [r.id for r in position.revocations] == [r.id for r in every]
+    assert "recorded_at" not in json.loads(position.model_dump_json())["revocations"][0]
