@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"
     )
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024, le=1024 * 1024, description="Largest request line and headers together"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Longest a request's line and headers may take to arrive"
+    )
     max_pack_items: int = Field(default=2_000_000, ge=1, le=50_000_000, description="Most evidence items in a pack")
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -41,6 +47,9 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, description="The issuer every JWT must name")
     jwt_audience: str | None = Field(default=None, description="The audience every JWT must name")
     jwt_role_claim: str = Field(default="lsc_role", description="The claim holding the caller's role")
+    jwt_max_lifetime_seconds: float = Field(
+        default=86_400, gt=0, le=31 * 86_400, description="Refuse JWTs issued to last longer than this"
+    )
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS (and localhost) only")
 
     @model_validator(mode="after")

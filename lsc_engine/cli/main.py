@@ -239,7 +239,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        http=serving.NoDelayHttp,
+        http=serving.GuardedHttp,
         log_level="info",
     )
 
