@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lsc_engine.core.ruleset import bundled_rules_dir
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     jwt_role_claim: str = Field(default="lsc_role", description="The claim holding the caller's role")
     jwt_max_lifetime_seconds: float = Field(
         default=86_400, gt=0, le=31 * 86_400, description="Refuse JWTs issued to last longer than this"
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Secret kept outside the database; every audit entry then carries an HMAC made with it",
     )
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS (and localhost) only")
 

@@ -329,8 +329,16 @@ def audit_verify(
             help="The head (SEQ:HASH) printed by an earlier run and kept elsewhere; catches a cut-off chain.",
         ),
     ] = None,
+    keyed_since: Annotated[
+        int,
+        typer.Option(
+            "--keyed-since",
+            min=1,
+            help="With LSC_AUDIT_KEY: the first entry written with the key (earlier entries may lack its MAC).",
+        ),
+    ] = 1,
 ) -> None:
-    """Recompute the audit chain and every record digest. Exit 0 if intact, 4 if anything was altered."""
+    """Recompute the audit chain, its MACs and every record digest. Exit 0 if intact, 4 if anything was altered."""
     expected: tuple[int, str] | None = None
     if expect_head is not None:
         seq, _, digest = expect_head.partition(":")
@@ -340,14 +348,36 @@ def audit_verify(
     from lsc_engine.store.audit import verify
     from lsc_engine.store.db import session_scope
 
-    with session_scope(_database(_settings())) as session:
-        result = verify(session, expect_head=expected)
+    settings = _settings()
+    key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+    with session_scope(_database(settings)) as session:
+        result = verify(session, expect_head=expected, key=key, keyed_since=keyed_since)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
     typer.echo(f"head: {result.head} (keep it elsewhere; a later run given it with --expect-head catches a cut)")
+    typer.echo(_keying(result.keyed_from, result.macs_checked))
     state = "intact" if result.intact else f"{len(result.problems)} problem(s)"
     typer.echo(f"audit chain: {result.entries} entries, {result.records} records, {state}")
     raise typer.Exit(0 if result.intact else Exit.NOT_READY)
+
+
+def _keying(keyed_from: int | None, checked: bool) -> str:
+    """Say whether the chain carries MACs and whether they were checked."""
+    if keyed_from is None:
+        return "keyed: no entry carries a MAC" + ("" if checked else " (set LSC_AUDIT_KEY to sign new entries)")
+    if checked:
+        return f"keyed: from entry {keyed_from}; every MAC checked with LSC_AUDIT_KEY"
+    return f"keyed: from entry {keyed_from}; MACs not checked (set LSC_AUDIT_KEY to check them)"
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the audit chain's head (SEQ:HASH) to record elsewhere, e.g. in the Panel's minutes."""
+    from lsc_engine.store.audit import head
+    from lsc_engine.store.db import session_scope
+
+    with session_scope(_database(_settings())) as session:
+        typer.echo(head(session))
 
 
 @app.command()
