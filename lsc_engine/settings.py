@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = Field(
         default=None, description="Accept signed JWTs as well as tokens, checked against the keys in this JWKS file"
     )
-    jwt_issuer: str | None = Field(default=None, description="The issuer every JWT must name")
+    jwt_issuer: str | None = Field(default=None, max_length=150, description="The issuer every JWT must name")
     jwt_audience: str | None = Field(default=None, description="The audience every JWT must name")
     jwt_role_claim: str = Field(default="lsc_role", description="The claim holding the caller's role")
     jwt_max_lifetime_seconds: float = Field(

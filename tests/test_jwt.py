@@ -61,7 +61,7 @@ def test_a_valid_jwt_speaks_for_its_role(client: TestClient, key: rsa.RSAPrivate
     dcc = bearer(_token(key, sub="u-7", name="Dee Cee", lsc_role="dcc"))
     submitted = client.post("/v1/submissions", content=MDS, headers=dcc)
     assert submitted.status_code == 201
-    assert submitted.json()["submission"]["submitter"] == "dcc:Dee Cee"
+    assert submitted.json()["submission"]["submitter"] == f"dcc:Dee Cee [jwt {ISSUER} u-7]"
     refused = client.post(
         f"/v1/submissions/{submitted.json()['submission']['id']}/decisions",
         json={"outcome": "recommend", "considered_on": "2020-03-06"},
@@ -192,3 +192,12 @@ def test_the_answer_to_a_missing_key_file_is_503_with_retry_after(
     assert answer.status_code == 503
     assert answer.json()["code"] == "identity_keys_unavailable"
     assert answer.headers["retry-after"] == "5"
+
+
+def test_a_jwt_holder_cannot_pass_for_a_token_holder_of_the_same_name(
+    client: TestClient, key: rsa.RSAPrivateKey
+) -> None:
+    """The audit chain names what authenticated a caller, so a name claim cannot borrow another's identity."""
+    as_jwt = bearer(_token(key, sub="u-8", name="test dcc", lsc_role="dcc"))
+    submitted = client.post("/v1/submissions", content=MDS, headers=as_jwt)
+    assert submitted.json()["submission"]["submitter"] == f"dcc:test dcc [jwt {ISSUER} u-8]"

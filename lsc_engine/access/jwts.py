@@ -97,7 +97,7 @@ class JwtVerifier:
         except ValueError:
             raise Unauthenticated(f"the JWT's {self.role_claim} claim names no known role") from None
         ident = "jwt-" + hashlib.sha256(f"{self.issuer}|{subject}".encode()).hexdigest()[:28]
-        return Principal(token_id=ident, name=name, role=role)
+        return Principal(token_id=ident, name=name, role=role, issuer=self.issuer, subject=subject)
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """Refuse a JWT meant to last longer than the deployment allows (``exp`` after ``iat``, or after now)."""
