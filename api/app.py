@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             issuer=settings.jwt_issuer or "",
             audience=settings.jwt_audience or "",
             role_claim=settings.jwt_role_claim,
+            max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
         )
         if settings.jwt_jwks_file is not None
         else None

@@ -34,6 +34,7 @@ from lsc_engine.errors import (
     RequestTimeout,
     StoreUnavailable,
     Unauthenticated,
+    Unavailable,
 )
 
 log = logging.getLogger("lsc.api")
@@ -51,6 +52,7 @@ STATUS: dict[type[LscError], int] = {
     PayloadTooLarge: 413,
     RateLimited: 429,
     StoreUnavailable: 503,
+    Unavailable: 503,
     InvalidRuleset: 500,
     EngineFailure: 500,
 }

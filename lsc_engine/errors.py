@@ -127,10 +127,22 @@ class RateLimited(LscError):
     code = "rate_limited"
 
 
-class StoreUnavailable(LscError):
+class Unavailable(LscError):
+    """Something the service depends on cannot be reached now; the same request may work later."""
+
+    code = "unavailable"
+
+
+class StoreUnavailable(Unavailable):
     """The database cannot be reached."""
 
     code = "store_unavailable"
+
+
+class KeysUnavailable(Unavailable):
+    """The identity provider's keys cannot be read, so no JWT can be checked."""
+
+    code = "identity_keys_unavailable"
 
 
 class EngineFailure(LscError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lsc_engine.core.ruleset import bundled_rules_dir
@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"
     )
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024, le=1024 * 1024, description="Largest request line and headers together"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Longest a request's line and headers may take to arrive"
+    )
     max_pack_items: int = Field(default=2_000_000, ge=1, le=50_000_000, description="Most evidence items in a pack")
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -38,9 +44,17 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = Field(
         default=None, description="Accept signed JWTs as well as tokens, checked against the keys in this JWKS file"
     )
-    jwt_issuer: str | None = Field(default=None, description="The issuer every JWT must name")
+    jwt_issuer: str | None = Field(default=None, max_length=150, description="The issuer every JWT must name")
     jwt_audience: str | None = Field(default=None, description="The audience every JWT must name")
     jwt_role_claim: str = Field(default="lsc_role", description="The claim holding the caller's role")
+    jwt_max_lifetime_seconds: float = Field(
+        default=86_400, gt=0, le=31 * 86_400, description="Refuse JWTs issued to last longer than this"
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Secret kept outside the database; every audit entry then carries an HMAC made with it",
+    )
     cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS (and localhost) only")
 
     @model_validator(mode="after")

@@ -31,6 +31,17 @@ def issue_tokens(settings: Settings) -> dict[Role, str]:
         database.dispose()
 
 
+def token_id(settings: Settings, secret: str) -> str:
+    """Return the id of a token, as the audit chain records it beside its holder's name."""
+    database = make_engine(settings)
+    try:
+        principal = Tokens(database).resolve(secret)
+        assert principal is not None
+        return principal.token_id
+    finally:
+        database.dispose()
+
+
 def bearer(secret: str) -> dict[str, str]:
     """Return the header that presents a token."""
     return {"Authorization": f"Bearer {secret}"}

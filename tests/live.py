@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import IO, Self
 
 import httpx
+from pydantic import SecretStr
 
 from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
@@ -55,6 +56,8 @@ def server_environment(settings: Settings, extra: dict[str, str] | None = None) 
     """Return this process's environment with every LSC_* variable replaced by the given settings."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("LSC_")}
     for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         if value is not None:
             env[f"LSC_{name.upper()}"] = str(value)
     env["LSC_DATABASE_URL"] = settings.url  # database_url is None for the default SQLite file; url never is

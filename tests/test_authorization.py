@@ -16,7 +16,7 @@ from lsc_engine.access.policy import Role
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry, Disclosure
 
-from .auth import ActingClient, bearer
+from .auth import ActingClient, bearer, token_id
 from .conftest import FIXTURES
 from .routes import served
 
@@ -363,10 +363,12 @@ def test_writes_record_who_made_them(client: ActingClient) -> None:
             entries = {e.action: e for e in session.exec(select(AuditEntry))}
     finally:
         engine.dispose()
-    assert entries["assessment.create"].actor == "opsg:test opsg"
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    ids = {role: token_id(settings, client.tokens[role]) for role in (Role.OPSG, Role.DCC, Role.PANEL)}
+    assert entries["assessment.create"].actor == f"opsg:test opsg [token {ids[Role.OPSG]}]"
     assert entries["assessment.create"].submission_id == world.submission
-    assert entries["submission.create"].actor == "dcc:test dcc"
-    assert entries["decision.create"].actor == "panel:test panel"
+    assert entries["submission.create"].actor == f"dcc:test dcc [token {ids[Role.DCC]}]"
+    assert entries["decision.create"].actor == f"panel:test panel [token {ids[Role.PANEL]}]"
 
 
 # -- confidential evidence -------------------------------------------------------------------------------
@@ -435,13 +437,14 @@ def test_reads_of_confidential_items_are_audited(client: ActingClient) -> None:
         client.get(f"/v1/submissions/{world.submission}", headers=bearer(client.tokens[Role.SSC]))
         latest = disclosures()[-1]
         assert len(disclosures()) == before + 1
-        assert latest.actor == "ssc:test ssc"
+        ssc = f"ssc:test ssc [token {token_id(client.app.state.settings, client.tokens[Role.SSC])}]"  # type: ignore[attr-defined]
+        assert latest.actor == ssc
         assert json.loads(latest.items) == [HAN]
         assert latest.submission_id == world.submission
         assert latest.view == f"GET /v1/submissions/{world.submission}"
         with session_scope(engine) as session:
             entry = session.exec(select(AuditEntry).where(AuditEntry.entity_id == latest.id)).one()
-        assert (entry.action, entry.actor) == ("confidential.read", "ssc:test ssc")
+        assert (entry.action, entry.actor) == ("confidential.read", ssc)
     finally:
         engine.dispose()
 

@@ -53,3 +53,34 @@ def test_a_declared_oversize_body_is_refused_before_it_is_sent(tmp_path: Path) -
         status, body = _raw_post(server.port, server.tokens[Role.DCC], 10_000_000, b"", 0)
     assert status.startswith("HTTP/1.1 413")
     assert body["details"] == {"limit": 4096}
+
+
+def _raw(port: int, head: bytes) -> bytes:
+    """Send raw bytes and return everything the server answers before it closes the connection."""
+    with socket.create_connection((HOST, port), timeout=30) as connection:
+        connection.sendall(head)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_oversized_headers_get_431_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_MAX_HEADER_BYTES": "4096"}) as server:
+        huge = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 8192 + b"\r\n\r\n"
+        answer = _raw(server.port, huge)
+        within = _raw(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert answer.endswith(b"the request line and headers are too large")
+    assert within.startswith(b"HTTP/1.1 200 ")
+
+
+def test_headers_that_stop_arriving_get_408_and_the_connection_closes(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_HEADER_TIMEOUT_SECONDS": "1"}) as server:
+        answer = _raw(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1")  # never finished
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert answer.endswith(b"the request headers took too long to arrive")

@@ -18,7 +18,7 @@ from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry
 
-from .auth import bearer, issue_tokens
+from .auth import bearer, issue_tokens, token_id
 from .conftest import FIXTURES
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
@@ -131,7 +131,8 @@ def test_sign_out_ends_the_session_for_good_and_both_are_audited(
             assert verify(session).intact
     finally:
         engine.dispose()
-    assert events == [("session.sign_in", "tag:test tag"), ("session.sign_out", "tag:test tag")]
+    tag = f"tag:test tag [token {token_id(client.app.state.settings, tokens[Role.TAG])}]"  # type: ignore[attr-defined]
+    assert events == [("session.sign_in", tag), ("session.sign_out", tag)]
 
 
 def test_revoking_the_token_ends_its_sessions(browser_like: tuple[TestClient, dict[Role, str]]) -> None:

@@ -61,11 +61,13 @@ POLICY: dict[Permission, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller."""
+    """An authenticated caller: an lsc token's holder, or the subject of an identity provider's JWT."""
 
     token_id: str
     name: str
     role: Role
+    issuer: str | None = None
+    subject: str | None = None
 
     @property
     def group(self) -> Group | None:
@@ -74,8 +76,9 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """Name the caller in the audit log."""
-        return f"{self.role.value}:{self.name}"
+        """Name the caller in the audit chain: role and name, and what vouched for them, which no name can fake."""
+        proof = f"jwt {self.issuer} {self.subject}" if self.subject is not None else f"token {self.token_id}"
+        return f"{self.role.value}:{self.name} [{proof}]"
 
 
 def allowed(principal: Principal, permission: Permission) -> bool:

@@ -238,7 +238,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        http=serving.NoDelayHttp,
+        http=serving.GuardedHttp,
         log_level="info",
     )
 
@@ -328,8 +328,16 @@ def audit_verify(
             help="The head (SEQ:HASH) printed by an earlier run and kept elsewhere; catches a cut-off chain.",
         ),
     ] = None,
+    keyed_since: Annotated[
+        int,
+        typer.Option(
+            "--keyed-since",
+            min=1,
+            help="With LSC_AUDIT_KEY: the first entry written with the key (earlier entries may lack its MAC).",
+        ),
+    ] = 1,
 ) -> None:
-    """Recompute the audit chain and every record digest. Exit 0 if intact, 4 if anything was altered."""
+    """Recompute the audit chain, its MACs and every record digest. Exit 0 if intact, 4 if anything was altered."""
     expected: tuple[int, str] | None = None
     if expect_head is not None:
         seq, _, digest = expect_head.partition(":")
@@ -338,13 +346,33 @@ def audit_verify(
         expected = (int(seq), digest)
     from lsc_engine.store.audit import verify_database
 
-    result = verify_database(_database(_settings()), expect_head=expected)
+    settings = _settings()
+    key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
+    result = verify_database(_database(settings), expect_head=expected, key=key, keyed_since=keyed_since)
     for problem in result.problems:
         typer.echo(f"TAMPERED: {problem}")
     typer.echo(f"head: {result.head} (keep it elsewhere; a later run given it with --expect-head catches a cut)")
+    typer.echo(_keying(result.keyed_from, result.macs_checked))
     state = "intact" if result.intact else f"{len(result.problems)} problem(s)"
     typer.echo(f"audit chain: {result.entries} entries, {result.records} records, {state}")
     raise typer.Exit(0 if result.intact else Exit.NOT_READY)
+
+
+def _keying(keyed_from: int | None, checked: bool) -> str:
+    """Say whether the chain carries MACs and whether they were checked."""
+    if keyed_from is None:
+        return "keyed: no entry carries a MAC" + ("" if checked else " (set LSC_AUDIT_KEY to sign new entries)")
+    if checked:
+        return f"keyed: from entry {keyed_from}; every MAC checked with LSC_AUDIT_KEY"
+    return f"keyed: from entry {keyed_from}; MACs not checked (set LSC_AUDIT_KEY to check them)"
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the audit chain's head (SEQ:HASH) to record elsewhere, e.g. in the Panel's minutes."""
+    from lsc_engine.store.audit import head
+
+    typer.echo(head(_database(_settings())))
 
 
 @app.command()

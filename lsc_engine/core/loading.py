@@ -11,15 +11,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
 from lsc_engine.core.pieces import validate_in_pieces
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
-
-#: PyYAML's safe loader, in libyaml's C implementation where PyYAML was built with it (ten times as fast).
-YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``).
 PIECES_FROM_BYTES = 1 << 20
@@ -135,13 +132,9 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
 
 def _parse_yaml(data: bytes, source: str) -> EvidencePack:
     try:
-        document: Any = yaml.load(data, Loader=YamlLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "$"
-        raise _invalid(
-            [Problem(where, f"not valid JSON or YAML: {getattr(error, 'problem', error)}")], source
-        ) from None
+        document: Any = safe_yaml.load(data)
+    except safe_yaml.YamlRefused as refused:
+        raise _invalid([refused.problem], source) from None
     if not isinstance(document, dict):
         raise _invalid([Problem("$", "the pack must be a JSON or YAML object")], source)
     # Validate YAML through its JSON form, so that both formats obey exactly the same rules.

@@ -11,12 +11,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.facts import FACTS, FactValue
-from lsc_engine.core.loading import YamlLoader, json_path
+from lsc_engine.core.loading import json_path
 from lsc_engine.core.sections import SECTIONS
 from lsc_engine.errors import InvalidRuleset, Problem
 
@@ -254,9 +254,13 @@ _M = TypeVar("_M", bound=BaseModel)
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader)
-    except (OSError, yaml.YAMLError) as error:
+        return safe_yaml.load(path.read_bytes())
+    except OSError as error:
         raise InvalidRuleset(f"cannot read {path.name}: {error}") from None
+    except safe_yaml.YamlRefused as refused:
+        raise InvalidRuleset(
+            f"cannot read {path.name}: {refused.problem.message}", problems=[refused.problem]
+        ) from None
 
 
 def _validated(model: type[_M], document: Any, where: str) -> _M:

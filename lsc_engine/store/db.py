@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 
 from lsc_engine.errors import StoreUnavailable
 from lsc_engine.settings import Settings
+from lsc_engine.store import audit
 
 log = logging.getLogger("lsc.store")
 
@@ -32,7 +33,14 @@ class Collision(Exception):
 
 
 def make_engine(settings: Settings) -> Engine:
-    """Create the engine for the configured database."""
+    """Create the engine for the configured database, signing audit entries with the audit key if there is one."""
+    engine = _engine(settings)
+    key = settings.audit_key
+    audit.use_key(engine, key.get_secret_value().encode() if key is not None else None)
+    return engine
+
+
+def _engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)

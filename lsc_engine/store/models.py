@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Boolean, Column, DateTime, Dialect, Text, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+#: Room for who acted: role, name and the identity that authenticated them (token id, or JWT issuer and subject).
+ACTOR_LENGTH = 400
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A timestamp stored and returned in UTC, whichever database holds it (SQLite forgets the offset)."""
@@ -35,7 +38,7 @@ class Submission(SQLModel, table=True):
     capability: str = Field(index=True, max_length=120)
     version: int
     cohort: str = Field(sa_column=Column(Text, nullable=False))
-    submitter: str = Field(max_length=200)
+    submitter: str = Field(max_length=ACTOR_LENGTH)
     statement_date: date
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     pack: str = Field(sa_column=Column(Text, nullable=False))
@@ -70,7 +73,7 @@ class AuditEntry(SQLModel, table=True):
 
     seq: int = Field(primary_key=True)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     action: str = Field(max_length=80)
     entity: str = Field(max_length=80)
     entity_id: str = Field(max_length=80)
@@ -78,6 +81,7 @@ class AuditEntry(SQLModel, table=True):
     record_digest: str = Field(max_length=80)
     prev_hash: str = Field(max_length=80)
     hash: str = Field(max_length=80)
+    mac: str | None = Field(default=None, max_length=80, description="HMAC of the hash, where a key is configured")
 
 
 class AuditHead(SQLModel, table=True):
@@ -106,7 +110,7 @@ class AssessmentRecord(SQLModel, table=True):
     override: bool
     assessor: str = Field(max_length=200)
     rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
@@ -119,7 +123,7 @@ class RevocationRecord(SQLModel, table=True):
     submission_id: str = Field(foreign_key="submission.id", index=True, max_length=32)
     group: str = Field(max_length=10)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
@@ -141,7 +145,7 @@ class ConditionRecord(SQLModel, table=True):
     report_every_days: int | None = None
     source: str = Field(max_length=120, description="The rule that raised it, 'manual', or 'carried over'")
     submission_id: str | None = Field(default=None, foreign_key="submission.id", max_length=32)
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     confidential: bool = Field(
         default=False,
@@ -160,7 +164,7 @@ class ConditionEventRecord(SQLModel, table=True):
     condition_id: str = Field(foreign_key="condition.id", index=True, max_length=32)
     number: int
     action: str = Field(max_length=40)
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     on: date = Field(description="The date the event speaks for (a report's date, when evidence arrived)")
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -180,7 +184,7 @@ class DecisionRecord(SQLModel, table=True):
     considered_on: date
     supersedes: str | None = Field(default=None, max_length=32, unique=True)
     snapshot: str = Field(sa_column=Column(Text, nullable=False), description="JSON: what the letter is built from")
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
@@ -193,7 +197,7 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
     token_hash: str = Field(max_length=80, unique=True)
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
@@ -205,12 +209,17 @@ class TokenRevocation(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     token_id: str = Field(foreign_key="api_token.id", unique=True, max_length=32)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     revoked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class WebSession(SQLModel, table=True):
-    """A browser's sign-in with a token: the cookie holds a random secret, this row only its hash."""
+    """A browser's sign-in with a token: the cookie holds a random secret, this row only its hash.
+
+    The one kind of row outside the audit chain, on purpose: it is working state, deleted when the session ends
+    or expires so that its secret stops working, and a chained row may never change or go. What happened is
+    chained instead: each sign-in and sign-out is a ``SessionEvent``.
+    """
 
     __tablename__ = "web_session"
 
@@ -237,7 +246,7 @@ class Disclosure(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=32)
     submission_id: str | None = Field(default=None, max_length=32, index=True)
-    actor: str = Field(max_length=200)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     view: str = Field(max_length=200, description="The endpoint or page that showed the items")
     items: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of the confidential item ids")
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

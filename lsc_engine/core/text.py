@@ -1,0 +1,52 @@
+"""Text people write: printable characters only, so that no name or note can hide, reorder or break what it is shown in.
+
+NUL and the other control characters are refused (PostgreSQL cannot store NUL, and a terminal obeys escape
+sequences), and so are the invisible characters that change the direction text is displayed in, with which
+a name can be made to read as another. Line breaks and tabs are allowed in notes, never in names.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+#: Characters that change the displayed direction of text (Unicode's bidirectional formatting characters).
+DIRECTION_CHANGING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+#: Whitespace a note may hold; names hold none of it but the plain space.
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def unprintable(text: str, *, multiline: bool = False) -> str | None:
+    """Describe the first character a person could not see or that would misbehave on screen, if any."""
+    for position, char in enumerate(text):
+        if multiline and char in LINE_BREAKS:
+            continue
+        if char in DIRECTION_CHANGING:
+            return f"a direction-changing character (U+{ord(char):04X}) at position {position}"
+        if unicodedata.category(char) == "Cc":
+            return f"a control character (U+{ord(char):04X}) at position {position}"
+    return None
+
+
+def _single_line(value: str) -> str:
+    found = unprintable(value)
+    if found is not None:
+        raise ValueError(f"must be printable text on one line; it holds {found}")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    found = unprintable(value, multiline=True)
+    if found is not None:
+        raise ValueError(f"must be printable text; it holds {found}")
+    return value
+
+
+#: A name, an identifier or a short label: printable, one line.
+Line = Annotated[str, AfterValidator(_single_line)]
+
+#: A note, rationale or description: printable, line breaks and tabs allowed.
+Prose = Annotated[str, AfterValidator(_multi_line)]
