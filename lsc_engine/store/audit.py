@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -14,7 +13,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from lsc_engine.committee.conditions import Action
-from lsc_engine.store.db import session_scope
+from lsc_engine.store.db import audit_key, session_scope
 from lsc_engine.store.models import (
     ApiToken,
     AssessmentRecord,
@@ -92,18 +91,6 @@ def record_digest(record: Audited) -> str:
     return sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")))
 
 
-#: The audit key of each database engine that has one (``use_key``); never stored in the database itself.
-_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
-
-
-def use_key(engine: Engine, key: bytes | None) -> None:
-    """Sign every audit entry written through this engine with an HMAC under ``key`` (None: unsigned)."""
-    if key is None:
-        _KEYS.pop(engine, None)
-    else:
-        _KEYS[engine] = key
-
-
 def mac(key: bytes, entry_hash: str) -> str:
     """Return the HMAC that vouches an entry hash was written by someone holding the key."""
     return "hmac-sha256:" + hmac.new(key, entry_hash.encode(), hashlib.sha256).hexdigest()
@@ -142,7 +129,7 @@ class Chain:
             session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
         self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
         bind = session.get_bind()
-        self._key = _KEYS.get(bind) if isinstance(bind, Engine) else None
+        self._key = audit_key(bind) if isinstance(bind, Engine) else None
 
     def add(
         self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +14,6 @@ from sqlmodel import Session, create_engine
 
 from lsc_engine.errors import StoreUnavailable
 from lsc_engine.settings import Settings
-from lsc_engine.store import audit
 
 log = logging.getLogger("lsc.store")
 
@@ -35,9 +35,18 @@ class Collision(Exception):
 def make_engine(settings: Settings) -> Engine:
     """Create the engine for the configured database, signing audit entries with the audit key if there is one."""
     engine = _engine(settings)
-    key = settings.audit_key
-    audit.use_key(engine, key.get_secret_value().encode() if key is not None else None)
+    if settings.audit_key is not None:
+        _AUDIT_KEYS[engine] = settings.audit_key.get_secret_value().encode()
     return engine
+
+
+#: The audit key of each engine made with one; kept in memory only, never in the database it signs for.
+_AUDIT_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+
+
+def audit_key(engine: Engine) -> bytes | None:
+    """Return the key audit entries written through this engine are signed with (None: unsigned)."""
+    return _AUDIT_KEYS.get(engine)
 
 
 def _engine(settings: Settings) -> Engine:
