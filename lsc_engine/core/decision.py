@@ -27,7 +27,7 @@ from lsc_engine.core.evaluation import (
     Readiness,
 )
 from lsc_engine.core.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
-from lsc_engine.core.facts import DAILY, TIME_DEPENDENT, Derivation, Fact, fact_values
+from lsc_engine.core.facts import DECLARED, Change, Derivation, Fact, fact_values
 from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values
 
 Cell = tuple[str, Group]
@@ -186,7 +186,10 @@ class _Run:
         ]
         reaching: dict[str, list[float]] = {}
         for clause in clauses:
-            if clause.fact in DAILY and (operand := self.ruleset.number_operand(clause)) is not None:
+            if (
+                DECLARED[clause.fact].changes is Change.DAILY
+                and (operand := self.ruleset.number_operand(clause)) is not None
+            ):
                 reaching.setdefault(clause.fact, []).append(operand)
         facts = {clause.fact for clause in clauses}
         return self.derivation.change_dates(self.as_at, until, facts, reaching)
@@ -422,7 +425,7 @@ def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mappin
         holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
         changes = (
             run.change_dates(key, horizon)
-            if any(clause.fact in TIME_DEPENDENT for rule in holding for clause in rule.when)
+            if any(DECLARED[clause.fact].changes.with_date for rule in holding for clause in rule.when)
             else []
         )
         if changes:
