@@ -76,6 +76,7 @@ class IncidentFacts(Section):
 
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
+        self._known_end = known.end  # read for each incident, so kept close at hand
         self._incidents = sorted(self._known_incidents(pack.incidents or []), key=attrgetter("opened"))
         self._opened = [incident.opened for incident in self._incidents]
         blocking = set(parameters.blocking_categories)
@@ -95,7 +96,7 @@ class IncidentFacts(Section):
 
     def _resolved(self, incident: Incident) -> datetime | None:
         """When an incident ended, as far as was known at the date (None: still open then)."""
-        if incident.resolved is None or incident.resolved >= self.known.end:
+        if incident.resolved is None or incident.resolved >= self._known_end:
             return None
         return incident.resolved
 
@@ -180,7 +181,7 @@ class IncidentFacts(Section):
         earliest = shift_moment(start, -max(lengths))
         for incident in self._incidents:
             ended = incident.resolved
-            if ended is not None and earliest <= ended < self.known.end:  # ended as far as was known then
+            if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
                 found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
         return found
 

@@ -94,8 +94,9 @@ def _regression(phases: Sequence[TestPhase], excepted: Sequence[TestingIssue]) -
 
 def _defects(defects: Sequence[Defect]) -> dict[str, Fact]:
     by_severity: dict[int, list[Defect]] = defaultdict(list)
+    is_open = DefectStatus.OPEN  # looked up once, not once a defect: a pack may hold hundreds of thousands
     for defect in defects:
-        if defect.status == DefectStatus.OPEN:
+        if defect.status == is_open:
             by_severity[defect.severity].append(defect)
     found = {f"defects_open_sev{s}": count(by_severity[s]) for s in (1, 2, 3, 4)}
     found["defects_open_sev3_undated"] = count([d for d in by_severity[3] if d.fix_due is None])
