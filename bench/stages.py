@@ -34,7 +34,8 @@ from pathlib import Path
 from bench.gen import AS_AT, generate
 from bench.report import publish
 from lsc_engine.core import engine
-from lsc_engine.core.decision import evaluate, input_digest
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.facts import Derivation, fact_values
 from lsc_engine.core.loading import gc_paused, parse_pack

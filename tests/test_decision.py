@@ -12,10 +12,12 @@ from hypothesis import given, settings
 
 from bench.gen import generate
 from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
-from lsc_engine.core.decision import PIECE_RECORDS, _Run, canonical_json, input_digest, template_values
+from lsc_engine.core.digest import PIECE_RECORDS, canonical_json, input_digest
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.facts import Fact
 from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.matches import Matches
+from lsc_engine.core.messages import template_values
 
 from .conftest import FIXTURES
 from .helpers import minimal, seed
@@ -218,11 +220,11 @@ def test_canonical_json_of_a_pack_with_long_lists_is_pydantics_json() -> None:
     assert b"".join(canonical_json(pack, piece=997)) == whole
 
 
-def first_day_rated(run: _Run, cell: tuple[str, Group], target: Rating, until: date) -> date | None:
+def first_day_rated(matches: Matches, cell: tuple[str, Group], target: Rating, until: date) -> date | None:
     """Return the first day after as_at on which the cell's rules rate it ``target`` or better, day by day."""
-    for offset in range(1, (until - run.as_at).days + 1):
-        day = run.as_at + timedelta(days=offset)
-        if run.cell_ratings(day)[cell].severity <= target.severity:
+    for offset in range(1, (until - matches.as_at).days + 1):
+        day = matches.as_at + timedelta(days=offset)
+        if matches.cell_ratings(day)[cell].severity <= target.severity:
             return day
     return None
 
@@ -233,11 +235,11 @@ def test_milestones_are_the_first_days_a_day_by_day_search_finds(ruleset: Rulese
     pack = read_pack(FIXTURES / name)
     as_at = pack.statement.date + timedelta(days=offset)
     result = evaluate(pack, ruleset, as_at=as_at)
-    run = _Run(pack, ruleset, as_at)
+    matches = Matches(pack, ruleset, as_at)
     until = as_at + timedelta(days=ruleset.parameters.path_to_green_horizon_days)
     for path in result.path_to_green:
         for milestone in path.milestones:
-            assert milestone.on == first_day_rated(run, (path.criterion, path.group), milestone.rating, until)
+            assert milestone.on == first_day_rated(matches, (path.criterion, path.group), milestone.rating, until)
 
 
 @settings(max_examples=40, deadline=None)
@@ -245,12 +247,12 @@ def test_milestones_are_the_first_days_a_day_by_day_search_finds(ruleset: Rulese
 def test_a_milestone_is_the_day_a_rating_is_reached(ruleset: Ruleset, drawn: tuple[dict[str, Any], date]) -> None:
     document, as_at = drawn
     pack = parse_pack(json.dumps(document).encode())
-    run = _Run(pack, ruleset, as_at)
+    matches = Matches(pack, ruleset, as_at)
     for path in evaluate(pack, ruleset, as_at=as_at).path_to_green:
         cell = (path.criterion, path.group)
         for milestone in path.milestones:
-            assert run.cell_ratings(milestone.on)[cell].severity <= milestone.rating.severity
-            assert run.cell_ratings(milestone.on - timedelta(days=1))[cell].severity > milestone.rating.severity
+            assert matches.cell_ratings(milestone.on)[cell].severity <= milestone.rating.severity
+            assert matches.cell_ratings(milestone.on - timedelta(days=1))[cell].severity > milestone.rating.severity
 
 
 @pytest.mark.parametrize(

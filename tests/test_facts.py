@@ -12,7 +12,8 @@ import yaml
 from hypothesis import given, settings
 
 from lsc_engine import Ruleset
-from lsc_engine.core.facts import DAILY, TIME_DEPENDENT, Derivation, Fact
+from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
+from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
 
 from .conftest import FIXTURES
@@ -178,24 +179,62 @@ def observed(facts: Mapping[str, Fact], operands: Mapping[str, list[float]]) -> 
     return seen
 
 
+def grew_by_a_day(name: str, before: Mapping[str, Fact], now: Mapping[str, Fact]) -> bool:
+    """Whether a day-counting fact is there both days and one more than the day before."""
+    if name not in before or name not in now:
+        return name not in before and name not in now
+    earlier, later = before[name].value, now[name].value
+    assert isinstance(earlier, int)
+    assert isinstance(later, int)
+    return later == earlier + 1
+
+
+#: Dates long after an as-at date, to the calendar's last day, on which a fact declared as never changing is read.
+FAR_OFFSETS = [365, 3650]
+
+
 def unlisted_changes(document: dict[str, Any], ruleset: Ruleset, as_at: date) -> list[tuple[date, list[str]]]:
-    """Return each date within the horizon on which a fact changes that ``change_dates`` does not list."""
+    """Return each date on which a fact changes that its declaration or its section's change dates do not allow.
+
+    Over the horizon, day by day: a fact declared as never changing must keep its value; one that changes with
+    the date may change only on a date its section lists for it alone (and one that counts days, otherwise only
+    grow by one). A fact declared as never changing is also read at a few dates far beyond.
+    """
     pack = parse_pack(json.dumps(document).encode())
     derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
+    sections = [kind(pack, ruleset.parameters, Known(as_at)) for kind in SECTIONS]
+
+    def derived(day: date) -> dict[str, Fact]:
+        """Ask every section itself: the derivation asks those it is told never change only once."""
+        found = {name: fact for section in sections for name, fact in section.facts(day).items()}
+        assert derivation.facts(day) == found
+        return found
+
     operands = daily_operands(ruleset)
     until = as_at + timedelta(days=ruleset.parameters.path_to_green_horizon_days)
     listed = derivation.change_dates(as_at, until, TIME_DEPENDENT, operands)
     assert listed == sorted(set(listed))
     assert all(as_at < day <= until for day in listed)
+    each = {name: derivation.change_dates(as_at, until, {name}, operands) for name in TIME_DEPENDENT}
+    assert all(set(dates) <= set(listed) for dates in each.values())
     missed = []
-    before = observed(derivation.facts(as_at), operands)
+    first = derived(as_at)
+    facts, before = first, observed(first, operands)
     for offset in range(1, (until - as_at).days + 1):
         day = as_at + timedelta(days=offset)
-        now = observed(derivation.facts(day), operands)
-        changed = sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
-        if changed and day not in listed:
-            missed.append((day, changed))
-        before = now
+        facts_now = derived(day)
+        now = observed(facts_now, operands)
+        changed = {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)}
+        unlisted = {name for name in changed if name not in TIME_DEPENDENT or day not in each[name]}
+        unlisted |= {name for name in DAILY if day not in each[name] and not grew_by_a_day(name, facts, facts_now)}
+        if unlisted:
+            missed.append((day, sorted(unlisted)))
+        facts, before = facts_now, now
+    for day in [*(as_at + timedelta(days=offset) for offset in FAR_OFFSETS), date.max]:
+        later = derived(day)
+        changed = {name for name in first.keys() | later.keys() if first.get(name) != later.get(name)}
+        if changed - TIME_DEPENDENT:
+            missed.append((day, sorted(changed - TIME_DEPENDENT)))
     return missed
 
 
@@ -237,14 +276,23 @@ def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> N
     provenance = {"source": "BCDR test report", "date": "2020-06-02"}
     document["bcdr"] = {"tests": [{"id": "BT-1", "date": "2020-06-01", "result": "passed", "provenance": provenance}]}
     as_at = date(2021, 5, 4)
-    listed = derive(document, ruleset, "2021-05-04").change_dates(
-        as_at, date(2021, 10, 31), TIME_DEPENDENT, daily_operands(ruleset)
-    )
+    derivation = derive(document, ruleset, "2021-05-04")
+
+    def dates(*names: str) -> list[date]:
+        return derivation.change_dates(as_at, date(2021, 10, 31), names, daily_operands(ruleset))
+
+    listed = dates(*TIME_DEPENDENT)
     max_age = ruleset.parameters.value("bcdr_test_max_age_days")
     assert date(2021, 5, 4) not in listed
-    assert date(2021, 5, 7) in listed  # I1 leaves the 5-day stability window (it ended at 23:00 on 2 May)
-    assert date(2021, 5, 28) in listed  # and the 30-day look-back (it opened at 10:00 on 28 April)
-    assert date(2021, 6, 1) in listed  # the results grow a month staler
-    assert date(2021, 6, 11) in listed  # the mitigation becomes overdue
-    assert date(2020, 6, 1) + timedelta(days=max_age + 1) in listed  # the last BCDR test grows too old
+    assert date(2021, 5, 7) in dates("incidents_blocking_service_window")  # I1 leaves the 5-day stability window
+    assert date(2021, 5, 28) in dates("incidents_blocking_service_lookback")  # and the 30-day look-back
+    assert dates("performance_months_stale") == [date(2021, month, 1) for month in range(6, 11)]  # a month staler
+    assert dates("consumer_risks_overdue") == [date(2021, 6, 11)]  # the mitigation becomes overdue
+    # The last BCDR test's age reaches the most a rule allows, and then passes it.
+    assert dates("bcdr_last_test_age_days") == [date(2020, 6, 1) + timedelta(days=max_age + n) for n in (0, 1)]
+    assert set(listed) == {day for name in TIME_DEPENDENT for day in dates(name)}  # the dates of each, together
+    # A fact declared as never changing has no dates, though it comes from evidence that others date by.
+    assert (
+        dates("incidents_reported", "performance_below_minimum_latest", "consumer_risks", "bcdr_last_test_result") == []
+    )
     assert unlisted_changes(document, ruleset, as_at) == []

@@ -15,7 +15,7 @@ import yaml
 from pydantic.dataclasses import is_pydantic_dataclass
 
 from lsc_engine.core import evidence
-from lsc_engine.core.decision import input_digest
+from lsc_engine.core.digest import input_digest
 from lsc_engine.core.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
 from lsc_engine.errors import InvalidPack
 

@@ -1,19 +1,14 @@
-"""Evaluation: derive facts, match rules, and assemble ratings, conditions, blockers and the path to green."""
+"""The decision: a pack evaluated under a ruleset, with ratings, conditions, blockers and the path to green."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
-from pydantic import BaseModel
-
-from lsc_engine.core import engine
-from lsc_engine.core.days import shift
+from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evaluation import (
+    CARRIED_OVER,
+    NO_CONFIRMATION,
     Blocker,
     Blockers,
     CellRating,
@@ -22,115 +17,14 @@ from lsc_engine.core.evaluation import (
     Evaluation,
     ExcludedEvidence,
     Finding,
-    Milestone,
-    PathToGreen,
     Readiness,
 )
 from lsc_engine.core.evidence import ConditionKind, EarlierCondition, EvidencePack, Group, item_groups
-from lsc_engine.core.facts import DAILY, TIME_DEPENDENT, Derivation, Fact, fact_values
-from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values
-
-Cell = tuple[str, Group]
-
-NO_CONFIRMATION = "no-confirming-evidence"
-CARRIED_OVER = "carried-over-condition"
-
-
-class _Values(dict[str, str]):
-    """Template values; a name with no value renders as 'unknown' rather than failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "unknown"
-
-
-def _text(value: Any, landmarks: frozenset[float] = frozenset()) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return _number(value, landmarks)
-    if isinstance(value, list):
-        return "/".join(_text(v, landmarks) for v in value)
-    return str(value)
-
-
-def _number(value: float, landmarks: frozenset[float]) -> str:
-    """A measured number to two decimals, or to as many more as it takes to stand where it does against its landmarks.
-
-    Rounded to two places, 97.996 would read "98" beside a target of 98 that it misses: a number is shown with
-    more places until it compares with every landmark (the numbers rules compare it with) as the value itself does.
-    """
-    if (value != 0 and abs(value) < 0.01) or not math.isfinite(value):
-        return f"{value:g}"
-    for places in range(2, 7):
-        text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-        shown = float(text)
-        if all((shown > mark) - (shown < mark) == (value > mark) - (value < mark) for mark in landmarks):
-            return text
-    return repr(value)
-
-
-def template_values(
-    facts: Mapping[str, Fact], parameters: Mapping[str, Any], operands: Mapping[str, frozenset[float]]
-) -> Mapping[str, str]:
-    """Render every fact value and parameter once, for all the templates of an evaluation.
-
-    Parameters are written as they are; a fact's number is rounded unless it would then read as one of the numbers
-    (``operands``) a rule compares that fact with.
-    """
-    values = _Values({name: _text(value) for name, value in parameters.items()})
-    values.update({name: _text(fact.value, operands.get(name, frozenset())) for name, fact in facts.items()})
-    return values
-
-
-def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill a rule's message template with fact values and parameters."""
-    return template.format_map(values)
-
-
-def input_digest(pack: EvidencePack) -> str:
-    """Digest the pack's canonical JSON form: pydantic's JSON of the validated pack (``model_dump_json``)."""
-    digest = hashlib.sha256()
-    for piece in canonical_json(pack):
-        digest.update(piece)
-    return "sha256:" + digest.hexdigest()
-
-
-#: Records serialised at a time when a list is long; the canonical form of a large pack is never whole in memory.
-PIECE_RECORDS = 5000
-
-
-def canonical_json(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterator[bytes]:
-    """Yield a model's JSON, byte for byte ``model_dump_json()``, in parts of at most about ``piece`` records."""
-    fields = list(type(model).model_fields)
-    serializer = type(model).__pydantic_serializer__
-    if not any(_is_long(getattr(model, name), piece) for name in fields):
-        yield serializer.to_json(model)
-        return
-    for position, name in enumerate(fields):
-        value = getattr(model, name)
-        yield b"{" if position == 0 else b","
-        if not _is_long(value, piece):
-            yield serializer.to_json(model, include={name})[1:-1]  # '"name":value' without the braces
-        elif isinstance(value, BaseModel):
-            yield json.dumps(name).encode() + b":"
-            yield from canonical_json(value, piece=piece)
-        else:
-            head = json.dumps(name).encode() + b":["
-            yield head
-            for start in range(0, len(value), piece):
-                part = model.model_copy(update={name: value[start : start + piece]})
-                records = serializer.to_json(part, include={name})[len(head) + 1 : -2]
-                yield b"," + records if start else records
-            yield b"]"
-    yield b"}"
-
-
-def _is_long(value: object, piece: int) -> bool:
-    if isinstance(value, list):
-        return len(value) > piece
-    if isinstance(value, BaseModel):
-        return any(_is_long(getattr(value, name), piece) for name in type(value).model_fields)
-    return False
+from lsc_engine.core.facts import Fact
+from lsc_engine.core.matches import Cell, Matches
+from lsc_engine.core.messages import render, template_values
+from lsc_engine.core.path_to_green import paths
+from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values, worst
 
 
 def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
@@ -148,71 +42,15 @@ def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -
     )
 
 
-#: Each rating's severity, looked up once (``_worst`` runs for every cell of every date probed).
-_SEVERITY = {rating: rating.severity for rating in Rating}
-
-
-def _worst(ratings: Iterable[Rating]) -> Rating:
-    return max(ratings, key=_SEVERITY.__getitem__, default=Rating.GREEN)
-
-
-class _Run:
-    """One evaluation in progress: the ruleset, the prepared evidence, and cached rule matches by date."""
-
-    def __init__(self, pack: EvidencePack, ruleset: Ruleset, as_at: date) -> None:
-        self.pack = pack
-        self.ruleset = ruleset
-        self.as_at = as_at
-        self.parameters = parameter_values(ruleset.parameters)
-        self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
-        self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
-        self._rules = {rule.id: rule for rule in ruleset.rules}
-
-    def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
-        """Return the facts and the fired rules as at a date (no new evidence after ``as_at``)."""
-        if on not in self._fired:
-            facts = self.derivation.facts(on)
-            fired = engine.match(self.ruleset, fact_values(facts))
-            self._fired[on] = (facts, [self._rules[rule_id] for rule_id in fired])
-        return self._fired[on]
-
-    def change_dates(self, cell: Cell, until: date) -> list[date]:
-        """Return the dates in (as_at, until] on which the facts the cell's rules read may change, in order.
-
-        Between two of them, and after the last, the cell keeps its rating: only these need probing.
-        """
-        clauses = [
-            clause for rule in self.ruleset.rules if (rule.criterion, rule.group) == cell for clause in rule.when
-        ]
-        reaching: dict[str, list[float]] = {}
-        for clause in clauses:
-            if clause.fact in DAILY and (operand := self.ruleset.number_operand(clause)) is not None:
-                reaching.setdefault(clause.fact, []).append(operand)
-        facts = {clause.fact for clause in clauses}
-        return self.derivation.change_dates(self.as_at, until, facts, reaching)
-
-    def cell_ratings(self, on: date) -> dict[Cell, Rating]:
-        """Return each cell's rating as at a date, from rules alone."""
-        ratings: dict[Cell, list[Rating]] = {}
-        for rule in self.fired(on)[1]:
-            ratings.setdefault((rule.criterion, rule.group), []).append(rule.rating)
-        return {
-            (criterion.id, group): _worst(ratings[(criterion.id, group)])
-            if (criterion.id, group) in ratings
-            else Rating.INSUFFICIENT_EVIDENCE
-            for criterion, group in self.ruleset.catalogue.cells()
-        }
-
-
 def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation:
     """Evaluate an evidence pack under a ruleset as at a date; pure and deterministic."""
-    run = _Run(pack, ruleset, as_at)
-    facts, fired = run.fired(as_at)
-    values = template_values(facts, run.parameters, ruleset.operands)
+    matches = Matches(pack, ruleset, as_at)
+    facts, fired = matches.fired(as_at)
+    values = template_values(facts, parameter_values(ruleset.parameters), ruleset.operands)
     findings: dict[Cell, list[Finding]] = {}
     for rule in fired:
         findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, values))
-    conditions = _conditions(run.derivation.earlier_conditions, ruleset, fired, facts, values, findings)
+    conditions = _conditions(matches.derivation.earlier_conditions, ruleset, fired, facts, values, findings)
     cells = _cells(ruleset, findings)
     overall = _overall(cells, conditions)
     return Evaluation(
@@ -224,10 +62,10 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
         criteria=_criteria(ruleset, cells),
         conditions=conditions,
         blockers=_blockers(cells, conditions),
-        path_to_green=_paths(run, cells, fired, values),
+        path_to_green=paths(matches, cells, fired, values),
         excluded_evidence=[
             ExcludedEvidence(id=e.id, path=e.path, dated=e.dated, reason=f"dated {e.dated}, after the as-at date")
-            for e in run.derivation.excluded
+            for e in matches.derivation.excluded
         ],
         confidential_evidence=sorted(
             item.id for _, _, items in item_groups(pack) for item in items if item.confidential
@@ -261,7 +99,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
                 criterion_name=criterion.name,
                 parent=criterion.parent,
                 group=group,
-                rating=_worst(f.rating for f in found),
+                rating=worst(f.rating for f in found),
                 findings=found,
             )
         )
@@ -276,7 +114,7 @@ def _criteria(ruleset: Ruleset, cells: list[CellRating]) -> list[CriterionRating
             by_criterion.setdefault(cell.parent, []).append(cell.rating)
     return [
         CriterionRating(
-            criterion=c.id, name=c.name, rating=_worst(by_criterion.get(c.id, [])), provisional=c.provisional
+            criterion=c.id, name=c.name, rating=worst(by_criterion.get(c.id, [])), provisional=c.provisional
         )
         for c in ruleset.catalogue.criteria
     ]
@@ -369,10 +207,10 @@ def _cells_of(ruleset: Ruleset, criteria: list[str], owner: Group) -> list[Cell]
 
 
 def _overall(cells: list[CellRating], conditions: list[Condition]) -> Readiness:
-    worst = _worst(cell.rating for cell in cells)
-    if worst in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
+    rating = worst(cell.rating for cell in cells)
+    if rating in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
         return Readiness.NOT_READY
-    if worst == Rating.AMBER or conditions:
+    if rating == Rating.AMBER or conditions:
         return Readiness.READY_WITH_CONDITIONS
     return Readiness.READY
 
@@ -398,61 +236,3 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
         elif condition.kind == ConditionKind.PREREQUISITE_MIGRATION:
             migration.append(blocker)
     return Blockers(go_live=go_live, migration=migration)
-
-
-def _paths(run: _Run, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
-    horizon = shift(run.as_at, run.ruleset.parameters.path_to_green_horizon_days)
-    paths = []
-    for cell in cells:
-        if cell.rating == Rating.GREEN:
-            continue
-        key = (cell.criterion, cell.group)
-        actions = [
-            render(rule.remedy, values)
-            for rule in fired
-            if (rule.criterion, rule.group) == key and rule.remedy and rule.rating != Rating.GREEN
-        ]
-        carried = [f for f in cell.findings if f.rule_id == CARRIED_OVER]
-        actions += [f"Meet the earlier condition that is still open. {f.message}" for f in carried]
-        if any(f.rule_id == NO_CONFIRMATION for f in cell.findings):
-            actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
-        floor = _worst(f.rating for f in carried)
-        milestones = []
-        # Only a rating that rests on facts which move with the date can improve by waiting.
-        holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
-        changes = (
-            run.change_dates(key, horizon)
-            if any(clause.fact in TIME_DEPENDENT for rule in holding for clause in rule.when)
-            else []
-        )
-        if changes:
-            later = run.cell_ratings(changes[-1])[key]  # the rating from then until the horizon
-            for target in (Rating.AMBER, Rating.GREEN):
-                reachable = floor.severity <= target.severity < cell.rating.severity
-                if reachable and later.severity <= target.severity:
-                    milestones.append(Milestone(rating=target, on=_earliest(run, key, target, changes)))
-        paths.append(
-            PathToGreen(
-                criterion=cell.criterion,
-                group=cell.group,
-                rating=cell.rating,
-                actions=list(dict.fromkeys(actions)),
-                milestones=milestones,
-            )
-        )
-    return paths
-
-
-def _earliest(run: _Run, key: Cell, target: Rating, changes: list[date]) -> date:
-    """Find the first of the dates the cell's facts change on from which its rules rate it ``target`` or better.
-
-    The last date is known to qualify; time only improves stability facts, so a binary search finds the first.
-    """
-    low, high = 0, len(changes) - 1
-    while low < high:
-        middle = (low + high) // 2
-        if run.cell_ratings(changes[middle])[key].severity <= target.severity:
-            high = middle
-        else:
-            low = middle + 1
-    return changes[low]

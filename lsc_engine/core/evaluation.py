@@ -13,6 +13,11 @@ from lsc_engine.core.ruleset import Rating
 
 EVALUATION_VERSION = "1"
 
+#: The rule id of the finding that says no rule confirmed a cell: missing evidence is never green.
+NO_CONFIRMATION = "no-confirming-evidence"
+#: The rule id of the finding an earlier decision's open condition leaves on the cells it weighs on.
+CARRIED_OVER = "carried-over-condition"
+
 
 class Readiness(StrEnum):
     """The overall outcome."""

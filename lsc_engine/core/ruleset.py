@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +46,11 @@ class Rating(StrEnum):
 
 
 _SEVERITY = {Rating.GREEN: 0, Rating.AMBER: 1, Rating.INSUFFICIENT_EVIDENCE: 2, Rating.RED: 3}
+
+
+def worst(ratings: Iterable[Rating]) -> Rating:
+    """Return the worst of some ratings; green if there are none."""
+    return max(ratings, key=_SEVERITY.__getitem__, default=Rating.GREEN)
 
 
 class Data(BaseModel):

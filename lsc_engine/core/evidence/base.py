@@ -1,0 +1,94 @@
+"""Identifiers, texts, timestamps and the bases every section and record of a pack is built on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from datetime import date as Date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from lsc_engine.core.days import FIRST_MOMENT, LAST_MOMENT
+
+SCHEMA_VERSION = "1"
+
+Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Count = Annotated[int, Field(ge=0)]
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A calendar month, YYYY-MM")]
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Read a timestamp without an offset as UTC, and express every timestamp in UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)  # even at offset zero: comparing datetimes that share one tzinfo is much faster
+    except OverflowError:  # an offset that takes it past the calendar's first or last moment: held there
+        return FIRST_MOMENT if value.year == 1 else LAST_MOMENT
+
+
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Group(StrEnum):
+    """A Panel sub-committee that rates criteria."""
+
+    TAG = "TAG"
+    OPSG = "OPSG"
+    SSC = "SSC"
+
+
+class Service(StrEnum):
+    """The DCC service an incident affected."""
+
+    SMETS1 = "SMETS1"
+    SMETS2 = "SMETS2"
+
+
+class Level(StrEnum):
+    """A coarse likelihood or impact level."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ConditionKind(StrEnum):
+    """What a condition does to go-live and migration."""
+
+    PREREQUISITE_GO_LIVE = "prerequisite_go_live"
+    PREREQUISITE_MIGRATION = "prerequisite_migration"
+    ONGOING_REPORTING = "ongoing_reporting"
+    PAUSE_TRIGGER = "pause_trigger"
+    CARRIED_OVER = "carried_over"
+
+
+class Model(BaseModel):
+    """Base of every pack section: unknown fields are errors, types are not coerced, values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+#: The records' equivalent of ``Model``'s configuration (``frozen`` is given to each ``@dataclass``).
+RECORD_CONFIG = ConfigDict(extra="forbid", strict=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class Provenance:
+    """Where an item of evidence comes from and the date it speaks for."""
+
+    source: Annotated[Text, Field(description="The document or system the item was taken from")]
+    date: Annotated[Date, Field(description="The date the evidence was produced; later than as_at means not yet known")]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class Item:
+    """An item of evidence: identified, dated, and possibly confidential."""
+
+    id: Identifier
+    provenance: Provenance
+    confidential: Annotated[bool, Field(description="Visible only to the owning group and the Panel when true")] = False

@@ -1,0 +1,22 @@
+"""Risks to consumers' experience and their mitigations."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated
+
+from pydantic import Field
+from pydantic.dataclasses import dataclass
+
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class ConsumerRisk(Item):
+    """A risk to consumers' experience and how it is mitigated."""
+
+    description: Text
+    likelihood: Level
+    mitigation: Annotated[str | None, Field(max_length=4000)] = None
+    mitigation_due: Date | None = None
+    mitigated: bool = False

@@ -1,0 +1,147 @@
+"""What every section of facts shares: the fact, its declaration, and the section that derives and dates it."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+from lsc_engine.core.evidence import EvidencePack, Item
+from lsc_engine.core.facts.known import Known
+
+FactValue = str | int | float | bool
+
+#: Evidence ids kept per fact; counts stay exact, the id list is a sample.
+MAX_EVIDENCE_IDS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A derived value and the ids of the evidence behind it."""
+
+    value: FactValue
+    evidence: tuple[str, ...] = ()
+    evidence_count: int = 0
+    confidential: bool = False
+
+
+class Change(StrEnum):
+    """How a fact's value may change with the as-at date alone, the evidence staying as it is."""
+
+    NEVER = "does not change with the date"
+    WINDOWS = "as incidents leave the windows and look-backs it counts in"
+    DAILY = "grows by one a day, and restarts or stops when what it counts from changes"
+    MONTHLY = "on the first day of each month"
+    DUE_DATES = "on the day after a due date"
+
+    @property
+    def with_date(self) -> bool:
+        """Whether the fact can change with the date at all."""
+        return self is not Change.NEVER
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A fact as its section declares it: name, meaning, the pack paths it reads, and how it changes with the date."""
+
+    name: str
+    meaning: str
+    reads: tuple[str, ...]
+    changes: Change = Change.NEVER
+
+
+class Parameters(Protocol):
+    """What the derivation needs of the ruleset's parameters."""
+
+    @property
+    def stability_window_days(self) -> int: ...
+    @property
+    def blocking_categories(self) -> list[int]: ...
+    @property
+    def lookback_days(self) -> int: ...
+    @property
+    def worst_month_lookback_days(self) -> int: ...
+    @property
+    def performance_target(self) -> float: ...
+    @property
+    def performance_minimum(self) -> float: ...
+
+
+class Section(ABC):
+    """The facts one part of the pack gives: each declared, derived as at a date, and dated where it may change.
+
+    A section is built once per evaluation from the evidence known then; ``facts`` and ``change_dates`` may then
+    be asked about any date no earlier than that.
+    """
+
+    #: Every fact the section may derive.
+    declared: ClassVar[tuple[Declared, ...]] = ()
+    #: The names of those that may change with the date, read from ``declared``.
+    dated: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        # Read once per class: the path to green asks every dated section about every cell it probes.
+        cls.dated = frozenset(fact.name for fact in cls.declared if fact.changes.with_date)
+
+    def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
+        self.pack = pack
+        self.parameters = parameters
+        self.known = known
+
+    @abstractmethod
+    def facts(self, as_at: date) -> dict[str, Fact]:
+        """Derive the section's facts as at a date."""
+
+    def change_dates(
+        self, after: date, until: date, names: Set[str], reaching: Mapping[str, Iterable[float]]
+    ) -> set[date]:
+        """Return the dates after ``after`` on which one of the named facts may differ from the day before.
+
+        Dates past ``until`` may be among them. A fact that grows by one a day (``Change.DAILY``) is dated where it
+        reaches one of ``reaching[name]`` (the numbers rules compare it with) and where what it counts from may
+        change. Dates on which nothing changes after all may be listed; none on which something does is missed.
+        """
+        return set()
+
+
+class FixedSection(Section):
+    """A section none of whose facts change with the date: they are derived once, when it is built."""
+
+    def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
+        super().__init__(pack, parameters, known)
+        self._facts = self.derive()
+
+    @abstractmethod
+    def derive(self) -> dict[str, Fact]:
+        """Derive the section's facts from the evidence known."""
+
+    def facts(self, as_at: date) -> dict[str, Fact]:
+        """Return the facts derived once: they are the same at every date."""
+        return dict(self._facts)
+
+
+def about(value: FactValue, items: Iterable[Item]) -> Fact:
+    """Make a fact of a value and the items behind it (a sample of their ids; their count and confidentiality)."""
+    listed = list(items)
+    sample = tuple(item.id for item in listed[:MAX_EVIDENCE_IDS])
+    return Fact(value, sample, len(listed), any(item.confidential for item in listed))
+
+
+def count(items: Sequence[Item]) -> Fact:
+    """Make a fact of how many items there are, with the items behind it."""
+    return about(len(items), items)
+
+
+def reached(operands: Iterable[float]) -> set[int]:
+    """Return the whole values at which a whole-number fact compared with these operands may change the outcome."""
+    return {bound for operand in operands for bound in (math.ceil(operand), math.floor(operand) + 1)}
+
+
+def fact_values(facts: Mapping[str, Fact]) -> dict[str, FactValue]:
+    """Return just the values of a set of facts."""
+    return {name: fact.value for name, fact in facts.items()}

@@ -1,0 +1,60 @@
+"""Messages: fact values and parameters written for people, and rule templates filled with them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from lsc_engine.core.facts import Fact
+
+
+class _Values(dict[str, str]):
+    """Template values; a name with no value renders as 'unknown' rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "unknown"
+
+
+def _text(value: Any, landmarks: frozenset[float] = frozenset()) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return _number(value, landmarks)
+    if isinstance(value, list):
+        return "/".join(_text(v, landmarks) for v in value)
+    return str(value)
+
+
+def _number(value: float, landmarks: frozenset[float]) -> str:
+    """A measured number to two decimals, or to as many more as it takes to stand where it does against its landmarks.
+
+    Rounded to two places, 97.996 would read "98" beside a target of 98 that it misses: a number is shown with
+    more places until it compares with every landmark (the numbers rules compare it with) as the value itself does.
+    """
+    if (value != 0 and abs(value) < 0.01) or not math.isfinite(value):
+        return f"{value:g}"
+    for places in range(2, 7):
+        text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+        shown = float(text)
+        if all((shown > mark) - (shown < mark) == (value > mark) - (value < mark) for mark in landmarks):
+            return text
+    return repr(value)
+
+
+def template_values(
+    facts: Mapping[str, Fact], parameters: Mapping[str, Any], operands: Mapping[str, frozenset[float]]
+) -> Mapping[str, str]:
+    """Render every fact value and parameter once, for all the templates of an evaluation.
+
+    Parameters are written as they are; a fact's number is rounded unless it would then read as one of the numbers
+    (``operands``) a rule compares that fact with.
+    """
+    values = _Values({name: _text(value) for name, value in parameters.items()})
+    values.update({name: _text(fact.value, operands.get(name, frozenset())) for name, fact in facts.items()})
+    return values
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a rule's message template with fact values and parameters."""
+    return template.format_map(values)

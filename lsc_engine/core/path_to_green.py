@@ -1,0 +1,72 @@
+"""The path to green: for each cell not yet green, what would make it green, and when waiting alone would."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from lsc_engine.core.days import shift
+from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating, Milestone, PathToGreen
+from lsc_engine.core.facts import DECLARED
+from lsc_engine.core.matches import Cell, Matches
+from lsc_engine.core.messages import render
+from lsc_engine.core.ruleset import Rating, Rule, worst
+
+
+def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
+    """Return each cell's path to green: the remedies of the rules holding it back, and the milestones in reach."""
+    horizon = shift(matches.as_at, matches.ruleset.parameters.path_to_green_horizon_days)
+    found = []
+    for cell in cells:
+        if cell.rating == Rating.GREEN:
+            continue
+        key = (cell.criterion, cell.group)
+        actions = [
+            render(rule.remedy, values)
+            for rule in fired
+            if (rule.criterion, rule.group) == key and rule.remedy and rule.rating != Rating.GREEN
+        ]
+        carried = [f for f in cell.findings if f.rule_id == CARRIED_OVER]
+        actions += [f"Meet the earlier condition that is still open. {f.message}" for f in carried]
+        if any(f.rule_id == NO_CONFIRMATION for f in cell.findings):
+            actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
+        floor = worst(f.rating for f in carried)
+        milestones = []
+        # Only a rating that rests on facts declared to change with the date can improve by waiting.
+        holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
+        changes = (
+            matches.change_dates(key, horizon)
+            if any(DECLARED[clause.fact].changes.with_date for rule in holding for clause in rule.when)
+            else []
+        )
+        if changes:
+            later = matches.cell_ratings(changes[-1])[key]  # the rating from then until the horizon
+            for target in (Rating.AMBER, Rating.GREEN):
+                reachable = floor.severity <= target.severity < cell.rating.severity
+                if reachable and later.severity <= target.severity:
+                    milestones.append(Milestone(rating=target, on=_earliest(matches, key, target, changes)))
+        found.append(
+            PathToGreen(
+                criterion=cell.criterion,
+                group=cell.group,
+                rating=cell.rating,
+                actions=list(dict.fromkeys(actions)),
+                milestones=milestones,
+            )
+        )
+    return found
+
+
+def _earliest(matches: Matches, key: Cell, target: Rating, changes: list[date]) -> date:
+    """Find the first of the dates the cell's facts change on from which its rules rate it ``target`` or better.
+
+    The last date is known to qualify; time only improves stability facts, so a binary search finds the first.
+    """
+    low, high = 0, len(changes) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if matches.cell_ratings(changes[middle])[key].severity <= target.severity:
+            high = middle
+        else:
+            low = middle + 1
+    return changes[low]
