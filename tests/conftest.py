@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lsc_engine import Ruleset, load_ruleset
 from lsc_engine.settings import Settings
@@ -16,6 +18,12 @@ from .databases import BACKENDS, fresh_database
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 RULES = ROOT / "rules"
+
+# Hypothesis's too_slow health check and its deadlines time the test on the wall clock, so a busy machine
+# would fail tests that are right; every property here is about outcomes, never speed. Loaded before the
+# test modules are imported, so their own @settings inherit it.
+hypothesis_settings.register_profile("lsc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("lsc")
 
 
 @pytest.fixture(scope="session")
