@@ -6,8 +6,12 @@ import sqlite3
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from .conftest import FIXTURES
 from .helpers import run_lsc
+
+pytestmark = pytest.mark.api
 
 
 def test_a_chain_cut_short_is_caught_with_the_head_kept_elsewhere(tmp_path: Path) -> None:

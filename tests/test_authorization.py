@@ -19,6 +19,8 @@ from lsc_engine.store.models import AuditEntry, Disclosure
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 READERS = {Role.DCC, Role.TAG, Role.OPSG, Role.SSC, Role.PANEL, Role.OBSERVER}
 EVERYONE = set(Role)

@@ -29,6 +29,7 @@ SECONDS = 8.0
 MAX_REQUESTS = 100_000
 
 
+@pytest.mark.live
 def test_mixed_load_has_no_errors_and_stores_each_submission_once(settings: Settings, tmp_path: Path) -> None:
     backend = settings.url.split(":")[0].split("+")[0]
     clients = CLIENTS[backend]

@@ -12,6 +12,8 @@ from lsc_engine.settings import Settings
 from .auth import acting_client
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
 
