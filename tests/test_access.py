@@ -101,6 +101,7 @@ def test_tokens_are_hashed_resolved_and_revoked(settings: Settings) -> None:
     engine.dispose()
 
 
+@pytest.mark.api  # lsc tokens on a SQLite file
 def test_tokens_from_the_command_line(tmp_path: Path) -> None:
     lsc = partial(run_lsc, data_dir=tmp_path / "data")
 

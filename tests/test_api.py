@@ -17,6 +17,8 @@ from .auth import acting_client, bearer
 from .conftest import FIXTURES
 from .helpers import seed
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
 

@@ -18,6 +18,8 @@ from lsc_engine.store.models import AuditEntry, AuditHead, Submission
 from .conftest import FIXTURES
 from .helpers import run_lsc
 
+pytestmark = pytest.mark.api
+
 KEY = "a-test-audit-key-that-is-long-enough-0123456789"
 
 

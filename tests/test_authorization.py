@@ -20,6 +20,8 @@ from .auth import ActingClient, bearer, token_id
 from .conftest import FIXTURES
 from .routes import served
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 READERS = {Role.DCC, Role.TAG, Role.OPSG, Role.SSC, Role.PANEL, Role.OBSERVER}
 EVERYONE = set(Role)

@@ -20,6 +20,8 @@ from lsc_engine.store.models import AuditEntry
 from .conftest import FIXTURES
 from .helpers import run_lsc
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
 

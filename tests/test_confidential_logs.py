@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
 from .conftest import FIXTURES
 from .live import LiveServer
+
+pytestmark = pytest.mark.live
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 SECRETS = ("SEC-HAN-ASSURANCE", "Messages to HAN-connected devices")

@@ -44,6 +44,8 @@ from .databases import fresh_database
 from .live import LiveServer
 from .throwaway_postgres import ThrowawayPostgres
 
+pytestmark = pytest.mark.live
+
 CLIENT_TIMEOUT = 30.0  # no request may take longer: the service's own database timeouts are 10 s
 LOAD_CLIENTS = 4
 ACKNOWLEDGED_BEFORE_STOP = 8
@@ -96,6 +98,7 @@ class Timeline:
     ready: float = 0.0
 
 
+@pytest.mark.postgres  # a throwaway cluster of its own, stopped and started
 def test_database_stopped_mid_load_gives_503_then_recovers(tmp_path: Path) -> None:
     if not throwaway_postgres.installed():
         if os.environ.get("CI"):

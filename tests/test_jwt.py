@@ -24,6 +24,8 @@ from lsc_engine.store import migrate
 from .auth import bearer
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.api
+
 ISSUER = "https://idp.example.test/realms/sec"
 AUDIENCE = "lsc-engine"
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()

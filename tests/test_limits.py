@@ -7,11 +7,15 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
 from .live import HOST, LiveServer
+
+pytestmark = pytest.mark.live
 
 
 def _raw_post(port: int, token: str, declared: int, sent: bytes, pause: float) -> tuple[str, dict[str, object]]:

@@ -30,6 +30,8 @@ from .conftest import FIXTURES
 from .helpers import seed
 from .live import LiveServer
 
+pytestmark = pytest.mark.live
+
 #: The two seed packs and the outcome each gives as at its statement date.
 SEEDS = [
     ("seed-moc-mds-2020-03.json", "ready_with_conditions"),

@@ -5,6 +5,7 @@ Run with ``pytest -s tests/test_load.py`` to see the figures (requests, requests
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,12 @@ from .live import LiveServer
 #: SQLite run uses fewer clients to stay deterministic. Raise it to 32 to see it (python -m bench.load --serve sqlite).
 CLIENTS = {"postgresql": 32, "sqlite": 8}
 SECONDS = 8.0
-MAX_REQUESTS = 5_000  # far above what 8 s reach on 2 cores; only a runaway would hit it
+#: Only a runaway would reach this: the clients share one Python process, which spends about a millisecond of
+#: CPU per request under one interpreter lock, so even a fast machine stays far below it in 8 s.
+MAX_REQUESTS = 100_000
 
 
+@pytest.mark.live
 def test_mixed_load_has_no_errors_and_stores_each_submission_once(settings: Settings, tmp_path: Path) -> None:
     backend = settings.url.split(":")[0].split("+")[0]
     clients = CLIENTS[backend]
@@ -49,7 +53,9 @@ def test_mixed_load_has_no_errors_and_stores_each_submission_once(settings: Sett
     counts = {figures.kind: figures.requests for figures in report.figures()}
     assert counts[SELF_CHECK] > 0
     assert counts[SUBMISSION] > 0
-    assert 2 * counts[SUBMISSION] <= counts[SELF_CHECK] <= 4 * counts[SUBMISSION] + clients  # about 3 to 1
+    for number in range(clients):  # each client sends a submission every fourth request, wherever the run stops
+        kinds = [result.kind for result in report.results if result.client == number]
+        assert abs(kinds.count(SELF_CHECK) - 3 * kinds.count(SUBMISSION)) <= 3, (number, Counter(kinds))
     assert check.ok, check.problems[:10]
     assert check.acknowledged == counts[SUBMISSION]
     assert "Traceback" not in log, log[-5000:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -19,6 +20,8 @@ from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 
 from .auth import issue_tokens, natural_role
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.api]
 
 DATA = Path(__file__).resolve().parent.parent / ".pytest_cache" / "fuzz-data"
 

@@ -12,6 +12,8 @@ from lsc_engine.store.db import make_engine
 
 from .auth import ActingClient, bearer
 
+pytestmark = pytest.mark.api
+
 MINUTE = 29_000_000 * 60.0  # a fixed instant, 30 s before a minute ends
 
 

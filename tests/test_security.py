@@ -14,6 +14,8 @@ from .auth import acting_client
 from .conftest import FIXTURES
 from .routes import served
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
 

@@ -21,6 +21,8 @@ from lsc_engine.store.models import AuditEntry
 from .auth import bearer, issue_tokens, token_id
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.api
+
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
 

@@ -195,6 +195,7 @@ def small_client(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.mark.api
 def test_self_check_refuses_what_it_cannot_use(small_client: TestClient) -> None:
     too_big = small_client.post("/self-check", files={"pack": ("big.json", MDS_PACK.read_bytes())})
     assert too_big.status_code == 413
@@ -213,6 +214,7 @@ def test_self_check_refuses_what_it_cannot_use(small_client: TestClient) -> None
     assert small_client.get("/v1/submissions").json() == []
 
 
+@pytest.mark.api
 def test_unknown_ids_are_404_pages(small_client: TestClient) -> None:
     for response in (
         small_client.get("/submissions/nothing"),
@@ -224,6 +226,7 @@ def test_unknown_ids_are_404_pages(small_client: TestClient) -> None:
         assert "There is no submission with the id" in response.text
 
 
+@pytest.mark.api
 def test_an_older_version_says_so_and_history_refuses_foreign_evaluations(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     migrate.upgrade(settings)
