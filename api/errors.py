@@ -39,6 +39,10 @@ from lsc_engine.errors import (
 
 log = logging.getLogger("lsc.api")
 
+#: What the database driver raises when it cannot connect outside any session: both applications answer it
+#: with 503, and this is the only name either takes from the driver.
+DatabaseDown = OperationalError
+
 STATUS: dict[type[LscError], int] = {
     MalformedPack: 400,
     InvalidRequest: 400,
@@ -155,7 +159,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LscError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
-    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(DatabaseDown, _database)
     app.add_exception_handler(Exception, _unexpected)
 
 

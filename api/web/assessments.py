@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
 from api.auth import Assessor, FormCaller, RedactorDep, Revoker
 from api.errors import status_of
@@ -25,8 +24,6 @@ from lsc_engine.core.ruleset import Criterion, Rating
 from lsc_engine.errors import InvalidAction, LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
-from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import RevocationRecord
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,13 +74,7 @@ def _assess_page(
         for criterion, owner in committee.ruleset.catalogue.cells()
         if owner == group and (criterion.id, owner) in cells
     ]
-    with session_scope(service.database) as session:
-        revocations = session.exec(
-            select(RevocationRecord)
-            .where(RevocationRecord.submission_id == submission_id, RevocationRecord.group == group.value)
-            .order_by(col(RevocationRecord.recorded_at))
-        ).all()
-        revoked = [(r.recorded_at, r.reason, r.actor) for r in revocations]
+    revoked = committee.revocations(submission_id, group=group)
     return shown(
         request,
         redactor,
