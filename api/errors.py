@@ -107,6 +107,16 @@ def _domain(_request: Request, error: Exception) -> JSONResponse:
 
 def _validation(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    malformed = next((detail for detail in error.errors() if detail["type"] == "json_invalid"), None)
+    if malformed is not None:  # not JSON at all: 400, as for a pack, rather than a field to correct
+        reason = (malformed.get("ctx") or {}).get("error", "not JSON")
+        where = f"{reason} at character {malformed['loc'][-1]}"
+        return _respond(
+            400,
+            InvalidRequest.code,
+            "the body is not well-formed JSON",
+            {"problems": [{"path": "body", "message": where}]},
+        )
     problems = [
         {"path": json_path([str(part) for part in detail["loc"]]), "message": str(detail["msg"])}
         for detail in error.errors()

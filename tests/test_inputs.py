@@ -226,3 +226,28 @@ def test_a_revocation_form_refuses_a_blank_or_unprintable_reason(client: ActingC
         "Not recorded: The reason must be printable text; it holds a direction-changing character (U+202E)"
     )
     assert client.get("/v1/readiness/MOC-MDS").json()["revocations"] == []
+
+
+def test_a_body_that_is_not_json_is_400_on_every_route_that_takes_one(client: ActingClient) -> None:
+    submission_id = submit(client)
+    condition = client.get("/v1/conditions", params={"capability": "MOC-MDS"}).json()[0]["id"]
+    for path in (
+        f"/v1/submissions/{submission_id}/assessments",
+        f"/v1/submissions/{submission_id}/revocations",
+        "/v1/conditions",
+        f"/v1/conditions/{condition}/events",
+        f"/v1/submissions/{submission_id}/decisions",
+        "/v1/tokens",
+        "/v1/tokens/t-404/revocation",
+    ):
+        answer = client.post(path, content=b'{"group": ', headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json() == {
+            "code": "invalid_request",
+            "message": "the body is not well-formed JSON",
+            "details": {"problems": [{"path": "body", "message": "Expecting value at character 10"}]},
+        }
+    not_utf8 = client.post("/v1/conditions", content=b"\xff\xfe", headers={"Content-Type": "application/json"})
+    assert not_utf8.status_code == 400
+    wrong_shape = client.post("/v1/conditions", json=[CONDITION])
+    assert wrong_shape.status_code == 422  # well-formed JSON of the wrong shape is still a field to correct

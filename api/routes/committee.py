@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 4
     "/submissions/{submission_id}/assessments",
     status_code=201,
     response_model=Assessment,
-    responses=documented(404, 422, 503),
+    responses=documented(400, 404, 422, 503),
 )
 def create_assessment(principal: Assessor, submission_id: str, body: AssessmentIn, service: CommitteeDep) -> Assessment:
     """Record a group's rating of a criterion: confirm the engine's proposal or override it with a rationale."""
@@ -54,7 +54,7 @@ def list_assessments(
     "/submissions/{submission_id}/revocations",
     status_code=201,
     response_model=Revocation,
-    responses=documented(404, 422, 503),
+    responses=documented(400, 404, 422, 503),
 )
 def create_revocation(principal: Revoker, submission_id: str, body: RevocationIn, service: CommitteeDep) -> Revocation:
     """Record a group revoking its recommendation; go-live is blocked at once."""
@@ -76,7 +76,9 @@ def list_conditions(
     return conditions
 
 
-@router.post("/conditions", status_code=201, response_model=ConditionState, responses=documented(404, 409, 422, 503))
+@router.post(
+    "/conditions", status_code=201, response_model=ConditionState, responses=documented(400, 404, 409, 422, 503)
+)
 def create_condition(principal: ConditionAdder, body: ConditionIn, service: CommitteeDep) -> ConditionState:
     """Add a condition by hand: the Panel for any group, a sub-committee for itself."""
     require_group(principal, body.owner)
@@ -97,7 +99,7 @@ def get_condition(
     "/conditions/{condition_id}/events",
     status_code=201,
     response_model=ConditionState,
-    responses=documented(404, 409, 422, 503),
+    responses=documented(400, 404, 409, 422, 503),
 )
 def create_condition_event(
     principal: ConditionActor, condition_id: str, body: ConditionEventIn, service: CommitteeDep
@@ -111,7 +113,7 @@ def create_condition_event(
     "/submissions/{submission_id}/decisions",
     status_code=201,
     response_model=DecisionView,
-    responses=documented(404, 409, 422, 503),
+    responses=documented(400, 404, 409, 422, 503),
 )
 def create_decision(
     principal: DecisionMaker, submission_id: str, body: DecisionIn, service: CommitteeDep

@@ -45,7 +45,7 @@ def _tokens(request: Request) -> Tokens:
     return tokens
 
 
-@router.post("", status_code=201, response_model=TokenCreated, responses=documented(422))
+@router.post("", status_code=201, response_model=TokenCreated, responses=documented(400, 422))
 def create_token(request: Request, admin: TokenAdmin, body: TokenIn) -> TokenCreated:
     """Create a token for a role."""
     info, secret = _tokens(request).create(role=body.role, name=body.name, actor=admin.actor)
@@ -58,7 +58,7 @@ def list_tokens(request: Request, _admin: TokenAdmin) -> list[TokenRead]:
     return [TokenRead.of(info) for info in _tokens(request).list()]
 
 
-@router.post("/{token_id}/revocation", status_code=204, responses=documented(404, 409, 422))
+@router.post("/{token_id}/revocation", status_code=204, responses=documented(400, 404, 409, 422))
 def revoke_token(request: Request, admin: TokenAdmin, token_id: str, body: TokenRevocationIn) -> None:
     """Revoke a token for good (other replicas stop accepting it within the token cache time)."""
     _tokens(request).revoke(token_id, reason=body.reason, actor=admin.actor)
