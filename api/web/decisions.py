@@ -120,12 +120,9 @@ def record_decision(
     try:
         given = read_form(DecisionIn, {**values, "supersedes": supersedes}, DECISION_WORDS)
         decision = committee.decide(submission_id, given, actor=principal.actor)
-    except NotFound as error:
-        if error.details.get("submission_id"):  # no such submission: the not-found page, not a refusal
-            raise
-        refused = refusal_of("decide", error, values, shown=values)
-        return _decision_page(request, redactor, service, committee, submission_id, refused)
     except (Unusable, LscError) as error:
+        if isinstance(error, NotFound) and error.details.get("submission_id"):  # the not-found page instead
+            raise
         refused = refusal_of("decide", error, values, shown=values, message=_in_words(error))
         return _decision_page(request, redactor, service, committee, submission_id, refused)
     word = "Correction" if decision.supersedes else "Decision"
