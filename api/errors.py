@@ -39,6 +39,10 @@ from lsc_engine.errors import (
 
 log = logging.getLogger("lsc.api")
 
+#: What the database driver raises when it cannot connect outside any session: both applications answer it
+#: with 503, and this is the only name either takes from the driver.
+DatabaseDown = OperationalError
+
 STATUS: dict[type[LscError], int] = {
     MalformedPack: 400,
     InvalidRequest: 400,
@@ -103,6 +107,16 @@ def _domain(_request: Request, error: Exception) -> JSONResponse:
 
 def _validation(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    malformed = next((detail for detail in error.errors() if detail["type"] == "json_invalid"), None)
+    if malformed is not None:  # not JSON at all: 400, as for a pack, rather than a field to correct
+        reason = (malformed.get("ctx") or {}).get("error", "not JSON")
+        where = f"{reason} at character {malformed['loc'][-1]}"
+        return _respond(
+            400,
+            InvalidRequest.code,
+            "the body is not well-formed JSON",
+            {"problems": [{"path": "body", "message": where}]},
+        )
     problems = [
         {"path": json_path([str(part) for part in detail["loc"]]), "message": str(detail["msg"])}
         for detail in error.errors()
@@ -155,7 +169,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LscError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
-    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(DatabaseDown, _database)
     app.add_exception_handler(Exception, _unexpected)
 
 

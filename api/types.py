@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated
 
-from pydantic import BeforeValidator
+from lsc_engine.committee.inputs import ISO_DATE, IsoDate
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def calendar_date(value: object) -> object:
-    """Accept a YYYY-MM-DD string (or a date), not the numbers and timestamps lax parsing turns into dates."""
-    if value is None or isinstance(value, date):
-        return value
-    if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("must be a date as YYYY-MM-DD")
-
-
-IsoDate = Annotated[date, BeforeValidator(calendar_date)]
+__all__ = ["IsoDate", "form_date"]
 
 
 def form_date(text: str | None) -> date | None:

@@ -3,15 +3,16 @@
 ``details`` says what an error is about with stable keys, so that a caller (the web pages, an API
 client) can point at the right place without reading the message, whose words may change:
 
-- ``field``: the request body field at fault, where there is one: ``criterion``, ``rating``,
-  ``accepted``, ``assessor``, ``rationale`` (assessments); ``reason`` (revocations); ``criteria``,
-  ``text``, ``due``, ``kind``, ``capability``, ``key`` (conditions added by hand); ``action``,
-  ``evidence``, ``rationale``, ``approver`` (actions on a condition); ``outcome``, ``condition_ids``,
-  ``supersedes`` (decisions); ``name`` (tokens).
+- ``field``: the request body field at fault, where there is one: ``criterion``, ``accepted``,
+  ``rationale`` (assessments); ``criteria``, ``capability``, ``key`` (conditions added by hand);
+  ``action``, ``evidence``, ``rationale``, ``approver`` (actions on a condition); ``outcome``,
+  ``condition_ids``, ``supersedes`` (decisions); ``name`` (tokens). What the input models in
+  ``lsc_engine.committee.inputs`` refuse (a blank name, a rating a group does not give, a control
+  character) never reaches the service: their ValidationError names the field by its location.
 - the subject: ``criterion`` and ``group`` (the cell assessed; ``group`` alone: the group revoking),
   ``proposed`` and ``rating`` (the engine's proposal and the rating given), ``condition`` (the
   condition acted on), ``action``, ``status``, ``pause`` and ``kind`` (what the condition's state or
-  kind does not allow), ``missing`` (the fields an action or condition still needs), ``unknown``
+  kind does not allow), ``missing`` (the fields an action still needs), ``unknown``
   (criteria or condition ids not known), ``current_decision`` (the decision a correction must
   supersede, or null) and ``supersedes`` (what was given), ``outcome`` and ``suggested`` with
   ``attached`` (an outcome that does not fit the conditions attached), ``key`` and ``capability`` (a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import time
 from pathlib import Path
@@ -88,3 +89,83 @@ def test_headers_that_stop_arriving_get_408_and_the_connection_closes(tmp_path: 
         answer = _raw(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1")  # never finished
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert answer.endswith(b"the request headers took too long to arrive")
+
+
+BOUNDARY = "lsc-test-boundary"
+
+
+def _upload_head(port: int, token: str, declared: int | None) -> bytes:
+    """Return the head of a self-check page upload: a multipart form, its length declared or sent in chunks."""
+    length = f"Content-Length: {declared}" if declared is not None else "Transfer-Encoding: chunked"
+    return (
+        f"POST /self-check HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n{length}\r\n\r\n"
+    ).encode()
+
+
+def _part_head() -> bytes:
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="pack"; filename="pack.json"\r\n'
+        "Content-Type: application/json\r\n\r\n"
+    ).encode()
+
+
+def _page_answer(connection: socket.socket) -> tuple[str, str]:
+    """Read an HTML answer (its head and Content-Length bytes) and return the status line and the page."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    head, _, page = answer.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+        0,
+    )
+    while len(page) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        page += chunk
+    return head.split(b"\r\n", 1)[0].decode(), page.decode()
+
+
+def test_a_self_check_upload_trickled_in_gets_408_before_it_is_all_sent(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    declared = 20_000
+    with (
+        LiveServer(settings, tmp_path, env={"LSC_BODY_TIMEOUT_SECONDS": "1"}) as server,
+        socket.create_connection((HOST, server.port), timeout=30) as connection,
+    ):
+        connection.sendall(_upload_head(server.port, server.tokens[Role.DCC], declared) + _part_head())
+        sent = len(_part_head())
+        while sent < declared:  # 200 bytes every quarter second: the whole body would take 25 s
+            answered, _, _ = select.select([connection], [], [], 0.25)
+            if answered:
+                break
+            connection.sendall(b" " * 200)
+            sent += 200
+        status, page = _page_answer(connection)
+    assert status.startswith("HTTP/1.1 408")
+    assert "The file took longer than 1 s to arrive; try again." in page
+    assert sent < declared
+
+
+def test_a_self_check_upload_over_the_limit_gets_413_while_it_arrives(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_MAX_REQUEST_BYTES": "4096"}) as server:
+        token = server.tokens[Role.DCC]
+        with socket.create_connection((HOST, server.port), timeout=30) as connection:
+            part = _part_head() + b" " * 8192  # no length declared, and more to come: counted as it arrives
+            connection.sendall(_upload_head(server.port, token, None) + f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            status, page = _page_answer(connection)
+        with socket.create_connection((HOST, server.port), timeout=30) as connection:
+            connection.sendall(_upload_head(server.port, token, 10_000_000))  # declared: refused before it is sent
+            declared_status, declared_page = _page_answer(connection)
+    assert status.startswith("HTTP/1.1 413")
+    assert "The file is too large: the limit is 4 KiB." in page
+    assert declared_status.startswith("HTTP/1.1 413")
+    assert "The file is too large: the limit is 4 KiB." in declared_page

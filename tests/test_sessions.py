@@ -137,6 +137,30 @@ def test_sign_out_ends_the_session_for_good_and_both_are_audited(
     assert events == [("session.sign_in", tag), ("session.sign_out", tag)]
 
 
+def _session_events(client: TestClient) -> list[str]:
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            return [e.action for e in session.exec(select(AuditEntry)) if e.action.startswith("session.")]
+    finally:
+        engine.dispose()
+
+
+def test_signing_out_without_a_session_records_nothing(browser_like: tuple[TestClient, dict[Role, str]]) -> None:
+    client, tokens = browser_like
+    out = client.post("/logout", headers=bearer(tokens[Role.OPSG]), follow_redirects=False)
+    assert out.status_code == 303
+    made_up = client.post(
+        "/logout", headers={**bearer(tokens[Role.OPSG]), "Cookie": "lsc_session=never-issued"}, follow_redirects=False
+    )
+    assert made_up.status_code == 303
+    assert _session_events(client) == []  # no session existed, so none ended
+    _sign_in(client, tokens[Role.TAG])
+    page = client.get("/").text
+    assert client.post("/logout", data={"csrf_token": _csrf(page)}, follow_redirects=False).status_code == 303
+    assert _session_events(client) == ["session.sign_in", "session.sign_out"]
+
+
 def test_revoking_the_token_ends_its_sessions(browser_like: tuple[TestClient, dict[Role, str]]) -> None:
     client, tokens = browser_like
     made = client.post("/v1/tokens", json={"role": "observer", "name": "Auditor"}, headers=bearer(tokens[Role.ADMIN]))

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lsc_engine.access.policy import Role
-from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.committee.inputs import RevocationIn
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import NotFound
@@ -101,8 +101,6 @@ def test_a_stored_evaluation_carries_its_result_read_once(database: Database, ru
     assert listed[0] == stored.record
     assert listed[1].overall == again.evaluation.overall
     assert listed[0].result_digest == sha256(stored.evaluation.model_dump_json())
-    records = service.list_evaluations(stored.submission.id)
-    assert [Evaluation.model_validate_json(r.result) for r in records] == [e.evaluation for e in listed]
 
 
 def test_where_a_submission_stands_and_which_capabilities_are_stored(database: Database, ruleset: Ruleset) -> None:
@@ -124,9 +122,12 @@ def test_revocations_come_back_with_when_each_was_recorded(database: Database, r
     now = [datetime(2020, 3, 9, 9, tzinfo=UTC)]
     stored = Service(database, ruleset).submit(MDS, submitter="dcc:DCC")
     committee = Committee(database, ruleset, clock=lambda: now[0])
-    committee.revoke(stored.submission.id, group=Group.SSC, reason="HAN assurance withdrawn", actor="ssc:Chair")
+    committee.revoke(
+        stored.submission.id, RevocationIn(group=Group.SSC, reason="HAN assurance withdrawn"), actor="ssc:Chair"
+    )
     now[0] = datetime(2020, 3, 10, 9, tzinfo=UTC)
-    committee.revoke(stored.submission.id, group=Group.OPSG, reason="Service desk not staffed", actor="opsg:Chair")
+    withdrawn = RevocationIn(group=Group.OPSG, reason="Service desk not staffed")
+    committee.revoke(stored.submission.id, withdrawn, actor="opsg:Chair")
     every = committee.revocations(stored.submission.id)
     assert [(r.group, r.reason, r.actor, r.recorded_at.day) for r in every] == [
         (Group.SSC, "HAN assurance withdrawn", "ssc:Chair", 9),

@@ -219,7 +219,8 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     history = cio.locator("details.cm-history").inner_text()
     assert "Satisfied" in history
     assert "SSC reviewed the CIO report" in history
-    assert "panel:test panel" in history  # who did it: the signed-in token holder
+    assert "test panel (Panel)" in history  # who did it: the signed-in token holder, in words
+    assert "[token" not in history
     gate = page.locator(".cm-gate-panel").inner_text()
     assert "Go-live: ✔ Open" in gate
     assert "Migration: ✖ Blocked" in gate

@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from api.app import API_PATHS
 from api.web import dashboard
-from api.web.templating import UnrecordedDisclosure, page, render, shown
+from api.web.templating import UnrecordedDisclosure, page, person, render, shown
 from lsc_engine.access.policy import Principal, Role
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.settings import Settings
@@ -25,6 +25,8 @@ from lsc_engine.store.models import Disclosure
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURES
 from .routes import served
+
+pytestmark = pytest.mark.api  # every test here is served by an app on its own SQLite file
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 HAN = "SEC-HAN-ASSURANCE"
@@ -175,9 +177,10 @@ def test_a_page_view_records_its_disclosures_once(client: ActingClient) -> None:
     for _ in range(2):
         assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.SSC])).status_code == 200
     recorded = _disclosures(client)[before:]
-    assert [(d.view, d.actor, d.submission_id) for d in recorded] == [
+    assert [(d.view, d.actor.partition(" [token ")[0], d.submission_id) for d in recorded] == [
         (f"GET /submissions/{submission}", "ssc:test ssc", submission),
     ] * 2
+    assert all(" [token " in d.actor for d in recorded)
     assert all(HAN in json.loads(d.items) for d in recorded)
 
 
@@ -211,3 +214,52 @@ def test_rendering_writes_nothing_and_refuses_unrecorded_disclosures(client: Act
     recorded = _disclosures(client)[before:]
     assert [(d.view, json.loads(d.items), d.submission_id) for d in recorded] == [("GET /submissions/s1", [HAN], "s1")]
     assert page(request, "refused.html", message="m").status_code == 200  # recorded: it renders
+
+
+@pytest.mark.parametrize(
+    ("actor", "shown"),
+    [
+        ("panel:Pat Panel [token 6d1cadee8369442d]", "Pat Panel (Panel)"),
+        ("ssc:Sam Secure [jwt https://idp.example/realms/sec 2c9f-11]", "Sam Secure (SSC)"),
+        ("opsg:Jo [ops] Lead [token t2]", "Jo [ops] Lead (OPSG)"),
+        ("tag:Ana [jwt https://idp.example/ a b c]", "Ana (TAG)"),
+        ("cli:root", "root (command line)"),
+        ("SSC", "SSC"),
+        ("someone:else [token t3]", "someone:else [token t3]"),
+    ],
+)
+def test_who_acted_is_named_in_words_without_what_vouched_for_them(actor: str, shown: str) -> None:
+    assert person(actor) == shown
+
+
+def test_the_pages_name_who_acted_and_their_role_never_their_token(client: ActingClient) -> None:
+    submission = _submission(client)
+    ssc = bearer(client.tokens[Role.SSC])
+    assert (
+        client.post(
+            f"/v1/submissions/{submission}/revocations",
+            json={"group": "SSC", "reason": "HAN assurance withdrawn"},
+            headers=ssc,
+        ).status_code
+        == 201
+    )
+    review = next(
+        c["id"] for c in client.get("/v1/conditions?capability=MOC-MDS").json() if c["key"] == "cio-report-review"
+    )
+    assert (
+        client.post(f"/v1/conditions/{review}/events", json={"action": "satisfy", "evidence": "seen"}).status_code
+        == 201
+    )
+    decision = {"outcome": "do_not_recommend", "considered_on": "2020-03-06"}
+    assert client.post(f"/v1/submissions/{submission}/decisions", json=decision).status_code == 201
+    pages = {
+        "revocations": client.get(f"/submissions/{submission}/assess/SSC", headers=ssc).text,
+        "condition history": client.get("/capabilities/MOC-MDS/conditions").text,
+        "decision": client.get(f"/submissions/{submission}/decision").text,
+    }
+    assert "test ssc (SSC): HAN assurance withdrawn" in pages["revocations"]
+    assert "<td>test panel (Panel)</td>" in pages["condition history"]
+    assert "UTC by test panel (Panel)" in pages["decision"]
+    for name, html in pages.items():
+        assert "[token" not in html, name
+        assert "panel:test panel" not in html, name

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.auth import (
     Assessor,
@@ -21,109 +20,26 @@ from api.auth import (
 from api.deps import CommitteeDep, ServiceDep
 from api.errors import documented
 from api.security import CONTENT_SECURITY_POLICY
-from api.types import IsoDate
 from lsc_engine.access.policy import require_group
-from lsc_engine.committee.conditions import Action, ConditionState
+from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.gate import Assessment, Revocation
+from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.letter import LetterFormat, render, style_hash
-from lsc_engine.committee.views import DecisionView, Outcome, ReadinessView
-from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.committee.views import DecisionView, ReadinessView
 
 router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429))
-Text = Annotated[str, Field(min_length=1, max_length=8000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Input(BaseModel):
-    """Base of request bodies: unknown fields and loose types are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class AssessmentIn(Input):
-    """A group's decision on one criterion."""
-
-    criterion: Annotated[str, Field(max_length=20)]
-    group: Group
-    accepted: StrictBool = Field(description="Whether the group accepts DCC's statement of readiness for the criterion")
-    rating: Literal[Rating.GREEN, Rating.AMBER, Rating.RED]
-    assessor: Name
-    rationale: Annotated[str, Field(max_length=8000)] | None = Field(
-        default=None, description="Required when the rating departs from the engine's proposal"
-    )
-
-
-class RevocationIn(Input):
-    """A group withdrawing its recommendation."""
-
-    group: Group
-    reason: Text
-
-
-class ConditionIn(Input):
-    """A condition added by hand."""
-
-    capability: Annotated[str, Field(min_length=1, max_length=120)]
-    kind: Literal[
-        ConditionKind.PREREQUISITE_GO_LIVE,
-        ConditionKind.PREREQUISITE_MIGRATION,
-        ConditionKind.ONGOING_REPORTING,
-        ConditionKind.PAUSE_TRIGGER,
-    ]
-    owner: Group
-    criteria: list[Annotated[str, Field(max_length=20)]] = Field(min_length=1, max_length=20)
-    text: Text
-    due: Annotated[str, Field(min_length=1, max_length=400)]
-    due_date: IsoDate | None = None
-    report_every_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
-    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=120)] | None = None
-    confidential: StrictBool = Field(default=False, description="Its text is for the owner group and the Panel only")
-
-
-class ConditionEventIn(Input):
-    """Something that happens to a condition."""
-
-    action: Action
-    on: IsoDate | None = Field(default=None, description="The date the event speaks for; default today")
-    evidence: Annotated[str, Field(max_length=8000)] | None = None
-    rationale: Annotated[str, Field(max_length=8000)] | None = None
-    approver: Annotated[str, Field(max_length=200)] | None = None
-
-
-class DecisionIn(Input):
-    """The Panel's decision on a submission."""
-
-    outcome: Outcome
-    considered_on: IsoDate
-    condition_ids: list[Annotated[str, Field(max_length=32)]] | None = Field(
-        default=None, max_length=200, description="Conditions attached; default every open one"
-    )
-    notes: Annotated[str, Field(max_length=8000)] | None = None
-    supersedes: Annotated[str, Field(max_length=32)] | None = Field(
-        default=None, description="The decision this one corrects"
-    )
 
 
 @router.post(
     "/submissions/{submission_id}/assessments",
     status_code=201,
     response_model=Assessment,
-    responses=documented(404, 422, 503),
+    responses=documented(400, 404, 422, 503),
 )
 def create_assessment(principal: Assessor, submission_id: str, body: AssessmentIn, service: CommitteeDep) -> Assessment:
     """Record a group's rating of a criterion: confirm the engine's proposal or override it with a rationale."""
     require_group(principal, body.group)
-    return service.assess(
-        submission_id,
-        criterion=body.criterion,
-        group=body.group,
-        accepted=body.accepted,
-        rating=Rating(body.rating),
-        assessor=body.assessor,
-        rationale=body.rationale,
-        actor=principal.actor,
-    )
+    return service.assess(submission_id, body, actor=principal.actor)
 
 
 @router.get("/submissions/{submission_id}/assessments", response_model=list[Assessment], responses=documented(404, 503))
@@ -138,12 +54,12 @@ def list_assessments(
     "/submissions/{submission_id}/revocations",
     status_code=201,
     response_model=Revocation,
-    responses=documented(404, 422, 503),
+    responses=documented(400, 404, 422, 503),
 )
 def create_revocation(principal: Revoker, submission_id: str, body: RevocationIn, service: CommitteeDep) -> Revocation:
     """Record a group revoking its recommendation; go-live is blocked at once."""
     require_group(principal, body.group)
-    return service.revoke(submission_id, group=body.group, reason=body.reason, actor=principal.actor)
+    return service.revoke(submission_id, body, actor=principal.actor)
 
 
 @router.get("/conditions", response_model=list[ConditionState], responses=documented(503))
@@ -160,23 +76,13 @@ def list_conditions(
     return conditions
 
 
-@router.post("/conditions", status_code=201, response_model=ConditionState, responses=documented(404, 409, 422, 503))
+@router.post(
+    "/conditions", status_code=201, response_model=ConditionState, responses=documented(400, 404, 409, 422, 503)
+)
 def create_condition(principal: ConditionAdder, body: ConditionIn, service: CommitteeDep) -> ConditionState:
     """Add a condition by hand: the Panel for any group, a sub-committee for itself."""
     require_group(principal, body.owner)
-    return service.add_condition(
-        body.capability,
-        kind=ConditionKind(body.kind),
-        owner=body.owner,
-        criteria=body.criteria,
-        text=body.text,
-        due=body.due,
-        due_date=body.due_date,
-        report_every_days=body.report_every_days,
-        key=body.key,
-        actor=principal.actor,
-        confidential=body.confidential,
-    )
+    return service.add_condition(body, actor=principal.actor)
 
 
 @router.get("/conditions/{condition_id}", response_model=ConditionState, responses=documented(404, 503))
@@ -193,43 +99,27 @@ def get_condition(
     "/conditions/{condition_id}/events",
     status_code=201,
     response_model=ConditionState,
-    responses=documented(404, 409, 422, 503),
+    responses=documented(400, 404, 409, 422, 503),
 )
 def create_condition_event(
     principal: ConditionActor, condition_id: str, body: ConditionEventIn, service: CommitteeDep
 ) -> ConditionState:
     """Satisfy (with evidence), waive (with rationale and approver), breach, report on, arm, trigger or clear."""
     require_group(principal, service.condition(condition_id).owner)
-    return service.act(
-        condition_id,
-        body.action,
-        actor=principal.actor,
-        on=body.on,
-        evidence=body.evidence,
-        rationale=body.rationale,
-        approver=body.approver,
-    )
+    return service.act(condition_id, body, actor=principal.actor)
 
 
 @router.post(
     "/submissions/{submission_id}/decisions",
     status_code=201,
     response_model=DecisionView,
-    responses=documented(404, 409, 422, 503),
+    responses=documented(400, 404, 409, 422, 503),
 )
 def create_decision(
     principal: DecisionMaker, submission_id: str, body: DecisionIn, service: CommitteeDep
 ) -> DecisionView:
     """Record the Panel's decision; it cannot change afterwards, only be superseded by a correction."""
-    return service.decide(
-        submission_id,
-        outcome=body.outcome,
-        considered_on=body.considered_on,
-        condition_ids=body.condition_ids,
-        notes=body.notes,
-        supersedes=body.supersedes,
-        actor=principal.actor,
-    )
+    return service.decide(submission_id, body, actor=principal.actor)
 
 
 @router.get("/submissions/{submission_id}/decisions", response_model=list[DecisionView], responses=documented(404, 503))

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import TokenAdmin
 from api.errors import documented
 from lsc_engine.access.policy import Role
 from lsc_engine.access.tokens import TokenInfo
+from lsc_engine.services.token_inputs import TokenIn, TokenRevocationIn
 from lsc_engine.services.tokens import Tokens
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"], responses=documented(401, 403, 429, 503))
-
-
-class TokenIn(BaseModel):
-    """A token to create."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
-    name: Annotated[str, Field(min_length=1, max_length=200, description="Who holds it")]
-
-
-class RevocationIn(BaseModel):
-    """Why a token is revoked."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class TokenRead(BaseModel):
@@ -62,7 +45,7 @@ def _tokens(request: Request) -> Tokens:
     return tokens
 
 
-@router.post("", status_code=201, response_model=TokenCreated, responses=documented(422))
+@router.post("", status_code=201, response_model=TokenCreated, responses=documented(400, 422))
 def create_token(request: Request, admin: TokenAdmin, body: TokenIn) -> TokenCreated:
     """Create a token for a role."""
     info, secret = _tokens(request).create(role=body.role, name=body.name, actor=admin.actor)
@@ -75,7 +58,7 @@ def list_tokens(request: Request, _admin: TokenAdmin) -> list[TokenRead]:
     return [TokenRead.of(info) for info in _tokens(request).list()]
 
 
-@router.post("/{token_id}/revocation", status_code=204, responses=documented(404, 409, 422))
-def revoke_token(request: Request, admin: TokenAdmin, token_id: str, body: RevocationIn) -> None:
+@router.post("/{token_id}/revocation", status_code=204, responses=documented(400, 404, 409, 422))
+def revoke_token(request: Request, admin: TokenAdmin, token_id: str, body: TokenRevocationIn) -> None:
     """Revoke a token for good (other replicas stop accepting it within the token cache time)."""
     _tokens(request).revoke(token_id, reason=body.reason, actor=admin.actor)

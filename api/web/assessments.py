@@ -8,29 +8,37 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
 from api.auth import Assessor, FormCaller, RedactorDep, Revoker
-from api.errors import status_of
 from api.web.deps import CommitteeDep, ServiceDep
-from api.web.forms import Refusal, check_lengths, group_named, notice, redirect
+from api.web.forms import Refusal, Unusable, Wording, group_named, notice, read_form, redirect, refusal_of, yes_no
 from api.web.submission_info import submission_info
-from api.web.templating import sentence, shown
+from api.web.templating import shown
 from lsc_engine.access.policy import Principal, require_group
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.gate import CellDecision, decide_cells
+from lsc_engine.committee.inputs import AssessmentIn, RevocationIn
 from lsc_engine.core.evaluation import Finding
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Criterion, Rating
-from lsc_engine.errors import InvalidAction, LscError, NotFound
+from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
-from lsc_engine.store.db import session_scope
-from lsc_engine.store.models import RevocationRecord
 
 router = APIRouter(include_in_schema=False)
 
 GROUP_NAMES = {"TAG": "Testing Advisory Group", "OPSG": "Operations Group", "SSC": "Security Sub-Committee"}
+
+#: How the assessment form speaks of its fields.
+ASSESSMENT_WORDS = {
+    "criterion": Wording("the criterion", "choose one of the criteria on this page"),
+    "accepted": Wording("the answer", "say whether the group accepts DCC's statement for this criterion"),
+    "rating": Wording("the rating", "choose a rating: Green, Amber or Red"),
+    "assessor": Wording("the assessor's name", "name the assessor"),
+    "rationale": Wording("the rationale", "write the rationale"),
+}
+#: How the revocation form speaks of its field.
+REVOCATION_WORDS = {"reason": Wording("the reason", "give the reason for revoking the recommendation")}
 
 
 @dataclass(frozen=True)
@@ -77,13 +85,7 @@ def _assess_page(
         for criterion, owner in committee.ruleset.catalogue.cells()
         if owner == group and (criterion.id, owner) in cells
     ]
-    with session_scope(service.database) as session:
-        revocations = session.exec(
-            select(RevocationRecord)
-            .where(RevocationRecord.submission_id == submission_id, RevocationRecord.group == group.value)
-            .order_by(col(RevocationRecord.recorded_at))
-        ).all()
-        revoked = [(r.recorded_at, r.reason, r.actor) for r in revocations]
+    revoked = committee.revocations(submission_id, group=group)
     return shown(
         request,
         redactor,
@@ -135,34 +137,17 @@ def assess(
     """Record the group's decision on one criterion, then go back to the form."""
     chosen = _acting_group(principal, group)
     values = {"accepted": accepted, "rating": rating, "assessor": assessor, "rationale": rationale}
-    _, evaluation = submission_info(service, submission_id)
+    posted = {"criterion": criterion, "group": chosen.value, **values, "accepted": yes_no(accepted)}
     try:
-        if not any((c.criterion, c.group) == (criterion, chosen) for c in evaluation.ratings):
-            raise InvalidAction(f"{chosen.value} does not rate {criterion or 'that criterion'} in this evaluation")
-        if accepted not in ("yes", "no"):
-            raise InvalidAction("say whether the group accepts DCC's statement for this criterion")
-        if rating not in ("green", "amber", "red"):
-            raise InvalidAction("choose a rating: Green, Amber or Red")
-        if len(assessor) > 200:
-            raise InvalidAction("the assessor's name is too long: at most 200 characters")
-        check_lengths({"rationale": rationale})
-        committee.assess(
-            submission_id,
-            criterion=criterion,
-            group=chosen,
-            accepted=accepted == "yes",
-            rating=Rating(rating),
-            assessor=assessor,
-            rationale=rationale or None,
-            actor=principal.actor,
-        )
+        assessment = read_form(AssessmentIn, posted, ASSESSMENT_WORDS)
+        committee.assess(submission_id, assessment, actor=principal.actor)
     except NotFound:  # nothing to refuse beside the form: the not-found page says what is missing
         raise
-    except LscError as error:
-        refusal = Refusal(f"assess:{criterion}", sentence(error.message), status_of(error), values)
-        return _assess_page(request, redactor, service, committee, submission_id, chosen, refusal)
+    except (Unusable, LscError) as error:
+        refused = refusal_of(f"assess:{criterion}", error, values, shown=values)
+        return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
-    return redirect(path, f"{chosen.value}'s decision on {criterion} recorded: {rating.capitalize()}.")
+    return redirect(path, f"{chosen.value}'s decision on {assessment.criterion} recorded: {rating.capitalize()}.")
 
 
 @router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)
@@ -179,14 +164,14 @@ def revoke(
 ) -> Response:
     """Record the group withdrawing its recommendation, then go back to the form."""
     chosen = _acting_group(principal, group)
+    values = {"reason": reason}
     try:
-        if len(reason) > 8000:
-            raise InvalidAction("the reason is too long: at most 8000 characters")
-        committee.revoke(submission_id, group=chosen, reason=reason, actor=principal.actor)
+        revocation = read_form(RevocationIn, {"group": chosen.value, **values}, REVOCATION_WORDS)
+        committee.revoke(submission_id, revocation, actor=principal.actor)
     except NotFound:  # nothing to refuse beside the form: the not-found page says what is missing
         raise
-    except LscError as error:
-        refusal = Refusal("revoke", sentence(error.message), status_of(error), {"reason": reason})
-        return _assess_page(request, redactor, service, committee, submission_id, chosen, refusal)
+    except (Unusable, LscError) as error:
+        refused = refusal_of("revoke", error, values, shown=values)
+        return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
     return redirect(path, f"{chosen.value} has revoked its recommendation; go-live is blocked.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -10,25 +9,26 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import ConditionActor, ConditionAdder, FormCaller, Reader, RedactorDep
-from api.errors import status_of
 from api.web.deps import CommitteeDep
 from api.web.forms import (
-    FIELD_LABELS,
     Refusal,
-    action_date,
+    Unusable,
+    Wording,
     capability_path,
-    check_lengths,
-    group_named,
     notice,
+    read_form,
     redirect,
+    refusal_of,
     today,
+    whole_number,
 )
-from api.web.templating import sentence, shown
+from api.web.templating import shown
 from lsc_engine.access.policy import require_group
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.conditions import Action, ConditionState, check_action
+from lsc_engine.committee.inputs import ConditionEventIn, ConditionIn
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.errors import InvalidAction, LscError, NotFound
+from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,32 @@ ACTION_WORDS = {
     "trigger": "Triggered: migration paused",
     "clear": "Pause cleared",
 }
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: How the forms on a condition speak of their fields.
+EVENT_WORDS = {
+    "action": Wording("the action", "choose one of the actions the board offers"),
+    "on": Wording("the date", "give the date", invalid="give the date as a real date, YYYY-MM-DD"),
+    "evidence": Wording("the evidence", "give the evidence"),
+    "rationale": Wording("the rationale", "write the rationale"),
+    "approver": Wording("the approver's name", "name who approved it"),
+}
+#: How the form that adds a condition speaks of its fields.
+CONDITION_WORDS = {
+    "capability": Wording("the capability's name", "name the capability"),
+    "kind": Wording("the kind", "choose the kind of condition"),
+    "owner": Wording("the owner", "choose the group that owns the condition"),
+    "criteria": Wording(
+        "the criteria",
+        "tick at least one criterion the condition is about",
+        over="a condition names at most {max_length} criteria",
+    ),
+    "text": Wording("what it requires", "write what the condition requires"),
+    "due": Wording("when it is due", "say when the condition is due"),
+    "due_date": Wording("the due date", "give the due date", invalid="give the due date as a real date, YYYY-MM-DD"),
+    "report_every_days": Wording(
+        "the report interval", "give the report interval as a whole number of days from 1 to 366"
+    ),
+    "key": Wording("the short name", "a short name uses lower-case letters, digits and hyphens, and starts with one"),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +89,9 @@ class ActionForm:
     fields: tuple[str, ...]
     on_label: str = "Date it took effect"
 
+
+#: The labels of the fields the action forms ask for.
+FIELD_LABELS = {"evidence": "Evidence", "rationale": "Rationale", "approver": "Approved by"}
 
 #: The forms the board offers, in the order it offers them; fields name what the service requires.
 ACTION_FORMS = (
@@ -116,7 +144,7 @@ def _board(
         raise _no_capability(capability) from None
     readiness = redactor.readiness(readiness)
     actions = {c.id: allowed_actions(c) for c in readiness.conditions}
-    target, card = _refusal_target(refusal, readiness.conditions, actions)
+    prefix, target, card = _refusal_target(refusal, readiness.conditions, actions)
     groups: list[tuple[str, str, list[ConditionState]]] = []
     for kind in [*KINDS, ConditionKind.CARRIED_OVER]:
         members = [c for c in readiness.conditions if c.kind == kind]
@@ -131,6 +159,7 @@ def _board(
         readiness=readiness,
         groups=groups,
         actions=actions,
+        refusal_prefix=prefix,
         refusal_target=target,
         card_refusal=card,
         criteria=committee.ruleset.catalogue.criteria,
@@ -148,17 +177,17 @@ def _board(
 
 def _refusal_target(
     refusal: Refusal | None, conditions: list[ConditionState], actions: dict[str, list[ActionForm]]
-) -> tuple[str, str | None]:
-    """Return where a refusal's message links to, and the condition whose card shows it when its form is gone."""
+) -> tuple[str, str | None, str | None]:
+    """Return the refused form's id prefix, where to link instead once that form is gone, and whose card says why."""
     if refusal is None or refusal.form == "add":
-        return "add-condition", None
+        return "add", None, None
     _, condition_id, action = refusal.form.split(":", 2)
     condition = next((c for c in conditions if c.id == condition_id), None)
     if condition is None:
-        return "main", None
+        return "", "main", None
     if any(form.action.value == action for form in actions[condition_id]):
-        return f"form-{condition_id}-{action}", None
-    return f"condition-{condition.key}", condition_id
+        return f"form-{condition_id}-{action}", None, None
+    return "", f"condition-{condition.key}", condition_id
 
 
 @router.get("/capabilities/{capability}/conditions", response_class=HTMLResponse)
@@ -191,24 +220,13 @@ def condition_event(
     require_group(principal, condition.owner)
     values = {"evidence": evidence, "rationale": rationale, "approver": approver, "on": on}
     try:
-        try:
-            chosen = Action(action)
-        except ValueError:
-            raise InvalidAction("choose one of the actions the board offers") from None
-        check_lengths(values)
-        state = committee.act(
-            condition_id,
-            chosen,
-            actor=principal.actor,
-            on=action_date(on, "the date"),
-            evidence=evidence or None,
-            rationale=rationale or None,
-            approver=approver or None,
-        )
-    except LscError as error:
-        refusal = Refusal(f"event:{condition_id}:{action}", sentence(error.message), status_of(error), values)
-        return _board(request, redactor, committee, condition.capability, refusal)
-    return redirect(capability_path(state.capability), f"{state.key}: {_done(chosen, state)}.")
+        event = read_form(ConditionEventIn, {"action": action, **values}, EVENT_WORDS)
+        state = committee.act(condition_id, event, actor=principal.actor)
+    except (Unusable, LscError) as error:
+        asked = next((form.fields for form in ACTION_FORMS if form.action.value == action), ())
+        refused = refusal_of(f"event:{condition_id}:{action}", error, values, shown=(*asked, "on"))
+        return _board(request, redactor, committee, condition.capability, refused)
+    return redirect(capability_path(state.capability), f"{state.key}: {_done(event.action, state)}.")
 
 
 def _done(action: Action, state: ConditionState) -> str:
@@ -238,54 +256,24 @@ def add_condition(
     key: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a condition by hand, then go back to the board."""
-    chosen = [c for c in criteria or [] if c]
     values: dict[str, Any] = {
         "kind": kind,
         "owner": owner,
-        "criteria": chosen,
+        "criteria": [c for c in criteria or [] if c],
         "text": text,
         "due": due,
         "due_date": due_date,
         "report_every_days": report_every_days,
         "key": key,
     }
+    posted = {"capability": capability, **values, "report_every_days": whole_number(report_every_days)}
     try:
-        if kind not in {k.value for k in KINDS}:
-            raise InvalidAction("choose the kind of condition")
-        group = group_named(owner) if owner else None
-        if group is None:
-            raise InvalidAction("choose the group that owns the condition")
-        require_group(principal, group)
-        if not chosen:
-            raise InvalidAction("tick at least one criterion the condition is about")
-        if len(chosen) > 20:
-            raise InvalidAction("a condition names at most 20 criteria")
-        if not text.strip():
-            raise InvalidAction("write what the condition requires")
-        if not due.strip():
-            raise InvalidAction("say when the condition is due")
-        check_lengths(values)
-        every = report_every_days.strip()
-        if every and not (every.isdigit() and 1 <= int(every) <= 366):
-            raise InvalidAction("give the report interval as a whole number of days from 1 to 366")
-        wanted_key = key.strip() or None
-        if wanted_key is not None and not (len(wanted_key) <= 120 and KEY_PATTERN.fullmatch(wanted_key)):
-            raise InvalidAction("a short name uses lower-case letters, digits and hyphens, and starts with one")
-        state = committee.add_condition(
-            capability,
-            kind=ConditionKind(kind),
-            owner=group,
-            criteria=chosen,
-            text=text,
-            due=due,
-            due_date=action_date(due_date, "the due date"),
-            report_every_days=int(every) if every else None,
-            key=wanted_key,
-            actor=principal.actor,
-        )
+        condition = read_form(ConditionIn, posted, CONDITION_WORDS)
+        require_group(principal, condition.owner)
+        state = committee.add_condition(condition, actor=principal.actor)
     except NotFound:
         raise _no_capability(capability) from None
-    except LscError as error:
-        refusal = Refusal("add", sentence(error.message), status_of(error), values)
-        return _board(request, redactor, committee, capability, refusal)
+    except (Unusable, LscError) as error:
+        refused = refusal_of("add", error, values, shown=values)
+        return _board(request, redactor, committee, capability, refused)
     return redirect(capability_path(capability), f"Condition {state.key} added.")

@@ -12,8 +12,6 @@ from api.auth import Reader
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
 from lsc_engine.committee.views import ReadinessView
-from lsc_engine.store import repository
-from lsc_engine.store.db import session_scope
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +51,5 @@ def row(readiness: ReadinessView) -> Row:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, _caller: Reader, service: ServiceDep, committee: CommitteeDep) -> HTMLResponse:
     """Show every capability and where it stands."""
-    with session_scope(service.database) as session:
-        capabilities = list(repository.get_capabilities(session))
-    rows = [row(committee.readiness(capability)) for capability in capabilities]
+    rows = [row(committee.readiness(capability)) for capability in service.capabilities()]
     return page(request, "dashboard.html", rows=rows)

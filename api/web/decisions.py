@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -10,15 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import DecisionMaker, FormCaller, Reader, RedactorDep
-from api.errors import status_of
 from api.web.conditions import STATUS_WORDS
 from api.web.deps import CommitteeDep, ServiceDep
-from api.web.forms import Refusal, action_date, check_lengths, notice, redirect, today
+from api.web.forms import Refusal, Unusable, Wording, notice, read_form, redirect, refusal_of, today
 from api.web.submission_info import submission_info
 from api.web.templating import sentence, shown
 from lsc_engine.access.redaction import Redactor
-from lsc_engine.committee.views import DecisionView, Outcome
-from lsc_engine.errors import InvalidAction, LscError, NotFound
+from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
 
@@ -29,10 +27,19 @@ OUTCOMES: dict[str, str] = {
     "recommend_with_conditions": "Recommend go-live with conditions",
     "do_not_recommend": "Do not recommend go-live",
 }
-OUTCOME_VALUES: dict[str, Outcome] = {
-    "recommend": "recommend",
-    "recommend_with_conditions": "recommend_with_conditions",
-    "do_not_recommend": "do_not_recommend",
+#: How the decision form speaks of its fields.
+DECISION_WORDS = {
+    "outcome": Wording("the decision", "choose the Panel's decision"),
+    "considered_on": Wording(
+        "the date the Panel considered it",
+        "give the date the Panel considered the evidence",
+        invalid="give the date the Panel considered the evidence as a real date, YYYY-MM-DD",
+    ),
+    "condition_ids": Wording(
+        "the conditions", "choose the conditions to attach", over="attach at most {max_length} conditions"
+    ),
+    "notes": Wording("the notes", "write the notes"),
+    "supersedes": Wording("the decision it corrects", "reload the page to see the decision on record"),
 }
 
 
@@ -103,45 +110,36 @@ def record_decision(
     supersedes: Annotated[str, Form()] = "",
 ) -> Response:
     """Record the Panel's decision (or a correction of it), then go back to the page."""
-    attached = [c for c in condition_ids or [] if c]
     values: dict[str, Any] = {
         "outcome": outcome,
         "considered_on": considered_on,
-        "condition_ids": attached,
+        # Nothing ticked is a choice too: attach none (left out, as the API allows, every open one is attached).
+        "condition_ids": [c for c in condition_ids or [] if c],
         "notes": notes,
     }
     try:
-        if outcome not in OUTCOME_VALUES:
-            raise InvalidAction("choose the Panel's decision")
-        considered = action_date(considered_on, "the date the Panel considered it")
-        if considered is None:
-            raise InvalidAction("give the date the Panel considered the evidence")
-        if len(attached) > 200:
-            raise InvalidAction("attach at most 200 conditions")
-        check_lengths({"notes": notes})
-        decision: DecisionView = committee.decide(
-            submission_id,
-            outcome=OUTCOME_VALUES[outcome],
-            considered_on=considered,
-            condition_ids=attached,
-            notes=notes.strip() or None,
-            supersedes=supersedes.strip() or None,
-            actor=principal.actor,
-        )
-    except NotFound as error:
-        if error.details.get("submission_id"):  # no such submission: the not-found page, not a refusal
+        given = read_form(DecisionIn, {**values, "supersedes": supersedes}, DECISION_WORDS)
+        decision = committee.decide(submission_id, given, actor=principal.actor)
+    except (Unusable, LscError) as error:
+        if isinstance(error, NotFound) and error.details.get("submission_id"):  # the not-found page instead
             raise
-        refusal = Refusal("decide", sentence(error.message), status_of(error), values)
-        return _decision_page(request, redactor, service, committee, submission_id, refusal)
-    except LscError as error:
-        message = sentence(error.message)
-        message = re.sub(
-            r"the outcome is (\w+)", lambda m: f'choose "{OUTCOMES.get(m[1], m[1])}", or untick them', message
-        )
-        if "supersede" in error.message:
-            message += " The page now shows the decision on record: check it before recording a correction."
-        refusal = Refusal("decide", message, status_of(error), values)
-        return _decision_page(request, redactor, service, committee, submission_id, refusal)
+        refused = refusal_of("decide", error, values, shown=values, message=_in_words(error))
+        return _decision_page(request, redactor, service, committee, submission_id, refused)
     word = "Correction" if decision.supersedes else "Decision"
     path = f"/submissions/{quote(submission_id, safe='')}/decision"
     return redirect(path, f"{word} recorded: {OUTCOMES[decision.outcome].lower()}.")
+
+
+def _in_words(error: Unusable | LscError) -> str | None:
+    """Say a refusal of the decision in the Panel's words where the service's would not do."""
+    if isinstance(error, Unusable):
+        return None
+    suggested = error.details.get("suggested")
+    if error.details.get("field") == "outcome" and suggested in OUTCOMES:
+        return f'Conditions are attached: choose "{OUTCOMES[suggested]}", or untick them.'
+    if error.details.get("field") == "supersedes" and error.details.get("current_decision"):
+        return (
+            sentence(error.message)
+            + " The page now shows the decision on record: check it before recording a correction."
+        )
+    return None

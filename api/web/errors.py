@@ -11,11 +11,10 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import allowed_methods, status_of
+from api.errors import DatabaseDown, allowed_methods, status_of
 from api.web.templating import render, sentence
 from lsc_engine.errors import LscError
 
@@ -133,5 +132,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LscError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
-    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(DatabaseDown, _database)
     app.add_middleware(UnexpectedErrorPage)

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import FormCaller, Reader, RedactorDep, Reviser
 from api.web.deps import ServiceDep
 from api.web.forms import parse_date
-from api.web.submissions import stored_submission
+from api.web.submission_info import standing
 from api.web.templating import shown
 from lsc_engine.access.redaction import Redactor, confidential_cells
 from lsc_engine.core.diff import Cause, Diff
-from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
-from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.models import Submission
+from lsc_engine.store.repositories.submissions import StoredEvaluation
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +40,7 @@ def _history(
     redactor: Redactor,
     service: Service,
     submission: Submission,
-    records: list[EvaluationRecord],
+    records: list[StoredEvaluation],
     *,
     before: str | None,
     after: str | None,
@@ -59,8 +59,7 @@ def _history(
             if ident not in by_id:
                 raise NotFound(f"This submission has no evaluation with the id “{ident}”.")
         changes = service.diff(submission.id, before_id=before, after_id=after)
-        results = [Evaluation.model_validate_json(r.result) for r in records]
-        changes = redactor.diff(changes, confidential_cells(results))
+        changes = redactor.diff(changes, confidential_cells([r.evaluation for r in records]))
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     return shown(
         request,
@@ -94,8 +93,8 @@ def history_page(
     stored: str | None = None,
 ) -> HTMLResponse:
     """Show a submission's evaluations and the differences between two of them."""
-    submission = stored_submission(service, submission_id)
-    records = service.list_evaluations(submission_id)
+    submission = standing(service, submission_id).submission
+    records = service.evaluations(submission_id)
     notice = f"Evaluation {stored} was stored. What changed is shown below." if stored and stored.isdigit() else None
     return _history(
         request, redactor, service, submission, records, before=before or None, after=after or None, notice=notice
@@ -113,11 +112,11 @@ def re_evaluate(
     as_at: Annotated[str, Form()] = "",
 ) -> Response:
     """Evaluate a stored submission again (optionally as at a new date), then show what changed."""
-    submission = stored_submission(service, submission_id)
+    submission = standing(service, submission_id).submission
     try:
         when = parse_date(as_at, "as-at date")
     except ValueError as error:
-        records = service.list_evaluations(submission_id)
+        records = service.evaluations(submission_id)
         return _history(
             request,
             redactor,

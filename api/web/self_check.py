@@ -9,8 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
+from starlette.types import Message
 
 from api.auth import SelfChecker, check_csrf
+from api.deps import read_body
 from api.web.forms import parse_date
 from api.web.matrix import GROUPS, MatrixRow, matrix
 from api.web.pack_charts import Charts, chart_set
@@ -20,15 +22,11 @@ from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Ruleset
-from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem, RequestTimeout
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 
 router = APIRouter(include_in_schema=False)
-
-
-class TooLarge(Exception):
-    """The upload is over the size limit."""
 
 
 def size_words(size: int) -> str:
@@ -39,29 +37,19 @@ def size_words(size: int) -> str:
     return f"{size} bytes"
 
 
-async def limited_form(request: Request, limit: int) -> FormData:
-    """Read a form, refusing the body as soon as it passes the size limit."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
-    body = b"".join(chunks)
+async def limited_form(request: Request, settings: Settings) -> FormData:
+    """Read a posted form under the JSON API's limits (size while it arrives, time to arrive), then parse it."""
+    body = await read_body(request, settings)
     sent = False
 
-    async def receive() -> dict[str, object]:
+    async def replay() -> Message:
         nonlocal sent
         if sent:
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return await Request(request.scope, receive).form(max_files=2, max_fields=10)
+    return await Request(request.scope, replay).form(max_files=2, max_fields=10)
 
 
 def _self_check(
@@ -105,10 +93,13 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     service: Service = request.app.state.service
     try:
-        form = await limited_form(request, settings.max_request_bytes)
-    except TooLarge:
+        form = await limited_form(request, settings)
+    except PayloadTooLarge:
         message = f"The file is too large: the limit is {size_words(settings.max_request_bytes)}."
         return _self_check(request, status_code=413, error=message)
+    except RequestTimeout:
+        message = f"The file took longer than {settings.body_timeout_seconds:g} s to arrive; try again."
+        return _self_check(request, status_code=408, error=message)
     except HTTPException as error:
         return _self_check(request, status_code=400, error=f"The form could not be read: {error.detail}.")
     try:

@@ -1,4 +1,4 @@
-"""A stored submission as the committee's pages name it, with its newest evaluation."""
+"""A stored submission as the pages name it, with its newest evaluation, or a not-found page in words."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from datetime import date
 
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.errors import NotFound
-from lsc_engine.services.submissions import Service
-from lsc_engine.store import repository
-from lsc_engine.store.db import session_scope
+from lsc_engine.services.submissions import Service, Standing
 
 
 @dataclass(frozen=True)
@@ -24,22 +22,24 @@ class SubmissionInfo:
     latest_version: int
 
 
+def standing(service: Service, submission_id: str) -> Standing:
+    """Return where a stored submission stands, or raise NotFound in words for the page."""
+    try:
+        return service.standing(submission_id)
+    except NotFound as error:
+        raise NotFound(f"There is no submission with the id “{submission_id}”.", details=error.details) from None
+
+
 def submission_info(service: Service, submission_id: str) -> tuple[SubmissionInfo, Evaluation]:
     """Return a stored submission and its newest evaluation, or raise NotFound."""
-    with session_scope(service.database) as session:
-        submission = repository.get_submission(session, submission_id=submission_id)
-        if submission is None:
-            raise NotFound(f"There is no submission {submission_id}.", details={"submission_id": submission_id})
-        record = repository.latest_evaluation(session, submission_id=submission_id)
-        latest = repository.latest_submission(session, capability=submission.capability)
-        assert record is not None, "every submission is stored with its first evaluation"
-        assert latest is not None, "a stored submission is a version of its capability"
-        info = SubmissionInfo(
-            id=submission.id,
-            capability=submission.capability,
-            version=submission.version,
-            statement_date=submission.statement_date,
-            latest_id=latest.id,
-            latest_version=latest.version,
-        )
-        return info, Evaluation.model_validate_json(record.result)
+    found = standing(service, submission_id)
+    submission = found.submission
+    info = SubmissionInfo(
+        id=submission.id,
+        capability=submission.capability,
+        version=submission.version,
+        statement_date=submission.statement_date,
+        latest_id=found.newest.id,
+        latest_version=found.newest.version,
+    )
+    return info, found.evaluation.evaluation

@@ -50,6 +50,31 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS[kind]
 
 
+#: What each role is called on the pages, beside the name of whoever acted in it.
+ROLE_WORDS = {
+    "dcc": "DCC",
+    "tag": "TAG",
+    "opsg": "OPSG",
+    "ssc": "SSC",
+    "panel": "Panel",
+    "observer": "Observer",
+    "admin": "Administrator",
+    "cli": "command line",
+}
+#: How the audit chain says what vouched for whoever acted, after their name (``Principal.actor``).
+PROOFS = (" [token ", " [jwt ")
+
+
+def person(actor: str) -> str:
+    """Name whoever acted as people read it, "Pat Panel (Panel)", from the audit's "panel:Pat Panel [token ID]"."""
+    role, colon, rest = actor.partition(":")
+    if not colon or role not in ROLE_WORDS:
+        return actor
+    proof = max(rest.rfind(marker) for marker in PROOFS)
+    name = rest[:proof] if proof >= 0 and rest.endswith("]") else rest
+    return f"{name} ({ROLE_WORDS[role]})"
+
+
 def readiness_word(overall: str) -> str:
     """Return an overall readiness in words."""
     return {"ready": "Ready", "ready_with_conditions": "Ready with conditions", "not_ready": "Not ready"}[overall]
@@ -71,6 +96,7 @@ templates.env.filters.update(
     rating_class=rating_class,
     kind_label=kind_label,
     readiness_word=readiness_word,
+    person=person,
 )
 
 

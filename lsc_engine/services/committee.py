@@ -1,8 +1,9 @@
 """The committee workflow: group assessments, revocations, conditions to closure, the Panel's decision, the gate.
 
-Every refusal carries ``details`` naming what it is about (see ``lsc_engine.errors``): ``field``, the
-request body field at fault, and the subject, such as the criterion and group, the condition or the
-decision in the way.
+Each write takes its input as ``lsc_engine.committee.inputs`` defines it, already checked there (types,
+lengths, printable and trimmed text), and checks only what needs the ruleset or the records. Every refusal
+carries ``details`` naming what it is about (see ``lsc_engine.errors``): ``field``, the request body field
+at fault, and the subject, such as the criterion and group, the condition or the decision in the way.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from lsc_engine.committee.conditions import Action, ConditionState, check_action
+from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, Revocation, gate
+from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
-from lsc_engine.committee.views import DecisionView, Outcome, ReadinessView, RecordedRevocation
+from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
@@ -23,8 +25,6 @@ from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.submissions import Submissions
 from lsc_engine.store.transactions import reading, writing
-
-GROUP_RATINGS = (Rating.GREEN, Rating.AMBER, Rating.RED)
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:
@@ -129,38 +129,22 @@ class Committee:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def assess(
-        self,
-        submission_id: str,
-        *,
-        criterion: str,
-        group: Group,
-        accepted: bool,
-        rating: Rating,
-        assessor: str,
-        rationale: str | None,
-        actor: str,
-    ) -> Assessment:
+    def assess(self, submission_id: str, assessment: AssessmentIn, *, actor: str) -> Assessment:
         """Record a group's decision on a criterion: confirm the proposal, or override it with a rationale."""
+        criterion, group, rating = assessment.criterion, assessment.group, Rating(assessment.rating)
         cell = {"criterion": criterion, "group": group.value}
         if (criterion, group) not in {(c.id, g) for c, g in self.ruleset.catalogue.cells()}:
             raise InvalidAction(f"{group.value} does not rate {criterion}", details={"field": "criterion", **cell})
-        if rating not in GROUP_RATINGS:
-            raise InvalidAction(
-                "a group rates green, amber or red", details={"field": "rating", **cell, "rating": rating.value}
-            )
-        if accepted and rating == Rating.RED:
+        if assessment.accepted and rating == Rating.RED:
             raise InvalidAction(
                 "a group cannot accept DCC's statement and rate the criterion red",
                 details={"field": "accepted", **cell, "accepted": True, "rating": rating.value},
             )
-        if not assessor.strip():
-            raise InvalidAction("an assessment needs a named assessor", details={"field": "assessor", **cell})
         with writing(self.database) as tx:
             _submission(tx.submissions, submission_id)
             stored = tx.submissions.latest_evaluation(submission_id)
             proposed = next(c.rating for c in stored.evaluation.ratings if (c.criterion, c.group) == (criterion, group))
-            if rating != proposed and not (rationale or "").strip():
+            if rating != proposed and assessment.rationale is None:
                 raise InvalidAction(
                     f"overriding the proposed {proposed.value} with {rating.value} needs a written rationale",
                     details={"field": "rationale", **cell, "proposed": proposed.value, "rating": rating.value},
@@ -170,57 +154,32 @@ class Committee:
                 evaluation_id=stored.id,
                 criterion=criterion,
                 group=group,
-                accepted=accepted,
+                accepted=assessment.accepted,
                 proposed=proposed,
                 rating=rating,
-                assessor=assessor.strip(),
-                rationale=(rationale or "").strip() or None,
+                assessor=assessment.assessor,
+                rationale=assessment.rationale,
                 actor=actor,
                 at=self._clock(),
             )
 
-    def revoke(self, submission_id: str, *, group: Group, reason: str, actor: str) -> Revocation:
+    def revoke(self, submission_id: str, revocation: RevocationIn, *, actor: str) -> Revocation:
         """Record a group withdrawing its recommendation; readiness changes at once."""
-        if not reason.strip():
-            raise InvalidAction("a revocation needs its reason", details={"field": "reason", "group": group.value})
         with writing(self.database) as tx:
             _submission(tx.submissions, submission_id)
             recorded = tx.committee.add_revocation(
-                submission_id, group=group, reason=reason.strip(), actor=actor, at=self._clock()
+                submission_id, group=revocation.group, reason=revocation.reason, actor=actor, at=self._clock()
             )
         return Revocation(id=recorded.id, group=recorded.group, reason=recorded.reason, actor=recorded.actor)
 
-    def add_condition(
-        self,
-        capability: str,
-        *,
-        kind: ConditionKind,
-        owner: Group,
-        criteria: list[str],
-        text: str,
-        due: str,
-        due_date: date | None,
-        report_every_days: int | None,
-        key: str | None,
-        actor: str,
-        confidential: bool = False,
-    ) -> ConditionState:
+    def add_condition(self, condition: ConditionIn, *, actor: str) -> ConditionState:
         """Add a condition by hand (a group or the Panel), to a capability that has a submission."""
+        capability = condition.capability
         known = {c.id for c in self.ruleset.catalogue.criteria}
-        unknown = [c for c in criteria if c not in known]
-        if unknown or not criteria:
+        unknown = [c for c in condition.criteria if c not in known]
+        if unknown:
             raise InvalidAction(
                 "a condition names one or more known criteria", details={"field": "criteria", "unknown": unknown}
-            )
-        missing = [name for name, value in (("text", text), ("due", due)) if not value.strip()]
-        if missing:
-            raise InvalidAction(
-                "a condition needs its text and when it is due", details={"field": missing[0], "missing": missing}
-            )
-        if kind == ConditionKind.CARRIED_OVER:
-            raise InvalidAction(
-                "give the kind of the condition; carrying over is recorded by the engine",
-                details={"field": "kind", "kind": kind.value},
             )
         with writing(self.database) as tx:
             latest = tx.submissions.latest(capability)
@@ -230,7 +189,7 @@ class Committee:
                     details={"field": "capability", "capability": capability},
                 )
             taken = tx.conditions.keys(capability)
-            key = key or f"manual-{len(taken) + 1}"
+            key = condition.key or f"manual-{len(taken) + 1}"
             if key in taken:
                 raise Conflict(
                     f"{capability} already has a condition {key}",
@@ -239,30 +198,20 @@ class Committee:
             return tx.conditions.add(
                 capability,
                 key=key,
-                kind=kind,
-                owner=owner,
-                criteria=criteria,
-                text=text.strip(),
-                due=due.strip(),
-                due_date=due_date,
-                report_every_days=report_every_days,
+                kind=ConditionKind(condition.kind),
+                owner=condition.owner,
+                criteria=list(condition.criteria),
+                text=condition.text,
+                due=condition.due,
+                due_date=condition.due_date,
+                report_every_days=condition.report_every_days,
                 submission_id=latest.id,
-                confidential=confidential,
+                confidential=condition.confidential,
                 actor=actor,
                 at=self._clock(),
             )
 
-    def act(
-        self,
-        condition_id: str,
-        action: Action,
-        *,
-        actor: str,
-        on: date | None = None,
-        evidence: str | None = None,
-        rationale: str | None = None,
-        approver: str | None = None,
-    ) -> ConditionState:
+    def act(self, condition_id: str, event: ConditionEventIn, *, actor: str) -> ConditionState:
         """Satisfy, waive, breach, report on, arm, trigger or clear a condition, if its state allows."""
         with writing(self.database) as tx:
             now = self._clock()
@@ -271,35 +220,26 @@ class Committee:
                 state.kind,
                 state.status,
                 state.pause,
-                action,
-                evidence=evidence,
-                rationale=rationale,
-                approver=approver,
+                event.action,
+                evidence=event.evidence,
+                rationale=event.rationale,
+                approver=event.approver,
                 condition=condition_id,
             )
             return tx.conditions.add_event(
                 state,
-                action,
-                on=on or now.date(),
-                evidence=(evidence or "").strip() or None,
-                rationale=(rationale or "").strip() or None,
-                approver=(approver or "").strip() or None,
+                event.action,
+                on=event.on or now.date(),
+                evidence=event.evidence,
+                rationale=event.rationale,
+                approver=event.approver,
                 actor=actor,
                 at=now,
             )
 
-    def decide(
-        self,
-        submission_id: str,
-        *,
-        outcome: Outcome,
-        considered_on: date,
-        condition_ids: list[str] | None,
-        notes: str | None,
-        supersedes: str | None,
-        actor: str,
-    ) -> DecisionView:
+    def decide(self, submission_id: str, decision: DecisionIn, *, actor: str) -> DecisionView:
         """Record the Panel's decision; deciding again needs ``supersedes`` naming the decision it corrects."""
+        outcome, supersedes, condition_ids = decision.outcome, decision.supersedes, decision.condition_ids
         with writing(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             current = tx.committee.current_decision(submission_id)
@@ -344,13 +284,21 @@ class Committee:
             assessments = tx.committee.assessments(submission_id)
             pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
             snapshot = build_snapshot(
-                submission, pack, stored.evaluation, assessments, attached, outcome, considered_on, notes, stored.id
+                submission,
+                pack,
+                stored.evaluation,
+                assessments,
+                attached,
+                outcome,
+                decision.considered_on,
+                decision.notes,
+                stored.id,
             )
             return tx.committee.add_decision(
                 submission_id,
                 evaluation_id=stored.id,
                 outcome=outcome,
-                considered_on=considered_on,
+                considered_on=decision.considered_on,
                 supersedes=supersedes,
                 snapshot=snapshot,
                 actor=actor,

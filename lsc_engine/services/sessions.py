@@ -53,11 +53,12 @@ class Sessions:
         return self.tokens.principal(found[0])
 
     def end(self, secret: str, principal: Principal) -> None:
-        """Sign out: the session's secret never works again."""
+        """Sign out: the session's secret never works again; only a session that existed is recorded as ended."""
         key = session_key(secret)
         with writing(self.database) as tx:
-            tx.sessions.end(key)
-            tx.sessions.record("sign_out", token_id=principal.token_id, actor=principal.actor, at=self._clock())
+            ended = tx.sessions.end(key)
+            if ended is not None:
+                tx.sessions.record("sign_out", token_id=ended, actor=principal.actor, at=self._clock())
         self._cache.forget(key)
 
     def _find(self, key: str) -> tuple[str, datetime] | None:

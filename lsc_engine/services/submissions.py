@@ -19,7 +19,7 @@ from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, NotFound
 from lsc_engine.store.audit import sha256
 from lsc_engine.store.db import Collision, Database
-from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
 from lsc_engine.store.transactions import reading, writing
 
@@ -192,12 +192,6 @@ class Service:
         with reading(self.database) as tx:
             _submission(tx.submissions, submission_id)
             return tx.submissions.evaluations(submission_id)
-
-    def list_evaluations(self, submission_id: str) -> list[EvaluationRecord]:
-        """Return a submission's evaluation records as stored, oldest first (``evaluations`` reads their results)."""
-        with reading(self.database) as tx:
-            _submission(tx.submissions, submission_id)
-            return tx.submissions.evaluation_records(submission_id)
 
     def re_evaluate(self, submission_id: str, *, as_at: date | None, actor: str) -> tuple[Stored, Diff]:
         """Evaluate a stored pack again under the current ruleset, store the result, and say what flipped."""

@@ -19,9 +19,13 @@ class Sessions(Repository):
         self._session.exec(delete(WebSession).where(col(WebSession.expires_at) < at))
         self._session.add(WebSession(id=key, token_id=token_id, created_at=at, expires_at=expires_at))
 
-    def end(self, key: str) -> None:
-        """Delete a session, so that its secret never works again."""
+    def end(self, key: str) -> str | None:
+        """Delete a session, so that its secret never works again; return its token's id, or None if there was none."""
+        row = self._session.exec(select(WebSession).where(WebSession.id == key)).first()
+        if row is None:
+            return None
         self._session.exec(delete(WebSession).where(col(WebSession.id) == key))
+        return row.token_id
 
     def find(self, key: str) -> tuple[str, datetime] | None:
         """Return a session's token id and when it expires, or None if there is no such session."""

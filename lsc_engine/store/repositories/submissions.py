@@ -124,16 +124,12 @@ class Submissions(Repository):
 
     def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
         """Return a submission's evaluations, oldest first."""
-        return [_stored(record) for record in self.evaluation_records(submission_id)]
-
-    def evaluation_records(self, submission_id: str) -> list[EvaluationRecord]:
-        """Return a submission's evaluation records as stored, oldest first, their results unread."""
         query = (
             select(EvaluationRecord)
             .where(EvaluationRecord.submission_id == submission_id)
             .order_by(col(EvaluationRecord.number))
         )
-        return list(self._session.exec(query).all())
+        return [_stored(record) for record in self._session.exec(query).all()]
 
     def first_evaluation(self, submission_id: str) -> StoredEvaluation:
         """Return the evaluation a submission was stored with."""
