@@ -32,6 +32,8 @@ from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
 
+REFUSED_TOO_OFTEN = "too many refused requests from this address: {limit} a minute at most; retry in {retry} s"
+
 STATIC = Path(__file__).resolve().parent / "static"
 #: Where the JSON API answers, found or not; every other path belongs to the pages.
 API_PATHS = ("/v1", "/healthz", "/readyz", "/openapi.json")
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database, tokens, lifetime=timedelta(hours=settings.session_hours), cache_seconds=settings.token_cache_seconds
     )
     app.state.limiter = RateLimiter(database, settings.rate_limit_per_minute)
+    app.state.refusals = RateLimiter(database, settings.failed_auth_per_minute, refusal=REFUSED_TOO_OFTEN)
     app.state.disclosures = Disclosures(database)
     app.state.section_owners = ruleset.catalogue.section_owners()
     app.state.jwt = (

@@ -8,6 +8,7 @@ permission each route needs is declared beside it with one of the aliases below,
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -19,13 +20,12 @@ from starlette.datastructures import FormData
 
 from lsc_engine.access.jwts import JwtVerifier
 from lsc_engine.access.policy import Permission, Principal, require
-from lsc_engine.access.redaction import Cell, Redactor, confidential_cells
+from lsc_engine.access.redaction import Redactor
 from lsc_engine.access.sessions import csrf_token
 from lsc_engine.access.tokens import looks_like_token
 from lsc_engine.errors import Forbidden, Unauthenticated
 from lsc_engine.services.ratelimit import RateLimiter
 from lsc_engine.services.sessions import Sessions
-from lsc_engine.services.submissions import Service
 from lsc_engine.services.tokens import Tokens
 
 SESSION_COOKIE = "lsc_session"
@@ -45,40 +45,57 @@ async def authenticate(
     """Return the caller, counted against its token's rate limit; refuse a request that names nobody.
 
     A token seen in the last few seconds and a rate-limit lease already held cost no database query and
-    no thread; otherwise the query runs in the thread pool.
+    no thread; otherwise the query (or a JWT's signature check) runs in the thread pool. Refusals are
+    counted by client address: past ``LSC_FAILED_AUTH_PER_MINUTE`` in a minute they answer 429, not 401.
     """
+    try:
+        principal = await _identify(request, credentials)
+    except Unauthenticated:
+        refusals: RateLimiter = request.app.state.refusals
+        await run_in_threadpool(refusals.check, address_key(request))
+        raise
+    limiter: RateLimiter = request.app.state.limiter
+    if not limiter.spend_local(principal.token_id):
+        await run_in_threadpool(limiter.check, principal.token_id)
+    request.state.principal = principal
+    return principal
+
+
+async def _identify(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """Return who the request's token, JWT or session speaks for, or refuse it as unauthenticated."""
     state = request.app.state
     principal: Principal | None
     if credentials is not None:
         secret = credentials.credentials
         verifier: JwtVerifier | None = state.jwt
         if verifier is not None and not looks_like_token(secret) and secret.count(".") == 2:
-            principal = verifier.principal(secret)
-        else:
-            tokens: Tokens = state.tokens
-            known, principal = tokens.remembered(secret)
-            if not known:
-                principal = await run_in_threadpool(tokens.resolve, secret)
+            return await run_in_threadpool(verifier.principal, secret)
+        tokens: Tokens = state.tokens
+        known, principal = tokens.remembered(secret)
+        if not known:
+            principal = await run_in_threadpool(tokens.resolve, secret)
         if principal is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
-    elif "authorization" in request.headers:
+        return principal
+    if "authorization" in request.headers:
         raise Unauthenticated("the Authorization header must read: Bearer <token>")
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if not cookie:
-            raise Unauthenticated("sign in, or send Authorization: Bearer <token>")
-        sessions: Sessions = state.sessions
-        principal = await run_in_threadpool(sessions.resolve, cookie)
-        if principal is None:
-            raise Unauthenticated("the session has ended; sign in again")
-        if request.method not in SAFE and request.url.path.startswith("/v1/"):
-            raise Unauthenticated("writes to the API need Authorization: Bearer <token>, not a session cookie")
-        request.state.csrf_token = csrf_token(cookie)
-    limiter: RateLimiter = state.limiter
-    if not limiter.spend_local(principal.token_id):
-        await run_in_threadpool(limiter.check, principal.token_id)
-    request.state.principal = principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthenticated("sign in, or send Authorization: Bearer <token>")
+    sessions: Sessions = state.sessions
+    principal = await run_in_threadpool(sessions.resolve, cookie)
+    if principal is None:
+        raise Unauthenticated("the session has ended; sign in again")
+    if request.method not in SAFE and request.url.path.startswith("/v1/"):
+        raise Unauthenticated("writes to the API need Authorization: Bearer <token>, not a session cookie")
+    request.state.csrf_token = csrf_token(cookie)
     return principal
+
+
+def address_key(request: Request) -> str:
+    """Return the key refused requests from the client's address are counted under (the address itself is not kept)."""
+    address = request.client.host if request.client is not None else "unknown"
+    return "addr-" + hashlib.sha256(address.encode()).hexdigest()[:27]
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
@@ -152,8 +169,3 @@ def disclose(request: Request, redacting: Redactor, submission_id: str | None) -
             submission_id=submission_id,
         )
         redacting.disclosed.clear()
-
-
-def confidential_cells_of(service: Service, submission_id: str) -> set[Cell]:
-    """Return the cells whose findings rest on confidential evidence in any evaluation of a submission."""
-    return confidential_cells(stored.evaluation for stored in service.evaluations(submission_id))

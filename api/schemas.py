@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.diff import Diff
+from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Rating
@@ -43,7 +44,7 @@ class SubmissionRead(Read):
 class SubmissionDetail(SubmissionRead):
     """A stored submission with its pack."""
 
-    pack: dict[str, Any] = Field(description="The evidence pack as received")
+    pack: PackDocument = Field(description="The evidence pack as received")
 
 
 class EvaluationRead(Read):

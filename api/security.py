@@ -1,4 +1,4 @@
-"""Browser-facing protections: security headers on every response and a same-origin rule for writes."""
+"""Browser-facing protections: security headers (no caching) on every response and a same-origin rule for writes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+#: Paths whose answers are the same for everyone and may be kept by a browser; nothing else may be.
+CACHEABLE = ("/static/",)
 
 
 def cross_site(request: Request) -> bool:
@@ -52,6 +54,8 @@ class SecurityMiddleware:
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if not scope["path"].startswith(CACHEABLE):
+                    headers.setdefault("Cache-Control", "no-store")  # answers may carry what only some may see
             await send(message)
 
         request = Request(scope)

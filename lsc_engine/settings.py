@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=1200, ge=0, le=10_000_000, description="Requests per token per minute, across replicas; 0: no limit"
     )
+    failed_auth_per_minute: int = Field(
+        default=60, ge=0, le=1_000_000, description="Refused requests per client address per minute before 429"
+    )
     token_cache_seconds: float = Field(
         default=5.0, ge=0, le=300, description="How long a replica remembers a token; revocation shows after it"
     )

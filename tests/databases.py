@@ -30,7 +30,7 @@ def postgres_admin_url() -> str:
 
 
 #: A rate limit high enough for any test, so that the limiter runs without refusing (its own tests set theirs).
-TEST_LIMITS: dict[str, Any] = {"rate_limit_per_minute": 100_000}
+TEST_LIMITS: dict[str, Any] = {"rate_limit_per_minute": 100_000, "failed_auth_per_minute": 100_000}
 
 
 @contextmanager

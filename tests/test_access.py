@@ -26,7 +26,7 @@ from .helpers import run_lsc
 #: Who may do what, written out by hand so that any change to the policy shows here.
 EXPECTED = {
     Permission.SUBMIT: {"dcc"},
-    Permission.SELF_CHECK: {"dcc", "tag", "opsg", "ssc", "panel", "observer"},
+    Permission.SELF_CHECK: {"dcc", "tag", "opsg", "ssc", "panel"},
     Permission.READ: {"dcc", "tag", "opsg", "ssc", "panel", "observer"},
     Permission.RE_EVALUATE: {"tag", "opsg", "ssc", "panel"},
     Permission.ASSESS: {"tag", "opsg", "ssc"},

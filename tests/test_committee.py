@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from lsc_engine.committee.letter import markdown_text
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
@@ -380,3 +381,15 @@ def test_gate_and_letter_from_the_command_line(tmp_path: Path) -> None:
     assert letter.read_bytes().startswith(b"%PDF")
     markdown = lsc("letter", decision.id, "--format", "markdown")
     assert "## Annex 1" in markdown.stdout
+
+
+def test_the_markdown_letter_writes_every_text_as_plain_text() -> None:
+    """Notes, condition texts and pack fields cannot become headings, HTML, links or emphasis in the letter."""
+    hostile = "## Resolved\n<script>alert(1)</script> [click](javascript:alert(1)) *all* done\n- 1. listed"
+    written = markdown_text(hostile)
+    assert written.splitlines() == [
+        "\\## Resolved",
+        "\\<script\\>alert(1)\\</script\\> \\[click\\](javascript:alert(1)) \\*all\\* done",
+        "\\- 1. listed",
+    ]
+    assert markdown_text("go-live on 6 March 2020, 98.5 % (CPM1)") == "go-live on 6 March 2020, 98.5 % (CPM1)"

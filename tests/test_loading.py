@@ -17,6 +17,7 @@ from pydantic.dataclasses import is_pydantic_dataclass
 from lsc_engine.core import evidence
 from lsc_engine.core.digest import input_digest
 from lsc_engine.core.loading import GC_PAUSE_BYTES, gc_paused, json_path, parse_pack
+from lsc_engine.core.text import NOT_ADDRESSABLE, NOT_PRINTABLE
 from lsc_engine.errors import InvalidPack
 
 from .helpers import minimal, seed
@@ -220,3 +221,34 @@ def test_a_large_pack_parses_with_the_collector_restored_after() -> None:
     assert len(data) >= GC_PAUSE_BYTES
     assert len(parse_pack(data).scope.dmcs) == 12_000
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("statement", "summary"), "a\u0000b"),
+        (("statement", "cohort"), "SMETS1 \u202ecohort"),
+        (("statement", "submitted_by"), "DCC\x1b[2J"),
+        (("statement", "summary"), "end\u2066"),
+    ],
+)
+def test_text_with_control_or_direction_changing_characters_is_named(path: tuple[str, str], value: str) -> None:
+    document = minimal()
+    document[path[0]][path[1]] = value
+    assert problems_of(document) == {".".join(path): NOT_PRINTABLE}
+
+
+def test_text_may_hold_line_breaks_and_tabs() -> None:
+    document = minimal()
+    document["statement"]["summary"] = "First line.\nSecond line,\tindented.\r\n"
+    assert parse_pack(json.dumps(document).encode()).statement.summary == document["statement"]["summary"]
+
+
+@pytest.mark.parametrize("capability", ["SLASH/CAP", "a:b", "-dash", "sp ace", "per%2Fcent", "x" * 121])
+def test_a_capability_must_be_fit_for_addresses(capability: str) -> None:
+    document = minimal()
+    document["statement"]["capability"] = capability
+    problems = problems_of(document)
+    assert list(problems) == ["statement.capability"]
+    if len(capability) <= 120:
+        assert problems["statement.capability"] == NOT_ADDRESSABLE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.app import REFUSED_TOO_OFTEN
 from lsc_engine.access.policy import Role
 from lsc_engine.errors import RateLimited
 from lsc_engine.services.ratelimit import RateLimiter
@@ -66,3 +67,19 @@ def test_an_exhausted_token_gets_429_with_retry_after(client: ActingClient) -> N
     assert refused.headers["Retry-After"] == "15"
     assert refused.json()["code"] == "rate_limited"
     assert client.get("/v1/criteria", headers=bearer(client.tokens[Role.TAG])).status_code == 200
+
+
+def test_refused_requests_are_limited_by_client_address(client: ActingClient) -> None:
+    state = client.app.state  # type: ignore[attr-defined]
+    state.refusals = RateLimiter(
+        state.service.database, 5, lease=1, clock=lambda: MINUTE + 50, refusal=REFUSED_TOO_OFTEN
+    )
+    wrong = bearer("lsc_" + "x" * 43)
+    answers = [client.get("/v1/criteria", headers=wrong) for _ in range(7)]
+    assert [a.status_code for a in answers] == [401] * 5 + [429] * 2
+    assert answers[-1].json()["message"] == (
+        "too many refused requests from this address: 5 a minute at most; retry in 10 s"
+    )
+    assert answers[-1].headers["Retry-After"] == "10"
+    # a caller with a good token from the same address is not held back by someone else's guesses
+    assert client.get("/v1/criteria", headers=bearer(client.tokens[Role.OBSERVER])).status_code == 200

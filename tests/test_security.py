@@ -55,6 +55,13 @@ def _check_headers(headers: Mapping[str, str]) -> None:
     assert "style-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
+    assert headers["cache-control"] == "no-store"  # no answer that may carry confidential text is kept
+
+
+def test_static_files_the_same_for_everyone_may_be_cached(client: TestClient) -> None:
+    answer = client.get("/static/app.css")
+    assert answer.status_code == 200
+    assert "no-store" not in answer.headers.get("cache-control", "")
 
 
 def test_interactive_docs_that_load_from_a_cdn_are_not_served(client: TestClient) -> None:

@@ -202,7 +202,8 @@ def test_letters_read_from_a_stored_snapshot_are_unchanged(form: str) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_redaction_withholds_and_discloses_as_before(role: Role) -> None:
+def test_redaction_withholds_and_discloses_what_it_should(role: Role) -> None:
+    """As before the snapshot was typed, and also the held-back DMC names and who accepted a confidential risk."""
     stored = (GOLDEN / "decision-snapshot.json").read_text()
     expected = json.loads((GOLDEN / "decision-snapshot-redacted.json").read_text())[role.value]
     redactor = Redactor(Principal("t-1", "someone", role), SECTION_OWNERS)

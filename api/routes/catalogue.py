@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Caller
+from api.auth import Reader
 from api.deps import ServiceDep
 from api.errors import RESPONSES, documented
 from api.schemas import Catalogue, CriterionRead, RuleList, RuleRead
@@ -19,13 +19,13 @@ def _rule(rule: Rule) -> RuleRead:
 
 
 @router.get("/rules", response_model=RuleList)
-def list_rules(_caller: Caller, service: ServiceDep) -> RuleList:
+def list_rules(_caller: Reader, service: ServiceDep) -> RuleList:
     """List every rule of the loaded ruleset."""
     return RuleList(ruleset_digest=service.ruleset.digest, rules=[_rule(rule) for rule in service.ruleset.rules])
 
 
 @router.get("/rules/{rule_id}", response_model=RuleRead, responses={404: RESPONSES[404]})
-def get_rule(_caller: Caller, rule_id: str, service: ServiceDep) -> RuleRead:
+def get_rule(_caller: Reader, rule_id: str, service: ServiceDep) -> RuleRead:
     """Return one rule."""
     try:
         return _rule(service.ruleset.rule(rule_id))
@@ -34,7 +34,7 @@ def get_rule(_caller: Caller, rule_id: str, service: ServiceDep) -> RuleRead:
 
 
 @router.get("/criteria", response_model=Catalogue)
-def list_criteria(_caller: Caller, service: ServiceDep) -> Catalogue:
+def list_criteria(_caller: Reader, service: ServiceDep) -> Catalogue:
     """Return the criteria catalogue."""
     criteria = [CriterionRead.model_validate(c.model_dump(mode="json")) for c in service.ruleset.catalogue.criteria]
     return Catalogue(ruleset_digest=service.ruleset.digest, criteria=criteria)

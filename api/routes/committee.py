@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import (
     Assessor,
@@ -12,13 +13,11 @@ from api.auth import (
     ConditionAdder,
     DecisionMaker,
     Reader,
-    RedactorDep,
     Revoker,
-    confidential_cells_of,
-    disclose,
 )
-from api.deps import CommitteeDep, ServiceDep
+from api.deps import CommitteeDep
 from api.errors import documented
+from api.redacting import RedactingRoute
 from api.security import CONTENT_SECURITY_POLICY
 from lsc_engine.access.policy import require_group
 from lsc_engine.committee.conditions import ConditionState
@@ -27,7 +26,7 @@ from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, Conditio
 from lsc_engine.committee.letter import LetterFormat, render, style_hash
 from lsc_engine.committee.views import DecisionView, ReadinessView
 
-router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429))
+router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429), route_class=RedactingRoute)
 
 
 @router.post(
@@ -43,11 +42,9 @@ def create_assessment(principal: Assessor, submission_id: str, body: AssessmentI
 
 
 @router.get("/submissions/{submission_id}/assessments", response_model=list[Assessment], responses=documented(404, 503))
-def list_assessments(
-    _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep, submissions: ServiceDep
-) -> list[Assessment]:
+def list_assessments(_caller: Reader, submission_id: str, service: CommitteeDep) -> list[Assessment]:
     """List a submission's assessments, oldest first; the last per criterion and group is current."""
-    return redacting.assessments(service.assessments(submission_id), confidential_cells_of(submissions, submission_id))
+    return service.assessments(submission_id)
 
 
 @router.post(
@@ -64,16 +61,10 @@ def create_revocation(principal: Revoker, submission_id: str, body: RevocationIn
 
 @router.get("/conditions", response_model=list[ConditionState], responses=documented(503))
 def list_conditions(
-    request: Request,
-    _caller: Reader,
-    redacting: RedactorDep,
-    service: CommitteeDep,
-    capability: Annotated[str, Query(min_length=1, max_length=120)],
+    _caller: Reader, service: CommitteeDep, capability: Annotated[str, Query(min_length=1, max_length=120)]
 ) -> list[ConditionState]:
     """List a capability's conditions with status, reports and history."""
-    conditions = redacting.conditions(service.conditions(capability))
-    disclose(request, redacting, None)
-    return conditions
+    return service.conditions(capability)
 
 
 @router.post(
@@ -86,13 +77,9 @@ def create_condition(principal: ConditionAdder, body: ConditionIn, service: Comm
 
 
 @router.get("/conditions/{condition_id}", response_model=ConditionState, responses=documented(404, 503))
-def get_condition(
-    request: Request, _caller: Reader, redacting: RedactorDep, condition_id: str, service: CommitteeDep
-) -> ConditionState:
+def get_condition(_caller: Reader, condition_id: str, service: CommitteeDep) -> ConditionState:
     """Return one condition."""
-    condition = redacting.condition(service.condition(condition_id))
-    disclose(request, redacting, None)
-    return condition
+    return service.condition(condition_id)
 
 
 @router.post(
@@ -123,23 +110,42 @@ def create_decision(
 
 
 @router.get("/submissions/{submission_id}/decisions", response_model=list[DecisionView], responses=documented(404, 503))
-def list_decisions(
-    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: CommitteeDep
-) -> list[DecisionView]:
+def list_decisions(_caller: Reader, submission_id: str, service: CommitteeDep) -> list[DecisionView]:
     """List the decisions recorded on a submission, oldest first."""
-    decisions = [redacting.decision(d) for d in service.decisions(submission_id)]
-    disclose(request, redacting, submission_id)
-    return decisions
+    return service.decisions(submission_id)
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionView, responses=documented(404, 503))
-def get_decision(
-    request: Request, _caller: Reader, redacting: RedactorDep, decision_id: str, service: CommitteeDep
-) -> DecisionView:
+def get_decision(_caller: Reader, decision_id: str, service: CommitteeDep) -> DecisionView:
     """Return a recorded decision."""
-    decision = redacting.decision(service.decision(decision_id))
-    disclose(request, redacting, decision.submission_id)
-    return decision
+    return service.decision(decision_id)
+
+
+class Letter(BaseModel):
+    """A decision's letter in one format: rendered only once the decision has been redacted for its reader."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: DecisionView
+    format: LetterFormat
+
+    @property
+    def submission_id(self) -> str:
+        """Return the submission the letter's decision is on (for the record of what was disclosed)."""
+        return self.decision.submission_id
+
+    def response(self) -> Response:
+        """Render the letter as a response, with the headers its format needs."""
+        content = render(self.decision, self.format)
+        headers = {}
+        if self.format is LetterFormat.PDF:
+            headers["Content-Disposition"] = f'attachment; filename="lsc-letter-{self.decision.id}.pdf"'
+        if self.format is LetterFormat.HTML:
+            allowed_style = style_hash(content.decode())
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "style-src 'self'", f"style-src 'self' {allowed_style}"
+            )
+        return Response(content=content, media_type=MEDIA[self.format], headers=headers)
 
 
 MEDIA = {
@@ -152,39 +158,23 @@ MEDIA = {
 @router.get(
     "/decisions/{decision_id}/letter",
     response_class=Response,
+    response_model=None,
     responses={
         200: {"description": "The letter", "content": {media: {} for media in MEDIA.values()}},
         **documented(404, 503),
     },
 )
 def get_letter(
-    request: Request,
     _caller: Reader,
-    redacting: RedactorDep,
     decision_id: str,
     service: CommitteeDep,
     format: Annotated[LetterFormat, Query()] = LetterFormat.HTML,
-) -> Response:
+) -> Letter:
     """Return the Panel's letter for a decision, generated from what was recorded."""
-    decision = redacting.decision(service.decision(decision_id))
-    disclose(request, redacting, decision.submission_id)
-    content = render(decision, format)
-    headers = {}
-    if format is LetterFormat.PDF:
-        headers["Content-Disposition"] = f'attachment; filename="lsc-letter-{decision_id}.pdf"'
-    if format is LetterFormat.HTML:
-        allowed_style = style_hash(content.decode())
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "style-src 'self'", f"style-src 'self' {allowed_style}"
-        )
-    return Response(content=content, media_type=MEDIA[format], headers=headers)
+    return Letter(decision=service.decision(decision_id), format=format)
 
 
 @router.get("/readiness/{capability}", response_model=ReadinessView, responses=documented(404, 503))
-def readiness(
-    request: Request, _caller: Reader, redacting: RedactorDep, capability: str, service: CommitteeDep
-) -> ReadinessView:
+def readiness(_caller: Reader, capability: str, service: CommitteeDep) -> ReadinessView:
     """The go-live gate: may this capability go live now, may migration start now, and what blocks each."""
-    view = redacting.readiness(service.readiness(capability))
-    disclose(request, redacting, view.submission_id)
-    return view
+    return service.readiness(capability)

@@ -22,6 +22,6 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={401: RESPONSES[401], 503: RESPONSES[503]})
 async def readyz(_caller: Caller, service: ServiceDep) -> Health:
-    """Answer when the database is reachable and the ruleset is loaded."""
+    """Answer when the database is reachable and the ruleset is loaded; any token may ask (it tells nothing else)."""
     await run_in_threadpool(ping, service.database)
     return Health(status="ready", ruleset_digest=service.ruleset.digest)

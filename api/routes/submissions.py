@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import Reader, RedactorDep, Reviser, SelfChecker, Submitter, confidential_cells_of, disclose
+from api.auth import Reader, Reviser, SelfChecker, Submitter
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
+from api.redacting import RedactingRoute, answers_own_input
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
 from api.types import IsoDate
 from lsc_engine.core.diff import Diff
 from lsc_engine.core.evaluation import Evaluation
-from lsc_engine.services.submissions import pack_document
 
-router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429))
+router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429), route_class=RedactingRoute)
 
 EXAMPLE_PACK: dict[str, Any] = {
     "statement": {
@@ -68,6 +68,7 @@ AsAt = Annotated[
     },
     openapi_extra=PACK_BODY,
 )
+@answers_own_input
 async def create_submission(
     principal: Submitter,
     body: BodyDep,
@@ -106,6 +107,7 @@ async def create_submission(
     responses=documented(400, 408, 413, 422),
     openapi_extra=PACK_BODY,
 )
+@answers_own_input
 async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:
     """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
 
@@ -133,14 +135,10 @@ def list_submissions(
     response_model=SubmissionDetail,
     responses={404: RESPONSES[404], 503: RESPONSES[503]},
 )
-def get_submission(
-    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: ServiceDep
-) -> SubmissionDetail:
+def get_submission(_caller: Reader, submission_id: str, service: ServiceDep) -> SubmissionDetail:
     """Return a stored submission with its pack; confidential items are withheld from those who may not see them."""
     submission = service.get_submission(submission_id)
-    pack = redacting.pack(pack_document(submission))
-    disclose(request, redacting, submission_id)
-    return SubmissionDetail(**SubmissionRead.of(submission).model_dump(), pack=pack)
+    return SubmissionDetail(**SubmissionRead.of(submission).model_dump(), pack=service.pack(submission_id))
 
 
 @router.get(
@@ -148,16 +146,9 @@ def get_submission(
     response_model=list[EvaluationRead],
     responses={404: RESPONSES[404], 503: RESPONSES[503]},
 )
-def list_evaluations(
-    request: Request, _caller: Reader, redacting: RedactorDep, submission_id: str, service: ServiceDep
-) -> list[EvaluationRead]:
+def list_evaluations(_caller: Reader, submission_id: str, service: ServiceDep) -> list[EvaluationRead]:
     """List a submission's evaluations, oldest first."""
-    redacted = [
-        EvaluationRead.of(stored, redacting.evaluation(stored.evaluation))
-        for stored in service.evaluations(submission_id)
-    ]
-    disclose(request, redacting, submission_id)
-    return redacted
+    return [EvaluationRead.of(stored) for stored in service.evaluations(submission_id)]
 
 
 @router.post(
@@ -166,20 +157,10 @@ def list_evaluations(
     status_code=201,
     responses=documented(404, 422, 503),
 )
-def re_evaluate(
-    request: Request,
-    principal: Reviser,
-    redacting: RedactorDep,
-    submission_id: str,
-    service: ServiceDep,
-    as_at: AsAt = None,
-) -> ReEvaluation:
+def re_evaluate(principal: Reviser, submission_id: str, service: ServiceDep, as_at: AsAt = None) -> ReEvaluation:
     """Evaluate a stored pack again under the current ruleset (and a new as-at date if given)."""
     stored, changes = service.re_evaluate(submission_id, as_at=as_at, actor=principal.actor)
-    evaluation = redacting.evaluation(stored.evaluation)
-    changes = redacting.diff(changes, confidential_cells_of(service, submission_id))
-    disclose(request, redacting, submission_id)
-    return ReEvaluation(evaluation=EvaluationRead.of(stored.record, evaluation), changes=changes)
+    return ReEvaluation(evaluation=EvaluationRead.of(stored.record, stored.evaluation), changes=changes)
 
 
 @router.get(
@@ -189,7 +170,6 @@ def re_evaluate(
 )
 def diff_evaluations(
     _caller: Reader,
-    redacting: RedactorDep,
     submission_id: str,
     service: ServiceDep,
     before: Annotated[
@@ -202,5 +182,4 @@ def diff_evaluations(
     ] = None,
 ) -> Diff:
     """Compare two evaluations: each changed rating and whether evidence, rules or the as-at date changed it."""
-    diff = service.diff(submission_id, before_id=before, after_id=after)
-    return redacting.diff(diff, confidential_cells_of(service, submission_id))
+    return service.diff(submission_id, before_id=before, after_id=after)

@@ -12,7 +12,7 @@ from api.web.deps import ServiceDep
 from api.web.forms import parse_date
 from api.web.submission_info import standing
 from api.web.templating import shown
-from lsc_engine.access.redaction import Redactor, confidential_cells
+from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.diff import Cause, Diff
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
@@ -59,7 +59,7 @@ def _history(
             if ident not in by_id:
                 raise NotFound(f"This submission has no evaluation with the id “{ident}”.")
         changes = service.diff(submission.id, before_id=before, after_id=after)
-        changes = redactor.diff(changes, confidential_cells([r.evaluation for r in records]))
+        changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     return shown(
         request,

@@ -47,7 +47,7 @@ _READERS = {Role.DCC, *_COMMITTEES, Role.PANEL, Role.OBSERVER}
 #: conditions it owns) are checked on top of it by ``require_group``.
 POLICY: dict[Permission, frozenset[Role]] = {
     Permission.SUBMIT: frozenset({Role.DCC}),
-    Permission.SELF_CHECK: frozenset(_READERS),
+    Permission.SELF_CHECK: frozenset({Role.DCC, *_COMMITTEES, Role.PANEL}),
     Permission.READ: frozenset(_READERS),
     Permission.RE_EVALUATE: frozenset({*_COMMITTEES, Role.PANEL}),
     Permission.ASSESS: frozenset(_COMMITTEES),

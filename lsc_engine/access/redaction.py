@@ -3,29 +3,36 @@
 An item flagged confidential belongs to the groups owning the criteria that read its section of the pack
 (the catalogue's ``sections``); a finding, assessment or annex entry belongs to its cell's group; a
 condition to its owner. The owners and the Panel see everything; everyone else sees that something was
-withheld and from whom, never what. Each view also returns the ids of the confidential things it did
-show, so that the caller can record the disclosure.
+withheld and from whom, never what. Every value that can carry confidential content says so itself (a
+flag, and whose it is), so that ``Redactor.view`` can redact any response or page context by its types
+alone; the API's routes and the pages' rendering pass everything they send through it, and nothing else
+redacts. The redactor also collects the ids of the confidential things it did show, so that the
+disclosure is recorded.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from lsc_engine.access.policy import Principal, Role, sees_confidential
 from lsc_engine.committee.conditions import ConditionState, Event
-from lsc_engine.committee.gate import Assessment, GateResult
+from lsc_engine.committee.gate import Assessment, CellDecision, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
 from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
-from lsc_engine.core.diff import Diff
+from lsc_engine.core.diff import Diff, RatingChange
+from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.sections import LISTS, SINGLES
 
 Cell = tuple[str, Group]
+T = TypeVar("T")
 
 
 def withheld(owners: Iterable[Group]) -> str:
@@ -50,6 +57,36 @@ class Redactor:
     def sees(self, owners: Collection[Group]) -> bool:
         """Tell whether the caller may see something owned by any of these groups (the Panel sees everything)."""
         return self.sees_all or any(sees_confidential(self.principal, group) for group in owners)
+
+    def view(self, value: T) -> T:
+        """Return what the caller may be shown of a value: every confidential part they may not see withheld.
+
+        Each kind of value that can carry confidential content is redacted by its own rule; lists, tuples,
+        mappings and any other model are walked, so that such a value is found wherever it is nested.
+        """
+        return cast(T, self._view(value))
+
+    def _view(self, value: object) -> object:
+        for kind in type(value).__mro__:
+            handler = _HANDLERS.get(kind)
+            if handler is not None:
+                return handler(self, value)
+        if isinstance(value, list | tuple):
+            shown = [self._view(item) for item in value]
+            if all(new is old for new, old in zip(shown, value, strict=True)):
+                return value
+            return shown if isinstance(value, list) else tuple(shown)
+        if isinstance(value, dict):
+            changed = {key: new for key, item in value.items() if (new := self._view(item)) is not item}
+            return {**value, **changed} if changed else value
+        if isinstance(value, BaseModel):
+            updates = {
+                name: new
+                for name in type(value).model_fields
+                if (new := self._view(old := getattr(value, name))) is not old
+            }
+            return value.model_copy(update=updates) if updates else value
+        return value
 
     def _shown(self, ref: str, owners: Collection[Group]) -> bool:
         if self.sees(owners):
@@ -129,11 +166,11 @@ class Redactor:
             return path
         return path.model_copy(update={"actions": [withheld([path.group])]})
 
-    def pack(self, document: Any) -> Any:
+    def pack(self, document: PackDocument) -> PackDocument:
         """Replace each confidential item of a stored pack the caller may not see by a stub naming its owners."""
-        if not isinstance(document, dict):
-            return document
-        result = copy.copy(document)
+        original = document.root
+        result = copy.copy(original)
+        twins = document.confidential_conditions
         for section in (*LISTS, *SINGLES, "earlier_conditions"):
             *parents, name = section.split(".")
             holder: Any = result
@@ -148,10 +185,10 @@ class Redactor:
                 continue
             value = holder[name]
             if isinstance(value, list):
-                holder[name] = [self._item(section, item) for item in value]
+                holder[name] = [self._item(section, item, twins) for item in value]
             else:
-                holder[name] = self._item(section, value)
-        return result
+                holder[name] = self._item(section, value, twins)
+        return PackDocument.of(result, confidential_conditions=twins)
 
     def visible_pack(self, pack: EvidencePack) -> EvidencePack:
         """Leave out of a parsed pack's lists the confidential items the caller may not see (for drawing)."""
@@ -175,12 +212,16 @@ class Redactor:
                 updates[name] = kept
         return pack.model_copy(update=updates) if updates else pack
 
-    def _item(self, section: str, item: Any) -> Any:
-        if not isinstance(item, dict) or item.get("confidential") is not True:
+    def _item(self, section: str, item: Any, twins: frozenset[str]) -> Any:
+        if not isinstance(item, dict):
             return item
         if section == "earlier_conditions":
+            if item.get("confidential") is not True and item.get("key") not in twins:
+                return item
             owner = item.get("owner")
             owners: Collection[Group] = [Group(owner)] if owner in {group.value for group in Group} else []
+        elif item.get("confidential") is not True:
+            return item
         else:
             owners = self.section_owners.get(section, frozenset())
         if self._shown(str(item.get("id")), owners):
@@ -224,15 +265,25 @@ class Redactor:
         return view.model_copy(update={"snapshot": self.snapshot(view.snapshot)})
 
     def gate(self, gate: GateResult) -> GateResult:
-        """Withhold the reasons of confidential condition blockers."""
+        """Withhold the reasons of confidential condition blockers and the rationales of confidential cells."""
         return gate.model_copy(
             update={
+                "ratings": [self._cell_decision(cell) for cell in gate.ratings],
                 "go_live": gate.go_live.model_copy(update={"blockers": self._gate_blockers(gate.go_live.blockers)}),
                 "migration": gate.migration.model_copy(
                     update={"blockers": self._gate_blockers(gate.migration.blockers)}
                 ),
             }
         )
+
+    def _cell_decision(self, cell: CellDecision) -> CellDecision:
+        if (
+            not cell.confidential
+            or not cell.rationale
+            or self._shown(f"{cell.criterion}/{cell.group.value}", [cell.group])
+        ):
+            return cell
+        return cell.model_copy(update={"rationale": withheld([cell.group])})
 
     def _gate_blockers(self, blockers: list[GateBlocker]) -> list[GateBlocker]:
         result = []
@@ -243,22 +294,25 @@ class Redactor:
             result.append(blocker)
         return result
 
-    def assessments(self, assessments: list[Assessment], confidential_cells: set[Cell]) -> list[Assessment]:
+    def assessments(self, assessments: list[Assessment]) -> list[Assessment]:
         """Withhold the rationale of assessments of cells that rest on evidence the caller may not see."""
-        return [
-            a.model_copy(update={"rationale": withheld([a.group])})
-            if a.rationale and (a.criterion, a.group) in confidential_cells and not self.sees([a.group])
-            else a
-            for a in assessments
-        ]
+        return [self.assessment(a) for a in assessments]
 
-    def diff(self, diff: Diff, confidential_cells: set[Cell]) -> Diff:
+    def assessment(self, assessment: Assessment) -> Assessment:
+        """Withhold one assessment's rationale if its cell rests on evidence the caller may not see."""
+        if not assessment.confidential or not assessment.rationale:
+            return assessment
+        if self._shown(f"{assessment.criterion}/{assessment.group.value}", [assessment.group]):
+            return assessment
+        return assessment.model_copy(update={"rationale": withheld([assessment.group])})
+
+    def diff(self, diff: Diff) -> Diff:
         """Withhold the explanations of changes to cells that rest on evidence the caller may not see."""
 
-        def hide(changes: list[Any]) -> list[Any]:
+        def hide(changes: list[RatingChange]) -> list[RatingChange]:
             return [
                 c.model_copy(update={"explanation": f"{c.criterion}/{c.group.value} changed: {withheld([c.group])}"})
-                if (c.criterion, c.group) in confidential_cells and not self.sees([c.group])
+                if c.confidential and not self.sees([c.group])
                 else c
                 for c in changes
             ]
@@ -272,22 +326,42 @@ class Redactor:
         }
         conditions = [self._attached(condition) for condition in snapshot.conditions]
         owners = self.section_owners.get("residual_risks", frozenset())
+        note = withheld(owners)
         risks = [
-            risk.model_copy(update={"description": withheld(owners), "mitigation": withheld(owners)})
+            risk.model_copy(
+                update={
+                    "description": note,
+                    "mitigation": note if risk.mitigation else None,
+                    "accepted_by": note if risk.accepted_by else None,
+                }
+            )
             if risk.confidential and not self._shown(risk.id, owners)
             else risk
             for risk in snapshot.residual_risks
         ]
+        owners = self.section_owners.get("scope.dmcs", frozenset())
+        dmcs = [
+            dmc.model_copy(update={"name": withheld(owners)})
+            if dmc.confidential and not self._shown(dmc.id, owners)
+            else dmc
+            for dmc in snapshot.dmcs
+        ]
         owners = self.section_owners.get("scope.exclusions", frozenset())
         held_back = [
             # An exclusion carries no id into the snapshot: its disclosure is recorded as "held_back".
-            held.model_copy(update={"reason": withheld(owners)})
+            held.model_copy(update={"reason": withheld(owners), "dmcs": [withheld(owners)] if held.dmcs else []})
             if held.confidential and not self._shown("held_back", owners)
             else held
             for held in snapshot.held_back
         ]
         return snapshot.model_copy(
-            update={"annex": annex, "conditions": conditions, "residual_risks": risks, "held_back": held_back}
+            update={
+                "annex": annex,
+                "conditions": conditions,
+                "residual_risks": risks,
+                "held_back": held_back,
+                "dmcs": dmcs,
+            }
         )
 
     def _annex_entry(self, entry: AnnexEntry, group: Group) -> AnnexEntry:
@@ -302,11 +376,18 @@ class Redactor:
         return condition
 
 
-def confidential_cells(evaluations: Iterable[Evaluation]) -> set[Cell]:
-    """Return the cells whose findings rest on confidential evidence in any of these evaluations."""
-    return {
-        (cell.criterion, cell.group)
-        for evaluation in evaluations
-        for cell in evaluation.ratings
-        if any(finding.confidential for finding in cell.findings)
-    }
+#: How each kind of value that can carry confidential content is redacted (looked up along its classes).
+_HANDLERS: dict[type, Callable[[Redactor, Any], object]] = {
+    Evaluation: Redactor.evaluation,
+    EvidencePack: Redactor.visible_pack,
+    PackDocument: Redactor.pack,
+    ReadinessView: Redactor.readiness,
+    GateResult: Redactor.gate,
+    CellDecision: Redactor._cell_decision,
+    ConditionState: Redactor.condition,
+    Condition: Redactor._condition,
+    Assessment: Redactor.assessment,
+    Diff: Redactor.diff,
+    DecisionView: Redactor.decision,
+    Snapshot: Redactor.snapshot,
+}

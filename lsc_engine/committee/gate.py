@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Literal
 
@@ -34,6 +35,10 @@ class Assessment(View):
     override: bool
     assessor: str
     rationale: str | None
+    confidential: bool = Field(
+        default=False,
+        description="The cell rests on confidential evidence: the rationale is for its group and the Panel",
+    )
 
 
 class Revocation(View):
@@ -66,6 +71,10 @@ class CellDecision(View):
     override: bool
     assessor: str | None
     rationale: str | None
+    confidential: bool = Field(
+        default=False,
+        description="The cell rests on confidential evidence: the rationale is for its group and the Panel",
+    )
 
 
 class Blocker(View):
@@ -113,9 +122,21 @@ def decide_cells(evaluation: Evaluation, assessments: list[Assessment]) -> list[
                 override=assessment.override if assessment else False,
                 assessor=assessment.assessor if assessment else None,
                 rationale=assessment.rationale if assessment else None,
+                confidential=any(f.confidential for f in cell.findings) or bool(assessment and assessment.confidential),
             )
         )
     return cells
+
+
+def with_confidentiality(assessments: list[Assessment], evaluations: Iterable[Evaluation]) -> list[Assessment]:
+    """Mark the assessments of cells that rest on confidential evidence in any of a submission's evaluations."""
+    secret = {
+        (cell.criterion, cell.group)
+        for evaluation in evaluations
+        for cell in evaluation.ratings
+        if any(finding.confidential for finding in cell.findings)
+    }
+    return [a.model_copy(update={"confidential": True}) if (a.criterion, a.group) in secret else a for a in assessments]
 
 
 def gate(

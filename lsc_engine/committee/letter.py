@@ -46,14 +46,30 @@ def long_date(value: str | date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+#: Characters that make inline Markdown (emphasis, code, links, images, HTML, tables) wherever they stand.
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>|~!&{}])")
+#: What makes a block (a heading, a list item, a quotation, a rule) at the start of a line.
+_BLOCK_MARKUP = re.compile(r"(^|\n)([ \t]*)([#>+=-]|\d+(?=[.)]))")
+
+
+def markdown_text(value: object) -> str:
+    """Write a value into Markdown as plain text: nothing in it can become a heading, a link, HTML or emphasis."""
+    text = _INLINE_MARKUP.sub(r"\\\1", str(value))
+    return _BLOCK_MARKUP.sub(lambda m: f"{m[1]}{m[2]}{m[3]}\\" if m[3][0].isdigit() else f"{m[1]}{m[2]}\\{m[3]}", text)
+
+
 @cache
-def _templates() -> Environment:
-    """The letters' templates, loaded when the first letter is written (commands that write none skip jinja2)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+def _templates(form: LetterFormat) -> Environment:
+    """A format's templates, loaded when its first letter is written (commands that write none skip jinja2).
+
+    HTML escapes every value it is given; Markdown writes every value as plain text (``markdown_text``).
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        autoescape=form is LetterFormat.HTML,
+        finalize=markdown_text if form is LetterFormat.MARKDOWN else None,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -80,7 +96,7 @@ def context(decision: DecisionView) -> dict[str, Any]:
 
 def html(decision: DecisionView) -> str:
     """Render the letter as an HTML page."""
-    return _templates().get_template("letter.html.j2").render(context(decision))
+    return _templates(LetterFormat.HTML).get_template("letter.html.j2").render(context(decision))
 
 
 def style_hash(page: str) -> str:
@@ -92,7 +108,7 @@ def style_hash(page: str) -> str:
 
 def markdown(decision: DecisionView) -> str:
     """Render the letter as Markdown."""
-    return _templates().get_template("letter.md.j2").render(context(decision))
+    return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(context(decision))
 
 
 def pdf(decision: DecisionView) -> bytes:

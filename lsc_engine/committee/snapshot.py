@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_cells
@@ -34,6 +34,15 @@ class ScopedDmc(Part):
     id: str
     name: str
     installation_type: InstallationType
+    confidential: bool = False
+
+    @model_serializer(mode="wrap")
+    def _flag_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Write the flag only when it is set, so that a decision without confidential DMCs is stored as before."""
+        fields: dict[str, object] = handler(self)
+        if not self.confidential:
+            fields.pop("confidential", None)
+        return fields
 
 
 class HeldBack(Part):
@@ -166,7 +175,7 @@ def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, lis
                 override=cell.override,
                 assessor=cell.assessor,
                 reason=" ".join(reasons) or "No reason was recorded.",
-                confidential=any(f.confidential for f in cell_findings),
+                confidential=cell.confidential,
             )
         )
     return annex
@@ -187,6 +196,7 @@ def snapshot(
     excluded_ids = {dmc_id for exclusion in pack.scope.exclusions for dmc_id in exclusion.dmc_ids}
     excluded_types = {e.installation_type for e in pack.scope.exclusions if e.installation_type and not e.dmc_ids}
     names = {dmc.id: dmc.name for dmc in pack.scope.dmcs}
+    secret = {dmc.id for dmc in pack.scope.dmcs if dmc.confidential}
     cells = decide_cells(evaluation, assessments)
     return Snapshot(
         capability=submission.capability,
@@ -201,7 +211,7 @@ def snapshot(
         considered_on=considered_on,
         notes=notes,
         dmcs=[
-            ScopedDmc(id=d.id, name=d.name, installation_type=d.installation_type)
+            ScopedDmc(id=d.id, name=d.name, installation_type=d.installation_type, confidential=d.confidential)
             for d in pack.scope.dmcs
             if d.id not in excluded_ids and d.installation_type not in excluded_types
         ],
@@ -210,7 +220,7 @@ def snapshot(
                 dmcs=[names.get(i, i) for i in e.dmc_ids],
                 installation_type=e.installation_type,
                 reason=e.reason,
-                confidential=e.confidential,
+                confidential=e.confidential or any(i in secret for i in e.dmc_ids),
             )
             for e in pack.scope.exclusions
         ],

@@ -38,6 +38,10 @@ class RatingChange(Out):
     findings_added: list[str]
     findings_removed: list[str]
     explanation: str
+    confidential: bool = Field(
+        default=False,
+        description="The cell rests on confidential evidence: the explanation is for its group and the Panel",
+    )
 
 
 class Side(Out):
@@ -76,9 +80,20 @@ class Override(Out):
     rationale: str | None
 
 
+def _secret_cells(*evaluations: Evaluation) -> set[tuple[str, Group]]:
+    """Return the cells whose findings rest on confidential evidence in any of these evaluations."""
+    return {
+        (cell.criterion, cell.group)
+        for evaluation in evaluations
+        for cell in evaluation.ratings
+        if any(finding.confidential for finding in cell.findings)
+    }
+
+
 def override_changes(after: Evaluation, overrides: list[Override]) -> list[RatingChange]:
     """Describe each group override of the later evaluation's proposals as a change caused by the override."""
     proposed = {(cell.criterion, cell.group): cell.rating for cell in after.ratings}
+    secret = _secret_cells(after)
     changes = []
     for override in overrides:
         if proposed.get((override.criterion, override.group)) != override.proposed:
@@ -95,6 +110,7 @@ def override_changes(after: Evaluation, overrides: list[Override]) -> list[Ratin
                 f"{override.criterion}/{override.group.value} was proposed {override.proposed.value} and decided "
                 f"{override.decided.value} by {override.assessor}: {override.rationale or 'no rationale recorded'}."
             ),
+            confidential=(override.criterion, override.group) in secret,
         )
         changes.append(change)
     return changes
@@ -150,6 +166,7 @@ def diff(
     old, new = _ratings(before), _ratings(after)
     factors = differing(before, after)
     changed = changed_cells(before, after)
+    secret = _secret_cells(before, after)
     changes = []
     for key in [k for k in dict.fromkeys([*old, *new]) if k in changed]:
         old_rating, old_findings = old.get(key, (None, set()))
@@ -163,6 +180,7 @@ def diff(
             findings_added=sorted(new_findings - old_findings),
             findings_removed=sorted(old_findings - new_findings),
             explanation="",
+            confidential=key in secret,
         )
         changes.append(change.model_copy(update={"explanation": _explain(change)}))
     old_conditions = {c.id for c in before.conditions}

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
 from lsc_engine.core.pieces import validate_in_pieces
+from lsc_engine.core.text import ADDRESSABLE, NOT_ADDRESSABLE, NOT_PRINTABLE, PRINTABLE
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
 
 #: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``).
@@ -73,12 +74,18 @@ def json_path(location: Sequence[int | str]) -> str:
 _UNKNOWN_FIELD = frozenset({"extra_forbidden", "unexpected_keyword_argument"})
 
 
+#: Patterns whose breach is told in words rather than by quoting the regular expression.
+_PATTERN_WORDS = {PRINTABLE: NOT_PRINTABLE, ADDRESSABLE: NOT_ADDRESSABLE}
+
+
 def _problems(error: ValidationError) -> list[Problem]:
     problems = []
     for detail in error.errors(include_url=False):
         location = [part for part in detail["loc"] if not _is_union_tag(part)]
         if detail["type"] in _UNKNOWN_FIELD:
             message = "unknown field; it is not part of the evidence pack schema"
+        elif detail["type"] == "string_pattern_mismatch" and detail.get("ctx", {}).get("pattern") in _PATTERN_WORDS:
+            message = _PATTERN_WORDS[detail["ctx"]["pattern"]]
         else:
             message = str(detail["msg"]).removeprefix("Value error, ")
         problems.append(Problem(json_path(location), message))

@@ -18,6 +18,20 @@ DIRECTION_CHANGING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e
 #: Whitespace a note may hold; names hold none of it but the plain space.
 LINE_BREAKS = frozenset("\n\r\t")
 
+#: The same rule for notes as a pattern, checked by pydantic's own regular expressions (for packs, where a
+#: validator in Python per text would cost more than the rest of validation): no control character but line
+#: breaks and tabs, and no direction-changing character.
+PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+
+#: What a person is told when a text breaks the rule.
+NOT_PRINTABLE = "must be printable text: control characters and direction-changing characters are not accepted"
+
+#: Identifiers that appear in web addresses (capabilities): letters, digits, dots, underscores and hyphens.
+ADDRESSABLE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+#: What a person is told when such an identifier breaks the rule.
+NOT_ADDRESSABLE = "must be letters, digits, '.', '_' and '-', starting with a letter or digit (it is used in addresses)"
+
 
 def unprintable(text: str, *, multiline: bool = False) -> str | None:
     """Describe the first character a person could not see or that would misbehave on screen, if any."""

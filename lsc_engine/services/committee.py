@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from lsc_engine.committee.conditions import ConditionState, check_action
-from lsc_engine.committee.gate import Assessment, Revocation, gate
+from lsc_engine.committee.gate import Assessment, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
@@ -58,7 +58,8 @@ class Committee:
         """Return every assessment of a submission, oldest first (the last per criterion and group counts)."""
         with reading(self.database) as tx:
             _submission(tx.submissions, submission_id)
-            return tx.committee.assessments(submission_id)
+            evaluations = [stored.evaluation for stored in tx.submissions.evaluations(submission_id)]
+            return with_confidentiality(tx.committee.assessments(submission_id), evaluations)
 
     def revocations(self, submission_id: str, *, group: Group | None = None) -> list[RecordedRevocation]:
         """Return the revocations of a submission, or of one group, oldest first, with when each was recorded."""
@@ -88,8 +89,9 @@ class Committee:
         """Return the gate as it stands for one submission (the capability's newest or an earlier version)."""
         with reading(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
+            history = [stored.evaluation for stored in tx.submissions.evaluations(submission.id)]
             stored = tx.submissions.latest_evaluation(submission.id)
-            assessments = tx.committee.assessments(submission.id)
+            assessments = with_confidentiality(tx.committee.assessments(submission.id), history)
             revocations = [
                 Revocation(id=r.id, group=r.group, reason=r.reason, actor=r.actor)
                 for r in tx.committee.revocations(submission.id)
@@ -280,8 +282,9 @@ class Committee:
                         "attached": [c.id for c in attached],
                     },
                 )
+            history = [stored.evaluation for stored in tx.submissions.evaluations(submission_id)]
             stored = tx.submissions.latest_evaluation(submission_id)
-            assessments = tx.committee.assessments(submission_id)
+            assessments = with_confidentiality(tx.committee.assessments(submission_id), history)
             pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
             snapshot = build_snapshot(
                 submission,

@@ -19,13 +19,20 @@ from lsc_engine.store.transactions import writing
 
 
 class RateLimiter:
-    """Grant or refuse each request of a token against a per-minute limit (0 means no limit)."""
+    """Grant or refuse each request of a token (or other key) against a per-minute limit (0 means no limit)."""
 
     def __init__(
-        self, database: Database, per_minute: int, *, lease: int | None = None, clock: Callable[[], float] | None = None
+        self,
+        database: Database,
+        per_minute: int,
+        *,
+        lease: int | None = None,
+        clock: Callable[[], float] | None = None,
+        refusal: str = "this token has used its {limit} requests for this minute; retry in {retry} s",
     ) -> None:
         self.database = database
         self.per_minute = per_minute
+        self.refusal = refusal
         self.lease = lease or max(1, min(50, per_minute // 20))
         self._clock = clock or time.time
         self._local: dict[str, tuple[int, int]] = {}
@@ -57,7 +64,7 @@ class RateLimiter:
         if granted <= 0:
             retry = max(1, int(60 - now % 60))
             raise RateLimited(
-                f"this token has used its {self.per_minute} requests for this minute; retry in {retry} s",
+                self.refusal.format(limit=self.per_minute, retry=retry),
                 details={"limit_per_minute": self.per_minute, "retry_after_seconds": retry},
             )
         with self._lock:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from lsc_engine.core import engine as rules_engine
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, differing
+from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack
@@ -207,13 +208,28 @@ class Service:
         changes = diff(previous.evaluation, result, before_id=previous.id, after_id=record.id)
         return Stored(submission, record), changes
 
+    def pack(self, submission_id: str) -> PackDocument:
+        """Return a stored pack as received, with the conditions its evaluations hold confidential."""
+        with reading(self.database) as tx:
+            submission = _submission(tx.submissions, submission_id)
+            evaluations = tx.submissions.evaluations(submission_id)
+        secret = frozenset(
+            condition.id
+            for stored in evaluations
+            for condition in stored.evaluation.conditions
+            if condition.confidential
+        )
+        return PackDocument.of(json.loads(submission.pack), confidential_conditions=secret)
+
     def diff(self, submission_id: str, *, before_id: str | None, after_id: str | None) -> Diff:
         """Compare two evaluations, given by evaluation or submission id (a submission means its latest)."""
         with reading(self.database) as tx:
             submissions = tx.submissions
-            _submission(submissions, submission_id)
-            before = _resolve(submissions, before_id) if before_id else submissions.first_evaluation(submission_id)
-            after = _resolve(submissions, after_id) if after_id else submissions.latest_evaluation(submission_id)
+            capability = _submission(submissions, submission_id).capability
+            before = _resolve(submissions, before_id, capability) if before_id else None
+            after = _resolve(submissions, after_id, capability) if after_id else None
+            before = before or submissions.first_evaluation(submission_id)
+            after = after or submissions.latest_evaluation(submission_id)
             packs = {
                 before.submission_id: _submission(submissions, before.submission_id).pack,
                 after.submission_id: _submission(submissions, after.submission_id).pack,
@@ -283,14 +299,17 @@ def _submission(submissions: Submissions, submission_id: str) -> Submission:
     return submission
 
 
-def _resolve(submissions: Submissions, ident: str) -> StoredEvaluation:
-    """Return an evaluation by its id, or a submission's newest by the submission's id."""
+def _resolve(submissions: Submissions, ident: str, capability: str) -> StoredEvaluation:
+    """Return an evaluation by its id, or a submission's newest by the submission's id, of one capability only.
+
+    An id of another capability's evidence is not found: a comparison never reaches past the capability in the
+    address, so whatever may be seen of it is decided by that address alone.
+    """
     stored = submissions.evaluation(ident)
-    if stored is not None:
-        return stored
-    if submissions.get(ident) is not None:
-        return submissions.latest_evaluation(ident)
-    raise NotFound(f"no evaluation or submission {ident}", details={"id": ident})
+    owner = submissions.get(stored.submission_id if stored is not None else ident)
+    if owner is not None and owner.capability == capability:
+        return stored if stored is not None else submissions.latest_evaluation(ident)
+    raise NotFound(f"no evaluation or submission {ident} of {capability}", details={"id": ident})
 
 
 def pack_document(submission: Submission) -> object:

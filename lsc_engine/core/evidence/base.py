@@ -11,11 +11,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.days import FIRST_MOMENT, LAST_MOMENT
+from lsc_engine.core.text import ADDRESSABLE, PRINTABLE
 
 SCHEMA_VERSION = "1"
 
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
+#: An identifier that is part of web addresses (a capability's): no slashes, colons or escapes to go wrong.
+Addressable = Annotated[str, Field(min_length=1, max_length=120, pattern=ADDRESSABLE)]
+#: Text people read: a name, description or reason, printable (see ``core.text``).
+Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=PRINTABLE)]
+#: Text that may be empty.
+Note = Annotated[str, Field(max_length=4000, pattern=PRINTABLE)]
+#: Who did something: a person's or body's name.
+Person = Annotated[str, Field(max_length=200, pattern=PRINTABLE)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Count = Annotated[int, Field(ge=0)]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A calendar month, YYYY-MM")]

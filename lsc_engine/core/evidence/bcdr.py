@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Model
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Model, Note
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -19,9 +19,9 @@ class BcdrPlan(Item):
 
     published: bool
     covers_providers: list[Annotated[str, Field(min_length=1, max_length=200)]] = field(default_factory=list)
-    pending_revision: Annotated[
-        str | None, Field(max_length=4000, description="A revision that is promised but not yet published")
-    ] = None
+    pending_revision: Annotated[Note | None, Field(description="A revision that is promised but not yet published")] = (
+        None
+    )
 
 
 class TestResult(StrEnum):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Annotated
 
-from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Note, Text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -17,6 +15,6 @@ class ConsumerRisk(Item):
 
     description: Text
     likelihood: Level
-    mitigation: Annotated[str | None, Field(max_length=4000)] = None
+    mitigation: Note | None = None
     mitigation_due: Date | None = None
     mitigated: bool = False

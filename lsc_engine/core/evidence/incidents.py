@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Service, Timestamp
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Note, Service, Timestamp
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -19,7 +19,7 @@ class Incident(Item):
     opened: Timestamp
     resolved: Timestamp | None = None
     caused_by_capability: bool = False
-    summary: Annotated[str | None, Field(max_length=4000)] = None
+    summary: Note | None = None
 
     @model_validator(mode="after")
     def _resolved_after_opened(self) -> Incident:

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Model, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Model, Person, Text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -17,7 +17,7 @@ class OperationalAcceptance(Item):
 
     given: bool
     date: Annotated[Date | None, Field(description="When given, or when planned if not yet given")] = None
-    by: Annotated[str | None, Field(max_length=200)] = None
+    by: Person | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)

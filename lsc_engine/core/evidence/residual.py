@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Note, Person, Text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -17,5 +14,5 @@ class ResidualRisk(Item):
     description: Text
     likelihood: Level
     impact: Level
-    mitigation: Annotated[str | None, Field(max_length=4000)] = None
-    accepted_by: Annotated[str | None, Field(max_length=200)] = None
+    mitigation: Note | None = None
+    accepted_by: Person | None = None

@@ -9,18 +9,28 @@ from enum import StrEnum
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Identifier, Item, Model, Service, Text
+from lsc_engine.core.evidence.base import (
+    RECORD_CONFIG,
+    Addressable,
+    Count,
+    Identifier,
+    Item,
+    Model,
+    Note,
+    Service,
+    Text,
+)
 
 
 class Statement(Model):
     """DCC's statement of readiness that the pack supports."""
 
-    capability: Identifier = Field(description="The operating capability, e.g. MOC-MDS")
+    capability: Addressable = Field(description="The operating capability, e.g. MOC-MDS")
     cohort: Text = Field(description="The cohort of meters the statement covers")
     submitted_by: Text
     service: Service = Field(default=Service.SMETS1, description="The DCC service the capability runs on")
     date: Date = Field(description="The statement date; the default as-at date of an evaluation")
-    summary: str | None = Field(default=None, max_length=4000)
+    summary: Note | None = None
 
 
 class InstallationType(StrEnum):

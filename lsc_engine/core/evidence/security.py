@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date as Date
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Level, Model, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Level, Model, Note, Person, Text
 
 
 class ApprovalStatus(StrEnum):
@@ -57,8 +56,8 @@ class IndependentAssurance(Item):
     """Independent third-party security assurance."""
 
     status: AssuranceStatus
-    provider: Annotated[str | None, Field(max_length=200)] = None
-    scope: Annotated[str | None, Field(max_length=4000)] = None
+    provider: Person | None = None
+    scope: Note | None = None
 
 
 class CioStatus(StrEnum):
@@ -90,7 +89,7 @@ class Connectivity(Item):
 
     arrangement: Arrangement
     description: Text
-    target_description: Annotated[str | None, Field(max_length=4000)] = None
+    target_description: Note | None = None
     target_date: Date | None = None
 
 

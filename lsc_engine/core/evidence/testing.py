@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Identifier, Item, Model, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Identifier, Item, Model, Note, Person, Text
 
 
 class PhaseStatus(StrEnum):
@@ -32,7 +32,7 @@ class TestPhase(Item):
     executed: Count | None = None
     passed: Count | None = None
     completed_on: Date | None = None
-    approved_by: Annotated[str | None, Field(max_length=200)] = None
+    approved_by: Person | None = None
 
     @model_validator(mode="after")
     def _passed_within_executed(self) -> TestPhase:
@@ -57,7 +57,7 @@ class Defect(Item):
     user_impact: bool
     phase_id: Identifier | None = None
     fix_due: Date | None = None
-    summary: Annotated[str | None, Field(max_length=4000)] = None
+    summary: Note | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
