@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.limits import BodyLimits
 from api.routes import catalogue, committee, health, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else None
     )
     errors.install(app)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_request_bytes, timeout_seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(submissions.router)

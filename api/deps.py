@@ -6,12 +6,10 @@ the thread pool.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from lsc_engine.errors import PayloadTooLarge, RequestTimeout
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
@@ -40,27 +38,9 @@ CommitteeDep = Annotated[Committee, Depends(get_committee)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def read_body(request: Request, settings: SettingsDep) -> bytes:
-    """Read the request body, refusing it as soon as it passes the size limit or takes too long to arrive."""
-    limit = settings.max_request_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}", details={"limit": limit})
-    chunks: list[bytes] = []
-    size = 0
-    seconds = settings.body_timeout_seconds
-    try:
-        async with asyncio.timeout(seconds):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"the body is over the limit of {limit} bytes", details={"limit": limit})
-                chunks.append(chunk)
-    except TimeoutError:
-        raise RequestTimeout(
-            f"the body took longer than {seconds:g} s to arrive", details={"timeout_seconds": seconds}
-        ) from None
-    return b"".join(chunks)
+async def read_body(request: Request) -> bytes:
+    """Read the request body whole (``limits.BodyLimits`` holds it to the size and time limits as it arrives)."""
+    return await request.body()
 
 
 BodyDep = Annotated[bytes, Depends(read_body)]

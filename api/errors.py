@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match
 
+from api.limits import BodyRefused
 from lsc_engine.core.loading import json_path
 from lsc_engine.errors import (
     Conflict,
@@ -164,9 +165,15 @@ def _unexpected(_request: Request, error: Exception) -> JSONResponse:
     return _respond(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
+def _body_refused(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, BodyRefused)
+    return _domain(request, error.error)
+
+
 def install(app: FastAPI) -> None:
     """Register every error handler on the app."""
     app.add_exception_handler(LscError, _domain)
+    app.add_exception_handler(BodyRefused, _body_refused)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(DatabaseDown, _database)

@@ -19,15 +19,19 @@ from .live import HOST, LiveServer
 pytestmark = pytest.mark.live
 
 
-def _raw_post(port: int, token: str, declared: int, sent: bytes, pause: float) -> tuple[str, dict[str, object]]:
-    """Send a request whose body stops arriving, and return the status line and the JSON answer."""
+def _raw_post(port: int, token: str, declared: int, sent: bytes) -> tuple[str, dict[str, object]]:
+    """Send a self-check whose body stops arriving, and return the status line and the JSON answer."""
+    return _raw_request(port, token, "/v1/self-check", declared, sent)
+
+
+def _raw_request(port: int, token: str, path: str, declared: int, sent: bytes) -> tuple[str, dict[str, object]]:
+    """POST a body that stops arriving (or is over the limit), and return the status line and the JSON answer."""
     with socket.create_connection((HOST, port), timeout=30) as connection:
         head = (
-            f"POST /v1/self-check HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
         )
         connection.sendall(head.encode() + sent)
-        time.sleep(pause)
         answer = b""
         while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
             chunk = connection.recv(65536)
@@ -43,7 +47,7 @@ def test_a_body_that_stops_arriving_gets_408(tmp_path: Path) -> None:
     migrate.upgrade(settings)
     with LiveServer(settings, tmp_path, env={"LSC_BODY_TIMEOUT_SECONDS": "1"}) as server:
         started = time.monotonic()
-        status, body = _raw_post(server.port, server.tokens[Role.DCC], 100_000, b'{"statement": ', 0)
+        status, body = _raw_post(server.port, server.tokens[Role.DCC], 100_000, b'{"statement": ')
         waited = time.monotonic() - started
     assert status.startswith("HTTP/1.1 408")
     assert body["code"] == "request_timeout"
@@ -55,7 +59,7 @@ def test_a_declared_oversize_body_is_refused_before_it_is_sent(tmp_path: Path) -
     settings = Settings(data_dir=tmp_path / "data")
     migrate.upgrade(settings)
     with LiveServer(settings, tmp_path, env={"LSC_MAX_REQUEST_BYTES": "4096"}) as server:
-        status, body = _raw_post(server.port, server.tokens[Role.DCC], 10_000_000, b"", 0)
+        status, body = _raw_post(server.port, server.tokens[Role.DCC], 10_000_000, b"")
     assert status.startswith("HTTP/1.1 413")
     assert body["details"] == {"limit": 4096}
 
@@ -169,3 +173,22 @@ def test_a_self_check_upload_over_the_limit_gets_413_while_it_arrives(tmp_path: 
     assert "The file is too large: the limit is 4 KiB." in page
     assert declared_status.startswith("HTTP/1.1 413")
     assert "The file is too large: the limit is 4 KiB." in declared_page
+
+
+def test_a_committee_body_that_stops_arriving_gets_408_and_an_oversize_one_413(tmp_path: Path) -> None:
+    """Every route's body is bounded, not only the packs': a condition or assessment cannot be trickled or huge."""
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    env = {"LSC_BODY_TIMEOUT_SECONDS": "1", "LSC_MAX_REQUEST_BYTES": "4096"}
+    with LiveServer(settings, tmp_path, env=env) as server:
+        token = server.tokens[Role.PANEL]
+        slow = _raw_request(server.port, token, "/v1/conditions", 2_000, b'{"capability": ')
+        huge = _raw_request(server.port, token, "/v1/conditions", 8_000, b"{" + b" " * 7_999)
+    assert slow[0].startswith("HTTP/1.1 408")
+    assert slow[1]["code"] == "request_timeout"
+    assert huge[0].startswith("HTTP/1.1 413")
+    assert huge[1] == {
+        "code": "payload_too_large",
+        "message": "the body is 8000 bytes; the limit is 4096",
+        "details": {"limit": 4096},
+    }

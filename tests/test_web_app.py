@@ -14,9 +14,10 @@ from starlette.requests import Request
 
 from api.app import API_PATHS
 from api.web import dashboard
-from api.web.templating import UnrecordedDisclosure, page, person, render, shown
+from api.web.templating import page, person, render
 from lsc_engine.access.policy import Principal, Role
-from lsc_engine.access.redaction import Redactor
+from lsc_engine.core.evaluation import Condition
+from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 from lsc_engine.store.db import make_engine, session_scope
@@ -184,12 +185,10 @@ def test_a_page_view_records_its_disclosures_once(client: ActingClient) -> None:
     assert all(HAN in json.loads(d.items) for d in recorded)
 
 
-def _request(client: ActingClient) -> tuple[Request, Redactor]:
-    """A request of the pages' application whose redactor has let a confidential item through."""
+def _request(client: ActingClient, role: Role) -> Request:
+    """A request of the pages' application, signed in with a role."""
     pages = client.app.routes[-1].app  # type: ignore[attr-defined]
-    principal = Principal(token_id="t", name="test ssc", role=Role.SSC)
-    redactor = Redactor(principal, pages.state.section_owners)
-    redactor.disclosed.add(HAN)
+    principal = Principal(token_id="t", name=f"test {role.value}", role=role)
     scope = {
         "type": "http",
         "method": "GET",
@@ -198,22 +197,41 @@ def _request(client: ActingClient) -> tuple[Request, Redactor]:
         "query_string": b"",
         "headers": [],
         "app": pages,
-        "state": {"principal": principal, "redactor": redactor},
+        "state": {"principal": principal},
     }
-    return Request(scope), redactor
+    return Request(scope)
 
 
-def test_rendering_writes_nothing_and_refuses_unrecorded_disclosures(client: ActingClient) -> None:
-    request, redactor = _request(client)
+SECRET = Condition(
+    id="c-ssc",
+    kind=ConditionKind.ONGOING_REPORTING,
+    owner=Group.SSC,
+    criteria=["LSC10.6"],
+    text="CANARY report on the private link",
+    due="monthly",
+    raised_by="test",
+    confidential=True,
+)
+
+
+def test_a_page_redacts_whatever_it_is_given_and_records_what_it_shows_before_rendering(client: ActingClient) -> None:
     before = len(_disclosures(client))
-    assert render(request, "refused.html", message="m").status_code == 200
-    with pytest.raises(UnrecordedDisclosure):
-        page(request, "refused.html", message="m")
-    assert len(_disclosures(client)) == before
-    assert shown(request, redactor, "refused.html", message="m").status_code == 200
+    hidden = page(_request(client, Role.OPSG), "refused.html", message=SECRET)
+    assert "CANARY" not in bytes(hidden.body).decode()
+    assert "[confidential: shown to SSC and the Panel]" in bytes(hidden.body).decode()
+    assert len(_disclosures(client)) == before  # nothing confidential was shown
+    seen = page(_request(client, Role.SSC), "refused.html", message=SECRET)
+    assert "CANARY" in bytes(seen.body).decode()
     recorded = _disclosures(client)[before:]
-    assert [(d.view, json.loads(d.items), d.submission_id) for d in recorded] == [("GET /submissions/s1", [HAN], "s1")]
-    assert page(request, "refused.html", message="m").status_code == 200  # recorded: it renders
+    assert [(d.view, json.loads(d.items), d.submission_id) for d in recorded] == [
+        ("GET /submissions/s1", ["c-ssc"], "s1")
+    ]
+
+
+def test_rendering_alone_writes_nothing(client: ActingClient) -> None:
+    before = len(_disclosures(client))
+    assert "CANARY" in bytes(render(_request(client, Role.SSC), "refused.html", message=SECRET).body).decode()
+    assert len(_disclosures(client)) == before
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from api.auth import Assessor, FormCaller, RedactorDep, Revoker
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.forms import Refusal, Unusable, Wording, group_named, notice, read_form, redirect, refusal_of, yes_no
 from api.web.submission_info import submission_info
-from api.web.templating import shown
+from api.web.templating import page
 from lsc_engine.access.policy import Principal, require_group
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.gate import CellDecision, decide_cells
@@ -86,9 +86,8 @@ def _assess_page(
         if owner == group and (criterion.id, owner) in cells
     ]
     revoked = committee.revocations(submission_id, group=group)
-    return shown(
+    return page(
         request,
-        redactor,
         "committee/assess.html",
         status_code=refusal.status if refusal else 200,
         notice=notice(request),

@@ -22,7 +22,7 @@ from api.web.forms import (
     today,
     whole_number,
 )
-from api.web.templating import shown
+from api.web.templating import page
 from lsc_engine.access.policy import require_group
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.conditions import Action, ConditionState, check_action
@@ -150,9 +150,8 @@ def _board(
         members = [c for c in readiness.conditions if c.kind == kind]
         if members or kind in KINDS:
             groups.append((kind.value, kind.value.replace("_", "-"), members))
-    return shown(
+    return page(
         request,
-        redactor,
         "committee/conditions.html",
         status_code=refusal.status if refusal else 200,
         notice=notice(request),

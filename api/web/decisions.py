@@ -13,7 +13,7 @@ from api.web.conditions import STATUS_WORDS
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.forms import Refusal, Unusable, Wording, notice, read_form, redirect, refusal_of, today
 from api.web.submission_info import submission_info
-from api.web.templating import sentence, shown
+from api.web.templating import page, sentence
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.inputs import DecisionIn
 from lsc_engine.errors import LscError, NotFound
@@ -62,9 +62,8 @@ def _decision_page(
         ticked = set(refusal.values.get("condition_ids", []))
     else:
         ticked = {c.id for c in conditions if c.is_open}
-    return shown(
+    return page(
         request,
-        redactor,
         "committee/decision.html",
         status_code=refusal.status if refusal else 200,
         notice=notice(request),

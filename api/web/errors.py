@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import DatabaseDown, allowed_methods, status_of
+from api.limits import BodyRefused
 from api.web.templating import render, sentence
 from lsc_engine.errors import LscError
 
@@ -77,6 +78,11 @@ def _domain(request: Request, error: Exception) -> Response:
     return error_page(request, status, sentence(error.message), headers)
 
 
+def _body_refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BodyRefused)
+    return _domain(request, error.error)
+
+
 def _validation(request: Request, error: Exception) -> HTMLResponse:
     assert isinstance(error, RequestValidationError)
     problems = [f"{detail['loc'][-1]}: {detail['msg']}" for detail in error.errors()]
@@ -130,6 +136,7 @@ class UnexpectedErrorPage:
 def install(app: FastAPI) -> None:
     """Register the pages' error handlers on their application."""
     app.add_exception_handler(LscError, _domain)
+    app.add_exception_handler(BodyRefused, _body_refused)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(DatabaseDown, _database)

@@ -11,7 +11,7 @@ from api.auth import FormCaller, Reader, RedactorDep, Reviser
 from api.web.deps import ServiceDep
 from api.web.forms import parse_date
 from api.web.submission_info import standing
-from api.web.templating import shown
+from api.web.templating import page
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.diff import Cause, Diff
 from lsc_engine.errors import NotFound
@@ -61,9 +61,8 @@ def _history(
         changes = service.diff(submission.id, before_id=before, after_id=after)
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
-    return shown(
+    return page(
         request,
-        redactor,
         "submission/history.html",
         status_code=status_code,
         submission=submission,

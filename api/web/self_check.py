@@ -13,16 +13,17 @@ from starlette.types import Message
 
 from api.auth import SelfChecker, check_csrf
 from api.deps import read_body
+from api.limits import BodyRefused
 from api.web.forms import parse_date
 from api.web.matrix import GROUPS, MatrixRow, matrix
 from api.web.pack_charts import Charts, chart_set
-from api.web.templating import page
+from api.web.templating import page_of_own_input
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Ruleset
-from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem, RequestTimeout
+from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 
@@ -37,9 +38,9 @@ def size_words(size: int) -> str:
     return f"{size} bytes"
 
 
-async def limited_form(request: Request, settings: Settings) -> FormData:
-    """Read a posted form under the JSON API's limits (size while it arrives, time to arrive), then parse it."""
-    body = await read_body(request, settings)
+async def limited_form(request: Request) -> FormData:
+    """Read a posted form whole under the body limits (``limits.BodyLimits``), then parse it."""
+    body = await read_body(request)
     sent = False
 
     async def replay() -> Message:
@@ -65,7 +66,7 @@ def _self_check(
     chart_data: Charts | None = None,
 ) -> HTMLResponse:
     """Render the self-check page."""
-    return page(
+    return page_of_own_input(
         request,
         "submission/self_check.html",
         status_code=status_code,
@@ -93,11 +94,11 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     service: Service = request.app.state.service
     try:
-        form = await limited_form(request, settings)
-    except PayloadTooLarge:
-        message = f"The file is too large: the limit is {size_words(settings.max_request_bytes)}."
-        return _self_check(request, status_code=413, error=message)
-    except RequestTimeout:
+        form = await limited_form(request)
+    except BodyRefused as refused:
+        if isinstance(refused.error, PayloadTooLarge):
+            message = f"The file is too large: the limit is {size_words(settings.max_request_bytes)}."
+            return _self_check(request, status_code=413, error=message)
         message = f"The file took longer than {settings.body_timeout_seconds:g} s to arrive; try again."
         return _self_check(request, status_code=408, error=message)
     except HTTPException as error:

@@ -10,7 +10,7 @@ from api.web.deps import CommitteeDep, ServiceDep
 from api.web.matrix import GROUPS, matrix
 from api.web.pack_charts import chart_set
 from api.web.submission_info import standing
-from api.web.templating import shown
+from api.web.templating import page
 from lsc_engine.core.loading import parse_pack
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +31,8 @@ def submission_page(
     evaluation = redactor.evaluation(found.evaluation.evaluation)
     pack = redactor.visible_pack(parse_pack(submission.pack.encode(), yaml_allowed=False))
     result = redactor.gate(committee.position(submission.id).gate)
-    return shown(
+    return page(
         request,
-        redactor,
         "submission/submission.html",
         submission=submission,
         record=found.evaluation,

@@ -1,7 +1,7 @@
 """The page templates, the words, marks and classes they use, and rendering them.
 
-Rendering writes nothing. A page showing confidential items is rendered with ``shown``, which records them
-first; ``page`` refuses to render while any are unrecorded, so a route cannot forget.
+Rendering writes nothing. ``page`` redacts every value a page is given for its caller and records what it
+shows before it renders: a route cannot forget either.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
-from api.auth import disclose
+from api.auth import disclose, redacting
+from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
@@ -100,10 +101,6 @@ templates.env.filters.update(
 )
 
 
-class UnrecordedDisclosure(RuntimeError):
-    """A page was about to show confidential items that were not recorded as shown."""
-
-
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a template with the signed-in caller and the forms' anti-forgery value; nothing is written."""
     context.setdefault("principal", getattr(request.state, "principal", None))
@@ -112,17 +109,23 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a route's page; refuse while confidential items it shows are unrecorded (``shown`` records them)."""
-    redactor: Redactor | None = getattr(request.state, "redactor", None)
-    if redactor is not None and redactor.disclosed:
-        raise UnrecordedDisclosure(f"{name} shows confidential items: render it with shown(), which records them")
+    """Render a page for its caller: every value it is given redacted for them, what it shows recorded first.
+
+    This is the pages' one way out: each value (an evaluation, a gate, conditions, decisions, a pack) passes
+    through the caller's redactor, so that a page cannot show what its caller may not see, however its
+    route built the context; the confidential items it does show are recorded before anything is rendered.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    redactor = redacting(request) if principal is not None else Redactor(NOBODY, request.app.state.section_owners)
+    context = {key: redactor.view(value) for key, value in context.items()}
+    if principal is not None:
+        disclose(request, redactor, request.path_params.get("submission_id"))
     return render(request, name, status_code, **context)
 
 
-def shown(request: Request, redactor: Redactor, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Record the confidential items a page shows its caller (an audited read), then render the page."""
-    disclose(request, redactor, request.path_params.get("submission_id"))
-    return page(request, name, status_code, **context)
+def page_of_own_input(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page that speaks only of what its caller has just sent (a self-check): nothing to withhold."""
+    return render(request, name, status_code, **context)
 
 
 def sentence(message: str) -> str:
