@@ -1,0 +1,99 @@
+"""``lsc check``, ``lsc schema`` and ``lsc rules``: the self-check and the ruleset, with no database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from lsc_engine.cli.report import markdown, print_table
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import gc_paused, read_pack
+from lsc_engine.core.rulecheck import check_examples
+from lsc_engine.core.words import rating_label
+from lsc_engine.errors import LscError
+
+if TYPE_CHECKING:
+    pass
+
+
+from lsc_engine.cli.app import (
+    READINESS_EXIT,
+    Format,
+    RulesOption,
+    app,
+    fail,
+    parse_date,
+    rules_app,
+    ruleset_at,
+)
+
+
+@app.command()
+def check(
+    pack: Annotated[Path, typer.Argument(help="Evidence pack, JSON or YAML.", show_default=False)],
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Evaluate as at this date (default: the pack's statement date).")
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    rules: RulesOption = None,
+) -> None:
+    """Self-check an evidence pack. Exit 0 ready, 3 ready with conditions, 4 not ready, 2 invalid, 1 error."""
+    try:
+        when = parse_date(as_at, "--as-at")
+        ruleset = ruleset_at(rules)
+        with gc_paused(pack.stat().st_size if pack.is_file() else 0):  # as the service's self-check does
+            evidence = read_pack(pack)
+            result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
+    except LscError as error:
+        fail(error)
+    if output is Format.JSON:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif output is Format.MARKDOWN:
+        sys.stdout.write(markdown(result))
+    else:
+        print_table(result, Console(highlight=False, width=max(100, Console().width)))
+    raise typer.Exit(READINESS_EXIT[result.overall])
+
+
+@app.command()
+def schema() -> None:
+    """Print the evidence pack's JSON Schema."""
+    sys.stdout.write(json.dumps(EvidencePack.model_json_schema(), indent=2, sort_keys=True) + "\n")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None) -> None:
+    """List every rule with its criterion, group and proposed rating."""
+    try:
+        ruleset = ruleset_at(rules)
+    except LscError as error:
+        fail(error)
+    console = Console(highlight=False)
+    console.print(f"ruleset {ruleset.digest}: {len(ruleset.rules)} rules", markup=False)
+    for rule in ruleset.rules:
+        console.print(
+            f"{rule.id:<40} {rule.criterion:<8} {rule.group.value:<5} {rating_label(rule.rating):<15} {rule.title}",
+            markup=False,
+        )
+
+
+@rules_app.command("test")
+def rules_test(rules: RulesOption = None) -> None:
+    """Run every rule's examples; exit 1 if any rule does not behave as its examples say."""
+    try:
+        ruleset = ruleset_at(rules)
+    except LscError as error:
+        fail(error)
+    results = check_examples(ruleset)
+    failures = [r for r in results if not r.passed]
+    for failure in failures:
+        expected = "fire" if failure.expected_to_fire else "not fire"
+        typer.echo(f"FAIL {failure.rule_id}: expected to {expected} on {json.dumps(failure.facts, sort_keys=True)}")
+    typer.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed ({len(ruleset.rules)} rules)")
+    raise typer.Exit(1 if failures else 0)

@@ -1,0 +1,172 @@
+"""The commands that work on the stored records: serve, submit, replay, the database schema, the gate, letters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lsc_engine.committee.letter import LetterFormat, render
+from lsc_engine.core.ruleset import load_ruleset
+from lsc_engine.errors import InvalidRequest, LscError
+
+if TYPE_CHECKING:
+    pass
+
+
+from lsc_engine.cli.app import (
+    Exit,
+    Format,
+    app,
+    db_app,
+    fail,
+    load_settings,
+    make_committee,
+    make_service,
+    operator,
+    parse_date,
+    ruleset_at,
+    upgrade,
+)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    run_migrations: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database schema before serving.")
+    ] = True,
+) -> None:
+    """Run the HTTP service (settings from LSC_* environment variables)."""
+    import uvicorn
+
+    from api import serving
+
+    settings = load_settings()
+    try:
+        load_ruleset(settings.rules_dir)
+    except LscError as error:
+        fail(error)
+    if run_migrations:
+        upgrade(settings)
+    uvicorn.run(
+        serving.APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=serving.GuardedHttp,
+        log_level="info",
+    )
+
+
+@app.command()
+def submit(
+    packs: Annotated[list[Path], typer.Argument(help="Evidence packs (JSON) to store and evaluate.")],
+    as_at: Annotated[str | None, typer.Option("--as-at", help="Evaluate as at this date.")] = None,
+) -> None:
+    """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures)."""
+    try:
+        when = parse_date(as_at, "--as-at")
+        upgrade(load_settings())
+        service = make_service()
+        for path in packs:
+            stored = service.submit(read_pack_bytes(path), submitter=operator(), as_at=when)
+            typer.echo(
+                f"{path}: submission {stored.submission.id} ({stored.submission.capability} "
+                f"v{stored.submission.version}) {stored.evaluation.overall.value} as at {stored.evaluation.as_at}"
+            )
+    except LscError as error:
+        fail(error)
+
+
+def read_pack_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidRequest(f"cannot read {path}: {error.strerror}") from None
+
+
+@app.command()
+def replay(
+    rules: Annotated[Path, typer.Option("--rules", help="Candidate ruleset directory.", show_default=False)],
+    output: Annotated[Format, typer.Option("--format", help="Output format (table or json).")] = Format.TABLE,
+) -> None:
+    """Replay every stored submission under a candidate ruleset; list each rating and readiness that would flip.
+
+    Exit 0 when nothing would change, 3 when something would.
+    """
+    try:
+        candidate = ruleset_at(rules)
+        checked, flips = make_service().replay(candidate)
+    except LscError as error:
+        fail(error)
+    if output is Format.JSON:
+        document = {
+            "candidate_digest": candidate.digest,
+            "submissions_checked": checked,
+            "flips": [flip.model_dump(mode="json") for flip in flips],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        typer.echo(f"replayed {checked} submission(s) under {candidate.digest}: {len(flips)} would change")
+        for flip in flips:
+            overall = f"{flip.overall_before.value} -> {flip.overall_after.value}"
+            typer.echo(f"{flip.capability} v{flip.version} ({flip.submission_id}) as at {flip.as_at}: {overall}")
+            for change in flip.diff.changes:
+                typer.echo(f"  {change.explanation}")
+    raise typer.Exit(3 if flips else 0)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    settings = load_settings()
+    upgrade(settings)
+    typer.echo(f"database at {settings.url.split('@')[-1]} is up to date")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from lsc_engine.store import migrate
+
+    settings = load_settings()
+    migrate.upgrade(settings)
+    migrate.check(settings)
+
+
+@app.command()
+def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MOC-MDS.")]) -> None:
+    """May this capability go live now, and may migration start? Exit 0 both, 3 go-live only, 4 neither."""
+    view = make_committee().readiness(capability)
+    result = view.gate
+    typer.echo(f"{capability} v{view.version} as at {view.as_at}: {result.overall.value.replace('_', ' ')}")
+    for step, verdict in (("go-live", result.go_live), ("migration", result.migration)):
+        typer.echo(f"{step}: {'open' if verdict.allowed else 'blocked'}")
+        for blocker in verdict.blockers:
+            typer.echo(f"  - {blocker.kind} {blocker.ref}: {blocker.reason}")
+    if result.migration_paused:
+        typer.echo("migration is paused")
+    code = Exit.READY if result.migration.allowed else Exit.READY_WITH_CONDITIONS
+    raise typer.Exit(code if result.go_live.allowed else Exit.NOT_READY)
+
+
+@app.command()
+def letter(
+    decision_id: Annotated[str, typer.Argument(help="A recorded decision's id.")],
+    output_format: Annotated[LetterFormat, typer.Option("--format", help="Letter format.")] = LetterFormat.PDF,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
+) -> None:
+    """Generate the Panel's letter from a recorded decision."""
+    content = render(make_committee().decision(decision_id), output_format)
+    if output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        output.write_bytes(content)
+        typer.echo(f"wrote {output} ({len(content)} bytes)")
