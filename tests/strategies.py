@@ -18,6 +18,8 @@ from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
+from lsc_engine.core.text import DIRECTION_CHANGING
+
 Doc = dict[str, Any]
 T = TypeVar("T")
 
@@ -51,7 +53,10 @@ MEASURES = ["CPM1", "CPM2", "CPM3"]
 PROVIDERS = ["MDS", "Telefonica", "CSP North", "mds"]
 
 # Free text: any character JSON can carry (no lone surrogates).
-_CHARS = st.characters(codec="utf-8")
+#: What people may write in a pack: any printable character, line breaks and tabs (``core.text``).
+_CHARS = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs"), include_characters="\n\r\t", exclude_characters=DIRECTION_CHANGING
+)
 TEXT = st.text(_CHARS, min_size=1, max_size=24)
 SHORT_NAME = st.text(_CHARS, min_size=1, max_size=12)
 _ID_TAIL = st.text(st.sampled_from("ABCxyz019._:/-"), max_size=6)
@@ -154,7 +159,7 @@ class Context:
 
 def statement(ctx: Context) -> Doc:
     document: Doc = {
-        "capability": ctx.new_id("CAP"),
+        "capability": ctx.new_id("CAP").replace(":", "_").replace("/", "-"),  # fit for addresses
         "cohort": ctx(TEXT),
         "submitted_by": ctx(TEXT),
         "date": ctx.day().isoformat(),
