@@ -87,7 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else None
     )
     errors.install(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_request_bytes, timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_request_bytes,
+        max_other_bytes=settings.max_form_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+    )
     app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(submissions.router)

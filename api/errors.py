@@ -127,7 +127,7 @@ def _validation(_request: Request, error: Exception) -> JSONResponse:
 
 def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    codes = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(error.status_code, "http_error")
     headers = dict(error.headers or {})
     if error.status_code == 405:

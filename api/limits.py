@@ -26,12 +26,21 @@ class BodyRefused(HTTPException):
         self.error: LscError = error
 
 
-class BodyLimits:
-    """Meter every request body against a size limit and a time limit."""
+#: The addresses that take an evidence pack, which may be large; every other body is a form or a small JSON.
+PACK_ADDRESSES = frozenset({("POST", "/v1/submissions"), ("POST", "/v1/self-check"), ("POST", "/self-check")})
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_seconds: float) -> None:
+
+class BodyLimits:
+    """Meter every request body against a size limit (packs' or other bodies') and a time limit.
+
+    Other bodies have a small limit because FastAPI reads and parses a JSON body before it asks who is
+    calling: without it, anyone could make the server parse a pack-sized JSON document for nothing.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_other_bytes: int, timeout_seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_other_bytes = max_other_bytes
         self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,11 +48,12 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, _Meter(self, scope, receive).receive, send)
+        pack = (scope["method"], scope["path"].rstrip("/")) in PACK_ADDRESSES
+        limit = self.max_bytes if pack else self.max_other_bytes
+        await self.app(scope, _Meter(self, limit, scope, receive).receive, send)
 
-    def too_large(self, size: int | None = None) -> BodyRefused:
-        """Return the refusal of a body over the size limit (of ``size`` bytes, where it was declared)."""
-        limit = self.max_bytes
+    def too_large(self, limit: int, size: int | None = None) -> BodyRefused:
+        """Return the refusal of a body over a size limit (of ``size`` bytes, where it was declared)."""
         said = (
             f"the body is {size} bytes; the limit is {limit}"
             if size
@@ -62,8 +72,9 @@ class BodyLimits:
 class _Meter:
     """One request's body as it arrives: its size so far and its deadline."""
 
-    def __init__(self, limits: BodyLimits, scope: Scope, receive: Receive) -> None:
+    def __init__(self, limits: BodyLimits, limit: int, scope: Scope, receive: Receive) -> None:
         self._limits = limits
+        self._limit = limit
         self._receive = receive
         self._deadline = asyncio.get_running_loop().time() + limits.timeout_seconds
         self._size = 0
@@ -75,8 +86,8 @@ class _Meter:
         """Hand the application the next part of the body, or refuse the body if it breaks a limit."""
         if self._complete:  # only a disconnect can come now; it may take as long as the answer does
             return await self._receive()
-        if self._declared is not None and self._declared > self._limits.max_bytes:
-            raise self._limits.too_large(self._declared)
+        if self._declared is not None and self._declared > self._limit:
+            raise self._limits.too_large(self._limit, self._declared)
         try:
             async with asyncio.timeout_at(self._deadline):
                 message = await self._receive()
@@ -84,7 +95,7 @@ class _Meter:
             raise self._limits.too_slow() from None
         if message["type"] == "http.request":
             self._size += len(message.get("body", b""))
-            if self._size > self._limits.max_bytes:
-                raise self._limits.too_large()
+            if self._size > self._limit:
+                raise self._limits.too_large(self._limit)
             self._complete = not message.get("more_body", False)
         return message

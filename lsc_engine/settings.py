@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"
     )
+    max_form_bytes: int = Field(
+        default=MIB, ge=1024, le=64 * MIB, description="Largest body of any request but a pack's (forms, JSON)"
+    )
     max_header_bytes: int = Field(
         default=32 * 1024, ge=1024, le=1024 * 1024, description="Largest request line and headers together"
     )

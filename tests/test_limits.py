@@ -179,13 +179,16 @@ def test_a_committee_body_that_stops_arriving_gets_408_and_an_oversize_one_413(t
     """Every route's body is bounded, not only the packs': a condition or assessment cannot be trickled or huge."""
     settings = Settings(data_dir=tmp_path / "data")
     migrate.upgrade(settings)
-    env = {"LSC_BODY_TIMEOUT_SECONDS": "1", "LSC_MAX_REQUEST_BYTES": "4096"}
+    env = {"LSC_BODY_TIMEOUT_SECONDS": "1", "LSC_MAX_FORM_BYTES": "4096"}
     with LiveServer(settings, tmp_path, env=env) as server:
         token = server.tokens[Role.PANEL]
         slow = _raw_request(server.port, token, "/v1/conditions", 2_000, b'{"capability": ')
         huge = _raw_request(server.port, token, "/v1/conditions", 8_000, b"{" + b" " * 7_999)
+        # without a token too: a body is refused by its size before anyone parses it
+        anonymous = _raw_request(server.port, "no-such-token", "/v1/conditions", 2_000_000, b"[" * 100)
     assert slow[0].startswith("HTTP/1.1 408")
     assert slow[1]["code"] == "request_timeout"
+    assert anonymous[0].startswith("HTTP/1.1 413")
     assert huge[0].startswith("HTTP/1.1 413")
     assert huge[1] == {
         "code": "payload_too_large",
