@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from lsc_engine.access.policy import Role
+from lsc_engine.services.token_inputs import TokenIn
 from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
@@ -26,7 +27,7 @@ def issue_tokens(settings: Settings) -> dict[Role, str]:
     database = make_engine(settings)
     try:
         tokens = Tokens(database)
-        return {role: tokens.create(role=role, name=f"test {role.value}", actor="test")[1] for role in Role}
+        return {role: tokens.create(TokenIn(role=role, name=f"test {role.value}"), actor="test")[1] for role in Role}
     finally:
         database.dispose()
 

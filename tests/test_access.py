@@ -15,6 +15,7 @@ from lsc_engine.access.sessions import csrf_token, new_session_secret, session_k
 from lsc_engine.access.tokens import looks_like_token, new_secret, token_hash
 from lsc_engine.core.evidence import Group
 from lsc_engine.errors import Conflict, Forbidden
+from lsc_engine.services.token_inputs import TokenIn, TokenRevocationIn
 from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
@@ -82,7 +83,7 @@ def test_confidential_evidence_is_for_the_owning_group_and_the_panel() -> None:
 def test_tokens_are_hashed_resolved_and_revoked(settings: Settings) -> None:
     engine = make_engine(settings)
     tokens = Tokens(engine)
-    info, secret = tokens.create(role=Role.OPSG, name="OPSG chair", actor="test")
+    info, secret = tokens.create(TokenIn(role=Role.OPSG, name="OPSG chair"), actor="test")
     assert secret.startswith("lsc_")
     with session_scope(engine) as session:
         stored = session.get(ApiToken, info.id)
@@ -91,10 +92,10 @@ def test_tokens_are_hashed_resolved_and_revoked(settings: Settings) -> None:
     assert tokens.resolve(secret) == Principal(token_id=info.id, name="OPSG chair", role=Role.OPSG)
     assert tokens.resolve(secret + "x") is None
     assert tokens.resolve("not-a-token") is None
-    tokens.revoke(info.id, reason="left the group", actor="test")
+    tokens.revoke(info.id, TokenRevocationIn(reason="left the group"), actor="test")
     assert tokens.resolve(secret) is None
     with pytest.raises(Conflict):
-        tokens.revoke(info.id, reason="again", actor="test")
+        tokens.revoke(info.id, TokenRevocationIn(reason="again"), actor="test")
     assert [(t.name, t.revoked_at is not None) for t in tokens.list()] == [("OPSG chair", True)]
     with session_scope(engine) as session:
         assert verify(session).intact

@@ -125,3 +125,12 @@ def test_a_broken_ruleset_is_an_invalid_input(tmp_path: Path) -> None:
     run = lsc("check", MDS, "--rules", str(tmp_path))
     assert run.returncode == 2
     assert "catalogue.yaml is not valid" in run.stderr
+
+
+def test_pack_text_that_looks_like_terminal_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    document = json.loads(Path(MDS).read_text())
+    document["earlier_conditions"][0]["key"] = "its-own-key"  # carried over, so its text is in the table
+    document["earlier_conditions"][0]["text"] = "[bold]not bold[/bold] and a stray [/] closing tag"
+    run = lsc("check", str(write(tmp_path, document)))
+    assert run.returncode == 3, run.stderr
+    assert "[bold]not bold[/bold] and a stray [/] closing tag" in " ".join(run.stdout.split())

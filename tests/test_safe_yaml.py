@@ -84,3 +84,14 @@ def test_lsc_check_refuses_a_bomb_with_exit_two_naming_the_line(tmp_path: Path) 
     )
     assert run.returncode == 2
     assert "line 1, column 5: YAML anchors and aliases" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("document", "why"),
+    [(b"a: 2020-13-45\n", "month must be in 1..12"), (b"a: " + b"9" * 5000 + b"\n", "Exceeds the limit")],
+)
+def test_a_scalar_that_cannot_be_read_is_refused_not_a_crash(document: bytes, why: str) -> None:
+    with pytest.raises(safe_yaml.YamlRefused) as caught:
+        safe_yaml.load(document)
+    assert caught.value.problem.message.startswith("not valid YAML: a value cannot be read")
+    assert why in caught.value.problem.message

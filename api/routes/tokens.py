@@ -48,7 +48,7 @@ def _tokens(request: Request) -> Tokens:
 @router.post("", status_code=201, response_model=TokenCreated, responses=documented(400, 422))
 def create_token(request: Request, admin: TokenAdmin, body: TokenIn) -> TokenCreated:
     """Create a token for a role."""
-    info, secret = _tokens(request).create(role=body.role, name=body.name, actor=admin.actor)
+    info, secret = _tokens(request).create(body, actor=admin.actor)
     return TokenCreated(**TokenRead.of(info).model_dump(), secret=secret)
 
 
@@ -61,4 +61,4 @@ def list_tokens(request: Request, _admin: TokenAdmin) -> list[TokenRead]:
 @router.post("/{token_id}/revocation", status_code=204, responses=documented(400, 404, 409, 422))
 def revoke_token(request: Request, admin: TokenAdmin, token_id: str, body: TokenRevocationIn) -> None:
     """Revoke a token for good (other replicas stop accepting it within the token cache time)."""
-    _tokens(request).revoke(token_id, reason=body.reason, actor=admin.actor)
+    _tokens(request).revoke(token_id, body, actor=admin.actor)

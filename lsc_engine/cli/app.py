@@ -6,14 +6,15 @@ import getpass
 from datetime import date
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from lsc_engine.core.evaluation import Readiness
 from lsc_engine.core.ruleset import Ruleset, load_ruleset
-from lsc_engine.errors import InvalidRequest, LscError
+from lsc_engine.errors import InvalidRequest, LscError, Problem
 
 if TYPE_CHECKING:
     from lsc_engine.services.committee import Committee
@@ -75,6 +76,24 @@ def fail(error: LscError) -> NoReturn:
     for problem in error.problems:
         err.print(f"  {problem.path}: {problem.message}", markup=False)
     raise typer.Exit(Exit.INVALID)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], **fields: object) -> M:
+    """Check what a command was given with the model the API checks it with; refuse it naming each option."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = [
+            Problem(
+                "--" + "-".join(str(p) for p in detail["loc"]).replace("_", "-"),
+                str(detail["msg"]).removeprefix("Value error, "),
+            )
+            for detail in error.errors(include_url=False, include_input=False)
+        ]
+        raise InvalidRequest("the options are not acceptable", problems=problems) from None
 
 
 def operator() -> str:

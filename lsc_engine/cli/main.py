@@ -19,8 +19,11 @@ def main() -> None:
         app()
     except SystemExit:
         raise
-    except ValidationError as error:
-        err.print(f"error: invalid settings: {error}", markup=False)
+    except ValidationError as error:  # the settings: say what is wrong with each, never what was given (a secret)
+        err.print("error: invalid settings", markup=False)
+        for detail in error.errors(include_url=False, include_input=False, include_context=False):
+            name = "LSC_" + "_".join(str(part) for part in detail["loc"]).upper() if detail["loc"] else "settings"
+            err.print(f"  {name}: {str(detail['msg']).removeprefix('Value error, ')}", markup=False)
         sys.exit(Exit.INVALID)
     except LscError as error:
         err.print(f"error: {error.message}", markup=False)

@@ -33,7 +33,9 @@ def table(evaluation: Evaluation) -> Group:
     ratings.add_column("Reasons")
     for cell in evaluation.ratings:
         reasons = [f.message for f in cell.findings if f.rating != Rating.GREEN] or [cell.findings[0].message]
-        ratings.add_row(cell.criterion, cell.group.value, _rating_text(cell.rating), "\n".join(reasons))
+        ratings.add_row(
+            Text(cell.criterion), Text(cell.group.value), _rating_text(cell.rating), Text("\n".join(reasons))
+        )
     parts: list[Text | Table] = [header, ratings]
     if evaluation.conditions:
         conditions = Table(box=box.SIMPLE_HEAD, expand=True)
@@ -42,7 +44,7 @@ def table(evaluation: Evaluation) -> Group:
             conditions.add_column(heading)
         for condition in evaluation.conditions:
             kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
-            conditions.add_row(condition.id, kind, condition.owner.value, condition.text)
+            conditions.add_row(Text(condition.id), Text(kind), Text(condition.owner.value), Text(condition.text))
         parts.append(conditions)
     for gate, blockers in (("go-live", evaluation.blockers.go_live), ("migration", evaluation.blockers.migration)):
         if blockers:

@@ -21,6 +21,7 @@ from lsc_engine.cli.app import (
     operator,
     tokens_app,
     upgrade,
+    validated,
 )
 
 
@@ -38,11 +39,16 @@ def tokens_create(
     name: Annotated[str, typer.Option("--name", help="Who holds the token.")],
 ) -> None:
     """Create a token and print its secret once (only a hash of it is kept)."""
+    from lsc_engine.services.token_inputs import TokenIn
+
     try:
-        info, secret = make_tokens().create(role=role, name=name, actor=operator())
+        body = validated(TokenIn, role=role, name=name)
+        info, secret = make_tokens().create(body, actor=operator())
     except LscError as error:
         fail(error)
-    err.print(f"token {info.id} for {info.name} ({info.role.value}); keep the secret below, it is not stored")
+    err.print(
+        f"token {info.id} for {info.name} ({info.role.value}); keep the secret below, it is not stored", markup=False
+    )
     typer.echo(secret)
 
 
@@ -52,8 +58,10 @@ def tokens_revoke(
     reason: Annotated[str, typer.Option("--reason", help="Why it is revoked.")] = "revoked",
 ) -> None:
     """Revoke a token for good."""
+    from lsc_engine.services.token_inputs import TokenRevocationIn
+
     try:
-        make_tokens().revoke(token_id, reason=reason, actor=operator())
+        make_tokens().revoke(token_id, validated(TokenRevocationIn, reason=reason), actor=operator())
     except LscError as error:
         fail(error)
     typer.echo(f"token {token_id} revoked")

@@ -67,3 +67,5 @@ def load(data: bytes) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise YamlRefused(Problem(_where(mark), f"not valid YAML: {getattr(error, 'problem', error)}")) from None
+    except (ValueError, OverflowError) as error:  # a scalar PyYAML cannot make a value of: 2020-13-45, 10**5000
+        raise YamlRefused(Problem("$", f"not valid YAML: a value cannot be read ({error})")) from None

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from lsc_engine.access.policy import Principal, Role
+from lsc_engine.access.policy import Principal
 from lsc_engine.access.recent import Recent
 from lsc_engine.access.tokens import TokenInfo, looks_like_token, new_secret, token_hash
-from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.errors import Conflict, NotFound
+from lsc_engine.services.token_inputs import TokenIn, TokenRevocationIn
 from lsc_engine.store.db import UNAVAILABLE, Database
 from lsc_engine.store.transactions import reading, writing
 
@@ -23,25 +24,23 @@ class Tokens:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._cache = Recent[Principal | None](cache_seconds, unavailable=UNAVAILABLE)
 
-    def create(self, *, role: Role, name: str, actor: str) -> tuple[TokenInfo, str]:
+    def create(self, body: TokenIn, *, actor: str) -> tuple[TokenInfo, str]:
         """Create a token and return it with its secret, which is shown this once and never stored."""
-        if not name.strip():
-            raise InvalidAction("a token needs a name saying who holds it", details={"field": "name"})
         secret = new_secret()
         with writing(self.database) as tx:
             info = tx.tokens.add(
-                name=name.strip(), role=role, token_hash=token_hash(secret), actor=actor, at=self._clock()
+                name=body.name, role=body.role, token_hash=token_hash(secret), actor=actor, at=self._clock()
             )
         return info, secret
 
-    def revoke(self, token_id: str, *, reason: str, actor: str) -> None:
+    def revoke(self, token_id: str, body: TokenRevocationIn, *, actor: str) -> None:
         """Revoke a token for good."""
         with writing(self.database) as tx:
             if not tx.tokens.exists(token_id):
                 raise NotFound(f"no token {token_id}", details={"token_id": token_id})
             if tx.tokens.is_revoked(token_id):
                 raise Conflict(f"token {token_id} is already revoked", details={"token_id": token_id})
-            tx.tokens.revoke(token_id, reason=reason.strip() or "revoked", actor=actor, at=self._clock())
+            tx.tokens.revoke(token_id, reason=body.reason, actor=actor, at=self._clock())
         self._cache.clear()
 
     def list(self) -> list[TokenInfo]:
