@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     failed_auth_per_minute: int = Field(
         default=60, ge=0, le=1_000_000, description="Refused requests per client address per minute before 429"
     )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client; none by default",
+    )
     token_cache_seconds: float = Field(
         default=5.0, ge=0, le=300, description="How long a replica remembers a token; revocation shows after it"
     )

@@ -145,3 +145,17 @@ def test_audit_head_prints_the_head_verify_reports(tmp_path: Path) -> None:
     verified = lsc("audit", "verify")
     assert "keyed: no entry carries a MAC (set LSC_AUDIT_KEY to sign new entries)" in verified.stdout
     assert f"head: {lsc('audit', 'head').stdout.strip()} " in verified.stdout
+
+
+def test_an_unsigned_entry_in_a_keyed_chain_shows_even_without_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lsc = partial(run_lsc, data_dir=tmp_path / "data")
+    monkeypatch.setenv("LSC_AUDIT_KEY", KEY)
+    assert lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json")).returncode == 0
+    monkeypatch.delenv("LSC_AUDIT_KEY")
+    _forge_second_create(tmp_path / "data")  # written by someone without the key: no MAC at all
+    seq = lsc("audit", "head").stdout.split(":")[0]
+    run = lsc("audit", "verify")
+    assert run.returncode == 4
+    assert f"TAMPERED: audit entry {seq} was written without the audit key" in run.stdout

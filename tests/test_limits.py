@@ -195,3 +195,19 @@ def test_a_committee_body_that_stops_arriving_gets_408_and_an_oversize_one_413(t
         "message": "the body is 8000 bytes; the limit is 4096",
         "details": {"limit": 4096},
     }
+
+
+def test_a_forwarded_for_header_does_not_get_round_the_limit_on_refused_requests(tmp_path: Path) -> None:
+    """Unless the deployment names its reverse proxies, X-Forwarded-For is not believed, whoever sends it."""
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with LiveServer(settings, tmp_path, env={"LSC_FAILED_AUTH_PER_MINUTE": "5"}) as server, server.client() as client:
+        statuses = [
+            client.get(
+                "/v1/criteria", headers={"Authorization": "Bearer lsc_wrong", "X-Forwarded-For": f"10.0.0.{n}"}
+            ).status_code
+            for n in range(12)
+        ]
+    # Twelve requests span at most two minutes of five refusals each: however the minutes fall, some get 429.
+    assert set(statuses) == {401, 429}
+    assert statuses.count(401) <= 10

@@ -61,6 +61,9 @@ def serve(
         port=port,
         workers=workers,
         http=serving.GuardedHttp,
+        # The client's address counts refused requests: take it from X-Forwarded-For only from the named proxies.
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
     )
 

@@ -231,12 +231,15 @@ class _Walk:
     def _check_mac(self, entry: AuditEntry) -> None:
         if entry.mac is not None and self.keyed_from is None:
             self.keyed_from = entry.seq
+        if entry.mac is None:
+            # Once entries are signed, one that is not was written without the key: that shows without the key too.
+            after_keying = self.keyed_from is not None
+            if after_keying or (self.key is not None and entry.seq >= self.keyed_since):
+                self.problems.append(f"audit entry {entry.seq} was written without the audit key")
+            return
         if self.key is None:
             return
-        if entry.mac is None:
-            if entry.seq >= self.keyed_since:
-                self.problems.append(f"audit entry {entry.seq} was written without the audit key")
-        elif not hmac.compare_digest(entry.mac, mac(self.key, entry.hash)):
+        if not hmac.compare_digest(entry.mac, mac(self.key, entry.hash)):
             self.problems.append(f"audit entry {entry.seq} does not carry the audit key's MAC: it was forged")
 
     def _check_written_once(self, entry: AuditEntry) -> None:
