@@ -167,6 +167,20 @@ def _build(client: ActingClient, markers: Markers) -> World:
             )
             assert made.status_code == 201, made.text
             conditions.append((made.json()["id"], group, owners))
+    page = client.post(  # the conditions board's own form, confidential box ticked
+        f"/capabilities/{CAPABILITY}/conditions",
+        data={
+            "kind": "prerequisite_go_live",
+            "owner": "SSC",
+            "criteria": "LSC10.6",
+            "text": markers.new(frozenset({Group.SSC}), "added on the board"),
+            "due": markers.new(frozenset({Group.SSC}), "before go-live"),
+            "confidential": "yes",
+        },
+        headers=bearer(client.tokens[Role.SSC]),
+        follow_redirects=False,
+    )
+    assert page.status_code == 303, page.text
     for condition, group, owners in conditions:
         reported = client.post(
             f"/v1/conditions/{condition}/events",

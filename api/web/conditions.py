@@ -253,6 +253,7 @@ def add_condition(
     due_date: Annotated[str, Form()] = "",
     report_every_days: Annotated[str, Form()] = "",
     key: Annotated[str, Form()] = "",
+    confidential: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a condition by hand, then go back to the board."""
     values: dict[str, Any] = {
@@ -264,6 +265,7 @@ def add_condition(
         "due_date": due_date,
         "report_every_days": report_every_days,
         "key": key,
+        "confidential": bool(confidential),  # the box sends "yes"; any value asks for it (never silently public)
     }
     posted = {"capability": capability, **values, "report_every_days": whole_number(report_every_days)}
     try:
