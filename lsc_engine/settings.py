@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     )
     forwarded_allow_ips: str | None = Field(
         default=None,
-        description="Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client; none by default",
+        description="Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client; none default",
     )
     token_cache_seconds: float = Field(
         default=5.0, ge=0, le=300, description="How long a replica remembers a token; revocation shows after it"

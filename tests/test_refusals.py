@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -40,6 +40,7 @@ class World:
     tokens: Tokens
     submission_id: str
     conditions: dict[str, ConditionState]
+    service: Service
 
     def condition(self, key: str) -> str:
         """Return the id of a registered condition by its key."""
@@ -50,10 +51,11 @@ class World:
 def world(settings: Settings, ruleset: Ruleset) -> Iterator[World]:
     """Store the MOC MDS pack on a fresh database (each backend)."""
     engine = make_engine(settings)
-    stored = Service(engine, ruleset).submit(MDS, submitter="dcc:DCC")
+    service = Service(engine, ruleset)
+    stored = service.submit(MDS, submitter="dcc:DCC")
     committee = Committee(engine, ruleset)
     conditions = {c.key: c for c in committee.conditions("MOC-MDS")}
-    yield World(committee, Tokens(engine), stored.submission.id, conditions)
+    yield World(committee, Tokens(engine), stored.submission.id, conditions, service)
     engine.dispose()
 
 
@@ -283,7 +285,7 @@ def test_what_is_not_found_is_named_by_its_id(world: World) -> None:
     for call in (
         lambda: world.committee.revoke("s-404", withdrawn, actor="ssc:Chair"),
         lambda: world.committee.assess("s-404", AssessmentIn.model_validate(ASSESSMENT), actor="opsg:Chair"),
-        decide(World(world.committee, world.tokens, "s-404", {})),
+        decide(World(world.committee, world.tokens, "s-404", {}, world.service)),
         lambda: world.committee.revocations("s-404"),
     ):
         error = refusal(call)
@@ -351,3 +353,18 @@ def test_the_input_models_trim_texts_and_read_blank_notes_as_none() -> None:
     assert (assessment.assessor, assessment.rationale) == ("OPSG Chair", None)
     event = ConditionEventIn.model_validate({"action": "waive", "rationale": " line one\nline two\t", "approver": ""})
     assert (event.rationale, event.approver) == ("line one\nline two", None)
+
+
+def test_a_kept_evaluation_or_an_event_cannot_speak_for_a_day_to_come(world: World) -> None:
+    """A re-evaluation as at 2099 would become the capability's position; a report dated 9999 would silence it."""
+    future = date.today() + timedelta(days=1)
+    error = refusal(lambda: world.service.re_evaluate(world.submission_id, as_at=future, actor="tag:t"))
+    assert (type(error), error.details["field"]) == (InvalidAction, "as_at")
+    assert error.message.startswith("an evaluation kept on record speaks for a day that has come")
+    condition = next(iter(world.conditions.values()))
+    event = ConditionEventIn(action=Action.BREACH, on=future, rationale="a day to come")
+    error = refusal(lambda: world.committee.act(condition.id, event, actor="panel:p"))
+    assert (type(error), error.details) == (
+        InvalidAction,
+        {"field": "on", "condition": condition.id, "on": future.isoformat()},
+    )

@@ -218,6 +218,12 @@ class Committee:
         with writing(self.database) as tx:
             now = self._clock()
             state = _condition(tx.conditions, condition_id, now.date())
+            on = event.on or now.date()
+            if on > now.date():  # a report or a satisfaction recorded for a day to come would silence what is due
+                raise InvalidAction(
+                    f"an event speaks for a day that has come; {on} is after today ({now.date()})",
+                    details={"field": "on", "condition": condition_id, "on": on.isoformat()},
+                )
             check_action(
                 state.kind,
                 state.status,
@@ -231,7 +237,7 @@ class Committee:
             return tx.conditions.add_event(
                 state,
                 event.action,
-                on=event.on or now.date(),
+                on=on,
                 evidence=event.evidence,
                 rationale=event.rationale,
                 approver=event.approver,

@@ -17,7 +17,7 @@ from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack
 from lsc_engine.core.ruleset import Ruleset
-from lsc_engine.errors import Conflict, NotFound
+from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store.audit import sha256
 from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import Submission
@@ -102,7 +102,7 @@ class Service:
 
     def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: str | None) -> Stored:
         pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
-        when = as_at or pack.statement.date
+        when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
         request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
         if idempotency_key is not None:
             earlier = self._replay(idempotency_key, request_digest)
@@ -194,13 +194,23 @@ class Service:
             _submission(tx.submissions, submission_id)
             return tx.submissions.evaluations(submission_id)
 
+    def _kept_date(self, as_at: date, field: str) -> date:
+        """Refuse an as-at date still to come for an evaluation that is kept (a self-check may look ahead)."""
+        today = self._clock().date()
+        if as_at > today:
+            raise InvalidAction(
+                f"an evaluation kept on record speaks for a day that has come; {as_at} is after today ({today})",
+                details={"field": field, "as_at": as_at.isoformat(), "today": today.isoformat()},
+            )
+        return as_at
+
     def re_evaluate(self, submission_id: str, *, as_at: date | None, actor: str) -> tuple[Stored, Diff]:
         """Evaluate a stored pack again under the current ruleset, store the result, and say what flipped."""
         with reading(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             previous = tx.submissions.latest_evaluation(submission_id)
         pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
-        result = evaluate(pack, self.ruleset, as_at=as_at or previous.as_at)
+        result = evaluate(pack, self.ruleset, as_at=self._kept_date(as_at or previous.as_at, "as_at"))
         with writing(self.database) as tx:
             record = tx.submissions.add_evaluation(
                 submission_id, result, reason="re-evaluation", actor=actor, at=self._clock()
