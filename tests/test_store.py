@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from lsc_engine.errors import NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service, Stored
 from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
 from lsc_engine.store.audit import sha256, verify_database
 from lsc_engine.store.db import Collision, Database, make_engine
 from lsc_engine.store.transactions import reading, writing
@@ -89,7 +92,7 @@ def test_a_retry_that_loses_the_race_answers_with_what_the_first_stored(
 
 
 def test_a_stored_evaluation_carries_its_result_read_once(database: Database, ruleset: Ruleset) -> None:
-    service = Service(database, ruleset, clock=lambda: NOON)
+    service = Service(database, ruleset, clock=lambda: NOON + timedelta(days=200))  # after both dates it speaks for
     stored = service.submit(MDS, submitter="dcc:DCC")
     again, _changes = service.re_evaluate(stored.submission.id, as_at=date(2020, 8, 7), actor="tag:Chair")
     listed = service.evaluations(stored.submission.id)
@@ -139,3 +142,11 @@ def test_revocations_come_back_with_when_each_was_recorded(database: Database, r
     position = committee.position(stored.submission.id)
     assert [r.id for r in position.revocations] == [r.id for r in every]
     assert "recorded_at" not in json.loads(position.model_dump_json())["revocations"][0]
+
+
+@pytest.mark.api
+def test_the_default_sqlite_file_is_for_the_service_user_only(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / "lsc.db").stat().st_mode) == 0o600

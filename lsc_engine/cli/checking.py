@@ -55,7 +55,8 @@ def check(
     if output is Format.JSON:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif output is Format.MARKDOWN:
-        sys.stdout.write(markdown(result))
+        # A carriage return in a pack's text would let it overwrite what a terminal has just shown.
+        sys.stdout.write(markdown(result).replace("\r\n", "\n").replace("\r", "\n"))
     else:
         print_table(result, Console(highlight=False, width=max(100, Console().width)))
     raise typer.Exit(READINESS_EXIT[result.overall])

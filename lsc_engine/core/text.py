@@ -15,6 +15,10 @@ from pydantic import AfterValidator
 #: Characters that change the displayed direction of text (Unicode's bidirectional formatting characters).
 DIRECTION_CHANGING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
+#: What a name may not hold besides: invisible format characters (zero-width joiners, byte-order marks) and the
+#: line and paragraph separators, with which two names can look alike or one can break a line it is shown in.
+INVISIBLE_IN_NAMES = frozenset({"Cf", "Zl", "Zp"})
+
 #: Whitespace a note may hold; names hold none of it but the plain space.
 LINE_BREAKS = frozenset("\n\r\t")
 
@@ -40,8 +44,11 @@ def unprintable(text: str, *, multiline: bool = False) -> str | None:
             continue
         if char in DIRECTION_CHANGING:
             return f"a direction-changing character (U+{ord(char):04X}) at position {position}"
-        if unicodedata.category(char) == "Cc":
+        category = unicodedata.category(char)
+        if category == "Cc":
             return f"a control character (U+{ord(char):04X}) at position {position}"
+        if not multiline and category in INVISIBLE_IN_NAMES:
+            return f"an invisible or line-breaking character (U+{ord(char):04X}) at position {position}"
     return None
 
 

@@ -49,10 +49,20 @@ def audit_key(engine: Engine) -> bytes | None:
     return _AUDIT_KEYS.get(engine)
 
 
+def prepare_sqlite_file(settings: Settings) -> None:
+    """Make the default SQLite file, for the service's own user only: it holds token hashes and confidential evidence.
+
+    SQLite gives its journal files the database file's permissions. A data directory or file that already exists
+    keeps the permissions its owner gave it.
+    """
+    if settings.is_sqlite and settings.database_url is None:
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (settings.data_dir / "lsc.db").touch(mode=0o600, exist_ok=True)
+
+
 def _engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
-        if settings.database_url is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
         engine = create_engine(
             settings.url,
             connect_args={"check_same_thread": False, "timeout": settings.database_timeout_seconds},

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from lsc_engine.settings import Settings
+from lsc_engine.store.db import prepare_sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -22,8 +23,7 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database schema up to a revision (the latest by default)."""
-    if settings.is_sqlite and settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite_file(settings)
     command.upgrade(alembic_config(settings), revision)
 
 
