@@ -16,7 +16,7 @@ from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import NotFound
 from lsc_engine.services.committee import Committee
-from lsc_engine.services.submissions import Service, Stored
+from lsc_engine.services.submissions import HeldKey, Service, Stored
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 from lsc_engine.store.audit import sha256, verify_database
@@ -80,8 +80,8 @@ def test_a_retry_that_loses_the_race_answers_with_what_the_first_stored(
     looked: list[str] = []
     real = service._replay
 
-    def not_yet(key: str, digest: str) -> Stored | None:
-        looked.append(key)
+    def not_yet(key: HeldKey, digest: str) -> Stored | None:
+        looked.append(key.key)
         return None if len(looked) == 1 else real(key, digest)  # the first look happens before the first commit
 
     monkeypatch.setattr(service, "_replay", not_yet)
@@ -150,3 +150,14 @@ def test_the_default_sqlite_file_is_for_the_service_user_only(tmp_path: Path) ->
     migrate.upgrade(settings)
     assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "data" / "lsc.db").stat().st_mode) == 0o600
+
+
+@pytest.mark.api
+def test_an_idempotency_key_is_its_holders_own(database: Database, ruleset: Ruleset) -> None:
+    """Another token's same key neither replays the first submission nor learns its id."""
+    service = Service(database, ruleset)
+    first = service.submit(MDS, submitter="dcc:A", idempotency_key="k-1", key_holder="token-a")
+    other = service.submit(MDS, submitter="dcc:B", idempotency_key="k-1", key_holder="token-b")
+    assert not other.replayed
+    assert other.submission.id != first.submission.id
+    assert service.submit(MDS, submitter="dcc:A", idempotency_key="k-1", key_holder="token-a").replayed

@@ -90,7 +90,13 @@ async def create_submission(
     The answer is not redacted: it speaks only of the pack the caller has just sent.
     """
     stored = await run_in_threadpool(
-        lambda: service.submit(body, submitter=principal.actor, as_at=as_at, idempotency_key=idempotency_key)
+        lambda: service.submit(
+            body,
+            submitter=principal.actor,
+            as_at=as_at,
+            idempotency_key=idempotency_key,
+            key_holder=principal.token_id,
+        )
     )
     if stored.replayed:
         response.status_code = 200

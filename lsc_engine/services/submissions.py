@@ -94,13 +94,24 @@ class Service:
         return result
 
     def submit(
-        self, body: bytes, *, submitter: str, as_at: date | None = None, idempotency_key: str | None = None
+        self,
+        body: bytes,
+        *,
+        submitter: str,
+        as_at: date | None = None,
+        idempotency_key: str | None = None,
+        key_holder: str = "",
     ) -> Stored:
-        """Validate, evaluate and store a pack; a retry with the same idempotency key returns the first result."""
-        with gc_paused(len(body)):  # as in self_check
-            return self._submit(body, submitter, as_at, idempotency_key)
+        """Validate, evaluate and store a pack; a retry with the same idempotency key returns the first result.
 
-    def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: str | None) -> Stored:
+        An idempotency key is the caller's own (``key_holder``: the token that sent it): another caller's same key
+        neither replays this submission nor learns of it.
+        """
+        with gc_paused(len(body)):  # as in self_check
+            scoped = None if idempotency_key is None else HeldKey(idempotency_key, key_holder)
+            return self._submit(body, submitter, as_at, scoped)
+
+    def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: HeldKey | None) -> Stored:
         pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
         when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
         request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
@@ -119,15 +130,15 @@ class Service:
                     return earlier
             raise
 
-    def _replay(self, idempotency_key: str, request_digest: str) -> Stored | None:
+    def _replay(self, idempotency_key: HeldKey, request_digest: str) -> Stored | None:
         with reading(self.database) as tx:
-            earlier = tx.submissions.by_idempotency_key(idempotency_key)
+            earlier = tx.submissions.by_idempotency_key(idempotency_key.stored)
             if earlier is None:
                 return None
             if earlier.request_digest != request_digest:
                 raise Conflict(
                     "this Idempotency-Key was already used for a different request",
-                    details={"idempotency_key": idempotency_key, "submission_id": earlier.id},
+                    details={"idempotency_key": idempotency_key.key, "submission_id": earlier.id},
                 )
             return Stored(earlier, tx.submissions.first_evaluation(earlier.id), replayed=True)
 
@@ -137,7 +148,7 @@ class Service:
         pack: EvidencePack,
         result: Evaluation,
         submitter: str,
-        idempotency_key: str | None,
+        idempotency_key: HeldKey | None,
         request_digest: str,
     ) -> Stored:
         with writing(self.database) as tx:
@@ -148,7 +159,7 @@ class Service:
                 cohort=pack.statement.cohort,
                 statement_date=pack.statement.date,
                 input_digest=result.input_digest,
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency_key.stored if idempotency_key else None,
                 request_digest=request_digest,
                 submitter=submitter,
                 at=now,
@@ -307,6 +318,19 @@ def _submission(submissions: Submissions, submission_id: str) -> Submission:
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
     return submission
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    """An idempotency key as its sender gave it, and as it is stored: digested with who sent it."""
+
+    key: str
+    holder: str
+
+    @property
+    def stored(self) -> str:
+        """Return the key as stored: unique to its holder, and as long whatever the key's length."""
+        return sha256(f"{self.holder}\x00{self.key}")
 
 
 def _resolve(submissions: Submissions, ident: str, capability: str) -> StoredEvaluation:
