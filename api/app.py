@@ -5,6 +5,7 @@ Built once per process, ruleset loaded at start-up; the API's errors are mapped 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.notice_key = secrets.token_bytes(32)  # signs the pages' confirmations where no session does
     app.state.service = service
     app.state.committee = Committee(database, ruleset)
     tokens = Tokens(database, cache_seconds=settings.token_cache_seconds)

@@ -281,3 +281,23 @@ def test_the_pages_name_who_acted_and_their_role_never_their_token(client: Actin
     for name, html in pages.items():
         assert "[token" not in html, name
         assert "panel:test panel" not in html, name
+
+
+def test_a_page_shows_only_the_confirmations_its_own_writes_signed(client: ActingClient) -> None:
+    """A link carrying any words as a notice ("your session expired: sign in at ...") shows nothing."""
+    submission = _submission(client)
+    panel = bearer(client.tokens[Role.PANEL])
+    forged = client.get(
+        f"/submissions/{submission}/decision", params={"notice": "Sign in again at evil.example"}, headers=panel
+    )
+    assert "evil.example" not in forged.text
+    made = client.post(
+        "/capabilities/MOC-MDS/conditions",
+        data={"kind": "ongoing_reporting", "owner": "SSC", "criteria": "LSC10.6", "text": "Report", "due": "monthly"},
+        headers=panel,
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    shown = client.get(made.headers["location"], headers=panel)
+    assert "Condition manual-" in shown.text
+    assert " added." in shown.text

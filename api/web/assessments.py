@@ -146,7 +146,9 @@ def assess(
         refused = refusal_of(f"assess:{criterion}", error, values, shown=values)
         return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
-    return redirect(path, f"{chosen.value}'s decision on {assessment.criterion} recorded: {rating.capitalize()}.")
+    return redirect(
+        request, path, f"{chosen.value}'s decision on {assessment.criterion} recorded: {rating.capitalize()}."
+    )
 
 
 @router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)
@@ -173,4 +175,4 @@ def revoke(
         refused = refusal_of("revoke", error, values, shown=values)
         return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
-    return redirect(path, f"{chosen.value} has revoked its recommendation; go-live is blocked.")
+    return redirect(request, path, f"{chosen.value} has revoked its recommendation; go-live is blocked.")

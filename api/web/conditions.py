@@ -225,7 +225,7 @@ def condition_event(
         asked = next((form.fields for form in ACTION_FORMS if form.action.value == action), ())
         refused = refusal_of(f"event:{condition_id}:{action}", error, values, shown=(*asked, "on"))
         return _board(request, redactor, committee, condition.capability, refused)
-    return redirect(capability_path(state.capability), f"{state.key}: {_done(event.action, state)}.")
+    return redirect(request, capability_path(state.capability), f"{state.key}: {_done(event.action, state)}.")
 
 
 def _done(action: Action, state: ConditionState) -> str:
@@ -277,4 +277,4 @@ def add_condition(
     except (Unusable, LscError) as error:
         refused = refusal_of("add", error, values, shown=values)
         return _board(request, redactor, committee, capability, refused)
-    return redirect(capability_path(capability), f"Condition {state.key} added.")
+    return redirect(request, capability_path(capability), f"Condition {state.key} added.")

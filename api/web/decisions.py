@@ -126,7 +126,7 @@ def record_decision(
         return _decision_page(request, redactor, service, committee, submission_id, refused)
     word = "Correction" if decision.supersedes else "Decision"
     path = f"/submissions/{quote(submission_id, safe='')}/decision"
-    return redirect(path, f"{word} recorded: {OUTCOMES[decision.outcome].lower()}.")
+    return redirect(request, path, f"{word} recorded: {OUTCOMES[decision.outcome].lower()}.")
 
 
 def _in_words(error: Unusable | LscError) -> str | None:

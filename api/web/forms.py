@@ -7,6 +7,8 @@ field it names (by the model's error location, or the service's ``details["field
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -134,14 +136,23 @@ def today() -> date:
 
 
 def notice(request: Request) -> str | None:
-    """Return the confirmation passed back after a successful write, if any (shortened; escaped by Jinja)."""
-    text = request.query_params.get("notice")
-    return text[:300] if text else None
+    """Return the confirmation a write of this caller's passed back, if any: only one the service signed is shown."""
+    text, signature = request.query_params.get("notice"), request.query_params.get("sig")
+    if not text or not signature or not hmac.compare_digest(signature, _signature(request, text)):
+        return None  # a link anyone could write ("your session expired, sign in at ...") shows nothing
+    return text[:300]
 
 
-def redirect(path: str, message: str) -> RedirectResponse:
-    """Answer a successful POST: 303 back to the page, with a short confirmation."""
-    return RedirectResponse(f"{path}?{urlencode({'notice': message})}", status_code=303)
+def redirect(request: Request, path: str, message: str) -> RedirectResponse:
+    """Answer a successful POST: 303 back to the page, with a short confirmation signed for this caller."""
+    query = urlencode({"notice": message, "sig": _signature(request, message)})
+    return RedirectResponse(f"{path}?{query}", status_code=303)
+
+
+def _signature(request: Request, message: str) -> str:
+    """Sign a confirmation with the session's anti-forgery value (any replica knows it), else this process's key."""
+    key = getattr(request.state, "csrf_token", None) or request.app.state.notice_key.hex()
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def parse_date(text: str, what: str) -> date | None:
