@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -75,3 +76,14 @@ def test_tiny_and_huge_fact_values_are_matched_as_numbers(ruleset: Ruleset) -> N
     fired = [match(ruleset, {"user_readiness_percent": share}) for share in shares]
     assert fired == [match(ruleset, {"user_readiness_percent": float(f"{share:f}")}) for share in shares]
     assert fired[0] != fired[-1]  # the comparison was made, not refused
+
+
+def test_no_core_module_asks_for_the_time() -> None:
+    """The date an evaluation speaks for is passed in; the core never reads a clock."""
+    clock = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time|time\.monotonic|perf_counter)\b")
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "lsc_engine" / "core").rglob("*.py")
+        if clock.search(path.read_text())
+    )
+    assert readers == []
