@@ -20,6 +20,10 @@ from .databases import BACKENDS, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+#: The expected outcome of each fixture pack ``fixtures/NAME.json`` (or ``.yaml``) is ``fixtures/expected/NAME.json``.
+EXPECTED = FIXTURES / "expected"
+#: Every fixture pack's file name, in order.
+FIXTURE_PACKS = sorted(path.name for path in FIXTURES.iterdir() if path.suffix in {".json", ".yaml"})
 RULES = ROOT / "rules"
 
 # Hypothesis's too_slow health check and its deadlines time the test on the wall clock, so a busy machine

@@ -110,7 +110,7 @@ def test_tokens_from_the_command_line(tmp_path: Path) -> None:
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip()
     assert secret.startswith("lsc_")
-    token_id = created.stderr.split()[1]
+    token_id = created.stderr.splitlines()[-1].split()[1]
     listed = lsc("tokens", "list")
     assert token_id in listed.stdout
     assert "panel" in listed.stdout

@@ -19,13 +19,9 @@ from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.matches import Matches
 from lsc_engine.core.messages import template_values
 
-from .conftest import FIXTURES
+from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal, seed
 from .strategies import packs
-
-FIXTURE_PACKS = sorted(
-    path.name for path in [*FIXTURES.glob("*.json"), *FIXTURES.glob("*.yaml")] if ".expected." not in path.name
-)
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 SECURE = FIXTURES / "seed-moc-secure-2020-08.json"

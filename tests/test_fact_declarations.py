@@ -24,12 +24,8 @@ from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack, read_pack
 from lsc_engine.core.ruleset import placeholders
 
-from .conftest import FIXTURES
+from .conftest import FIXTURE_PACKS, FIXTURES
 from .strategies import packs
-
-FIXTURE_PACKS = sorted(
-    path.name for path in [*FIXTURES.glob("*.json"), *FIXTURES.glob("*.yaml")] if ".expected." not in path.name
-)
 
 
 def named_by_rules(ruleset: Ruleset) -> set[str]:

@@ -16,13 +16,9 @@ from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, F
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
 
-from .conftest import FIXTURES
+from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal
 from .strategies import packs
-
-FIXTURE_PACKS = sorted(
-    path.name for path in [*FIXTURES.glob("*.json"), *FIXTURES.glob("*.yaml")] if ".expected." not in path.name
-)
 
 
 def incident(

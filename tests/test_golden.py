@@ -1,4 +1,4 @@
-"""Every pack in fixtures/ evaluates to the outcome, and for the reasons, written beside it."""
+"""Every pack in fixtures/ evaluates to the outcome, and for the reasons, written for it in fixtures/expected/."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 from lsc_engine import Evaluation, Ruleset, evaluate, read_pack
 from lsc_engine.core.ruleset import Rating
 
-from .conftest import FIXTURES
+from .conftest import EXPECTED, FIXTURE_PACKS, FIXTURES
 
-PACKS = sorted(p for p in FIXTURES.iterdir() if p.suffix in {".json", ".yaml"} and ".expected." not in p.name)
+PACKS = [FIXTURES / name for name in FIXTURE_PACKS]
 
 
 def expected_for(pack: Path) -> dict[str, Any]:
-    """Read the expected outcome stored beside a pack."""
-    result: dict[str, Any] = json.loads(pack.with_name(pack.stem + ".expected.json").read_text())
+    """Read a pack's expected outcome."""
+    result: dict[str, Any] = json.loads((EXPECTED / f"{pack.stem}.json").read_text())
     return result
 
 
@@ -33,7 +33,8 @@ def test_fixture_set_is_complete() -> None:
     assert {"seed-moc-mds-2020-03.json", "seed-moc-secure-2020-08.json"} <= names
     assert len([n for n in names if n.startswith("synthetic-")]) >= 8
     for pack in PACKS:
-        assert pack.with_name(pack.stem + ".expected.json").is_file(), f"{pack.name} has no expected outcome"
+        assert (EXPECTED / f"{pack.stem}.json").is_file(), f"{pack.name} has no expected outcome"
+    assert {p.stem for p in EXPECTED.iterdir()} == {p.stem for p in PACKS}, "an expected outcome without its pack"
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.stem for p in PACKS])

@@ -26,7 +26,7 @@ from lsc_engine.store.audit import Verification, verify
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry
 
-from .conftest import FIXTURES
+from .conftest import EXPECTED
 from .helpers import seed
 from .live import LiveServer
 
@@ -75,7 +75,7 @@ class Outcome:
 
 def conditions_of(name: str) -> int:
     """Return how many conditions a seed's evaluation raises, from its expected outcome."""
-    expected = json.loads((FIXTURES / name.replace(".json", ".expected.json")).read_text())
+    expected = json.loads((EXPECTED / name).read_text())
     return len(expected["conditions"])
 
 

@@ -71,10 +71,15 @@ RulesOption = Annotated[
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def fail(error: LscError) -> NoReturn:
-    err.print(f"error: {error.message}", markup=False)
+def report(error: LscError, *, heading: str = "error") -> None:
+    """Print an error and each of its problems on stderr."""
+    err.print(f"{heading}: {error.message}", markup=False)
     for problem in error.problems:
         err.print(f"  {problem.path}: {problem.message}", markup=False)
+
+
+def fail(error: LscError) -> NoReturn:
+    report(error)
     raise typer.Exit(Exit.INVALID)
 
 
@@ -127,6 +132,15 @@ def load_settings() -> Settings:
     return Settings()
 
 
+def database_settings() -> Settings:
+    """Load the settings of a command that works on the database, and say on stderr which database that is."""
+    from lsc_engine.store.db import describe
+
+    settings = load_settings()
+    err.print(f"database: {describe(settings)}", markup=False)
+    return settings
+
+
 def open_database(settings: Settings) -> Database:
     from lsc_engine.store.db import make_engine
 
@@ -139,15 +153,13 @@ def upgrade(settings: Settings) -> None:
     migrate.upgrade(settings)
 
 
-def make_service() -> Service:
+def make_service(settings: Settings) -> Service:
     from lsc_engine.services.submissions import Service
 
-    settings = load_settings()
     return Service(open_database(settings), load_ruleset(settings.rules_dir))
 
 
-def make_committee() -> Committee:
+def make_committee(settings: Settings) -> Committee:
     from lsc_engine.services.committee import Committee
 
-    settings = load_settings()
     return Committee(open_database(settings), load_ruleset(settings.rules_dir))

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from lsc_engine.cli.app import Exit, audit_app, database_settings, fail, open_database
 from lsc_engine.errors import InvalidRequest
-
-if TYPE_CHECKING:
-    pass
-
-
-from lsc_engine.cli.app import (
-    Exit,
-    audit_app,
-    fail,
-    load_settings,
-    open_database,
-)
 
 
 @audit_app.command("verify")
@@ -48,7 +37,7 @@ def audit_verify(
         expected = (int(seq), digest)
     from lsc_engine.store.audit import verify_database
 
-    settings = load_settings()
+    settings = database_settings()
     key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
     result = verify_database(open_database(settings), expect_head=expected, key=key, keyed_since=keyed_since)
     for problem in result.problems:
@@ -74,4 +63,4 @@ def audit_head() -> None:
     """Print the audit chain's head (SEQ:HASH) to record elsewhere, e.g. in the Panel's minutes."""
     from lsc_engine.store.audit import head
 
-    typer.echo(head(open_database(load_settings())))
+    typer.echo(head(open_database(database_settings())))

@@ -5,32 +5,29 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-from lsc_engine.committee.letter import LetterFormat, render
-from lsc_engine.core.ruleset import load_ruleset
-from lsc_engine.errors import InvalidRequest, LscError
-
-if TYPE_CHECKING:
-    pass
-
 
 from lsc_engine.cli.app import (
     Exit,
     Format,
     app,
+    database_settings,
     db_app,
+    err,
     fail,
-    load_settings,
     make_committee,
     make_service,
     operator,
     parse_date,
+    report,
     ruleset_at,
     upgrade,
 )
+from lsc_engine.committee.letter import LetterFormat, render
+from lsc_engine.core.ruleset import load_ruleset
+from lsc_engine.errors import InvalidRequest, LscError
 
 
 @app.command()
@@ -47,7 +44,7 @@ def serve(
 
     from api import serving
 
-    settings = load_settings()
+    settings = database_settings()
     try:
         load_ruleset(settings.rules_dir)
     except LscError as error:
@@ -73,22 +70,40 @@ def submit(
     packs: Annotated[list[Path], typer.Argument(help="Evidence packs (JSON) to store and evaluate.")],
     as_at: Annotated[str | None, typer.Option("--as-at", help="Evaluate as at this date.")] = None,
 ) -> None:
-    """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures)."""
+    """Store and evaluate packs in the configured database, as the API would (e.g. to load fixtures).
+
+    Each file is stored on its own, and one that cannot be is named with the reason while the others are still
+    stored. Exit 0 when every file was stored, 2 when any was not.
+    """
     try:
         when = parse_date(as_at, "--as-at")
-        upgrade(load_settings())
-        service = make_service()
-        for path in packs:
-            stored = service.submit(read_pack_bytes(path), submitter=operator(), as_at=when)
-            typer.echo(
-                f"{path}: submission {stored.submission.id} ({stored.submission.capability} "
-                f"v{stored.submission.version}) {stored.evaluation.overall.value} as at {stored.evaluation.as_at}"
-            )
     except LscError as error:
         fail(error)
+    settings = database_settings()
+    upgrade(settings)
+    service = make_service(settings)
+    refused = 0
+    for path in packs:
+        try:
+            stored = service.submit(read_pack_bytes(path), submitter=operator(), as_at=when)
+        except LscError as error:
+            refused += 1
+            report(error, heading=f"{path}: not stored")
+            continue
+        submission = stored.submission
+        typer.echo(
+            f"{path}: stored as submission {submission.id} ({submission.capability} v{submission.version}), "
+            f"{stored.evaluation.overall.value.replace('_', ' ')} as at {stored.evaluation.as_at}"
+        )
+    if refused:
+        err.print(f"{refused} of {len(packs)} file(s) not stored", markup=False)
+        raise typer.Exit(Exit.INVALID)
 
 
 def read_pack_bytes(path: Path) -> bytes:
+    """Read a pack to store; the service stores JSON only, so a YAML file is refused before it is read."""
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        raise InvalidRequest("a YAML pack cannot be stored: packs are stored as JSON (lsc check reads YAML)")
     try:
         return path.read_bytes()
     except OSError as error:
@@ -106,7 +121,7 @@ def replay(
     """
     try:
         candidate = ruleset_at(rules)
-        checked, flips = make_service().replay(candidate)
+        checked, flips = make_service(database_settings()).replay(candidate)
     except LscError as error:
         fail(error)
     if output is Format.JSON:
@@ -129,9 +144,8 @@ def replay(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the latest migration."""
-    settings = load_settings()
-    upgrade(settings)
-    typer.echo(f"database at {settings.url.split('@')[-1]} is up to date")
+    upgrade(database_settings())
+    typer.echo("the database schema is up to date")
 
 
 @db_app.command("check")
@@ -139,7 +153,7 @@ def db_check() -> None:
     """Fail if the models and the migrations disagree."""
     from lsc_engine.store import migrate
 
-    settings = load_settings()
+    settings = database_settings()
     migrate.upgrade(settings)
     migrate.check(settings)
 
@@ -147,7 +161,7 @@ def db_check() -> None:
 @app.command()
 def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MOC-MDS.")]) -> None:
     """May this capability go live now, and may migration start? Exit 0 both, 3 go-live only, 4 neither."""
-    view = make_committee().readiness(capability)
+    view = make_committee(database_settings()).readiness(capability)
     result = view.gate
     typer.echo(f"{capability} v{view.version} as at {view.as_at}: {result.overall.value.replace('_', ' ')}")
     for step, verdict in (("go-live", result.go_live), ("migration", result.migration)):
@@ -167,7 +181,7 @@ def letter(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
 ) -> None:
     """Generate the Panel's letter from a recorded decision."""
-    content = render(make_committee().decision(decision_id), output_format)
+    content = render(make_committee(database_settings()).decision(decision_id), output_format)
     if output is None:
         sys.stdout.buffer.write(content)
     else:

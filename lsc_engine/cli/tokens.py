@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 
 from lsc_engine.cli.app import (
+    database_settings,
     err,
     fail,
-    load_settings,
     open_database,
     operator,
     tokens_app,
@@ -28,7 +28,7 @@ from lsc_engine.cli.app import (
 def make_tokens() -> Tokens:
     from lsc_engine.services.tokens import Tokens
 
-    settings = load_settings()
+    settings = database_settings()
     upgrade(settings)
     return Tokens(open_database(settings))
 

@@ -6,9 +6,10 @@ import logging
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -30,6 +31,17 @@ class Collision(Exception):
     Not an LscError: a caller that expects the race (a retried submission) catches it; anywhere else it
     is a fault.
     """
+
+
+def describe(settings: Settings) -> str:
+    """Name the configured database for people: a SQLite file by its full path, a server without its password."""
+    url = make_url(settings.url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"SQLite file {Path(url.database).resolve()}" if url.database else "SQLite in memory"
+    name = {"postgresql": "PostgreSQL"}.get(backend, backend)
+    port = f":{url.port}" if url.port else ""
+    return f"{name} database {url.database} on {url.host or 'localhost'}{port} as {url.username}"
 
 
 def make_engine(settings: Settings) -> Engine:
