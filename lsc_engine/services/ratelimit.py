@@ -67,8 +67,9 @@ class RateLimiter:
                 self.refusal.format(limit=self.per_minute, retry=retry),
                 details={"limit_per_minute": self.per_minute, "retry_after_seconds": retry},
             )
-        with self._lock:
-            self._local[token_id] = (minute, granted - 1)
+        with self._lock:  # add to what another request's lease left, which may have arrived meanwhile
+            held_minute, left = self._local.get(token_id, (minute, 0))
+            self._local[token_id] = (minute, (left if held_minute == minute else 0) + granted - 1)
 
     def _claim_alone(self, token_id: str, minute: int) -> int:
         """Take a lease from this replica's own count for the minute (the database is away)."""
