@@ -1,8 +1,8 @@
 """Requests per token per minute, counted in the database so that the limit holds across replicas.
 
 Each replica takes requests from the shared count in small leases (one write per lease, not per
-request) and spends them locally. Across ``n`` replicas a token can therefore exceed its limit by at
-most ``n`` leases less one request each, and a lease left unspent at the end of a minute is lost.
+request) and spends them locally. A lease is cut to what the count has left, so the replicas between
+them never grant more than the limit in a minute; a lease left unspent at the end of a minute is lost.
 While the database cannot be reached each replica counts alone, so that requests which need no
 database (self-checks) still answer.
 """
