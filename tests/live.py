@@ -7,7 +7,8 @@ Usage::
         server.kill()      # SIGKILL the whole server (supervisor and workers), as a crash would
         server.restart()   # start again on the same port and database
 
-Before its first start the server's database is migrated and given a token per role (``tokens``);
+Before its first start the server's database is migrated and given a token per role (``tokens``), unless it
+is handed the tokens of a replica on the same database;
 ``client()`` sends with each request the token of the party that would make it, or ``role``'s.
 
 The server writes its output to ``log_path`` (one file for every start); when the ``with`` block ends
@@ -80,8 +81,12 @@ class LiveServer:
         startup_timeout: float = 30.0,
         stop_timeout: float = 30.0,
         env: dict[str, str] | None = None,
+        tokens: dict[Role, str] | None = None,
     ) -> None:
-        """Prepare (not start) a server; ``log_dir`` receives its log, ``env`` adds or overrides variables."""
+        """Prepare (not start) a server; ``log_dir`` receives its log, ``env`` adds or overrides variables.
+
+        ``tokens`` are tokens already on the database (another replica's), used instead of making new ones.
+        """
         self.settings = settings
         self.workers = workers
         self.port = port or free_port()
@@ -93,7 +98,7 @@ class LiveServer:
         self._env = server_environment(settings, env)
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-        self._tokens: dict[Role, str] | None = None
+        self._tokens: dict[Role, str] | None = tokens
 
     @property
     def tokens(self) -> dict[Role, str]:

@@ -57,6 +57,27 @@ def test_leases_bound_the_overshoot(settings: Settings) -> None:
         database.dispose()
 
 
+def test_leases_taken_at_once_by_one_replica_are_all_spent(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = make_engine(settings)
+    try:
+        limiter = RateLimiter(database, 100, lease=10, clock=lambda: MINUTE)
+        claim = limiter._claim
+        raced: list[int] = []
+
+        def racing(token_id: str, minute: int) -> int:
+            if not raced:  # another request of the token finds no lease left and takes one meanwhile
+                raced.append(0)
+                raced[0] = _granted(limiter, token_id, 1)
+            return claim(token_id, minute)
+
+        monkeypatch.setattr(limiter, "_claim", racing)
+        granted = _granted(limiter, "t", 150)
+        # both leases are spent: neither request's lease replaces what is left of the other's
+        assert (raced, granted + raced[0]) == ([1], 100)
+    finally:
+        database.dispose()
+
+
 def test_an_exhausted_token_gets_429_with_retry_after(client: ActingClient) -> None:
     state = client.app.state  # type: ignore[attr-defined]
     state.limiter = RateLimiter(state.service.database, 3, lease=1, clock=lambda: MINUTE + 45)

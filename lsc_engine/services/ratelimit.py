@@ -1,8 +1,8 @@
 """Requests per token per minute, counted in the database so that the limit holds across replicas.
 
 Each replica takes requests from the shared count in small leases (one write per lease, not per
-request) and spends them locally. Across ``n`` replicas a token can therefore exceed its limit by at
-most ``n`` leases less one request each, and a lease left unspent at the end of a minute is lost.
+request) and spends them locally. A lease is cut to what the count has left, so the replicas between
+them never grant more than the limit in a minute; a lease left unspent at the end of a minute is lost.
 While the database cannot be reached each replica counts alone, so that requests which need no
 database (self-checks) still answer.
 """
@@ -67,8 +67,9 @@ class RateLimiter:
                 self.refusal.format(limit=self.per_minute, retry=retry),
                 details={"limit_per_minute": self.per_minute, "retry_after_seconds": retry},
             )
-        with self._lock:
-            self._local[token_id] = (minute, granted - 1)
+        with self._lock:  # add to what another request's lease left, which may have arrived meanwhile
+            held_minute, left = self._local.get(token_id, (minute, 0))
+            self._local[token_id] = (minute, (left if held_minute == minute else 0) + granted - 1)
 
     def _claim_alone(self, token_id: str, minute: int) -> int:
         """Take a lease from this replica's own count for the minute (the database is away)."""
