@@ -111,7 +111,9 @@ def test_a_list_whose_every_item_came_later_is_unreported_in_each_section(rulese
         ],
         "defects": [{"id": "D1", "severity": 3, "status": "open", "user_impact": False, "provenance": later}],
     }
-    document["consumer_risks"] = [{"id": "CR1", "description": "Top-up delay", "likelihood": "low", "provenance": later}]
+    document["consumer_risks"] = [
+        {"id": "CR1", "description": "Top-up delay", "likelihood": "low", "provenance": later}
+    ]
     document["residual_risks"] = [
         {"id": "RR1", "description": "Slow wave", "likelihood": "low", "impact": "low", "provenance": later}
     ]
@@ -431,7 +433,5 @@ def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> N
     assert dates("bcdr_last_test_age_days") == [date(2020, 6, 1) + timedelta(days=max_age + n) for n in (0, 1)]
     assert set(listed) == {day for name in TIME_DEPENDENT for day in dates(name)}  # the dates of each, together
     # A fact declared as never changing has no dates, though it comes from evidence that others date by.
-    assert (
-        dates("incidents_reported", "performance_latest_month", "consumer_risks", "bcdr_last_test_result") == []
-    )
+    assert dates("incidents_reported", "performance_latest_month", "consumer_risks", "bcdr_last_test_result") == []
     assert unlisted_changes(document, ruleset, as_at) == []

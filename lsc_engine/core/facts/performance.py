@@ -180,7 +180,8 @@ class PerformanceFacts(Section):
                 months = sum(last - first + 1 for first, last in runs)
                 missing += months
                 noun = "figure" if months == 1 else "figures"
-                gaps.append(f"{measure.name}: no {noun} for {_listed([text for run in runs for text in _run_text(run)])}")
+                months_text = _listed([text for run in runs for text in _run_text(run)])
+                gaps.append(f"{measure.name}: no {noun} for {months_text}")
                 gap_rows.append(measure.latest)
             if measure.months[-1] >= due_through:  # its latest due month is reported
                 current.append(measure)
