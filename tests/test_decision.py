@@ -188,7 +188,9 @@ def test_a_missing_month_of_performance_is_insufficient_not_better(ruleset: Rule
     result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 3, 6))
     lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
     assert lsc7.rating == Rating.INSUFFICIENT_EVIDENCE
-    assert lsc7.findings[0].message.startswith("3 month(s) are missing from the results of CPM1, CPM2, CPM3")
+    assert [f.rule_id for f in lsc7.findings if f.rating != Rating.GREEN] == ["LSC7-OPSG-months-missing"]
+    each = "; ".join(f"{measure}: no figure for December 2019" for measure in ("CPM1", "CPM2", "CPM3"))
+    assert f"({each})" in lsc7.findings[0].message
 
 
 def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:

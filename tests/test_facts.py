@@ -82,8 +82,71 @@ def test_evidence_dated_after_as_at_is_left_out(ruleset: Ruleset) -> None:
     document = minimal()
     document["incidents"] = [incident("I-LATE", "2021-05-10T00:00:00Z", "2021-05-10T01:00:00Z")]
     derivation = derive(document, ruleset, "2021-05-04")
-    assert derivation.facts(date(2021, 5, 4))["incidents_reported"].value == 0
+    # Every incident came later: at the date the section had not been reported, which is not the same as none.
+    facts = derivation.facts(date(2021, 5, 4))
+    assert "incidents_reported" not in facts
+    assert facts["incidents_reported_from"] == Fact("2021-05-10", ("I-LATE",), 1)
     assert [(e.id, e.path, e.dated) for e in derivation.excluded] == [("I-LATE", "incidents[0]", date(2021, 5, 10))]
+    document["incidents"].append(incident("I-EARLY", "2021-03-10T00:00:00Z", "2021-03-10T01:00:00Z", category=4))
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["incidents_reported"].value == 1
+    assert "incidents_reported_from" not in facts
+
+
+def test_a_list_whose_every_item_came_later_is_unreported_in_each_section(ruleset: Ruleset) -> None:
+    document = minimal()
+    later = {"source": "later report", "date": "2021-05-20"}
+    document["scope"]["dmcs"][0]["provenance"] = later
+    document["testing"] = {
+        "phases": [
+            {
+                "id": "P1",
+                "name": "SIT-A",
+                "status": "complete",
+                "entry_criteria_met": True,
+                "exit_criteria_met": True,
+                "completed_on": "2021-04-30",
+                "provenance": later,
+            }
+        ],
+        "defects": [{"id": "D1", "severity": 3, "status": "open", "user_impact": False, "provenance": later}],
+    }
+    document["consumer_risks"] = [
+        {"id": "CR1", "description": "Top-up delay", "likelihood": "low", "provenance": later}
+    ]
+    document["residual_risks"] = [
+        {"id": "RR1", "description": "Slow wave", "likelihood": "low", "impact": "low", "provenance": later}
+    ]
+    document["security"] = {
+        "recent_issues": [{"id": "SI1", "description": "Late alert", "severity": "low", "provenance": later}]
+    }
+    document["operations"] = {"service_providers": [{"id": "SP1", "name": "DSP", "ready": True, "provenance": later}]}
+    document["performance"] = performance("CPM1", {"2021-04": 99.5})
+    document["performance"][0]["provenance"] = later
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    reported_from = {name: fact.value for name, fact in facts.items() if name.endswith("_reported_from")}
+    assert reported_from == {
+        name: "2021-05-20"
+        for name in (
+            "dmcs_reported_from",
+            "test_phases_reported_from",
+            "defects_reported_from",
+            "consumer_risks_reported_from",
+            "residual_risks_reported_from",
+            "security_issues_reported_from",
+            "service_providers_reported_from",
+            "performance_reported_from",
+        )
+    }
+    # None of those sections gives a count that could be read as "none".
+    for name in ("dmcs_in_scope", "test_phases", "defects_open_sev1", "consumer_risks", "residual_risks"):
+        assert name not in facts
+    for name in ("security_issues_open", "service_providers_not_ready", "performance_latest_month"):
+        assert name not in facts
+    # Known a day after the last of them, every section reads as reported.
+    facts = derive(document, ruleset, "2021-05-20").facts(date(2021, 5, 20))
+    assert [name for name in facts if name.endswith("_reported_from")] == []
+    assert facts["dmcs_in_scope"].value == 1
 
 
 def test_missing_sections_give_no_fact_rather_than_zero(ruleset: Ruleset) -> None:
@@ -117,8 +180,82 @@ def test_performance_streak_needs_consecutive_months(ruleset: Ruleset) -> None:
     assert facts["performance_below_minimum_streak_measure"].value == "CPM1"
     assert facts["performance_below_minimum_latest"].value == 2
     assert facts["performance_worst_measure"].value == "CPM2 (2021-04)"
-    assert facts["performance_months_stale"].value == 0
-    assert derive(document, ruleset, "2021-09-01").facts(date(2021, 9, 1))["performance_months_stale"].value == 4
+    # March was due 30 days after it ended; CPM2 reported February and April only.
+    assert facts["performance_months_missing"].value == 1
+    assert facts["performance_months_missing_measures"].value == "CPM2: no figure for March 2021"
+
+
+def test_a_measure_that_stops_reporting_is_missing_months_and_not_rated_on_its_last_value(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["performance"] = performance("CPM1", {f"2021-{m:02d}": 99.5 for m in range(1, 7)})
+    document["performance"] += performance("PM2", {"2021-01": 92.0, "2021-02": 92.5, "2021-03": 91.0})
+    derivation = derive(document, ruleset, "2021-08-01")
+    facts = derivation.facts(date(2021, 8, 1))  # June was due on 30 July: PM2 misses April to June
+    assert facts["performance_months_missing"].value == 3
+    assert facts["performance_months_missing_measures"].value == "PM2: no figures for April to June 2021"
+    assert facts["performance_months_missing_measures"].evidence == ("PM2-2021-03",)
+    assert facts["performance_below_minimum_latest"].value == 0  # PM2's March result is not its current one
+    assert facts["performance_below_minimum_streak"].value == 0
+    assert "performance_worst_measure" not in facts
+    # A month is missing from the day after it is due, for every measure that has not reported it.
+    assert derivation.facts(date(2021, 8, 30))["performance_months_missing"].value == 3
+    later = derivation.facts(date(2021, 8, 31))
+    assert later["performance_months_missing"].value == 5
+    assert later["performance_months_missing_measures"].value == (
+        "CPM1: no figure for July 2021; PM2: no figures for April to July 2021"
+    )
+    # Known at a date when PM2's March was its latest due month, it is rated on it.
+    facts = derive(document, ruleset, "2021-05-01").facts(date(2021, 5, 1))
+    assert facts["performance_months_missing"].value == 0
+    assert facts["performance_below_minimum_streak"].value == 3
+    assert facts["performance_below_minimum_streak_measure"].value == "PM2"
+
+
+@pytest.mark.parametrize(
+    ("accepted_by", "excepted"),
+    [("TAG", 1), ("Testing Advisory Group", 1), ("DCC; TAG", 1), ("DCC", 0), ("DCC Test Manager", 0), ("TAGS", 0)],
+)
+def test_only_tag_makes_a_testing_issue_an_exception(ruleset: Ruleset, accepted_by: str, excepted: int) -> None:
+    document = minimal()
+    provenance = {"source": "test report", "date": "2021-04-30"}
+    document["testing"] = {
+        "phases": [
+            {
+                "id": "REG",
+                "name": "Regression",
+                "status": "complete",
+                "entry_criteria_met": True,
+                "exit_criteria_met": True,
+                "regression": True,
+                "executed": 100,
+                "passed": 99,
+                "completed_on": "2021-04-30",
+                "provenance": provenance,
+            }
+        ],
+        "issues": [
+            {
+                "id": "TI-1",
+                "severity": 4,
+                "phase_id": "REG",
+                "user_impact": False,
+                "description": "One regression failure",
+                "exception": {"accepted_by": accepted_by, "accepted_on": "2021-04-30", "rationale": "No user impact"},
+                "provenance": provenance,
+            }
+        ],
+    }
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["testing_issues_excepted"].value == excepted
+    assert facts["regression_failures_excepted"].value == excepted
+    assert facts["testing_issues_exception_requested"].value == 1 - excepted
+    assert facts["regression_failures_requested"].value == 1 - excepted
+    assert facts["testing_issues_open_unexcepted"].value == 0
+    assert facts["regression_failures_unexcepted"].value == 0
+    who = "regression_exceptions_accepted_by" if excepted else "regression_exceptions_requested_by"
+    assert facts[who].value == accepted_by
+    if not excepted:
+        assert facts["testing_issues_exception_requested_by"].value == accepted_by
 
 
 def test_confidential_items_mark_their_facts(ruleset: Ruleset) -> None:
@@ -282,13 +419,19 @@ def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> N
     assert date(2021, 5, 4) not in listed
     assert date(2021, 5, 7) in dates("incidents_blocking_service_window")  # I1 leaves the 5-day stability window
     assert date(2021, 5, 28) in dates("incidents_blocking_service_lookback")  # and the 30-day look-back
-    assert dates("performance_months_stale") == [date(2021, month, 1) for month in range(6, 11)]  # a month staler
+    # Each month falls due 30 days after it ends; a measure without it is missing it from the next day.
+    assert dates("performance_months_missing") == [
+        date(2021, 5, 31),
+        date(2021, 7, 1),
+        date(2021, 7, 31),
+        date(2021, 8, 31),
+        date(2021, 10, 1),
+        date(2021, 10, 31),
+    ]
     assert dates("consumer_risks_overdue") == [date(2021, 6, 11)]  # the mitigation becomes overdue
     # The last BCDR test's age reaches the most a rule allows, and then passes it.
     assert dates("bcdr_last_test_age_days") == [date(2020, 6, 1) + timedelta(days=max_age + n) for n in (0, 1)]
     assert set(listed) == {day for name in TIME_DEPENDENT for day in dates(name)}  # the dates of each, together
     # A fact declared as never changing has no dates, though it comes from evidence that others date by.
-    assert (
-        dates("incidents_reported", "performance_below_minimum_latest", "consumer_risks", "bcdr_last_test_result") == []
-    )
+    assert dates("incidents_reported", "performance_latest_month", "consumer_risks", "bcdr_last_test_result") == []
     assert unlisted_changes(document, ruleset, as_at) == []

@@ -44,6 +44,12 @@ def test_fixture_outcome(pack: Path, ruleset: Ruleset) -> None:
     check_outcome(result, expected)
 
 
+def said_for(result: Evaluation, key: str) -> str:
+    """Return what every finding of a cell says, one finding a line."""
+    cell = next(c for c in result.ratings if cell_key(c.criterion, c.group.value) == key)
+    return "\n".join(f.message for f in cell.findings)
+
+
 def check_outcome(result: Evaluation, expected: dict[str, Any]) -> None:
     """Compare an evaluation with an expected-outcome document, key by key."""
     assert result.overall.value == expected["overall"]
@@ -53,6 +59,12 @@ def check_outcome(result: Evaluation, expected: dict[str, Any]) -> None:
         cell = next(c for c in result.ratings if cell_key(c.criterion, c.group.value) == key)
         fired = sorted(f.rule_id for f in cell.findings if f.rating != Rating.GREEN)
         assert fired == sorted(rule_ids), f"{key} is explained by {fired}"
+    for key, phrases in expected.get("says", {}).items():
+        said = said_for(result, key)
+        assert [p for p in phrases if p not in said] == [], f"{key} says: {said}"
+    for key, phrases in expected.get("never_says", {}).items():
+        said = said_for(result, key)
+        assert [p for p in phrases if p in said] == [], f"{key} says: {said}"
     conditions = {c.id: c.kind.value for c in result.conditions}
     assert conditions == expected["conditions"]
     carried = sorted(c.id for c in result.conditions if c.carried_over_from is not None)

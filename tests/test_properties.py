@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeGuard
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from lsc_engine import Evaluation, EvidencePack, Rating, Readiness, evaluate, load_ruleset, parse_pack
@@ -428,6 +428,30 @@ def future_items(ctx: Context, document: Doc) -> list[Addition]:
     return candidates
 
 
+#: Lists whose items, all reported after as_at, leave their section unreported at as_at; and the rule that says so.
+REPORTED_LATE: dict[tuple[str, ...], tuple[str, str, str]] = {
+    ("incidents",): ("LSC6", "OPSG", "LSC6-OPSG-incidents-reported-late"),
+    ("scope", "dmcs"): ("LSC3", "TAG", "LSC3-TAG-dmcs-reported-late"),
+    ("performance",): ("LSC7", "OPSG", "LSC7-OPSG-reported-late"),
+    ("consumer_risks",): ("LSC8", "OPSG", "LSC8-OPSG-risks-reported-late"),
+    ("residual_risks",): ("LSC10.5", "SSC", "LSC10.5-SSC-risks-reported-late"),
+    ("testing", "phases"): ("LSC1", "TAG", "LSC1-TAG-phases-reported-late"),
+    ("testing", "defects"): ("LSC2", "TAG", "LSC2-TAG-defects-reported-late"),
+    ("testing", "issues"): ("LSC2", "TAG", "LSC2-TAG-issues-reported-late"),
+    ("operations", "service_providers"): ("LSC4", "OPSG", "LSC4-OPSG-providers-reported-late"),
+    ("security", "recent_issues"): ("LSC10.6", "SSC", "LSC10.6-SSC-issues-reported-late"),
+}
+
+
+def holds_known(document: Doc, path: tuple[str, ...], as_at: date) -> bool:
+    """Whether the list at a path holds an item known at as_at."""
+    holder: Any = document
+    for key in path:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    late = {item_id for item_id, _, _ in expected_exclusions(document, as_at)}
+    return any(item["id"] not in late for item in holder or [])
+
+
 def _unchanged_part(result: Evaluation) -> dict[str, Any]:
     """The evaluation without what names every item of the pack (excluded, confidential, the input digest)."""
     whole: dict[str, Any] = json.loads(result.model_dump_json())
@@ -441,7 +465,10 @@ def _unchanged_part(result: Evaluation) -> dict[str, Any]:
 def test_evidence_dated_after_as_at_changes_no_rating_and_is_listed(data: st.DataObject) -> None:
     document, as_at = data.draw(packs())
     ctx = continuing(data.draw, document, as_at, allow_future=True)
-    candidates = future_items(ctx, document)
+    # A list with nothing known at as_at would become one reported only later: see the next property.
+    candidates = [
+        c for c in future_items(ctx, document) if c[0] not in REPORTED_LATE or holds_known(document, c[0], as_at)
+    ]
     chosen = data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=6, unique_by=lambda c: c[1]["id"]))
     changed = deepcopy(document)
     for path, item, into_list in chosen:
@@ -460,6 +487,33 @@ def test_evidence_dated_after_as_at_changes_no_rating_and_is_listed(data: st.Dat
     assert {(e.id, e.path, e.dated) for e in before.excluded_evidence} == expected_exclusions(document, as_at)
     assert {(e.id, e.path, e.dated) for e in after.excluded_evidence} == expected_exclusions(changed, as_at)
     assert {item["id"] for _, item, _ in chosen} <= {e.id for e in after.excluded_evidence}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_list_reported_only_after_as_at_is_missing_evidence_not_an_empty_one(data: st.DataObject) -> None:
+    document, as_at = data.draw(packs())
+    ctx = continuing(data.draw, document, as_at, allow_future=True)
+    candidates = [
+        c
+        for c in future_items(ctx, document)
+        if c[0] in REPORTED_LATE
+        and not holds_known(document, c[0], as_at)
+        # testing issues are read only beside test phases known at as_at
+        and (c[0] != ("testing", "issues") or holds_known(document, ("testing", "phases"), as_at))
+    ]
+    assume(candidates)
+    path, item, _ = data.draw(st.sampled_from(candidates))
+    event(f"added to {'.'.join(path)}")
+    changed = deepcopy(document)
+    holder = changed
+    for key in path[:-1]:
+        holder = holder[key]
+    holder.setdefault(path[-1], []).append(item)
+    criterion, group, rule_id = REPORTED_LATE[path]
+    after = run(changed, as_at)
+    assert rule_id in rule_ids(after, criterion, group)
+    assert cell(after, criterion, group).rating in (Rating.INSUFFICIENT_EVIDENCE, Rating.RED)
 
 
 # -- regressions: engine bugs these properties found, on minimal packs -------------------------------------------

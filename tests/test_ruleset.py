@@ -50,7 +50,8 @@ def test_a_rule_with_a_wrong_example_is_caught(tmp_path: Path) -> None:
     directory = copy_rules(tmp_path)
     path = directory / "lsc02-defects.yaml"
     document = yaml.safe_load(path.read_text())
-    document["rules"][1]["examples"]["fires"] = [{"defects_open_sev1": 0}]
+    sev1 = next(rule for rule in document["rules"] if rule["id"] == "LSC2-TAG-sev1-open")
+    sev1["examples"]["fires"] = [{"defects_open_sev1": 0}]
     path.write_text(yaml.safe_dump(document))
     failures = [r for r in check_examples(load_ruleset(directory)) if not r.passed]
     assert [(f.rule_id, f.expected_to_fire) for f in failures] == [("LSC2-TAG-sev1-open", True)]

@@ -131,6 +131,7 @@ class Parameters(Data):
     worst_month_lookback_days: int = Field(ge=1)
     performance_target: float = Field(ge=0, le=100)
     performance_minimum: float = Field(ge=0, le=100)
+    performance_reporting_lag_days: int = Field(ge=0, le=366)
     path_to_green_horizon_days: int = Field(ge=1, le=3660)
 
     @model_validator(mode="after")

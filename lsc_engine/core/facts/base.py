@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from lsc_engine.core.evidence import EvidencePack, Item
 from lsc_engine.core.facts.known import Known
 
 FactValue = str | int | float | bool
+_I = TypeVar("_I", bound=Item)
 
 #: Evidence ids kept per fact; counts stay exact, the id list is a sample.
 MAX_EVIDENCE_IDS = 25
@@ -69,6 +70,8 @@ class Parameters(Protocol):
     def performance_target(self) -> float: ...
     @property
     def performance_minimum(self) -> float: ...
+    @property
+    def performance_reporting_lag_days(self) -> int: ...
 
 
 class Section(ABC):
@@ -135,6 +138,22 @@ def about(value: FactValue, items: Iterable[Item]) -> Fact:
 def count(items: Sequence[Item]) -> Fact:
     """Make a fact of how many items there are, with the items behind it."""
     return about(len(items), items)
+
+
+def reported_later(
+    name: str, listed: Sequence[_I] | None, known: Sequence[Item], dated: Callable[[_I], date] | None = None
+) -> dict[str, Fact]:
+    """Return ``{name: the date the first item was reported}`` when a pack lists items but none was known yet.
+
+    A section whose items were all reported after the as-at date had not been reported at that date: it is
+    missing evidence, not an empty list. Its section then derives no other fact, as for a section the pack leaves
+    out, and rules read this one to say what is missing and from when it was reported. ``dated`` is the date each
+    item became known (its report date, unless its section knows it later).
+    """
+    if not listed or known:
+        return {}
+    first = min(dated(item) if dated is not None else item.provenance.date for item in listed)
+    return {name: about(first.isoformat(), listed)}
 
 
 def reached(operands: Iterable[float]) -> set[int]:

@@ -7,7 +7,7 @@ from datetime import date
 
 from lsc_engine.core.days import shift
 from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count
+from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count, reported_later
 from lsc_engine.core.facts.known import Known
 
 _RISKS = ("consumer_risks",)
@@ -18,6 +18,11 @@ class ConsumerFacts(Section):
 
     declared = (
         Declared("consumer_risks", "consumer-impact risks identified", _RISKS),
+        Declared(
+            "consumer_risks_reported_from",
+            "when every consumer-impact risk in the pack was reported after the as-at date: the date the first was",
+            _RISKS,
+        ),
         Declared("consumer_risks_unmitigated", "consumer-impact risks with no mitigation", _RISKS),
         Declared(
             "consumer_risks_pending",
@@ -37,11 +42,14 @@ class ConsumerFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         self._risks = known.items(pack.consumer_risks, "consumer_risks")
+        self._late = reported_later("consumer_risks_reported_from", pack.consumer_risks, self._risks)
 
     def facts(self, as_at: date) -> dict[str, Fact]:
         """Derive the consumer facts as at a date: mitigations due before it and not delivered are overdue."""
         if self.pack.consumer_risks is None:
             return {}
+        if self._late:  # not yet assessed at the date: no list of risks to read as none
+            return dict(self._late)
         risks = self._risks
         open_risks = [r for r in risks if not r.mitigated]
         unmitigated = [r for r in open_risks if not r.mitigation]

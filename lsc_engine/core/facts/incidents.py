@@ -10,7 +10,17 @@ from operator import attrgetter
 
 from lsc_engine.core.days import shift, shift_moment
 from lsc_engine.core.evidence import EvidencePack, Incident
-from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count, reached
+from lsc_engine.core.facts.base import (
+    Change,
+    Declared,
+    Fact,
+    Parameters,
+    Section,
+    about,
+    count,
+    reached,
+    reported_later,
+)
 from lsc_engine.core.facts.known import Known, day_end
 
 _INCIDENTS = ("incidents",)
@@ -22,6 +32,11 @@ class IncidentFacts(Section):
 
     declared = (
         Declared("incidents_reported", "number of incidents reported and known at the as-at date", _INCIDENTS),
+        Declared(
+            "incidents_reported_from",
+            "when every incident in the pack was reported after the as-at date: the date the first was",
+            _INCIDENTS,
+        ),
         Declared("service", "the DCC service the capability runs on", _ON_SERVICE),
         Declared("blocking_categories", "incident categories that block stability, e.g. 1/2", _INCIDENTS),
         Declared(
@@ -79,6 +94,7 @@ class IncidentFacts(Section):
         self._known_end = known.end  # read for each incident, so kept close at hand
         self._incidents = sorted(self._known_incidents(pack.incidents or []), key=attrgetter("opened"))
         self._opened = [incident.opened for incident in self._incidents]
+        self._late = reported_later("incidents_reported_from", pack.incidents, self._incidents, _known_from)
         blocking = set(parameters.blocking_categories)
         self._blocking_unresolved = [i for i in self._incidents if i.category in blocking and self._resolved(i) is None]
 
@@ -90,8 +106,7 @@ class IncidentFacts(Section):
             for i, incident in enumerate(incidents)
             if incident.provenance.date > known_at or incident.opened >= known_end
         ]
-        # Dated by its evidence, or by its opening when that is later (and so after known_at too).
-        dated = [max(incidents[i].provenance.date, incidents[i].opened.date()) for i in late]
+        dated = [_known_from(incidents[i]) for i in late]
         return self.known.without(incidents, late, "incidents", dated)
 
     def _resolved(self, incident: Incident) -> datetime | None:
@@ -104,6 +119,8 @@ class IncidentFacts(Section):
         """Derive the incident facts as at a date: windows and look-backs end with the as-at day."""
         if self.pack.incidents is None:
             return {}
+        if self._late:  # not yet reported at the date: no count of them can be read as none
+            return dict(self._late)
         p = self.parameters
         end = day_end(as_at)
         service = self.pack.statement.service
@@ -184,6 +201,11 @@ class IncidentFacts(Section):
             if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
                 found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
         return found
+
+
+def _known_from(incident: Incident) -> date:
+    """Return the date an incident became known: its report's, or its opening's when that is later."""
+    return max(incident.provenance.date, incident.opened.date())
 
 
 def _first_day_ending_at_or_after(moment: datetime) -> date:

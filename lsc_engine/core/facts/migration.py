@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _REHEARSALS = ("migration.rehearsals",)
 _VOLUME = ("migration.planned_daily_volume",)
@@ -20,6 +20,11 @@ class MigrationFacts(FixedSection):
             "scale_shortfall", "how far the planned daily volume exceeds the largest rehearsal", _VOLUME + _REHEARSALS
         ),
         Declared("dmcs_in_scope", "DMCs in scope of the statement", ("scope.dmcs",)),
+        Declared(
+            "dmcs_reported_from",
+            "when every DMC in the pack was stated after the as-at date: the date the first was",
+            ("scope.dmcs",),
+        ),
         Declared("exclusions", "parts of the cohort held back", ("scope.exclusions",)),
     )
 
@@ -27,7 +32,9 @@ class MigrationFacts(FixedSection):
         """Derive the migration facts from the scope and the rehearsals known."""
         dmcs = self.known.items(self.pack.scope.dmcs, "scope.dmcs")
         exclusions = self.known.items(self.pack.scope.exclusions, "scope.exclusions")
-        found = {"dmcs_in_scope": count(dmcs), "exclusions": count(exclusions)}
+        # A statement with no DMC known at the date covered nothing anyone could assess yet.
+        found = reported_later("dmcs_reported_from", self.pack.scope.dmcs, dmcs) or {"dmcs_in_scope": count(dmcs)}
+        found["exclusions"] = count(exclusions)
         migration = self.pack.migration
         if migration is None:
             return found

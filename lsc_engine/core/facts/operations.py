@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count
+from collections.abc import Sequence
+
+from lsc_engine.core.evidence import ServiceProvider
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _ACCEPTANCE = ("operations.acceptance",)
 _PROVIDERS = ("operations.service_providers",)
@@ -16,6 +19,11 @@ class OperationsFacts(FixedSection):
         Declared("operational_acceptance_date", "date operational acceptance was given or is planned", _ACCEPTANCE),
         Declared("service_providers_not_ready", "service providers not ready", _PROVIDERS),
         Declared("service_providers_not_ready_names", "names of the service providers not ready", _PROVIDERS),
+        Declared(
+            "service_providers_reported_from",
+            "when every service provider in the pack was reported on after the as-at date: the date the first was",
+            _PROVIDERS,
+        ),
         Declared(
             "user_readiness_percent",
             "share (%) of surveyed Service Users who say they are ready",
@@ -38,10 +46,8 @@ class OperationsFacts(FixedSection):
                 if acceptance.date is not None:
                     found["operational_acceptance_date"] = about(acceptance.date.isoformat(), [acceptance])
             providers = known.items(operations.service_providers, "operations.service_providers")
-            not_ready = [p for p in providers if not p.ready]
-            found["service_providers_not_ready"] = count(not_ready)
-            if not_ready:
-                found["service_providers_not_ready_names"] = about(", ".join(p.name for p in not_ready), not_ready)
+            late = reported_later("service_providers_reported_from", operations.service_providers, providers)
+            found |= late or _readiness(providers)
         users = self.pack.service_users
         if users is not None:
             readiness = known.item(users.readiness, "service_users.readiness")
@@ -50,3 +56,11 @@ class OperationsFacts(FixedSection):
                 found["user_readiness_percent"] = about(share, [readiness])
             found["user_communications"] = count(known.items(users.communications, "service_users.communications"))
         return found
+
+
+def _readiness(providers: Sequence[ServiceProvider]) -> dict[str, Fact]:
+    not_ready = [p for p in providers if not p.ready]
+    found = {"service_providers_not_ready": count(not_ready)}
+    if not_ready:
+        found["service_providers_not_ready_names"] = about(", ".join(p.name for p in not_ready), not_ready)
+    return found

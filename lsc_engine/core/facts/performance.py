@@ -1,141 +1,261 @@
-"""Performance facts (OPSG): monthly results against target and minimum service levels, gaps and staleness."""
+"""Performance facts (OPSG): monthly results against target and minimum service levels, and the months missing.
+
+Each measure is due for every month from its first reported one, a number of days (``performance_reporting_lag_days``)
+after the month ends. A month due and not reported is missing for that measure; a measure missing its latest due
+month has stopped reporting, and is not rated on the last value it reported.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import date
 
-from lsc_engine.core.days import next_month
+from lsc_engine.core.days import next_month, shift
 from lsc_engine.core.evidence import EvidencePack, PerformanceRow
-from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count
+from lsc_engine.core.facts.base import (
+    Change,
+    Declared,
+    Fact,
+    Parameters,
+    Section,
+    about,
+    count,
+    reported_later,
+)
 from lsc_engine.core.facts.known import Known
 
 _ROWS = ("performance",)
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Measure:
+    """One measure's reported months and what its latest result says, the same at every date."""
+
+    name: str
+    months: tuple[int, ...]  # distinct month indices reported, in order
+    latest: PerformanceRow
+    target: float
+    minimum: float
+    streak: tuple[PerformanceRow, ...]  # the run of months below minimum that ends with the latest
+
+    def missing(self, due_through: int) -> list[tuple[int, int]]:
+        """Return the runs (first, last) of months due by ``due_through`` that the measure has not reported."""
+        runs = []
+        expected = self.months[0]
+        for month in self.months:
+            if month > due_through:
+                break
+            if month > expected:
+                runs.append((expected, month - 1))
+            expected = month + 1
+        if expected <= due_through:
+            runs.append((expected, due_through))
+        return runs
 
 
 class PerformanceFacts(Section):
-    """Facts of the performance section: only how stale the results are changes with the date, monthly."""
+    """Facts of the performance section: they change as each month's results fall due."""
 
     declared = (
         Declared("performance_latest_month", "latest month with performance results", _ROWS),
         Declared(
-            "performance_months_stale",
-            "whole months between the latest results and the as-at month",
+            "performance_reported_from",
+            "when every performance result in the pack was reported after the as-at date: the date the first was",
             _ROWS,
-            Change.MONTHLY,
         ),
         Declared(
-            "performance_months_missing", "months missing between a measure's first and latest reported month", _ROWS
+            "performance_months_missing",
+            "months due by the as-at date and not reported, over every measure, from each one's first reported month",
+            _ROWS,
+            Change.DUE_DATES,
         ),
-        Declared("performance_months_missing_measures", "the measures with missing months", _ROWS),
+        Declared(
+            "performance_months_missing_measures",
+            "each measure with months missing, and which months",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
         Declared(
             "performance_below_minimum_streak",
-            "longest run of months below minimum, ending at a measure's latest month",
+            "longest run of months below minimum, ending at the latest month of a measure still reporting",
             _ROWS,
+            Change.DUE_DATES,
         ),
-        Declared("performance_below_minimum_streak_measure", "the measure with that run", _ROWS),
+        Declared("performance_below_minimum_streak_measure", "the measure with that run", _ROWS, Change.DUE_DATES),
         Declared(
             "performance_below_minimum_latest",
-            "measures below their minimum service level in their latest month",
+            "measures still reporting that are below their minimum service level in their latest month",
             _ROWS,
+            Change.DUE_DATES,
         ),
         Declared(
             "performance_below_target_latest",
-            "measures below target but at or above minimum in their latest month",
+            "measures still reporting that are below target but at or above minimum in their latest month",
             _ROWS,
+            Change.DUE_DATES,
         ),
-        Declared("performance_worst_measure", "the measure furthest below its target in its latest month", _ROWS),
-        Declared("performance_worst_achieved", "what that measure achieved (%)", _ROWS),
-        Declared("performance_worst_target", "that measure's target (%)", _ROWS),
-        Declared("performance_worst_minimum", "that measure's minimum (%)", _ROWS),
+        Declared(
+            "performance_worst_measure",
+            "the measure still reporting furthest below its target in its latest month",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared("performance_worst_achieved", "what that measure achieved (%)", _ROWS, Change.DUE_DATES),
+        Declared("performance_worst_target", "that measure's target (%)", _ROWS, Change.DUE_DATES),
+        Declared("performance_worst_minimum", "that measure's minimum (%)", _ROWS, Change.DUE_DATES),
     )
 
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
-        self._rows = known.items(pack.performance, "performance")
-        latest_month = max((row.month for row in self._rows), default=None)
-        # Everything but the staleness is the same at every date: derive it once.
-        self._fixed = self._derive(latest_month) if latest_month is not None else {}
-        self._latest = _month_index(latest_month) if latest_month is not None else 0
+        rows = known.items(pack.performance, "performance")
+        self._late = reported_later("performance_reported_from", pack.performance, rows)
+        by_measure: dict[str, list[PerformanceRow]] = defaultdict(list)
+        for row in rows:
+            by_measure[row.measure].append(row)
+        self._measures = [_measure(name, by_measure[name], parameters) for name in sorted(by_measure)]
+        latest = max((row.month for row in rows), default=None)
+        self._latest = {"performance_latest_month": Fact(latest)} if latest is not None else {}
+        # Many dates share the months due by them: the facts are derived once for each such month.
+        self._by_due: dict[int, dict[str, Fact]] = {}
 
     def facts(self, as_at: date) -> dict[str, Fact]:
-        """Derive the performance facts as at a date: the results grow staler month by month."""
-        if not self._rows:
+        """Derive the performance facts as at a date: the months due by then, and the measures still reporting."""
+        if self._late:
+            return dict(self._late)
+        if not self._measures:
             return {}
-        as_at_month = as_at.year * 12 + as_at.month - 1
-        return self._fixed | {"performance_months_stale": Fact(max(0, as_at_month - self._latest - 1))}
+        due_through = _due_through(as_at, self.parameters.performance_reporting_lag_days)
+        found = self._by_due.get(due_through)
+        if found is None:
+            found = self._by_due[due_through] = self._latest | self._derive(due_through)
+        return dict(found)
 
     def change_dates(
         self, after: date, until: date, names: Set[str], reaching: Mapping[str, Iterable[float]]
     ) -> set[date]:
-        """Return the first day of each month after ``after`` up to ``until``: the results grow a month staler."""
+        """Return the day after each month's results fall due, from ``after`` to ``until``."""
         found: set[date] = set()
-        if not names & self.dated or not self._rows:
+        if not names & self.dated or not self._measures:
             return found
-        month: date | None = date(after.year, after.month, 1)
-        while month is not None and month <= until:
-            month = next_month(month)
-            if month is not None:
-                found.add(month)
+        lag = self.parameters.performance_reporting_lag_days
+        month = max(_due_through(after, lag) + 1, 12)  # no month before year 1 has a first day
+        first: date | None = date(month // 12, month % 12 + 1, 1)
+        while first is not None:
+            following = next_month(first)
+            if following is None:  # the calendar's last month: its results are never due
+                break
+            day = shift(following, lag)  # the month's last day, plus the lag, plus the day after
+            if day > until:
+                break
+            found.add(day)
+            first = following
         return found
 
-    def _derive(self, latest_month: str) -> dict[str, Fact]:
-        """Derive the facts that do not change with the date, from the rows known (at least one)."""
-        p = self.parameters
-        rows = self._rows
-        by_measure: dict[str, list[PerformanceRow]] = defaultdict(list)
-        for row in rows:
-            by_measure[row.measure].append(row)
-        found = {"performance_latest_month": Fact(latest_month)}
-        below_min_latest: list[PerformanceRow] = []
-        below_target_latest: list[PerformanceRow] = []
-        gaps: list[PerformanceRow] = []
+    def _derive(self, due_through: int) -> dict[str, Fact]:
+        """Derive the facts for the months due through a month: gaps for every measure, values for those current."""
+        found: dict[str, Fact] = {}
         missing = 0
-        streak_best: tuple[int, str, list[PerformanceRow]] = (0, "", [])
-        worst: tuple[float, PerformanceRow] | None = None
-        for measure in sorted(by_measure):
-            series = sorted(by_measure[measure], key=lambda r: r.month)
-            latest = series[-1]
-            span = _month_index(latest.month) - _month_index(series[0].month) + 1
-            if span > len({row.month for row in series}):
-                missing += span - len({row.month for row in series})
-                gaps.append(latest)
-            target = latest.target if latest.target is not None else p.performance_target
-            minimum = latest.minimum if latest.minimum is not None else p.performance_minimum
-            if latest.achieved < minimum:
-                below_min_latest.append(latest)
-            elif latest.achieved < target:
-                below_target_latest.append(latest)
-            shortfall = target - latest.achieved
-            if shortfall > 0 and (worst is None or shortfall > worst[0]):
-                worst = (shortfall, latest)
-            streak: list[PerformanceRow] = []
-            for row in reversed(series):
-                row_minimum = row.minimum if row.minimum is not None else p.performance_minimum
-                expected = _month_index(latest.month) - len(streak)
-                if row.achieved >= row_minimum or _month_index(row.month) != expected:
-                    break
-                streak.append(row)
-            if len(streak) > streak_best[0]:
-                streak_best = (len(streak), measure, streak)
-        found["performance_months_missing"] = about(missing, gaps)
+        gaps: list[str] = []
+        gap_rows: list[PerformanceRow] = []
+        current: list[_Measure] = []
+        for measure in self._measures:
+            runs = measure.missing(due_through)
+            if runs:
+                months = sum(last - first + 1 for first, last in runs)
+                missing += months
+                noun = "figure" if months == 1 else "figures"
+                months_text = _listed([text for run in runs for text in _run_text(run)])
+                gaps.append(f"{measure.name}: no {noun} for {months_text}")
+                gap_rows.append(measure.latest)
+            if measure.months[-1] >= due_through:  # its latest due month is reported
+                current.append(measure)
+        found["performance_months_missing"] = about(missing, gap_rows)
         if gaps:
-            found["performance_months_missing_measures"] = about(", ".join(r.measure for r in gaps), gaps)
-        found["performance_below_minimum_latest"] = count(below_min_latest)
-        found["performance_below_target_latest"] = count(below_target_latest)
-        found["performance_below_minimum_streak"] = about(streak_best[0], streak_best[2])
-        if streak_best[0]:
-            found["performance_below_minimum_streak_measure"] = about(streak_best[1], streak_best[2])
-        if worst is not None:
-            row = worst[1]
+            found["performance_months_missing_measures"] = about("; ".join(gaps), gap_rows)
+        below_minimum = [m.latest for m in current if m.latest.achieved < m.minimum]
+        below_target = [m.latest for m in current if m.minimum <= m.latest.achieved < m.target]
+        found["performance_below_minimum_latest"] = count(below_minimum)
+        found["performance_below_target_latest"] = count(below_target)
+        longest = max(current, key=lambda m: len(m.streak), default=None)  # the first measure of the longest runs
+        streak = longest.streak if longest is not None else ()
+        found["performance_below_minimum_streak"] = about(len(streak), streak)
+        if longest is not None and streak:
+            found["performance_below_minimum_streak_measure"] = about(longest.name, streak)
+        short = [m for m in current if m.target - m.latest.achieved > 0]
+        if short:
+            worst = max(short, key=lambda m: m.target - m.latest.achieved)  # the first of those furthest below
+            row = worst.latest
             found["performance_worst_measure"] = about(f"{row.measure} ({row.month})", [row])
             found["performance_worst_achieved"] = about(row.achieved, [row])
-            found["performance_worst_target"] = Fact(row.target if row.target is not None else p.performance_target)
-            found["performance_worst_minimum"] = Fact(row.minimum if row.minimum is not None else p.performance_minimum)
+            found["performance_worst_target"] = Fact(worst.target)
+            found["performance_worst_minimum"] = Fact(worst.minimum)
         return found
+
+
+def _measure(name: str, rows: Sequence[PerformanceRow], parameters: Parameters) -> _Measure:
+    """Summarise one measure's rows: its months, latest result, levels, and the run below minimum it ends."""
+    series = sorted(rows, key=lambda r: r.month)
+    latest = series[-1]
+    streak: list[PerformanceRow] = []
+    for row in reversed(series):
+        row_minimum = row.minimum if row.minimum is not None else parameters.performance_minimum
+        expected = _month_index(latest.month) - len(streak)
+        if row.achieved >= row_minimum or _month_index(row.month) != expected:
+            break
+        streak.append(row)
+    return _Measure(
+        name=name,
+        months=tuple(sorted({_month_index(row.month) for row in series})),
+        latest=latest,
+        target=latest.target if latest.target is not None else parameters.performance_target,
+        minimum=latest.minimum if latest.minimum is not None else parameters.performance_minimum,
+        streak=tuple(streak),
+    )
+
+
+def _due_through(as_at: date, lag_days: int) -> int:
+    """Return the last month whose results were due before a date: due ``lag_days`` after it ended, so missing after."""
+    day = shift(as_at, -(lag_days + 1))  # the months that ended by this day were due before the as-at date
+    following = next_month(day)
+    last_day = shift(following, -1) if following is not None else date.max
+    index = day.year * 12 + day.month - 1
+    return index if day == last_day else index - 1
 
 
 def _month_index(month: str) -> int:
     year, number = month.split("-")
     return int(year) * 12 + int(number) - 1
+
+
+def _month_text(index: int) -> str:
+    return f"{_MONTH_NAMES[index % 12]} {index // 12}"
+
+
+def _run_text(run: tuple[int, int]) -> list[str]:
+    """Write a run of months for people: "June 2020"; two months each; "April to June 2020" from three."""
+    first, last = run
+    if last - first < 2:
+        return [_month_text(month) for month in range(first, last + 1)]
+    if first // 12 == last // 12:
+        return [f"{_MONTH_NAMES[first % 12]} to {_month_text(last)}"]
+    return [f"{_month_text(first)} to {_month_text(last)}"]
+
+
+def _listed(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

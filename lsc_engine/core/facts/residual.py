@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsc_engine.core.evidence import Level
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, count
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, count, reported_later
 
 _RISKS = ("residual_risks",)
 
@@ -13,6 +13,11 @@ class ResidualFacts(FixedSection):
 
     declared = (
         Declared("residual_risks", "residual risks stated", _RISKS),
+        Declared(
+            "residual_risks_reported_from",
+            "when every residual risk in the pack was stated after the as-at date: the date the first was",
+            _RISKS,
+        ),
         Declared(
             "residual_risks_high_unmitigated",
             "high-likelihood or high-impact residual risks with no mitigation",
@@ -27,6 +32,9 @@ class ResidualFacts(FixedSection):
         if self.pack.residual_risks is None:
             return {}
         risks = self.known.items(self.pack.residual_risks, "residual_risks")
+        late = reported_later("residual_risks_reported_from", self.pack.residual_risks, risks)
+        if late:
+            return late
         high = [r for r in risks if Level.HIGH in (r.likelihood, r.impact)]
         return {
             "residual_risks": count(risks),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsc_engine.core.evidence import Level, SecurityTestingStatus
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _TESTING = ("security.testing",)
 _CONNECTIVITY = ("security.connectivity",)
@@ -32,6 +32,11 @@ class SecurityFacts(FixedSection):
         Declared("connectivity_target", "the target connectivity", _CONNECTIVITY),
         Declared("security_issues_open", "recent security issues still open", _ISSUES),
         Declared("security_issues_open_high", "recent high-severity security issues still open", _ISSUES),
+        Declared(
+            "security_issues_reported_from",
+            "when every recent security issue in the pack was reported after the as-at date: the date the first was",
+            _ISSUES,
+        ),
     )
 
     def derive(self) -> dict[str, Fact]:
@@ -63,6 +68,9 @@ class SecurityFacts(FixedSection):
                 found["connectivity_target"] = about(link.target_description, [link])
         if security.recent_issues is not None:
             issues = known.items(security.recent_issues, "security.recent_issues")
+            late = reported_later("security_issues_reported_from", security.recent_issues, issues)
+            if late:
+                return found | late
             unresolved = [i for i in issues if not i.resolved]
             found["security_issues_open"] = count(unresolved)
             found["security_issues_open_high"] = count([i for i in unresolved if i.severity == Level.HIGH])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from lsc_engine.core.evidence import Defect, DefectStatus, PhaseStatus, TestingIssue, TestPhase
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count
+from lsc_engine.core.evidence import Defect, DefectStatus, Group, PhaseStatus, TestException, TestingIssue, TestPhase
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _PHASES = ("testing.phases",)
 _REGRESSION = ("testing.phases", "testing.issues")
@@ -14,11 +15,29 @@ _DEFECTS = ("testing.defects",)
 _ISSUES = ("testing.issues", "testing.phases")  # reported only beside phases
 
 
+#: The group whose acceptance makes a testing issue an exception: TAG rates the testing criteria. Anyone else's
+#: acceptance (DCC's own, say) is a request for one, awaiting TAG.
+OWNER = Group.TAG
+_OWNER_NAMES = frozenset({OWNER.value.casefold(), "testing advisory group", "the testing advisory group"})
+#: How a pack lists several who accepted: "DCC; TAG", "DCC and TAG".
+_SEPARATORS = re.compile(r"\s*(?:[;,/&+]|\band\b)\s*", re.IGNORECASE)
+
+
+def accepted_by_owner(exception: TestException) -> bool:
+    """Whether TAG is among those the pack says accepted an exception."""
+    return any(name.casefold() in _OWNER_NAMES for name in _SEPARATORS.split(exception.accepted_by.strip()))
+
+
 class TestingFacts(FixedSection):
     """Facts of the testing section; none changes with the date."""
 
     declared = (
         Declared("test_phases", "number of test phases reported", _PHASES),
+        Declared(
+            "test_phases_reported_from",
+            "when every test phase in the pack was reported after the as-at date: the date the first was",
+            _PHASES,
+        ),
         Declared("test_phases_incomplete", "test phases not yet complete", _PHASES),
         Declared("test_phases_incomplete_names", "names of the test phases not yet complete", _PHASES),
         Declared(
@@ -26,16 +45,45 @@ class TestingFacts(FixedSection):
         ),
         Declared("regression_pass_rate", "lowest pass rate (%) of a regression phase", _PHASES),
         Declared(
-            "regression_failures_unexcepted", "regression failures not covered by an accepted exception", _REGRESSION
+            "regression_failures_unexcepted",
+            "regression failures neither accepted by TAG as exceptions nor put to TAG as exception requests",
+            _REGRESSION,
         ),
-        Declared("regression_failures_excepted", "regression failures accepted as exceptions", _REGRESSION),
+        Declared("regression_failures_excepted", "regression failures TAG accepted as exceptions", _REGRESSION),
+        Declared("regression_exceptions_accepted_by", "who the pack says accepted those exceptions", _REGRESSION),
+        Declared(
+            "regression_failures_requested",
+            "regression failures whose exception someone other than TAG accepted: requests awaiting TAG",
+            _REGRESSION,
+        ),
+        Declared("regression_exceptions_requested_by", "who accepted those requested exceptions", _REGRESSION),
         Declared("defects_open_sev1", "open Severity 1 defects", _DEFECTS),
         Declared("defects_open_sev2", "open Severity 2 defects", _DEFECTS),
         Declared("defects_open_sev3", "open Severity 3 defects", _DEFECTS),
         Declared("defects_open_sev3_undated", "open Severity 3 defects without a fix date", _DEFECTS),
         Declared("defects_open_sev4", "open Severity 4 defects", _DEFECTS),
-        Declared("testing_issues_open_unexcepted", "open testing issues not accepted as exceptions", _ISSUES),
-        Declared("testing_issues_excepted", "testing issues accepted as exceptions", _ISSUES),
+        Declared(
+            "defects_reported_from",
+            "when every defect in the pack was reported after the as-at date: the date the first was",
+            _DEFECTS,
+        ),
+        Declared(
+            "testing_issues_open_unexcepted",
+            "open testing issues with no exception accepted, by TAG or anyone else",
+            _ISSUES,
+        ),
+        Declared("testing_issues_excepted", "testing issues TAG accepted as exceptions", _ISSUES),
+        Declared(
+            "testing_issues_exception_requested",
+            "open testing issues whose exception someone other than TAG accepted: requests awaiting TAG",
+            _ISSUES,
+        ),
+        Declared("testing_issues_exception_requested_by", "who accepted those requested exceptions", _ISSUES),
+        Declared(
+            "testing_issues_reported_from",
+            "when every testing issue in the pack was reported after the as-at date: the date the first was",
+            _ISSUES,
+        ),
     )
 
     def derive(self) -> dict[str, Fact]:
@@ -46,9 +94,14 @@ class TestingFacts(FixedSection):
         known = self.known
         phases = known.items(testing.phases, "testing.phases")
         issues = known.items(testing.issues, "testing.issues")
-        found = {"test_phases": count(phases)}
+        found: dict[str, Fact] = {}
         if testing.defects is not None:
-            found |= _defects(known.items(testing.defects, "testing.defects"))
+            defects = known.items(testing.defects, "testing.defects")
+            found |= reported_later("defects_reported_from", testing.defects, defects) or _defects(defects)
+        late_phases = reported_later("test_phases_reported_from", testing.phases, phases)
+        if late_phases:
+            return found | late_phases
+        found["test_phases"] = count(phases)
         if not phases:
             return found
         incomplete = [p for p in phases if p.status != PhaseStatus.COMPLETE or (p.completed_on or known.at) > known.at]
@@ -59,34 +112,64 @@ class TestingFacts(FixedSection):
             p for p in phases if p.status == PhaseStatus.COMPLETE and not (p.entry_criteria_met and p.exit_criteria_met)
         ]
         found["test_phases_criteria_unmet"] = count(unmet)
-        excepted_issues = [i for i in issues if i.exception is not None and i.exception.accepted_on <= known.at]
-        excepted_ids = {i.id for i in excepted_issues}
-        found["testing_issues_excepted"] = count(excepted_issues)
+        recorded = [i for i in issues if i.exception is not None and i.exception.accepted_on <= known.at]
+        by_owner = [i.exception is not None and accepted_by_owner(i.exception) for i in recorded]
+        excepted = [i for i, owned in zip(recorded, by_owner, strict=True) if owned]
+        requested = [i for i, owned in zip(recorded, by_owner, strict=True) if not owned]
+        found |= _regression(phases, excepted, requested)
+        late_issues = reported_later("testing_issues_reported_from", testing.issues, issues)
+        if late_issues:
+            return found | late_issues
+        recorded_ids = {i.id for i in recorded}
+        open_requested = [i for i in requested if not i.resolved]
+        found["testing_issues_excepted"] = count(excepted)
+        found["testing_issues_exception_requested"] = count(open_requested)
+        if open_requested:
+            found["testing_issues_exception_requested_by"] = about(_who(open_requested), open_requested)
         found["testing_issues_open_unexcepted"] = count(
-            [i for i in issues if not i.resolved and i.id not in excepted_ids]
+            [i for i in issues if not i.resolved and i.id not in recorded_ids]
         )
-        found |= _regression(phases, excepted_issues)
         return found
 
 
-def _regression(phases: Sequence[TestPhase], excepted: Sequence[TestingIssue]) -> dict[str, Fact]:
+def _who(issues: Sequence[TestingIssue]) -> str:
+    """Name who accepted the issues' exceptions, each once and as the pack names them: "DCC", "DCC and CSP N"."""
+    names = list(dict.fromkeys(i.exception.accepted_by.strip() for i in issues if i.exception is not None))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _regression(
+    phases: Sequence[TestPhase], excepted: Sequence[TestingIssue], requested: Sequence[TestingIssue]
+) -> dict[str, Fact]:
     measured = [p for p in phases if p.regression and p.executed]
     if not measured:
         return {}
     excepted_by_phase = Counter(issue.phase_id for issue in excepted)
+    requested_by_phase = Counter(issue.phase_id for issue in requested)
     passed = [100.0 * p.passed / p.executed for p in measured if p.passed is not None and p.executed]
     unexcepted = 0
     covered = 0
+    asked = 0
     for phase in measured:
         executed = phase.executed or 0
         failures = executed - (phase.passed if phase.passed is not None else 0)
         covered_here = min(failures, excepted_by_phase[phase.id])
+        asked_here = min(failures - covered_here, requested_by_phase[phase.id])
         covered += covered_here
-        unexcepted += failures - covered_here
+        asked += asked_here
+        unexcepted += failures - covered_here - asked_here
+    ids = {p.id for p in measured}
+    accepted_here = [i for i in excepted if i.phase_id in ids]
+    requested_here = [i for i in requested if i.phase_id in ids]
     found = {
         "regression_failures_unexcepted": about(unexcepted, measured),
-        "regression_failures_excepted": about(covered, [i for i in excepted if i.phase_id in {p.id for p in measured}]),
+        "regression_failures_excepted": about(covered, accepted_here),
+        "regression_failures_requested": about(asked, requested_here),
     }
+    if covered:
+        found["regression_exceptions_accepted_by"] = about(_who(accepted_here), accepted_here)
+    if asked:
+        found["regression_exceptions_requested_by"] = about(_who(requested_here), requested_here)
     if passed:
         found["regression_pass_rate"] = about(min(passed), measured)
     return found
