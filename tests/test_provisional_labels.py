@@ -19,9 +19,9 @@ from lsc_engine.committee import letter
 from lsc_engine.committee.snapshot import AnnexEntry, snapshot
 from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.decision import evaluate
-from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evaluation import NO_CONFIRMATION, Evaluation
 from lsc_engine.core.loading import read_pack
-from lsc_engine.core.ruleset import Ruleset
+from lsc_engine.core.ruleset import Ruleset, basis_problem
 from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
@@ -102,6 +102,8 @@ def test_no_output_names_a_source_by_its_internal_name(ruleset: Ruleset, name: s
     result = evaluate(pack, ruleset, as_at=pack.statement.date)
     for output in (result.model_dump_json(), markdown(result), table_text(result)):
         assert not INTERNAL.search(output)
+    for finding in (f for cell in result.ratings for f in cell.findings if f.rule_id != NO_CONFIRMATION):
+        assert basis_problem(finding.basis) is None, finding.rule_id
 
 
 def test_no_rule_basis_names_a_source_by_its_internal_name(ruleset: Ruleset) -> None:
