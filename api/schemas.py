@@ -102,7 +102,8 @@ class RuleRead(Read):
     when: list[dict[str, Any]]
     message: str
     remedy: str | None
-    basis: str
+    basis: str = Field(description="What the rule rests on: a document, its date and paragraph, or an SEC section")
+    provisional: bool = Field(description="True when the rule is the ruleset's own, not the Panel's or the Code's")
     conditions: list[dict[str, Any]]
     examples: dict[str, Any]
 

@@ -113,6 +113,10 @@ def test_rules_list_and_test() -> None:
     listing = lsc("rules", "list")
     assert listing.returncode == 0
     assert "LSC6-OPSG-stability-window" in listing.stdout
+    lines = listing.stdout.splitlines()
+    assert next(line for line in lines if "LSC6-OPSG-lookback-red " in line).endswith(" (provisional)")
+    assert not next(line for line in lines if "LSC6-OPSG-stability-window " in line).endswith(" (provisional)")
+    assert any(line.startswith("Provisional: ") for line in lines)
     tested = lsc("rules", "test")
     assert tested.returncode == 0
     assert tested.stdout.strip().endswith("rules)")

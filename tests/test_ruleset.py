@@ -10,7 +10,7 @@ import yaml
 
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.rulecheck import check_examples
-from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
+from lsc_engine.core.ruleset import Rating, Ruleset, basis_problem, is_provisional, load_ruleset
 from lsc_engine.errors import InvalidRuleset
 
 from .conftest import RULES
@@ -127,3 +127,54 @@ def test_a_malformed_rule_names_its_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(InvalidRuleset) as caught:
         load_ruleset(directory)
     assert caught.value.problems[0].path == "lsc02-defects.yaml:rules[0]:rating"
+
+
+def test_every_basis_is_a_source_a_reader_can_find_or_says_provisional(ruleset: Ruleset) -> None:
+    for rule in ruleset.rules:
+        assert basis_problem(rule.basis) is None, rule.id
+        assert "seed" not in rule.basis.lower(), rule.id
+    provisional = {rule.id for rule in ruleset.rules if rule.provisional}
+    assert "LSC6-OPSG-lookback-red" in provisional, "the 30-day count is the ruleset's own threshold"
+    assert "LSC6-OPSG-stability-window" not in provisional, "the 5 days are DCC's agreed go-live criterion"
+    cited = " ".join(rule.basis for rule in ruleset.rules)
+    for section in ("SEC Section F2.10A", "SEC Section H9", "SEC Section H13", "SEC Sections H10.9 to H10.11"):
+        assert section in cited
+
+
+@pytest.mark.parametrize(
+    ("basis", "problem"),
+    [
+        ("seed 003, Annex 1", "names an internal file or 'seed NNN'"),
+        ("Seed000 section 2.3", "names an internal file or 'seed NNN'"),
+        ("003_d8777c10215bfc6b, LSC 6", "names an internal file or 'seed NNN'"),
+        ("provisional: see notes.md", "names an internal file or 'seed NNN'"),
+        ("provisional; the Panel's letter of 9 March 2020", "starts 'provisional' but not"),
+        ("the Panel's letter, Annex 1", "names no dated document"),
+    ],
+)
+def test_a_basis_a_reader_could_not_trace_is_refused(tmp_path: Path, basis: str, problem: str) -> None:
+    directory = copy_rules(tmp_path)
+    path = directory / "lsc02-defects.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["rules"][0]["basis"] = basis
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(InvalidRuleset) as caught:
+        load_ruleset(directory)
+    [found] = caught.value.problems
+    assert found.path == "lsc02-defects.yaml:rules[0]:basis"
+    assert problem in found.message
+    assert basis in found.message
+
+
+@pytest.mark.parametrize(
+    ("basis", "provisional"),
+    [
+        ("provisional", True),
+        ("provisional: this ruleset's own threshold", True),
+        ("SEC Section H9 (incident management and categories)", False),
+        ("SEC Panel letter to BEIS, 9 March 2020, Annex 1, LSC 9", False),
+    ],
+)
+def test_a_rule_is_provisional_exactly_when_its_basis_says_so(basis: str, provisional: bool) -> None:
+    assert basis_problem(basis) is None
+    assert is_provisional(basis) is provisional

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["rules"], responses=documented(401, 429))
 
 
 def _rule(rule: Rule) -> RuleRead:
-    return RuleRead.model_validate(rule.model_dump(mode="json"))
+    return RuleRead.model_validate({**rule.model_dump(mode="json"), "provisional": rule.provisional})
 
 
 @router.get("/rules", response_model=RuleList)

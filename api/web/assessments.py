@@ -50,6 +50,11 @@ class AssessRow:
     cell: CellDecision
     findings: list[Finding]
 
+    @property
+    def provisional(self) -> bool:
+        """Tell whether the row shows anything of the ruleset's own model: its criterion or a finding's rule."""
+        return self.criterion.provisional or any(f.provisional for f in self.findings)
+
 
 def _acting_group(principal: Principal, name: str) -> Group:
     """Return the group a URL names, once the caller may act for it."""

@@ -12,6 +12,7 @@ from lsc_engine.committee.gate import CellDecision
 from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
 from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
+from lsc_engine.core.words import basis_words
 
 GROUPS = list(Group)
 
@@ -63,7 +64,8 @@ class FindingView:
     title: str
     rating: Rating
     message: str
-    basis: str
+    basis: str  # what the rule rests on, in words; a provisional rule's without its label, shown as a tag instead
+    provisional: bool
     confidential: bool
     evidence: list[EvidenceRow]
     not_shown: int
@@ -93,6 +95,11 @@ class MatrixRow:
     parent: bool
     children: str
     cells: list[CellView]
+
+    @property
+    def provisional(self) -> bool:
+        """Tell whether the row shows anything of the ruleset's own model: its criterion or a rule behind a cell."""
+        return self.criterion.provisional or any(f.provisional for cell in self.cells for f in cell.findings)
 
 
 def kind_of(item: Item) -> str:
@@ -146,7 +153,8 @@ def matrix(
                 title=f.title,
                 rating=f.rating,
                 message=f.message,
-                basis=f.basis,
+                basis=basis_words(f.basis),
+                provisional=f.provisional,
                 confidential=f.confidential,
                 evidence=[
                     index.get(ident) or EvidenceRow(ident, None, None, None, None, confidential=False)

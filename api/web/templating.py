@@ -20,7 +20,7 @@ from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import KIND_LABELS, MARKS
+from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -90,7 +90,7 @@ def may(context: Context, permission: str, group: str | None = None) -> bool:
     return group is None or principal.role == Role.PANEL or (principal.group is not None and principal.group == group)
 
 
-templates.env.globals["may"] = may
+templates.env.globals.update(may=may, provisional_tag=PROVISIONAL_TAG, provisional_legend=PROVISIONAL_LEGEND)
 templates.env.filters.update(
     rating_word=rating_word,
     rating_mark=rating_mark,

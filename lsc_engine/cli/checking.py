@@ -15,7 +15,7 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import gc_paused, read_pack
 from lsc_engine.core.rulecheck import check_examples
-from lsc_engine.core.words import rating_label
+from lsc_engine.core.words import PROVISIONAL_LEGEND, rating_label, tagged
 from lsc_engine.errors import LscError
 
 if TYPE_CHECKING:
@@ -75,11 +75,14 @@ def rules_list(rules: RulesOption = None) -> None:
         ruleset = ruleset_at(rules)
     except LscError as error:
         fail(error)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # one rule a line, however narrow
     console.print(f"ruleset {ruleset.digest}: {len(ruleset.rules)} rules", markup=False)
+    if any(rule.provisional for rule in ruleset.rules):
+        console.print(PROVISIONAL_LEGEND, markup=False)
     for rule in ruleset.rules:
         console.print(
-            f"{rule.id:<40} {rule.criterion:<8} {rule.group.value:<5} {rating_label(rule.rating):<15} {rule.title}",
+            f"{rule.id:<40} {rule.criterion:<8} {rule.group.value:<5} {rating_label(rule.rating):<15} "
+            + tagged(rule.title, rule.provisional),
             markup=False,
         )
 

@@ -7,14 +7,31 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evaluation import CellRating, Evaluation, Finding
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import MARKS, condition_label, rating_label
+from lsc_engine.core.words import (
+    MARKS,
+    PROVISIONAL_LEGEND,
+    basis_words,
+    condition_label,
+    rating_label,
+    tagged,
+)
 
 
 def _rating_text(rating: Rating) -> Text:
     word, mark, colour = MARKS[rating]
     return Text(f"{mark} {word}", style=f"bold {colour}")
+
+
+def _reasons(cell: CellRating) -> list[Finding]:
+    """Return the findings that explain a cell: those not green, or its confirmation when it is green."""
+    return [f for f in cell.findings if f.rating != Rating.GREEN] or cell.findings[:1]
+
+
+def _shows_provisional(evaluation: Evaluation) -> bool:
+    provisional = evaluation.provisional_criteria()
+    return any(c.criterion in provisional or any(f.provisional for f in _reasons(c)) for c in evaluation.ratings)
 
 
 def table(evaluation: Evaluation) -> Group:
@@ -31,12 +48,18 @@ def table(evaluation: Evaluation) -> Group:
     ratings.add_column("Group", no_wrap=True)
     ratings.add_column("Rating", no_wrap=True)
     ratings.add_column("Reasons")
+    provisional = evaluation.provisional_criteria()
     for cell in evaluation.ratings:
-        reasons = [f.message for f in cell.findings if f.rating != Rating.GREEN] or [cell.findings[0].message]
+        reasons = [tagged(f.message, f.provisional) for f in _reasons(cell)]
         ratings.add_row(
-            Text(cell.criterion), Text(cell.group.value), _rating_text(cell.rating), Text("\n".join(reasons))
+            Text(tagged(cell.criterion, cell.criterion in provisional)),
+            Text(cell.group.value),
+            _rating_text(cell.rating),
+            Text("\n".join(reasons)),
         )
     parts: list[Text | Table] = [header, ratings]
+    if _shows_provisional(evaluation):
+        parts.append(Text(PROVISIONAL_LEGEND, style="italic"))
     if evaluation.conditions:
         conditions = Table(box=box.SIMPLE_HEAD, expand=True)
         conditions.add_column("Condition", no_wrap=True)
@@ -70,6 +93,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _reason(finding: Finding) -> str:
+    """Return a finding's message with what its rule rests on, marked when that is the ruleset's own."""
+    label = "provisional; basis" if finding.provisional else "basis"
+    return f"{finding.message} ({label}: {basis_words(finding.basis)})"
+
+
 def markdown(evaluation: Evaluation) -> str:
     """Render an evaluation as a Markdown document."""
     overall = evaluation.overall.value.replace("_", " ")
@@ -81,11 +110,13 @@ def markdown(evaluation: Evaluation) -> str:
         "| Criterion | Group | Rating | Reasons |",
         "|---|---|---|---|",
     ]
+    provisional = evaluation.provisional_criteria()
     for cell in evaluation.ratings:
-        reasons = [f.message for f in cell.findings if f.rating != Rating.GREEN] or [cell.findings[0].message]
-        lines.append(
-            f"| {cell.criterion} | {cell.group.value} | {rating_label(cell.rating)} | {_cell(' '.join(reasons))} |"
-        )
+        reasons = " ".join(_reason(f) for f in _reasons(cell))
+        criterion = tagged(cell.criterion, cell.criterion in provisional)
+        lines.append(f"| {criterion} | {cell.group.value} | {rating_label(cell.rating)} | {_cell(reasons)} |")
+    if _shows_provisional(evaluation):
+        lines += ["", PROVISIONAL_LEGEND]
     lines += ["", "## Conditions", ""]
     if not evaluation.conditions:
         lines.append("None.")

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
@@ -82,6 +84,7 @@ def _templates(form: LetterFormat) -> Environment:
 def context(decision: DecisionView) -> dict[str, Any]:
     """Return what the templates fill in: the decision's snapshot, its parts by group, and how to word it."""
     snapshot = decision.snapshot
+    notes = [entry for entries in snapshot.annex.values() for entry in entries]
     return {
         **dict(snapshot),
         "annex": {group.value: entries for group, entries in snapshot.annex.items()},
@@ -91,6 +94,11 @@ def context(decision: DecisionView) -> dict[str, Any]:
         "letter_date": long_date(decision.recorded_at.date()),
         "outcome_sentence": OUTCOMES[decision.outcome],
         "group_names": GROUP_NAMES,
+        "provisional_tag": PROVISIONAL_TAG,
+        # Said once, when a note names a provisional criterion or gives a provisional rule's reason.
+        "provisional_legend": PROVISIONAL_LEGEND
+        if any(note.provisional or PROVISIONAL_TAG in note.reason for note in notes)
+        else None,
     }
 
 

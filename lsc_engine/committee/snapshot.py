@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_cells
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group, InstallationType, Level
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import KIND_LABELS
+from lsc_engine.core.words import KIND_LABELS, tagged
 
 Acceptance = Literal["accepted", "not accepted", "not recorded"]
 
@@ -96,6 +96,15 @@ class AnnexEntry(Part):
     assessor: str | None
     reason: str
     confidential: bool = False
+    provisional: bool = Field(default=False, description="The criterion is the ruleset's own, not the Panel's")
+
+    @model_serializer(mode="wrap")
+    def _provisional_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Write the flag only when it is set, so that an entry on one of the Panel's criteria is stored as before."""
+        fields: dict[str, object] = handler(self)
+        if not self.provisional:
+            fields.pop("provisional", None)
+        return fields
 
 
 class Snapshot(Part):
@@ -157,12 +166,13 @@ def _acceptance(cells: list[CellDecision], group: Group) -> Acceptance:
 def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, list[AnnexEntry]]:
     """Write a note on every cell not rated green, under its group."""
     findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
+    provisional = evaluation.provisional_criteria()
     annex: dict[Group, list[AnnexEntry]] = {group: [] for group in Group}
     for cell in cells:
         if cell.rating == Rating.GREEN:
             continue
         cell_findings = findings[(cell.criterion, cell.group)]
-        messages = [f.message for f in cell_findings if f.rating != Rating.GREEN]
+        messages = [tagged(f.message, f.provisional) for f in cell_findings if f.rating != Rating.GREEN]
         reasons = ([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages)
         annex[cell.group].append(
             AnnexEntry(
@@ -176,6 +186,7 @@ def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, lis
                 assessor=cell.assessor,
                 reason=" ".join(reasons) or "No reason was recorded.",
                 confidential=cell.confidential,
+                provisional=cell.criterion in provisional,
             )
         )
     return annex

@@ -183,7 +183,10 @@ def _conditions(
             title="A condition of an earlier decision is still open",
             rating=Rating.AMBER,
             message=f"Condition {previous.id} of {previous.raised_on} is still open: {previous.text}",
-            basis="conditions stay attached to later decisions until met",
+            basis=(
+                "SEC Panel letter to BEIS on the MOC MDS Live Services Criteria, 9 March 2020: an earlier decision's "
+                "condition holds until it is met, as the unmet condition of the July 2019 EPCL approval did"
+            ),
             evidence=[previous.id],
             evidence_count=1,
             confidential=previous.confidential,

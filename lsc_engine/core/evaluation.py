@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.ruleset import Rating, is_provisional
 
 EVALUATION_VERSION = "1"
 
@@ -44,6 +44,11 @@ class Finding(Out):
     evidence: list[str] = Field(description="Ids of the evidence items behind the finding (a sample when long)")
     evidence_count: int
     confidential: bool = Field(description="True when any evidence behind the finding is confidential")
+
+    @property
+    def provisional(self) -> bool:
+        """Tell whether the rule behind the finding is the ruleset's own rather than the Panel's or the Code's."""
+        return is_provisional(self.basis)
 
 
 class CellRating(Out):
@@ -142,3 +147,7 @@ class Evaluation(Out):
     confidential_evidence: list[str]
     ruleset_digest: str
     input_digest: str
+
+    def provisional_criteria(self) -> frozenset[str]:
+        """Return the criteria and sub-criteria that are the ruleset's own working titles, not the Panel's."""
+        return frozenset(c.criterion for c in self.criteria if c.provisional)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import string
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -11,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import ConditionKind, Group
@@ -46,6 +47,29 @@ class Rating(StrEnum):
 
 
 _SEVERITY = {Rating.GREEN: 0, Rating.AMBER: 1, Rating.INSUFFICIENT_EVIDENCE: 2, Rating.RED: 3}
+
+#: The basis of a rule of this ruleset's own model, alone or followed by ": " and what it draws on.
+PROVISIONAL = "provisional"
+#: Names that mean nothing to a reader of the findings: source files and their numbering.
+_INTERNAL_NAME = re.compile(r"\bseed\s*\d|\b\d{3}_[0-9a-f]{6,}|\b[\w-]+\.(?:txt|ya?ml|json|py|md|html?|pdf)\b", re.I)
+#: A source a reader can find: a dated document (its year) or a section of the Smart Energy Code.
+_TRACEABLE = re.compile(r"\b(?:19|20)\d\d\b|\bSEC Sections? [A-Z]\d")
+
+
+def is_provisional(basis: str) -> bool:
+    """Tell whether a basis says the rule is this ruleset's own rather than the Panel's or the Code's."""
+    return basis == PROVISIONAL or basis.startswith(PROVISIONAL + ":")
+
+
+def basis_problem(basis: str) -> str | None:
+    """Say what is wrong with a rule's basis for a reader, or None if nothing is."""
+    if _INTERNAL_NAME.search(basis):
+        return "names an internal file or 'seed NNN'; name the document, its date and paragraph, or the SEC section"
+    if basis.lower().startswith(PROVISIONAL):
+        return None if is_provisional(basis) else "starts 'provisional' but not 'provisional' or 'provisional: ...'"
+    if not _TRACEABLE.search(basis):
+        return "names no dated document (with its year) and no SEC section, and is not 'provisional'"
+    return None
 
 
 def worst(ratings: Iterable[Rating]) -> Rating:
@@ -207,6 +231,20 @@ class Rule(Data):
     basis: str
     conditions: list[ConditionTemplate] = Field(default_factory=list)
     examples: Examples
+
+    @field_validator("basis")
+    @classmethod
+    def _traceable(cls, basis: str) -> str:
+        """Refuse a basis a reader could not trace: an internal name, or no document and no Code section."""
+        problem = basis_problem(basis)
+        if problem:
+            raise ValueError(f"the basis {basis!r} {problem}")
+        return basis
+
+    @property
+    def provisional(self) -> bool:
+        """Tell whether the rule is this ruleset's own (its basis says provisional)."""
+        return is_provisional(self.basis)
 
     @cached_property
     def fact_names(self) -> list[str]:

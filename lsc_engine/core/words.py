@@ -1,8 +1,8 @@
-"""The words and marks people read for ratings and condition kinds, the same in every output."""
+"""The words and marks people read for ratings, condition kinds and provisional rules, the same in every output."""
 
 from __future__ import annotations
 
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.ruleset import PROVISIONAL, Rating, is_provisional
 
 #: Words and marks as well as colour, so the ratings read the same without colour.
 MARKS = {
@@ -31,3 +31,24 @@ def condition_label(kind: str, carried_over: bool) -> str:
     """Return a condition kind as words, noting a carry-over."""
     label = KIND_LABELS[kind]
     return f"{label} (carried over)" if carried_over else label
+
+
+#: Set beside every criterion, sub-criterion and rule of the ruleset's own model, in every output.
+PROVISIONAL_TAG = "(provisional)"
+#: What the tag means, said once wherever it appears.
+PROVISIONAL_LEGEND = (
+    "Provisional: a criterion, sub-criterion or rule (with its thresholds) of this engine's own model, which "
+    "neither the Panel's recorded decisions nor the Smart Energy Code state; weigh it as a working assumption."
+)
+
+
+def tagged(text: str, provisional: bool) -> str:
+    """Return a name or a reason with the provisional tag after it when it is the ruleset's own."""
+    return f"{text} {PROVISIONAL_TAG}" if provisional else text
+
+
+def basis_words(basis: str) -> str:
+    """Return what a rule rests on, for people: a provisional basis without its leading label."""
+    if not is_provisional(basis):
+        return basis
+    return basis.removeprefix(PROVISIONAL).removeprefix(":").strip() or "this ruleset's own rule"
