@@ -39,7 +39,9 @@ def test_a_test_marked_core_that_uses_a_database_is_refused() -> None:
 
 def test_this_test_is_core(request: pytest.FixtureRequest) -> None:
     assert request.node.get_closest_marker("core") is not None
-    assert not any(request.node.get_closest_marker(name) for name in ("api", "postgres", "live", "browser", "fuzz", "wheel"))
+    assert not any(
+        request.node.get_closest_marker(name) for name in ("api", "postgres", "live", "browser", "fuzz", "wheel")
+    )
 
 
 def test_a_core_test_cannot_open_a_database(tmp_path: Path) -> None:

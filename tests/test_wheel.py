@@ -9,6 +9,9 @@ the caller.
 The locked dependencies are built into wheels once per lock file and kept in the user's cache
 (``$XDG_CACHE_HOME/lsc-engine/wheels``, else ``~/.cache/...``), so that later runs install them offline in
 seconds; the first run needs the package index and a C compiler (durable-rules ships as source only).
+
+With ``LSC_TEST_IMAGE`` naming a Docker image (``scripts/image-smoke`` builds one and sets it), the same tests
+run against the image as well: commands through ``docker run``, the service published on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -50,34 +54,142 @@ CAPABILITY = "MOC-MDS"
 SHIPPED = {ROOT / "api": Path("api"), ROOT / "lsc_engine": Path("lsc_engine"), RULES: Path("lsc_engine/rules")}
 
 
-@dataclass(frozen=True)
-class Installed:
-    """A virtual environment holding the wheel, and a folder outside the checkout to run it from."""
+class Target(Protocol):
+    """An installed lsc-engine: the commands it runs and the service it serves, from a folder outside the checkout."""
 
-    venv: Path
-    workdir: Path
-    env: dict[str, str]
+    workdir: Path  # what the commands see as their working folder (the packs are copied here)
+    data: Path  # the data folder (the SQLite file) every command and the service use
 
-    def bin(self, name: str) -> str:
-        """Return the path of a command installed in the environment."""
-        return str(self.venv / "bin" / name)
+    def lsc(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run an ``lsc`` command in the working folder, on the data folder."""
+        ...
 
-    def run(self, *command: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        """Run a command from the working folder with the environment's settings (and ``extra``)."""
-        return subprocess.run(
-            command,
-            cwd=self.workdir,
-            env={**self.env, **(extra or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    def python(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run Python code with the installed interpreter."""
+        ...
+
+    def serve(self) -> AbstractContextManager[str]:
+        """Run ``lsc serve`` on 127.0.0.1 until the block ends; yield its base URL once /healthz answers."""
+        ...
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def _checked(run: subprocess.CompletedProcess[str], what: str) -> str:
     assert run.returncode == 0, f"{what} failed with exit {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     return run.stdout
+
+
+def _clean_environment() -> dict[str, str]:
+    """Return this process's environment without what would lead the installed package back to the checkout."""
+    dropped = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    return {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("LSC_")}
+
+
+@dataclass
+class Venv:
+    """The wheel in a virtual environment of its own."""
+
+    venv: Path
+    workdir: Path
+    data: Path
+    env: dict[str, str] = field(default_factory=_clean_environment)
+
+    def bin(self, name: str) -> str:
+        """Return the path of a command installed in the environment."""
+        return str(self.venv / "bin" / name)
+
+    def lsc(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run an ``lsc`` command in the working folder, on the data folder."""
+        return _run([self.bin("lsc"), *args], self.workdir, {**self.env, "LSC_DATA_DIR": str(self.data)})
+
+    def python(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run Python code with the environment's interpreter."""
+        return _run([self.bin("python"), "-c", code], self.workdir, self.env)
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Run ``lsc serve`` on a free 127.0.0.1 port until the block ends; yield its base URL once healthy."""
+        port = free_port()
+        log = self.workdir / f"serve-{port}.log"
+        # The client signs in over plain HTTP, so the session cookie may not be marked Secure.
+        env = {**self.env, "LSC_DATA_DIR": str(self.data), "LSC_COOKIE_SECURE": "false"}
+        command = [self.bin("lsc"), "serve", "--host", HOST, "--port", str(port)]
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                command, cwd=self.workdir, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            try:
+                _wait_healthy(f"http://{HOST}:{port}", lambda: server.poll() is None)
+                yield f"http://{HOST}:{port}"
+            except BaseException:
+                print(f"\n--- lsc serve log ---\n{log.read_text(errors='replace')[-5000:]}", file=sys.stderr)
+                raise
+            finally:
+                _end(server)
+
+
+def _end(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server this module started, and whatever it started, for good."""
+    with suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+@dataclass
+class Image:
+    """A Docker image of the service: each command in a container of its own, on a data folder mounted as /data."""
+
+    image: str
+    workdir: Path
+    data: Path
+
+    def _docker_run(self, *args: str) -> list[str]:
+        mounts = ["-v", f"{self.workdir}:/work:ro", "-w", "/work", "-v", f"{self.data}:/data"]
+        return ["docker", "run", "--rm", *mounts, *args]
+
+    def lsc(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run an ``lsc`` command in a new container (the image's entry point is lsc)."""
+        return _run(self._docker_run(self.image, *args), self.workdir)
+
+    def python(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Run Python code in a new container."""
+        return _run(self._docker_run("--entrypoint", "python", self.image, "-c", code), self.workdir)
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Run the image's own command (``lsc serve``) published on a free 127.0.0.1 port until the block ends."""
+        port = free_port()
+        name = f"lsc-smoke-{port}"
+        published = ["--name", name, "-p", f"{HOST}:{port}:8000", "-e", "LSC_COOKIE_SECURE=false"]
+        _checked(_run(self._docker_run("-d", *published, self.image), self.workdir), "docker run")
+        try:
+            _wait_healthy(f"http://{HOST}:{port}", lambda: _run(["docker", "top", name], self.workdir).returncode == 0)
+            yield f"http://{HOST}:{port}"
+        except BaseException:
+            logs = _run(["docker", "logs", name], self.workdir)
+            print(f"\n--- container log ---\n{(logs.stdout + logs.stderr)[-5000:]}", file=sys.stderr)
+            raise
+        finally:
+            _run(["docker", "stop", name], self.workdir)
+
+
+def _wait_healthy(url: str, running: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 90
+    with httpx.Client(base_url=url, timeout=5, trust_env=False) as probe:
+        while time.monotonic() < deadline:
+            assert running(), "the service stopped while starting (its log follows)"
+            with suppress(httpx.TransportError):
+                if probe.get("/healthz").status_code == 200:
+                    return
+            time.sleep(0.2)
+    raise AssertionError("the service did not answer /healthz within 90 s (its log follows)")
 
 
 def _cache_home() -> Path:
@@ -95,116 +207,84 @@ def _locked_wheels(scratch: Path) -> Path:
         pytest.skip("building the locked wheels needs a C compiler (durable-rules ships as source only); none found")
     building = scratch / "locked-wheels"
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--require-hashes", "--no-deps", "-r", str(LOCK)]
-    _checked(subprocess.run([*build, "-w", str(building)], capture_output=True, text=True, check=False), "pip wheel")
+    _checked(_run([*build, "-w", str(building)], scratch), "pip wheel")
     wheels.parent.mkdir(parents=True, exist_ok=True)
     with suppress(OSError):  # another run got there first: its folder is as good
         building.rename(wheels)
     return wheels
 
 
-def _clean_environment() -> dict[str, str]:
-    """Return this process's environment without what would lead the installed package back to the checkout."""
-    dropped = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-    return {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("LSC_")}
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Build the wheel, install it with its locked dependencies into a fresh environment, offline."""
-    scratch = tmp_path_factory.mktemp("wheel")
-    assert not scratch.resolve().is_relative_to(ROOT), "the environment must be outside the checkout"
+def _venv(scratch: Path) -> Venv:
+    """Build the wheel and install it with its locked dependencies into a fresh environment, offline."""
     wheels = _locked_wheels(scratch)
     dist = scratch / "dist"
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT), "-w", str(dist)]
-    _checked(subprocess.run(build, capture_output=True, text=True, check=False), "building the wheel")
+    _checked(_run(build, scratch), "building the wheel")
     (wheel,) = dist.glob("lsc_engine-*.whl")
-    venv = scratch / "venv"
-    make_venv = [sys.executable, "-m", "venv", "--without-pip", str(venv)]  # this pip installs into it
-    _checked(subprocess.run(make_venv, capture_output=True, text=True, check=False), "creating the environment")
-    workdir = scratch / "elsewhere"
-    workdir.mkdir()
-    target = Installed(venv, workdir, _clean_environment())
+    target = Venv(scratch / "venv", scratch / "elsewhere", scratch / "data")
+    # No pip of its own: this one installs into it.
+    _checked(_run([sys.executable, "-m", "venv", "--without-pip", str(target.venv)], scratch), "creating the venv")
     pip = [sys.executable, "-m", "pip", "--python", target.bin("python")]
     # The folder holds exactly the locked set, checked against the lock's hashes when it was built (a wheel built
     # here from a source archive has a hash of its own, so the lock's cannot be checked again on install).
     locked = [str(path) for path in sorted(wheels.glob("*.whl"))]
     install = [*pip, "install", "--quiet", "--no-index", "--no-deps", "--no-compile", *locked, str(wheel)]
-    _checked(target.run(*install), "installing the locked wheels and the package, offline")
-    _checked(target.run(*pip, "check"), "pip check (the lock satisfies the package's ranges)")
+    _checked(_run(install, scratch, target.env), "installing the locked wheels and the package, offline")
+    _checked(_run([*pip, "check"], scratch, target.env), "pip check (the lock satisfies the package's ranges)")
     return target
 
 
-def _site_packages(installed: Installed) -> Path:
-    code = "import api, lsc_engine, pathlib; print(pathlib.Path(lsc_engine.__file__).parent.parent)"
-    return Path(_checked(installed.run(installed.bin("python"), "-c", code), "importing the package").strip())
+TARGETS = ["wheel", *(["image"] if os.environ.get("LSC_TEST_IMAGE") else [])]
 
 
-def test_the_wheel_carries_every_template_static_file_migration_and_rule(installed: Installed) -> None:
-    site = _site_packages(installed)
-    assert site.is_relative_to(installed.venv), f"the package was imported from {site}, not the new environment"
+@pytest.fixture(scope="module", params=TARGETS)
+def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Target:
+    """lsc-engine as installed from its wheel (and, when LSC_TEST_IMAGE names one, from the image)."""
+    scratch = tmp_path_factory.mktemp(request.param)
+    assert not scratch.resolve().is_relative_to(ROOT), "the installation must be outside the checkout"
+    target: Target = (
+        _venv(scratch)
+        if request.param == "wheel"
+        else Image(os.environ["LSC_TEST_IMAGE"], scratch / "elsewhere", scratch / "data")
+    )
+    target.workdir.mkdir()
+    target.data.mkdir(mode=0o777)
+    target.data.chmod(0o777)  # the image's user (not this one) writes the database there
+    for name in (MDS, SECURE):
+        shutil.copy(FIXTURES / name, target.workdir / name)
+    return target
+
+
+LIST_FILES = (
+    "import json, pathlib, lsc_engine; site = pathlib.Path(lsc_engine.__file__).parent.parent; "
+    "print(json.dumps({'site': str(site), 'files': [str(p.relative_to(site)) "
+    "for d in ('api', 'lsc_engine') for p in (site / d).rglob('*') if p.is_file()]}))"
+)
+
+
+def test_the_installed_package_carries_every_template_static_file_migration_and_rule(installed: Target) -> None:
+    listing = json.loads(_checked(installed.python(LIST_FILES), "listing the installed files"))
+    if isinstance(installed, Venv):
+        assert Path(listing["site"]).is_relative_to(installed.venv), f"imported from {listing['site']}, not the venv"
+    shipped = set(listing["files"])
     missing = [
-        f"{source.relative_to(ROOT)} (as {shipped / source.relative_to(folder)})"
-        for folder, shipped in SHIPPED.items()
+        f"{source.relative_to(ROOT)} (as {place / source.relative_to(folder)})"
+        for folder, place in SHIPPED.items()
         for source in sorted(folder.rglob("*"))
         if source.is_file()
         and "__pycache__" not in source.parts
-        and not (site / shipped / source.relative_to(folder)).is_file()
+        and str(place / source.relative_to(folder)) not in shipped
     ]
-    assert missing == [], "the wheel leaves out:\n" + "\n".join(missing)
+    assert missing == [], "the installed package lacks:\n" + "\n".join(missing)
 
 
-def test_the_installed_lsc_check_rates_a_pack_with_the_packaged_ruleset(installed: Installed) -> None:
-    shutil.copy(FIXTURES / MDS, installed.workdir / MDS)
-    run = installed.run(installed.bin("lsc"), "check", MDS, "--format", "json")
+def test_the_installed_lsc_check_rates_a_pack_with_the_packaged_ruleset(installed: Target) -> None:
+    run = installed.lsc("check", MDS, "--format", "json")
     assert run.returncode == 3, f"expected 3 (ready with conditions):\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
     evaluation = json.loads(run.stdout)
     assert evaluation["overall"] == "ready_with_conditions"
     assert evaluation["ruleset_digest"] == load_ruleset(RULES).digest, "the packaged ruleset differs from rules/"
     assert not (installed.workdir / "rules").exists()
-
-
-@contextmanager
-def _serving(installed: Installed, data: Path) -> Iterator[httpx.Client]:
-    """Run the installed ``lsc serve`` on a free 127.0.0.1 port until the block ends; yield a client of it."""
-    port = free_port()
-    log = data / "serve.log"
-    settings = {"LSC_DATA_DIR": str(data), "LSC_COOKIE_SECURE": "false"}  # the client signs in over plain HTTP
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [installed.bin("lsc"), "serve", "--host", HOST, "--port", str(port)],
-            cwd=installed.workdir,
-            env={**installed.env, **settings},
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=60, trust_env=False) as client:
-                _wait_healthy(client, server, log)
-                yield client
-        except BaseException:
-            print(f"\n--- lsc serve log ---\n{log.read_text(errors='replace')[-5000:]}", file=sys.stderr)
-            raise
-        finally:
-            with suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            finally:
-                with suppress(ProcessLookupError):
-                    os.killpg(server.pid, signal.SIGKILL)
-
-
-def _wait_healthy(client: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"lsc serve exited with {server.returncode}:\n{log.read_text(errors='replace')}"
-        with suppress(httpx.TransportError):
-            if client.get("/healthz").status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"lsc serve did not answer /healthz within 60 s:\n{log.read_text(errors='replace')}")
 
 
 def _page_addresses(ids: dict[str, list[str]], scratch: Path) -> list[str]:
@@ -240,16 +320,12 @@ def _sign_in(client: httpx.Client, token: str) -> None:
     assert signed_in.status_code == 303, signed_in.text[:2000]
 
 
-def test_the_installed_service_serves_every_page(installed: Installed, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    for name in (MDS, SECURE):
-        shutil.copy(FIXTURES / name, installed.workdir / name)
-    settings = {"LSC_DATA_DIR": str(data)}
-    _checked(installed.run(installed.bin("lsc"), "submit", MDS, SECURE, extra=settings), "lsc submit")
-    create_admin = [installed.bin("lsc"), "tokens", "create", "--role", "admin", "--name", "Administrator"]
-    admin = _checked(installed.run(*create_admin, extra=settings), "lsc tokens create").strip()
+def test_the_installed_service_serves_every_page(installed: Target, tmp_path: Path) -> None:
+    _checked(installed.lsc("submit", MDS, SECURE), "lsc submit")
+    made = installed.lsc("tokens", "create", "--role", "admin", "--name", "Administrator")
+    admin = _checked(made, "lsc tokens create").strip().splitlines()[-1]  # the secret, on the last line
     groups = ("TAG", "OPSG", "SSC")  # each group's assessment page is its own members' (the Panel may not assess)
-    with _serving(installed, data) as client:
+    with installed.serve() as url, httpx.Client(base_url=url, timeout=120, trust_env=False) as client:
         assert "Sign in" in _page(client.get("/login"), "/login")
         tokens = {}
         for role in ("PANEL", *groups):
