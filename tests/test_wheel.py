@@ -322,8 +322,8 @@ def _sign_in(client: httpx.Client, token: str) -> None:
 
 def test_the_installed_service_serves_every_page(installed: Target, tmp_path: Path) -> None:
     _checked(installed.lsc("submit", MDS, SECURE), "lsc submit")
-    made = installed.lsc("tokens", "create", "--role", "admin", "--name", "Administrator")
-    admin = _checked(made, "lsc tokens create").strip().splitlines()[-1]  # the secret, on the last line
+    created = installed.lsc("tokens", "create", "--role", "admin", "--name", "Administrator")
+    admin = _checked(created, "lsc tokens create").strip().splitlines()[-1]  # the secret, on the last line
     groups = ("TAG", "OPSG", "SSC")  # each group's assessment page is its own members' (the Panel may not assess)
     with installed.serve() as url, httpx.Client(base_url=url, timeout=120, trust_env=False) as client:
         assert "Sign in" in _page(client.get("/login"), "/login")

@@ -22,7 +22,7 @@ from lsc_engine.errors import InvalidRuleset, Problem
 
 
 def bundled_rules_dir() -> Path:
-    """Return the ruleset shipped with lsc-engine: the copy packaged inside it, else the source checkout's ``rules/``."""
+    """Return the ruleset shipped with lsc-engine: the copy packaged inside it, else the checkout's ``rules/``."""
     package = Path(__file__).resolve().parents[1]
     packaged = package / "rules"  # a wheel carries the ruleset here (pyproject.toml, force-include)
     return packaged if packaged.is_dir() else package.parent / "rules"
