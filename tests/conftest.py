@@ -33,7 +33,7 @@ hypothesis_settings.register_profile("lsc", deadline=None, suppress_health_check
 hypothesis_settings.load_profile("lsc")
 
 #: What a test may need beyond this process; a test that needs none of them is ``core``.
-NEEDS = ("api", "postgres", "live", "browser", "fuzz")
+NEEDS = ("api", "postgres", "live", "browser", "fuzz", "wheel")
 #: Fixtures that bring a need with them, whether a test asks for them directly or through another fixture.
 FIXTURE_NEEDS: Mapping[str, tuple[str, ...]] = {
     "settings": ("api",),  # a fresh, migrated database (``client`` is built on it)

@@ -22,6 +22,7 @@ from .conftest import CoreTestTouchedADatabase, MarkError, needs
         (["visit", "browser", "seeded_server"], {}, set(), False, {"browser", "live"}),
         ([], {}, set(), True, {"fuzz"}),
         (["tmp_path"], {}, {"live", "parametrize"}, False, {"live"}),
+        (["tmp_path_factory"], {}, {"wheel", "live"}, False, {"wheel", "live"}),
         (["settings", "tmp_path"], {"settings": "postgresql"}, {"live"}, False, {"api", "live", "postgres"}),
     ],
 )
@@ -38,7 +39,9 @@ def test_a_test_marked_core_that_uses_a_database_is_refused() -> None:
 
 def test_this_test_is_core(request: pytest.FixtureRequest) -> None:
     assert request.node.get_closest_marker("core") is not None
-    assert not any(request.node.get_closest_marker(name) for name in ("api", "postgres", "live", "browser", "fuzz"))
+    assert not any(
+        request.node.get_closest_marker(name) for name in ("api", "postgres", "live", "browser", "fuzz", "wheel")
+    )
 
 
 def test_a_core_test_cannot_open_a_database(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import yaml
 
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.rulecheck import check_examples
-from lsc_engine.core.ruleset import Rating, Ruleset, basis_problem, is_provisional, load_ruleset
+from lsc_engine.core.ruleset import Rating, Ruleset, basis_problem, bundled_rules_dir, is_provisional, load_ruleset
 from lsc_engine.errors import InvalidRuleset
 
 from .conftest import RULES
@@ -21,6 +21,19 @@ def copy_rules(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)
     return target
+
+
+def test_the_bundled_ruleset_is_the_checkouts_wherever_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # an empty folder: nothing named rules/ here to be picked up by mistake
+    assert bundled_rules_dir() == RULES
+    assert load_ruleset().digest == load_ruleset(RULES).digest
+
+
+def test_a_missing_rules_directory_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRuleset, match=f"no rules directory at {tmp_path / 'absent'}"):
+        load_ruleset(tmp_path / "absent")
 
 
 def test_ruleset_covers_every_criterion_and_group(ruleset: Ruleset) -> None:

@@ -23,9 +23,10 @@ from lsc_engine.errors import InvalidRuleset, Problem
 
 
 def bundled_rules_dir() -> Path:
-    """Return the ruleset shipped with lsc-engine: ``rules/`` beside the package, else in the working directory."""
-    beside = Path(__file__).resolve().parents[2] / "rules"
-    return beside if beside.is_dir() else Path.cwd() / "rules"
+    """Return the ruleset shipped with lsc-engine: the copy packaged inside it, else the checkout's ``rules/``."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "rules"  # a wheel carries the ruleset here (pyproject.toml, force-include)
+    return packaged if packaged.is_dir() else package.parent / "rules"
 
 
 CATALOGUE_FILE = "catalogue.yaml"
