@@ -6,9 +6,9 @@ installed with the locked dependencies (requirements/runtime.txt) into a new vir
 temporary folder, and run from a folder outside the checkout, with no PYTHONPATH and no LSC_* settings from
 the caller.
 
-The locked dependencies are built into wheels once per lock file and kept in the user's cache
-(``$XDG_CACHE_HOME/lsc-engine/wheels``, else ``~/.cache/...``), so that later runs install them offline in
-seconds; the first run needs the package index and a C compiler (durable-rules ships as source only).
+The locked dependencies are installed from the wheels ``scripts/setup`` builds into ``.wheels/runtime``
+(``scripts/wheelhouse``), and the package is built with the development environment's own build backend, so
+the tests fetch nothing.
 
 With ``LSC_TEST_IMAGE`` naming a Docker image (``scripts/image-smoke`` builds one and sets it), the same tests
 run against the image as well: commands through ``docker run``, the service published on 127.0.0.1.
@@ -19,13 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -48,6 +46,7 @@ from .routes import served
 pytestmark = [pytest.mark.wheel, pytest.mark.live]
 
 LOCK = ROOT / "requirements" / "runtime.txt"
+WHEELHOUSE = ROOT / ".wheels" / "runtime"
 MDS = "seed-moc-mds-2020-03.json"
 SECURE = "seed-moc-secure-2020-08.json"
 CAPABILITY = "MOC-MDS"
@@ -193,37 +192,22 @@ def _wait_healthy(url: str, running: Callable[[], bool]) -> None:
     raise AssertionError("the service did not answer /healthz within 90 s (its log follows)")
 
 
-def _cache_home() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-
-
-def _locked_wheels(scratch: Path) -> Path:
-    """Return a folder of wheels of every locked dependency, building it the first time this lock file is seen."""
-    key = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:16]
-    tag = f"cp{sys.version_info.major}{sys.version_info.minor}-{platform.machine()}"
-    wheels = _cache_home() / "lsc-engine" / "wheels" / f"{key}-{tag}"
-    if wheels.is_dir():
-        return wheels
-    if not (shutil.which("cc") or shutil.which("gcc")):
-        pytest.skip("building the locked wheels needs a C compiler (durable-rules ships as source only); none found")
-    wheels.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=".building-", dir=wheels.parent))  # beside it, so the rename is atomic
-    try:
-        build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--require-hashes", "--no-deps", "-r", str(LOCK)]
-        _checked(_run([*build, "-w", str(building)], scratch), "building the locked wheels")
-        with suppress(OSError):  # another run got there first: its folder is as good
-            building.rename(wheels)
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
-    assert wheels.is_dir(), f"the locked wheels were built but could not be kept at {wheels}"
-    return wheels
+def _locked_wheels() -> Path:
+    """Return the folder of wheels of every locked dependency that scripts/setup builds (scripts/wheelhouse)."""
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    stamp = WHEELHOUSE / "LOCK"
+    current = stamp.is_file() and stamp.read_text().strip() == digest
+    assert current, "the locked wheels are missing or older than requirements/runtime.txt: run bash scripts/setup"
+    return WHEELHOUSE
 
 
 def _venv(scratch: Path) -> Venv:
     """Build the wheel and install it with its locked dependencies into a fresh environment, offline."""
-    wheels = _locked_wheels(scratch)
+    wheels = _locked_wheels()
     dist = scratch / "dist"
-    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT), "-w", str(dist)]
+    # The build backend comes from the development environment (the lock pins it), so nothing is fetched.
+    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index", "--no-build-isolation"]
+    build += [str(ROOT), "-w", str(dist)]
     _checked(_run(build, scratch), "building the wheel")
     (wheel,) = dist.glob("lsc_engine-*.whl")
     target = Venv(scratch / "venv", scratch / "elsewhere", scratch / "data")
