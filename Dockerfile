@@ -15,7 +15,7 @@ WORKDIR /src
 # The dependencies first, checked against the lock's hashes: this layer is rebuilt only when the lock changes.
 COPY requirements/runtime.txt requirements/runtime.txt
 RUN pip wheel --require-hashes --no-deps -r requirements/runtime.txt -w /wheels
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY lsc_engine ./lsc_engine
 COPY api ./api
 COPY rules ./rules
