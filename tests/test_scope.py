@@ -205,3 +205,24 @@ def test_the_api_and_the_submission_page_withhold_a_confidential_dmcs_name(pages
         assert (MIXED in held) is sees, role
         assert (withheld(OWNERS["scope.dmcs"]) in held) is not sees, role
         assert (f"carried over from {ORIGIN}" in page) is sees_origin, role
+
+
+@pytest.mark.api
+def test_the_decision_page_and_its_letter_name_the_scope_and_the_conditions_origin(pages: ActingClient) -> None:
+    created = pages.post("/v1/submissions", content=MDS.read_bytes())
+    assert created.status_code == 201, created.text
+    submission = created.json()["submission"]["id"]
+    decided = pages.post(
+        f"/v1/submissions/{submission}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    )
+    assert decided.status_code == 201, decided.text
+    panel = bearer(pages.tokens[Role.PANEL])
+    page = pages.get(f"/submissions/{submission}/decision", headers=panel).text
+    assert "The decision covers: MDS electricity meter with gas meter, active; " in page
+    assert f"Held back: {MIXED}. {WHY}" in page
+    assert f"(carried over from {ORIGIN})" in page
+    letter = pages.get(f"/v1/decisions/{decided.json()['id']}/letter", params={"format": "markdown"}, headers=panel)
+    assert f"- {MIXED}: {WHY}" in letter.text
+    assert f"Evidence: {STATED}; {DEFECT}" in letter.text
+    assert f"**Prerequisite to migration start (carried over from {ORIGIN})**" in letter.text
