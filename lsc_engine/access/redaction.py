@@ -37,8 +37,8 @@ from lsc_engine.core.evaluation import (
     PathToGreen,
     ScopeDmc,
     ScopeEvidence,
+    ScopeHeldBack,
 )
-from lsc_engine.core.evaluation import HeldBack as ScopeHeldBack
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.sections import LISTS, SINGLES
 

@@ -7,7 +7,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from lsc_engine.core.evaluation import CellRating, CohortScope, Condition, Evaluation, Finding, HeldBack, ScopeDmc
+from lsc_engine.core.evaluation import (
+    CellRating,
+    CohortScope,
+    Condition,
+    Evaluation,
+    Finding,
+    ScopeDmc,
+    ScopeHeldBack,
+)
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     MARKS,
@@ -39,7 +47,7 @@ def _dmc(dmc: ScopeDmc) -> str:
     return f"{dmc.name} ({dmc.installation_type.value}{meters})"
 
 
-def _held_back_names(part: HeldBack) -> list[str]:
+def _held_back_names(part: ScopeHeldBack) -> list[str]:
     """Name the DMCs a part holds back, or its installation type where no DMC of it was known."""
     if part.dmcs:
         return [_dmc(dmc) for dmc in part.dmcs]
@@ -47,7 +55,7 @@ def _held_back_names(part: HeldBack) -> list[str]:
     return [f"{kind} installations (no DMC of them known at the as-at date)"]
 
 
-def _why(part: HeldBack) -> str:
+def _why(part: ScopeHeldBack) -> str:
     """Say why a part is held back and the evidence behind it."""
     evidence = "; ".join(e.text for e in part.evidence)
     return f"{part.reason} Evidence: {evidence}." if evidence else part.reason

@@ -168,7 +168,7 @@ class ScopeDmc(Out):
     confidential: bool
 
 
-class HeldBack(Out):
+class ScopeHeldBack(Out):
     """Part of the cohort held back from the statement: which DMCs, why, and the evidence behind it."""
 
     id: str
@@ -183,7 +183,7 @@ class CohortScope(Out):
     """The DMCs an evaluation covers and those held back, as known at its as-at date."""
 
     covered: list[ScopeDmc]
-    held_back: list[HeldBack]
+    held_back: list[ScopeHeldBack]
 
 
 class Evaluation(Out):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lsc_engine.core.evaluation import CohortScope, HeldBack, ScopeDmc, ScopeEvidence
+from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
 from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, Item
 from lsc_engine.core.words import day_words
 
@@ -40,12 +40,12 @@ def _defect_words(defect: Defect) -> str:
     return f"{state} Severity {defect.severity} defect{due}{summary}"
 
 
-def _held_back(exclusion: Exclusion, dmcs: list[Dmc], defects: dict[str, Defect]) -> HeldBack:
+def _held_back(exclusion: Exclusion, dmcs: list[Dmc], defects: dict[str, Defect]) -> ScopeHeldBack:
     evidence = [_stated(exclusion, "scope.exclusions", "Held back by DCC")]
     defect = defects.get(exclusion.defect_id) if exclusion.defect_id else None
     if defect is not None:
         evidence.append(_stated(defect, "testing.defects", _defect_words(defect)))
-    return HeldBack(
+    return ScopeHeldBack(
         id=exclusion.id,
         dmcs=[_dmc(dmc) for dmc in dmcs],
         installation_type=exclusion.installation_type,
@@ -61,7 +61,7 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     exclusions = [e for e in pack.scope.exclusions if e.provenance.date <= as_at]
     known_defects = (pack.testing.defects or []) if pack.testing is not None else []
     defects = {d.id: d for d in known_defects if d.provenance.date <= as_at}
-    held: list[HeldBack] = []
+    held: list[ScopeHeldBack] = []
     held_ids: set[str] = set()
     for exclusion in exclusions:
         # Named DMCs are held back; an exclusion naming none holds back every DMC of its installation type.
