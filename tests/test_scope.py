@@ -174,7 +174,7 @@ def pages(tmp_path: Path) -> Iterator[ActingClient]:
 @pytest.mark.api
 def test_the_self_check_page_names_the_scope_and_the_conditions_origin(pages: ActingClient) -> None:
     page = pages.post("/self-check", files={"pack": ("mds.json", MDS.read_bytes())}).text
-    scope = page[page.index('<h2 id="scope">') : page.index('<div class="gates">')]
+    scope = page[page.index('<h2 id="scope">') : page.index('<h2 id="matrix">')]
     assert '<th scope="row">MDS electricity meter with gas meter, active</th>' in scope
     held = scope[scope.index('<h3 id="held-back">') :]
     assert f"<strong>{MIXED}</strong>" in held
