@@ -121,6 +121,7 @@ class World:
 
     ids: dict[str, str]
     other_evaluations: list[str]
+    pack: dict[str, Any] = field(default_factory=dict)
 
 
 def _build(client: ActingClient, markers: Markers) -> World:
@@ -214,6 +215,7 @@ def _build(client: ActingClient, markers: Markers) -> World:
             "first_submission_id": first["submission"]["id"],
         },
         other_evaluations=[e["id"] for e in evaluations],
+        pack=json.loads(pack),
     )
 
 
@@ -265,6 +267,8 @@ def test_no_role_is_shown_a_marker_it_may_not_see(canary_client: ActingClient) -
     world = _build(client, markers)
     urls = addresses(client.app, world)
     seen: dict[Role, set[str]] = {role: set() for role in Role}
+    beyond_the_pack: set[str] = set()  # what the Panel saw anywhere but in the pack as received
+    packs = {f"/v1/submissions/{world.ids[name]}" for name in ("submission_id", "first_submission_id")}
     leaks = []
     for role in Role:
         for url in urls:
@@ -273,6 +277,8 @@ def test_no_role_is_shown_a_marker_it_may_not_see(canary_client: ActingClient) -
                 continue
             for marker in set(MARK.findall(_text(answer))):
                 seen[role].add(marker)
+                if role == Role.PANEL and url not in packs:
+                    beyond_the_pack.add(marker)
                 if not markers.entitled(role, marker):
                     leaks.append(f"{role.value} saw {marker} (for {sorted(markers.owners[marker])}) at {url}")
     assert not leaks, "\n".join(sorted(leaks))
@@ -284,6 +290,13 @@ def test_no_role_is_shown_a_marker_it_may_not_see(canary_client: ActingClient) -
         if markers.entitled(role, marker) and marker not in seen[role]
     ]
     assert not unseen, "\n".join(sorted(unseen))
+    # The scope (DMC names, why each part is held back, the defect it waits on) and where a carried-over
+    # condition comes from are shown beyond the pack itself: in evaluations, pages and letters.
+    pack = world.pack
+    cited = [pack["scope"], pack["testing"]["defects"][0], pack["earlier_conditions"][0]["origin"]]
+    planted = set(MARK.findall(json.dumps(cited)))
+    assert planted, "the canary planted nothing in the scope"
+    assert planted <= beyond_the_pack, f"only the pack shows {sorted(planted - beyond_the_pack)}"
 
 
 def test_a_diff_of_evaluations_of_another_submission_is_not_found(canary_client: ActingClient) -> None:

@@ -77,7 +77,26 @@ def check_outcome(result: Evaluation, expected: dict[str, Any]) -> None:
         if p.milestones
     }
     assert milestones == expected.get("milestones", {})
+    origins = {c.id: c.origin.words() for c in result.conditions if c.origin is not None}
+    assert origins == expected.get("origins", {})
+    if "scope" in expected:
+        check_scope(result, expected["scope"])
     excluded = sorted(e.id for e in result.excluded_evidence)
     assert excluded == sorted(expected.get("excluded_evidence", []))
     confidential = [f.rule_id for c in result.ratings for f in c.findings if f.confidential]
     assert sorted(confidential) == sorted(expected.get("confidential_findings", []))
+
+
+def check_scope(result: Evaluation, expected: dict[str, Any]) -> None:
+    """Compare the DMCs covered and held back, and why and on what evidence each part is held back."""
+    assert result.scope is not None
+    assert [dmc.id for dmc in result.scope.covered] == expected["covered"]
+    held = {part.id: part for part in result.scope.held_back}
+    assert sorted(held) == sorted(expected["held_back"])
+    for ident, part in expected["held_back"].items():
+        found = held[ident]
+        assert [dmc.id for dmc in found.dmcs] == part["dmcs"], f"{ident} holds back {found.dmcs}"
+        assert [p for p in part["says"] if p not in found.reason] == [], f"{ident} says: {found.reason}"
+        assert [e.id for e in found.evidence] == part["evidence"], f"{ident} rests on {found.evidence}"
+        cited = "\n".join(e.text for e in found.evidence)
+        assert [p for p in part["evidence_says"] if p not in cited] == [], f"{ident} cites: {cited}"

@@ -18,10 +18,11 @@ from lsc_engine.committee.gate import Assessment
 from lsc_engine.committee.letter import html, markdown
 from lsc_engine.committee.snapshot import Snapshot, snapshot
 from lsc_engine.committee.views import DecisionView
+from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.store.repositories.committee import stored_snapshot
 
 from .conftest import FIXTURES
@@ -172,9 +173,19 @@ def view(stored: str) -> DecisionView:
     )
 
 
+def without_later_parts(stored: str) -> str:
+    """Return a snapshot as records look that were written before the parts added since the first decisions."""
+    document = json.loads(stored)
+    for held in document["held_back"]:
+        held.pop("evidence", None)
+    for condition in document["conditions"]:
+        condition.pop("origin", None)
+    return json.dumps(document, sort_keys=True)
+
+
 def without_confidential_flags(stored: str) -> str:
     """Return a snapshot as records written before items carried a confidential flag look."""
-    document = json.loads(stored)
+    document = json.loads(without_later_parts(stored))
     for entries in [*document["annex"].values(), *(document[name] for name in CONFIDENTIAL_LISTS)]:
         for entry in entries:
             del entry["confidential"]
@@ -214,9 +225,18 @@ def test_redaction_withholds_and_discloses_what_it_should(role: Role) -> None:
     assert sorted(redactor.disclosed) == expected["disclosed"]
 
 
+def test_records_written_before_held_back_evidence_and_condition_origins_still_read() -> None:
+    stored = without_later_parts((GOLDEN / "decision-snapshot.json").read_text())
+    assert stored_snapshot(Snapshot.model_validate_json(stored)) == stored
+    letter = markdown(view(stored))
+    assert "wait for the fix." in letter
+    assert "Evidence:" not in letter
+
+
 def test_records_written_before_the_confidential_flags_still_read() -> None:
-    old = view(without_confidential_flags((GOLDEN / "decision-snapshot.json").read_text()))
-    assert html(old) == (GOLDEN / "decision-letter.html").read_text()
+    golden = (GOLDEN / "decision-snapshot.json").read_text()
+    old = view(without_confidential_flags(golden))
+    assert html(old) == html(view(without_later_parts(golden)))
     redactor = Redactor(Principal("t-1", "someone", Role.OBSERVER), SECTION_OWNERS)
     assert redactor.decision(old) == old, "nothing was flagged confidential then, so nothing is withheld"
     assert not redactor.disclosed
@@ -241,3 +261,30 @@ def test_a_snapshot_without_a_group_or_with_an_unknown_field_is_refused() -> Non
     document["dmcs"][0]["meters"] = 3
     with pytest.raises(ValidationError, match=r"dmcs\.0\.meters"):
         Snapshot.model_validate(document)
+
+
+def test_the_letter_and_the_evaluation_name_the_same_scope_and_origins(ruleset: Ruleset) -> None:
+    submitted, pack, stored_before, assessments, _ = inputs()
+    evaluation = evaluate(pack, ruleset, as_at=pack.statement.date)
+    states = [
+        _condition(f"c{n}", c.id, c.kind, c.owner, c.criteria, c.text, c.due, c.raised_by, confidential=False)
+        for n, c in enumerate(evaluation.conditions, 1)
+    ]
+    built = snapshot(
+        submitted, pack, evaluation, assessments, states, "recommend_with_conditions", date(2020, 3, 10), None, "e-2"
+    )
+    assert evaluation.scope is not None
+    assert [d.id for d in built.dmcs] == [d.id for d in evaluation.scope.covered]
+    assert [(h.dmcs, h.reason, [c.text for c in h.evidence]) for h in built.held_back] == [
+        ([d.name for d in h.dmcs], h.reason, [e.text for e in h.evidence]) for h in evaluation.scope.held_back
+    ]
+    # An evaluation stored before it kept its scope gives the letter the same scope, worked out from the pack.
+    assert stored_before.scope is None
+    before = snapshot(
+        submitted, pack, stored_before, assessments, states, "recommend_with_conditions", date(2020, 3, 10), None, "e-1"
+    )
+    assert (before.dmcs, before.held_back) == (built.dmcs, built.held_back)
+    letter = markdown(view(stored_snapshot(built)))
+    assert "(carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019))" in letter
+    assert "MDS electricity and gas, mixed installation: A defect carried over from IOC" in letter
+    assert "Open Severity 3 defect, fix due 30 June 2020" in letter

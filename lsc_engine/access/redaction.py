@@ -23,11 +23,22 @@ from lsc_engine.access.policy import Principal, Role, sees_confidential
 from lsc_engine.committee.conditions import ConditionState, Event
 from lsc_engine.committee.gate import Assessment, CellDecision, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
-from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Snapshot
+from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Cited, HeldBack, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
 from lsc_engine.core.diff import Diff, RatingChange
 from lsc_engine.core.document import PackDocument
-from lsc_engine.core.evaluation import Blocker, CellRating, Condition, Evaluation, Finding, PathToGreen
+from lsc_engine.core.evaluation import (
+    Blocker,
+    CellRating,
+    CohortScope,
+    Condition,
+    Evaluation,
+    Finding,
+    PathToGreen,
+    ScopeDmc,
+    ScopeEvidence,
+    ScopeHeldBack,
+)
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.sections import LISTS, SINGLES
 
@@ -114,12 +125,48 @@ class Redactor:
         }
         return evaluation.model_copy(
             update={
+                "scope": self._scope(evaluation.scope),
                 "ratings": ratings,
                 "conditions": conditions,
                 "blockers": blockers,
                 "path_to_green": paths,
                 "excluded_evidence": excluded,
                 "confidential_evidence": [i for i in evaluation.confidential_evidence if self.sees_all or i in shown],
+            }
+        )
+
+    def _scope(self, scope: CohortScope | None) -> CohortScope | None:
+        """Withhold the names, counts, reasons and evidence of confidential DMCs, exclusions and defects."""
+        if scope is None:
+            return None
+        return scope.model_copy(
+            update={
+                "covered": [self._scope_dmc(dmc) for dmc in scope.covered],
+                "held_back": [self._held_back(held) for held in scope.held_back],
+            }
+        )
+
+    def _scope_dmc(self, dmc: ScopeDmc) -> ScopeDmc:
+        owners = self.section_owners.get("scope.dmcs", frozenset())
+        if not dmc.confidential or self._shown(dmc.id, owners):
+            return dmc
+        evidence = self._scope_evidence(dmc.evidence)
+        return dmc.model_copy(update={"name": withheld(owners), "meters": None, "evidence": evidence})
+
+    def _scope_evidence(self, evidence: ScopeEvidence) -> ScopeEvidence:
+        owners = self.section_owners.get(evidence.section, frozenset())
+        if not evidence.confidential or self._shown(evidence.id, owners):
+            return evidence
+        return evidence.model_copy(update={"text": withheld(owners)})
+
+    def _held_back(self, held: ScopeHeldBack) -> ScopeHeldBack:
+        owners = self.section_owners.get("scope.exclusions", frozenset())
+        shown = not held.confidential or self._shown(held.id, owners)
+        return held.model_copy(
+            update={
+                "dmcs": [self._scope_dmc(dmc) for dmc in held.dmcs],
+                "reason": held.reason if shown else withheld(owners),
+                "evidence": [self._scope_evidence(evidence) for evidence in held.evidence],
             }
         )
 
@@ -147,7 +194,9 @@ class Redactor:
     def _condition(self, condition: Condition) -> Condition:
         if not condition.confidential or self._shown(condition.id, [condition.owner]):
             return condition
-        return condition.model_copy(update={"text": withheld([condition.owner]), "due": withheld([condition.owner])})
+        note = withheld([condition.owner])
+        # The earlier decision it comes from goes with its text: the pack states both in the same item.
+        return condition.model_copy(update={"text": note, "due": note, "origin": None})
 
     def _blocker(self, blocker: Blocker, condition_owners: dict[str, Group]) -> Blocker:
         if not blocker.confidential:
@@ -346,14 +395,7 @@ class Redactor:
             else dmc
             for dmc in snapshot.dmcs
         ]
-        owners = self.section_owners.get("scope.exclusions", frozenset())
-        held_back = [
-            # An exclusion carries no id into the snapshot: its disclosure is recorded as "held_back".
-            held.model_copy(update={"reason": withheld(owners), "dmcs": [withheld(owners)] if held.dmcs else []})
-            if held.confidential and not self._shown("held_back", owners)
-            else held
-            for held in snapshot.held_back
-        ]
+        held_back = [self._held_back_part(held) for held in snapshot.held_back]
         return snapshot.model_copy(
             update={
                 "annex": annex,
@@ -364,6 +406,21 @@ class Redactor:
             }
         )
 
+    def _held_back_part(self, held: HeldBack) -> HeldBack:
+        owners = self.section_owners.get("scope.exclusions", frozenset())
+        evidence = [self._cited(cited) for cited in held.evidence]
+        # An exclusion carries no id into the snapshot: its disclosure is recorded as "held_back".
+        if held.confidential and not self._shown("held_back", owners):
+            note = withheld(owners)
+            return held.model_copy(update={"reason": note, "dmcs": [note] if held.dmcs else [], "evidence": evidence})
+        return held.model_copy(update={"evidence": evidence}) if evidence != held.evidence else held
+
+    def _cited(self, cited: Cited) -> Cited:
+        owners = self.section_owners.get(cited.section, frozenset())
+        if not cited.confidential or self._shown(cited.id, owners):
+            return cited
+        return cited.model_copy(update={"text": withheld(owners)})
+
     def _annex_entry(self, entry: AnnexEntry, group: Group) -> AnnexEntry:
         if entry.confidential and not self._shown(f"{entry.criterion}/{group.value}", [group]):
             return entry.model_copy(update={"reason": withheld([group])})
@@ -372,7 +429,8 @@ class Redactor:
     def _attached(self, condition: AttachedCondition) -> AttachedCondition:
         if condition.confidential and not self._shown(condition.id, [condition.owner]):
             note = withheld([condition.owner])
-            return condition.model_copy(update={"text": note, "due": note})
+            origin = note if condition.origin else None
+            return condition.model_copy(update={"text": note, "due": note, "origin": origin})
         return condition
 
 

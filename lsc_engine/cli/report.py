@@ -7,7 +7,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from lsc_engine.core.evaluation import CellRating, Evaluation, Finding
+from lsc_engine.core.evaluation import (
+    CellRating,
+    CohortScope,
+    Condition,
+    Evaluation,
+    Finding,
+    ScopeDmc,
+    ScopeHeldBack,
+)
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     MARKS,
@@ -34,6 +42,43 @@ def _shows_provisional(evaluation: Evaluation) -> bool:
     return any(c.criterion in provisional or any(f.provisional for f in _reasons(c)) for c in evaluation.ratings)
 
 
+def _dmc(dmc: ScopeDmc) -> str:
+    meters = f", {dmc.meters:,} meters" if dmc.meters is not None else ""
+    return f"{dmc.name} ({dmc.installation_type.value}{meters})"
+
+
+def _held_back_names(part: ScopeHeldBack) -> list[str]:
+    """Name the DMCs a part holds back, or its installation type where no DMC of it was known."""
+    if part.dmcs:
+        return [_dmc(dmc) for dmc in part.dmcs]
+    kind = part.installation_type.value if part.installation_type else "unnamed"
+    return [f"{kind} installations (no DMC of them known at the as-at date)"]
+
+
+def _why(part: ScopeHeldBack) -> str:
+    """Say why a part is held back and the evidence behind it."""
+    evidence = "; ".join(e.text for e in part.evidence)
+    return f"{part.reason} Evidence: {evidence}." if evidence else part.reason
+
+
+def _origin(condition: Condition) -> str:
+    return f" Carried over from {condition.origin.words()}." if condition.origin is not None else ""
+
+
+def _scope_table(scope: CohortScope) -> Table:
+    rows = Table(box=box.SIMPLE_HEAD, expand=True, title="Scope", title_justify="left")
+    rows.add_column("DMC")
+    rows.add_column("Scope", no_wrap=True)
+    rows.add_column("Why, and the evidence")
+    for dmc in scope.covered:
+        rows.add_row(Text(_dmc(dmc)), Text("covered"), Text(dmc.evidence.text))
+    for part in scope.held_back:
+        rows.add_row(Text("\n".join(_held_back_names(part))), Text("held back", style="bold"), Text(_why(part)))
+    if not scope.covered:
+        rows.add_row(Text("none"), Text("covered"), Text("No DMC of the statement was known at the as-at date."))
+    return rows
+
+
 def table(evaluation: Evaluation) -> Group:
     """Render an evaluation as Rich renderables for a terminal."""
     overall = evaluation.overall.value.replace("_", " ").upper()
@@ -57,7 +102,10 @@ def table(evaluation: Evaluation) -> Group:
             _rating_text(cell.rating),
             Text("\n".join(reasons)),
         )
-    parts: list[Text | Table] = [header, ratings]
+    parts: list[Text | Table] = [header]
+    if evaluation.scope is not None:
+        parts.append(_scope_table(evaluation.scope))
+    parts.append(ratings)
     if _shows_provisional(evaluation):
         parts.append(Text(PROVISIONAL_LEGEND, style="italic"))
     if evaluation.conditions:
@@ -67,7 +115,8 @@ def table(evaluation: Evaluation) -> Group:
             conditions.add_column(heading)
         for condition in evaluation.conditions:
             kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
-            conditions.add_row(Text(condition.id), Text(kind), Text(condition.owner.value), Text(condition.text))
+            text = condition.text + _origin(condition)
+            conditions.add_row(Text(condition.id), Text(kind), Text(condition.owner.value), Text(text))
         parts.append(conditions)
     for gate, blockers in (("go-live", evaluation.blockers.go_live), ("migration", evaluation.blockers.migration)):
         if blockers:
@@ -99,6 +148,20 @@ def _reason(finding: Finding) -> str:
     return f"{finding.message} ({label}: {basis_words(finding.basis)})"
 
 
+def _scope_lines(scope: CohortScope | None) -> list[str]:
+    """Write the DMCs covered and those held back, each with why and on what evidence, as Markdown lines."""
+    if scope is None:  # an evaluation stored before it kept its scope
+        return []
+    lines = ["## Scope", "", "Covered:", ""]
+    lines += [f"- {_dmc(dmc)}. {dmc.evidence.text}." for dmc in scope.covered] or [
+        "- No DMC of the statement was known at the as-at date."
+    ]
+    if scope.held_back:
+        lines += ["", "Held back:", ""]
+        lines += [f"- {', '.join(_held_back_names(part))}: {_why(part)}" for part in scope.held_back]
+    return [*lines, "", "## Ratings", ""]
+
+
 def markdown(evaluation: Evaluation) -> str:
     """Render an evaluation as a Markdown document."""
     overall = evaluation.overall.value.replace("_", " ")
@@ -107,6 +170,7 @@ def markdown(evaluation: Evaluation) -> str:
         "",
         f"Cohort: {evaluation.cohort}",
         "",
+        *_scope_lines(evaluation.scope),
         "| Criterion | Group | Rating | Reasons |",
         "|---|---|---|---|",
     ]
@@ -122,7 +186,9 @@ def markdown(evaluation: Evaluation) -> str:
         lines.append("None.")
     for number, condition in enumerate(evaluation.conditions, 1):
         kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
-        lines.append(f"{number}. **{kind}** ({condition.owner.value}, {condition.due}): {condition.text}")
+        lines.append(
+            f"{number}. **{kind}** ({condition.owner.value}, {condition.due}): {condition.text}{_origin(condition)}"
+        )
     lines += ["", "## Blockers", ""]
     for gate, blockers in (("Go-live", evaluation.blockers.go_live), ("Migration", evaluation.blockers.migration)):
         listed = "; ".join(f"{b.ref}" for b in blockers) or "nothing"

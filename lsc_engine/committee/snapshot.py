@@ -17,6 +17,7 @@ from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group, InstallationType, Level
 from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.scope import scope_of
 from lsc_engine.core.words import KIND_LABELS, tagged
 
 Acceptance = Literal["accepted", "not accepted", "not recorded"]
@@ -45,13 +46,31 @@ class ScopedDmc(Part):
         return fields
 
 
+class Cited(Part):
+    """An item of evidence the letter cites, in words."""
+
+    id: str
+    section: str = Field(description="The pack section holding the item, whose owners may see it when confidential")
+    text: str
+    confidential: bool = False
+
+
 class HeldBack(Part):
-    """Part of the cohort the decision does not cover, and why."""
+    """Part of the cohort the decision does not cover, why, and the evidence behind it."""
 
     dmcs: list[str]
     installation_type: InstallationType | None
     reason: str
     confidential: bool = False
+    evidence: list[Cited] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _evidence_only_when_cited(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Write the evidence only when there is some, so that decisions recorded before it was kept read the same."""
+        fields: dict[str, object] = handler(self)
+        if not self.evidence:
+            fields.pop("evidence", None)
+        return fields
 
 
 class AttachedCondition(Part):
@@ -69,6 +88,15 @@ class AttachedCondition(Part):
     due: str
     status: Status
     confidential: bool = False
+    origin: str | None = Field(default=None, description="The earlier decision a carried-over condition comes from")
+
+    @model_serializer(mode="wrap")
+    def _origin_only_when_known(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Write the origin only when it is known, so that decisions recorded before it was kept read the same."""
+        fields: dict[str, object] = handler(self)
+        if self.origin is None:
+            fields.pop("origin", None)
+        return fields
 
 
 class Risk(Part):
@@ -203,11 +231,13 @@ def snapshot(
     notes: str | None,
     evaluation_id: str,
 ) -> Snapshot:
-    """Gather everything the letter says, as it stood when the decision was recorded."""
-    excluded_ids = {dmc_id for exclusion in pack.scope.exclusions for dmc_id in exclusion.dmc_ids}
-    excluded_types = {e.installation_type for e in pack.scope.exclusions if e.installation_type and not e.dmc_ids}
-    names = {dmc.id: dmc.name for dmc in pack.scope.dmcs}
-    secret = {dmc.id for dmc in pack.scope.dmcs if dmc.confidential}
+    """Gather everything the letter says, as it stood when the decision was recorded.
+
+    The scope is the evaluation's own (worked out again from the pack for an evaluation stored before it kept
+    one), so that the letter and the evaluation name the same DMCs, held back for the same reasons.
+    """
+    scope = evaluation.scope or scope_of(pack, evaluation.as_at)
+    origins = {c.id: c.origin.words() for c in evaluation.conditions if c.origin is not None}
     cells = decide_cells(evaluation, assessments)
     return Snapshot(
         capability=submission.capability,
@@ -223,17 +253,19 @@ def snapshot(
         notes=notes,
         dmcs=[
             ScopedDmc(id=d.id, name=d.name, installation_type=d.installation_type, confidential=d.confidential)
-            for d in pack.scope.dmcs
-            if d.id not in excluded_ids and d.installation_type not in excluded_types
+            for d in scope.covered
         ],
         held_back=[
             HeldBack(
-                dmcs=[names.get(i, i) for i in e.dmc_ids],
-                installation_type=e.installation_type,
-                reason=e.reason,
-                confidential=e.confidential or any(i in secret for i in e.dmc_ids),
+                dmcs=[d.name for d in held.dmcs],
+                installation_type=held.installation_type,
+                reason=held.reason,
+                confidential=held.confidential or any(d.confidential for d in held.dmcs),
+                evidence=[
+                    Cited(id=e.id, section=e.section, text=e.text, confidential=e.confidential) for e in held.evidence
+                ],
             )
-            for e in pack.scope.exclusions
+            for held in scope.held_back
         ],
         conditions=[
             AttachedCondition(
@@ -249,6 +281,7 @@ def snapshot(
                 due=c.due,
                 status=c.status,
                 confidential=c.confidential,
+                origin=origins.get(c.key),
             )
             for number, c in enumerate(conditions, 1)
         ],

@@ -13,6 +13,7 @@ from lsc_engine.core.evaluation import (
     Blockers,
     CellRating,
     Condition,
+    ConditionOrigin,
     CriterionRating,
     Evaluation,
     ExcludedEvidence,
@@ -25,6 +26,8 @@ from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import render, template_values
 from lsc_engine.core.path_to_green import paths
 from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values, worst
+from lsc_engine.core.scope import scope_of
+from lsc_engine.core.words import day_words
 
 
 def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
@@ -58,6 +61,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
         cohort=pack.statement.cohort,
         as_at=as_at,
         overall=overall,
+        scope=scope_of(pack, as_at),
         ratings=cells,
         criteria=_criteria(ruleset, cells),
         conditions=conditions,
@@ -161,6 +165,7 @@ def _conditions(
                 raised_by=rule.id,
                 carried_over_from=previous.id if previous else None,
                 carried_over_since=previous.raised_on if previous else None,
+                origin=_origin(previous),
                 confidential=confidential or bool(previous and previous.confidential),
             )
     for key, previous in sorted(earlier.items()):
@@ -176,13 +181,14 @@ def _conditions(
             raised_by="earlier decision",
             carried_over_from=previous.id,
             carried_over_since=previous.raised_on,
+            origin=_origin(previous),
             confidential=previous.confidential,
         )
         finding = Finding(
             rule_id=CARRIED_OVER,
             title="A condition of an earlier decision is still open",
             rating=Rating.AMBER,
-            message=f"Condition {previous.id} of {previous.raised_on} is still open: {previous.text}",
+            message=f"Still open, carried over from {_decision_words(previous)}: {previous.text}",
             basis=(
                 "SEC Panel letter to BEIS on the MOC MDS Live Services Criteria, 9 March 2020: an earlier decision's "
                 "condition holds until it is met, as the unmet condition of the July 2019 EPCL approval did"
@@ -194,6 +200,19 @@ def _conditions(
         for cell in _cells_of(ruleset, previous.criteria, previous.owner):
             findings.setdefault(cell, []).append(finding)
     return sorted(raised.values(), key=lambda c: (_STRENGTH.index(c.kind), c.id))
+
+
+def _origin(condition: EarlierCondition | None) -> ConditionOrigin | None:
+    origin = condition.origin if condition is not None else None
+    if origin is None:
+        return None
+    return ConditionOrigin(body=origin.body, decision=origin.decision, on=origin.on, reference=origin.reference)
+
+
+def _decision_words(condition: EarlierCondition) -> str:
+    """Name the decision an earlier condition comes from: as the pack names it, or else by the day it was set."""
+    origin = _origin(condition)
+    return origin.words() if origin is not None else f"an earlier decision of {day_words(condition.raised_on)}"
 
 
 def _cells_of(ruleset: Ruleset, criteria: list[str], owner: Group) -> list[Cell]:

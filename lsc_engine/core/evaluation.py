@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
 from lsc_engine.core.ruleset import Rating, is_provisional
+from lsc_engine.core.words import origin_words
 
 EVALUATION_VERSION = "1"
 
@@ -71,6 +72,19 @@ class CriterionRating(Out):
     provisional: bool
 
 
+class ConditionOrigin(Out):
+    """The earlier decision that set a carried-over condition."""
+
+    body: str = Field(description="Who took the decision, e.g. SSC or the SEC Panel")
+    decision: str = Field(description="What was decided")
+    on: str = Field(description="When: the day (YYYY-MM-DD), or the month (YYYY-MM) where only that is known")
+    reference: str | None = Field(default=None, description="How that decision named or numbered the condition")
+
+    def words(self) -> str:
+        """Say which decision set the condition: what it decided, who decided it and when."""
+        return origin_words(self.body, self.decision, self.on, self.reference)
+
+
 class Condition(Out):
     """A condition attached to going live, raised by a rule or carried over from an earlier decision."""
 
@@ -83,6 +97,9 @@ class Condition(Out):
     raised_by: str = Field(description="The rule that raised it, or 'earlier decision'")
     carried_over_from: str | None = Field(default=None, description="Id of the earlier open condition")
     carried_over_since: date | None = None
+    origin: ConditionOrigin | None = Field(
+        default=None, description="The earlier decision that set a carried-over condition, where the pack names it"
+    )
     confidential: bool = False
 
 
@@ -130,6 +147,45 @@ class ExcludedEvidence(Out):
     reason: str
 
 
+class ScopeEvidence(Out):
+    """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
+
+    id: str
+    section: str = Field(description="The pack section holding the item, whose owners may see it when confidential")
+    text: str
+    dated: date
+    confidential: bool
+
+
+class ScopeDmc(Out):
+    """A Device Model Combination of the statement, with the evidence that names it."""
+
+    id: str
+    name: str
+    installation_type: InstallationType
+    meters: int | None
+    evidence: ScopeEvidence
+    confidential: bool
+
+
+class ScopeHeldBack(Out):
+    """Part of the cohort held back from the statement: which DMCs, why, and the evidence behind it."""
+
+    id: str
+    dmcs: list[ScopeDmc]
+    installation_type: InstallationType | None
+    reason: str
+    evidence: list[ScopeEvidence] = Field(description="DCC's word that it is held back, then what it rests on")
+    confidential: bool
+
+
+class CohortScope(Out):
+    """The DMCs an evaluation covers and those held back, as known at its as-at date."""
+
+    covered: list[ScopeDmc]
+    held_back: list[ScopeHeldBack]
+
+
 class Evaluation(Out):
     """The engine's proposal for one pack, under one ruleset, as at one date."""
 
@@ -138,6 +194,9 @@ class Evaluation(Out):
     cohort: str
     as_at: date
     overall: Readiness
+    scope: CohortScope | None = Field(
+        default=None, description="The DMCs covered and held back; absent from evaluations stored before it was kept"
+    )
     ratings: list[CellRating]
     criteria: list[CriterionRating]
     conditions: list[Condition]

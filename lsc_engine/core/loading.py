@@ -187,6 +187,15 @@ def check_consistency(pack: EvidencePack) -> list[Problem]:
             if dmc_id not in dmc_ids:
                 path = f"scope.exclusions[{index}].dmc_ids[{position}]"
                 problems.append(Problem(path, f"no DMC {dmc_id!r} in scope.dmcs"))
+    for index, condition in enumerate(pack.earlier_conditions):
+        origin = condition.origin
+        if origin is not None and not condition.raised_on.isoformat().startswith(origin.on):
+            problems.append(
+                Problem(
+                    f"earlier_conditions[{index}].origin.on",
+                    f"the decision is dated {origin.on}, but the condition it set was raised on {condition.raised_on}",
+                )
+            )
     if pack.testing is not None:
         problems.extend(_testing_consistency(pack))
     return problems

@@ -1,6 +1,8 @@
-"""The words and marks people read for ratings, condition kinds and provisional rules, the same in every output."""
+"""The words and marks people read for ratings, condition kinds, provisional rules and dates, the same everywhere."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from lsc_engine.core.ruleset import PROVISIONAL, Rating, is_provisional
 
@@ -52,3 +54,21 @@ def basis_words(basis: str) -> str:
     if not is_provisional(basis):
         return basis
     return basis.removeprefix(PROVISIONAL).removeprefix(":").strip() or "this ruleset's own rule"
+
+
+def day_words(day: date) -> str:
+    """Write a day as people read it in the Panel's papers: 6 March 2020."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def day_or_month_words(value: str) -> str:
+    """Write a day (YYYY-MM-DD) as ``day_words`` does, and a month (YYYY-MM) as July 2019."""
+    if len(value) > len("YYYY-MM"):
+        return day_words(date.fromisoformat(value))
+    return f"{date.fromisoformat(f'{value}-01'):%B %Y}"
+
+
+def origin_words(body: str, decision: str, on: str, reference: str | None = None) -> str:
+    """Say which earlier decision set a condition: what it decided, who decided it and when."""
+    named = f"{reference} of {decision}" if reference else decision
+    return f"{named} ({body}, {day_or_month_words(on)})"

@@ -24,7 +24,7 @@ from lsc_engine.core.evidence.base import (
 )
 from lsc_engine.core.evidence.bcdr import Bcdr, BcdrPlan, BcdrTest, TestResult
 from lsc_engine.core.evidence.consumers import ConsumerRisk
-from lsc_engine.core.evidence.earlier_conditions import EarlierCondition
+from lsc_engine.core.evidence.earlier_conditions import EarlierCondition, Origin
 from lsc_engine.core.evidence.incidents import Incident
 from lsc_engine.core.evidence.migration import Migration, Rehearsal
 from lsc_engine.core.evidence.operations import (
@@ -98,6 +98,7 @@ __all__ = [
     "Month",
     "OperationalAcceptance",
     "Operations",
+    "Origin",
     "Percent",
     "PerformanceRow",
     "PhaseStatus",

@@ -1,0 +1,76 @@
+"""The scope of an evaluation: the DMCs the statement covers and those held back, why, and on what evidence.
+
+The evaluation and the Panel's letter both read the scope from here, so that they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
+from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, Item
+from lsc_engine.core.words import day_words
+
+
+def _stated(item: Item, section: str, text: str) -> ScopeEvidence:
+    return ScopeEvidence(
+        id=item.id,
+        section=section,
+        text=f"{text} ({item.provenance.source}, {day_words(item.provenance.date)})",
+        dated=item.provenance.date,
+        confidential=item.confidential,
+    )
+
+
+def _dmc(dmc: Dmc) -> ScopeDmc:
+    return ScopeDmc(
+        id=dmc.id,
+        name=dmc.name,
+        installation_type=dmc.installation_type,
+        meters=dmc.meters,
+        evidence=_stated(dmc, "scope.dmcs", "Named in the statement"),
+        confidential=dmc.confidential,
+    )
+
+
+def _defect_words(defect: Defect) -> str:
+    state = "Open" if defect.status == DefectStatus.OPEN else "Closed"
+    due = f", fix due {day_words(defect.fix_due)}" if defect.fix_due and defect.status == DefectStatus.OPEN else ""
+    summary = f": {defect.summary}" if defect.summary else ""
+    return f"{state} Severity {defect.severity} defect{due}{summary}"
+
+
+def _held_back(exclusion: Exclusion, dmcs: list[Dmc], defects: dict[str, Defect]) -> ScopeHeldBack:
+    evidence = [_stated(exclusion, "scope.exclusions", "Held back by DCC")]
+    defect = defects.get(exclusion.defect_id) if exclusion.defect_id else None
+    if defect is not None:
+        evidence.append(_stated(defect, "testing.defects", _defect_words(defect)))
+    return ScopeHeldBack(
+        id=exclusion.id,
+        dmcs=[_dmc(dmc) for dmc in dmcs],
+        installation_type=exclusion.installation_type,
+        reason=exclusion.reason,
+        evidence=evidence,
+        confidential=exclusion.confidential,
+    )
+
+
+def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
+    """Return the DMCs covered and those held back, from what was stated by the as-at date."""
+    dmcs = [dmc for dmc in pack.scope.dmcs if dmc.provenance.date <= as_at]
+    exclusions = [e for e in pack.scope.exclusions if e.provenance.date <= as_at]
+    known_defects = (pack.testing.defects or []) if pack.testing is not None else []
+    defects = {d.id: d for d in known_defects if d.provenance.date <= as_at}
+    held: list[ScopeHeldBack] = []
+    held_ids: set[str] = set()
+    for exclusion in exclusions:
+        # Named DMCs are held back; an exclusion naming none holds back every DMC of its installation type.
+        named = set(exclusion.dmc_ids)
+        parts = [
+            dmc
+            for dmc in dmcs
+            if dmc.id in named or (not named and dmc.installation_type == exclusion.installation_type)
+        ]
+        held_ids.update(dmc.id for dmc in parts)
+        held.append(_held_back(exclusion, parts, defects))
+    return CohortScope(covered=[_dmc(dmc) for dmc in dmcs if dmc.id not in held_ids], held_back=held)
