@@ -208,7 +208,9 @@ class MilestoneFacts(Section):
             if agreed.dissent:
                 by = _joined(list(dict.fromkeys(d.by for d in agreed.dissent)))
                 found["stability_window_dissent_by"] = about(by, [agreed])
-                said = "; ".join(f"{d.by}: {d.note}" for d in agreed.dissent)
+                # Each note is named by its group only where more than one group dissented.
+                several = len({d.by for d in agreed.dissent}) > 1
+                said = "; ".join(f"{d.by}: {d.note}" if several else d.note for d in agreed.dissent)
                 found["stability_window_dissent"] = about(said, [agreed])
         found |= self._window_facts(as_at)
         found |= self._statement_facts(as_at)
@@ -242,7 +244,8 @@ class MilestoneFacts(Section):
         if self._done:
             last = max(self._done, key=lambda e: e.happened or date.min)
             assert last.happened is not None
-            found["last_deployment"] = about(f"{_what(last)} on {last.happened.isoformat()}", [last])
+            done = f"{last.what or 'a deployment'}, deployed on {last.happened.isoformat()}"
+            found["last_deployment"] = about(done, [last])
             since = sorted((i for i in self._blocking() if i.opened.date() >= last.happened), key=lambda i: i.opened)
             found["incidents_since_deployment"] = count(since)
             if since:
