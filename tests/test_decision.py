@@ -78,7 +78,7 @@ def test_secure_without_an_agreed_window_falls_back_on_the_provisional_counts(ru
     )
     assert red.evidence == ["INC-S1-10", "INC-S1-11", "INC-S1-12", "INC-S1-13", "INC-S1-14"]
     assert red.provisional, "the look-back count is the ruleset's own, not the Panel's"
-    assert "used where no stability window was agreed" in red.basis
+    assert "gives way to a stability window agreed for the capability" in red.basis
     assert not any(f.rule_id == "LSC6-OPSG-agreed-window-dissent" for f in lsc6.findings)
 
 
