@@ -479,10 +479,7 @@ def milestone_event(ctx: Context) -> Doc:
     if ctx.ok():
         document["happened"] = (ctx.as_at - timedelta(days=ctx(st.integers(40, 400)))).isoformat()
         return document
-    if ctx.allow_future:
-        planned = ctx.day()
-    else:
-        planned = ctx.as_at - timedelta(days=ctx(st.integers(1, 400)))
+    planned = ctx.day() if ctx.allow_future else ctx.as_at - timedelta(days=ctx(st.integers(1, 400)))
     if ctx(st.integers(0, 3)):
         document["planned"] = planned.isoformat()
     if "planned" not in document or ctx(st.booleans()):
