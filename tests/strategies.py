@@ -467,6 +467,57 @@ def earlier_condition(ctx: Context, key: str) -> Doc:
     return document
 
 
+def milestone_event(ctx: Context) -> Doc:
+    """A deployment, EPCL request or first migration: done, planned, or both; in a good pack done well before as_at.
+
+    Without ``allow_future`` a planned date is before as_at: a date still ahead would pass as time goes by.
+    """
+    kind = ctx(st.sampled_from(["deployment", "epcl_addition_requested", "first_migration"]))
+    document = ctx.item("EV", event=kind)
+    if kind == "deployment" or ctx(st.booleans()):
+        document["what"] = ctx(TEXT)
+    if ctx.ok():
+        document["happened"] = (ctx.as_at - timedelta(days=ctx(st.integers(40, 400)))).isoformat()
+        return document
+    planned = ctx.day() if ctx.allow_future else ctx.as_at - timedelta(days=ctx(st.integers(1, 400)))
+    if ctx(st.integers(0, 3)):
+        document["planned"] = planned.isoformat()
+    if "planned" not in document or ctx(st.booleans()):
+        document["happened"] = ctx.day(past=True).isoformat()
+    return document
+
+
+def go_live_criterion(ctx: Context) -> Doc:
+    """A stability window or a defect tolerance agreed for the capability, sometimes with a group's dissent."""
+    common = {"description": ctx(TEXT), "agreed_by": ctx(SHORT_NAME)}
+    if ctx(st.booleans()):
+        document = ctx.item("GLC", kind="stability_window", days=ctx.pick(5, st.integers(1, 40)), **common)
+    else:
+        severity = ctx(st.integers(1, 4))
+        document = ctx.item("GLC", kind="defect_tolerance", severity=severity, max_open=ctx.pick(50, st.integers(0, 3)))
+        document.update(common)
+    ctx.maybe_day(document, "agreed_on", past=True)
+    if not ctx.ok() and ctx(st.booleans()):
+        document["dissent"] = [{"by": ctx(st.sampled_from(GROUPS)), "note": ctx(TEXT)}]
+    return document
+
+
+def milestones(ctx: Context) -> Doc:
+    document: Doc = {}
+    if ctx(st.booleans()):
+        document["events"] = ctx.some(lambda: milestone_event(ctx), 3)
+    if ctx(st.booleans()):
+        document["stability_statements"] = ctx.some(
+            lambda: ctx.item(
+                "STAB", achieved=ctx.pick(True, st.booleans()), on=ctx.day(past=True).isoformat(), by=ctx(SHORT_NAME)
+            ),
+            2,
+        )
+    if ctx(st.booleans()):
+        document["go_live_criteria"] = ctx.some(lambda: go_live_criterion(ctx), 3)
+    return document
+
+
 # -- the pack ------------------------------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[Context], Any]] = {
@@ -480,6 +531,7 @@ SECTIONS: dict[str, Callable[[Context], Any]] = {
     "bcdr": bcdr,
     "security": security,
     "residual_risks": lambda ctx: ctx.some(lambda: residual_risk(ctx), 3),
+    "milestones": milestones,
 }
 
 

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.api
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+WINDOW = (FIXTURES / "synthetic-smets2-instability.json").read_bytes()
 
 
 def post(client: TestClient, body: bytes, **params: str) -> Any:
@@ -88,12 +89,13 @@ def test_idempotency_key_never_creates_a_second_submission(client: TestClient) -
 
 
 def test_readiness_gates_and_re_evaluation_with_a_later_date(client: TestClient, settings: Settings) -> None:
-    submission = post(client, SECURE)["submission"]
-    before = client.get("/v1/readiness/MOC-SECURE").json()["gate"]
+    # A Category 1 incident two days before the statement: LSC6 is red until the stability window has run.
+    submission = post(client, WINDOW)["submission"]
+    before = client.get("/v1/readiness/FOC-TRANCHE-3").json()["gate"]
     assert before["overall"] == "not_ready"
     assert before["go_live"]["allowed"] is False
-    assert [b["ref"] for b in before["go_live"]["blockers"]] == ["LSC6/OPSG", "panel", "operational-acceptance"]
-    response = client.post(f"/v1/submissions/{submission['id']}/re-evaluate", params={"as_at": "2020-08-20"})
+    assert [b["ref"] for b in before["go_live"]["blockers"]] == ["LSC6/OPSG", "panel"]
+    response = client.post(f"/v1/submissions/{submission['id']}/re-evaluate", params={"as_at": "2021-06-18"})
     assert response.status_code == 201
     body = response.json()
     assert body["evaluation"]["overall"] == "ready_with_conditions"
@@ -101,9 +103,9 @@ def test_readiness_gates_and_re_evaluation_with_a_later_date(client: TestClient,
     assert [(c["criterion"], c["before"], c["after"], c["causes"]) for c in body["changes"]["changes"]] == [
         ("LSC6", "red", "amber", ["as_at"])
     ]
-    after = client.get("/v1/readiness/MOC-SECURE").json()["gate"]
+    after = client.get("/v1/readiness/FOC-TRANCHE-3").json()["gate"]
     assert after["overall"] == "ready_with_conditions"
-    assert [b["ref"] for b in after["go_live"]["blockers"]] == ["panel", "operational-acceptance"]
+    assert [b["ref"] for b in after["go_live"]["blockers"]] == ["panel"]
     diff = client.get(f"/v1/submissions/{submission['id']}/diff").json()
     assert diff["differing"] == ["as_at"]
     assert diff["changes"][0]["explanation"].startswith("LSC6/OPSG went from red to amber; because of as-at")

@@ -53,8 +53,24 @@ def test_missing_evidence_is_never_green(ruleset: Ruleset) -> None:
     assert len(result.blockers.go_live) == len(result.ratings)
 
 
-def test_secure_explains_red_stability_with_values_and_threshold(ruleset: Ruleset) -> None:
+def test_secure_stability_rests_on_the_papers_reasoning_not_on_our_counts(ruleset: Ruleset) -> None:
     result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7))
+    lsc6 = next(c for c in result.ratings if c.criterion == "LSC6")
+    assert lsc6.rating == Rating.RED
+    held = {f.rule_id: f for f in lsc6.findings if f.rating != Rating.GREEN}
+    assert not [f.rule_id for f in held.values() if f.provisional], "the Red rests on the paper, not on our thresholds"
+    since = held["LSC6-OPSG-incidents-since-deployment"]
+    assert {"DEP-NDB", "INC-S1-12", "INC-S1-13", "INC-S1-14"} <= set(since.evidence)
+    assert "INC-S1-11" not in since.evidence, "an incident before the deployment is not one after it"
+    window = held["LSC6-OPSG-stability-window-before-migration"]
+    assert {"DEP-MOC-SECURE", "GLC-STABILITY", "MIG-FIRST"} <= set(window.evidence)
+    assert held["LSC6-OPSG-declared-not-achieved"].evidence == ["STAB-DCC"]
+
+
+def test_secure_without_an_agreed_window_falls_back_on_the_provisional_counts(ruleset: Ruleset) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["milestones"]["go_live_criteria"] = []
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
     lsc6 = next(c for c in result.ratings if c.criterion == "LSC6")
     red = next(f for f in lsc6.findings if f.rule_id == "LSC6-OPSG-lookback-red")
     assert red.message == (
@@ -62,7 +78,8 @@ def test_secure_explains_red_stability_with_values_and_threshold(ruleset: Rulese
     )
     assert red.evidence == ["INC-S1-10", "INC-S1-11", "INC-S1-12", "INC-S1-13", "INC-S1-14"]
     assert red.provisional, "the look-back count is the ruleset's own, not the Panel's"
-    assert "sub-committees' updates, 7 August 2020, section 2.3" in red.basis
+    assert "gives way to a stability window agreed for the capability" in red.basis
+    assert not any(f.rule_id == "LSC6-OPSG-agreed-window-dissent" for f in lsc6.findings)
 
 
 def test_secure_testing_exception_is_recorded_but_not_red(ruleset: Ruleset) -> None:
@@ -74,16 +91,41 @@ def test_secure_testing_exception_is_recorded_but_not_red(ruleset: Ruleset) -> N
     assert "1 regression failure(s) were accepted as exceptions" in exception.message
 
 
-def test_secure_path_to_green_and_later_as_at(ruleset: Ruleset) -> None:
+def test_secure_path_to_green_is_the_window_after_the_deployment(ruleset: Ruleset) -> None:
     pack = read_pack(SECURE)
     path = next(p for p in evaluate(pack, ruleset, as_at=date(2020, 8, 7)).path_to_green if p.criterion == "LSC6")
-    amber_on = next(m.on for m in path.milestones if m.rating == Rating.AMBER)
-    assert amber_on == date(2020, 8, 15)
-    day_before = evaluate(pack, ruleset, as_at=date(2020, 8, 14))
-    on_the_day = evaluate(pack, ruleset, as_at=date(2020, 8, 15))
-    assert day_before.overall == Readiness.NOT_READY
-    assert on_the_day.overall == Readiness.READY_WITH_CONDITIONS
-    assert next(c for c in on_the_day.ratings if c.criterion == "LSC6").rating == Rating.AMBER
+    # Five days after the deployment of 15 August, and amber, not green: OPSG dissented from the five days.
+    assert [(m.rating, m.on) for m in path.milestones] == [(Rating.AMBER, date(2020, 8, 20))]
+    assert any("before the first migration planned for 2020-08-24" in action for action in path.actions)
+
+
+def test_secure_once_the_deployment_is_reported_the_window_runs_from_it(ruleset: Ruleset) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    deployment = next(e for e in document["milestones"]["events"] if e["id"] == "DEP-MOC-SECURE")
+    deployment["happened"] = "2020-08-15"
+    deployment["provenance"] = {"source": "DCC deployment notice", "date": "2020-08-16"}
+    pack = parse_pack(json.dumps(document).encode())
+
+    def lsc6(day: date) -> Any:
+        return next(c for c in evaluate(pack, ruleset, as_at=day).ratings if c.criterion == "LSC6")
+
+    assert lsc6(date(2020, 8, 19)).rating == Rating.RED
+    assert lsc6(date(2020, 8, 20)).rating == Rating.AMBER
+    said = [f.message for f in lsc6(date(2020, 8, 20)).findings]
+    assert any("5 days agreed by DCC and BEIS" in message for message in said)
+    assert not any("declared" in message for message in said), "the deployment answers DCC's statement"
+
+
+def test_secure_as_at_20_august_without_reports_flags_the_passed_dates(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 20))
+    lsc4 = next(c for c in result.ratings if c.criterion == "LSC4")
+    passed = next(f for f in lsc4.findings if f.rule_id == "LSC4-OPSG-planned-dates-passed")
+    assert "DCC operational acceptance planned for 2020-08-14" in passed.message
+    assert "the deployment of the SMETS1 MOC Secure code planned for 2020-08-15" in passed.message
+    lsc6 = next(c for c in result.ratings if c.criterion == "LSC6")
+    assert lsc6.rating == Rating.RED
+    awaits = next(f for f in lsc6.findings if f.rule_id == "LSC6-OPSG-stability-window-awaits-deployment")
+    assert "had not been reported done by the as-at date" in awaits.message
 
 
 def test_mds_conditions_and_gates(ruleset: Ruleset) -> None:

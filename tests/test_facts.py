@@ -50,6 +50,119 @@ def test_stability_window_counts_from_resolution(ruleset: Ruleset) -> None:
     assert derivation.facts(date(2021, 5, 4))["days_since_blocking"].value == 5
 
 
+def event(
+    ident: str, kind: str = "deployment", *, planned: str | None = None, happened: str | None = None
+) -> dict[str, Any]:
+    """Build a milestone event reported on 2021-05-01."""
+    found: dict[str, Any] = {"id": ident, "event": kind, "provenance": {"source": "plan", "date": "2021-05-01"}}
+    if kind == "deployment":
+        found["what"] = f"release {ident}"
+    return found | {k: v for k, v in {"planned": planned, "happened": happened}.items() if v is not None}
+
+
+def test_the_window_counts_from_the_later_of_the_last_incident_and_the_last_deployment(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [incident("I1", "2021-04-28T10:00:00Z", "2021-04-29T23:00:00Z", service="SMETS2")]
+    document["milestones"] = {"events": [event("D1", happened="2021-04-27"), event("D2", planned="2021-05-10")]}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["stability_window_from"].value == "the deployment of release D2 planned for 2021-05-10"
+    assert facts["stability_window_met_on"].value == "2021-05-15"  # the default 5 days after the planned deployment
+    assert facts["stability_window_met"].value is False
+    assert facts["last_deployment"].value == "release D1, deployed on 2021-04-27"
+    assert facts["incidents_since_deployment"].evidence == ("I1",)  # on SMETS2: it counts all the same
+    later = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 15))
+    assert later["stability_window_met"].value is True
+
+    # Known on 12 May, the deployment planned for 10 May and not reported holds the window, and is overdue.
+    held = derive(document, ruleset, "2021-05-12").facts(date(2021, 5, 12))
+    assert held["stability_window_awaits"].value == "the deployment of release D2 planned for 2021-05-10"
+    assert "stability_window_met_on" not in held
+    assert held["milestones_overdue_names"].value == "the deployment of release D2 planned for 2021-05-10"
+
+
+def test_an_agreed_window_and_the_first_migration_date_it(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [incident("I1", "2021-04-28T10:00:00Z", "2021-04-29T23:00:00Z")]
+    criterion = {
+        "id": "W",
+        "kind": "stability_window",
+        "days": 10,
+        "description": "10 days",
+        "agreed_by": "OPSG",
+        "dissent": [{"by": "TAG", "note": "too short"}, {"by": "SSC", "note": "too long"}],
+        "provenance": {"source": "minutes", "date": "2021-04-01"},
+    }
+    document["milestones"] = {
+        "events": [event("M1", "first_migration", planned="2021-05-08")],
+        "go_live_criteria": [criterion],
+    }
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["stability_window_agreed_days"].value == 10
+    assert facts["stability_window_met_on"].value == "2021-05-09"  # ended at 23:00 on 29 April: 10 days later
+    assert facts["stability_window_margin_days"].value == -1  # not before the first migration on 8 May
+    assert facts["stability_window_dissent_by"].value == "TAG and SSC"
+    assert facts["stability_window_dissent"].value == "TAG: too short; SSC: too long"
+
+
+def test_dccs_statement_stands_until_a_deployment_follows_it(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = []
+    statement = {
+        "id": "S",
+        "achieved": False,
+        "on": "2021-04-30",
+        "provenance": {"source": "DCC", "date": "2021-04-30"},
+    }
+    document["milestones"] = {"events": [event("D1", planned="2021-05-10")], "stability_statements": [statement]}
+    derivation = derive(document, ruleset, "2021-05-04")
+    assert derivation.facts(date(2021, 5, 9))["stability_not_achieved_declared_on"].value == "2021-04-30"
+    assert "stability_not_achieved_declared_on" not in derivation.facts(date(2021, 5, 10))
+    document["milestones"]["stability_statements"].append(
+        statement | {"id": "S2", "achieved": True, "on": "2021-05-02"}
+    )
+    assert "stability_not_achieved_declared_on" not in derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+
+
+def test_operational_acceptance_not_given_by_its_date_is_overdue(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["operations"] = {
+        "acceptance": {
+            "id": "OA",
+            "given": False,
+            "date": "2021-05-03",
+            "provenance": {"source": "x", "date": "2021-05-01"},
+        }
+    }
+    assert derive(document, ruleset, "2021-05-03").facts(date(2021, 5, 3))["milestones_overdue"].value == 0
+    overdue = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert overdue["milestones_overdue_names"].value == "DCC operational acceptance planned for 2021-05-03"
+
+
+def test_an_agreed_defect_tolerance_replaces_the_default(ruleset: Ruleset) -> None:
+    document = minimal()
+    provenance = {"source": "defect log", "date": "2021-05-01"}
+    defects = [
+        {"id": f"D{n}", "severity": 3, "status": "open", "user_impact": False, "provenance": provenance}
+        for n in range(3)
+    ]
+    document["testing"] = {"phases": [], "defects": defects}
+    tolerance = {
+        "id": "T3",
+        "kind": "defect_tolerance",
+        "severity": 3,
+        "max_open": 2,
+        "description": "at most 2",
+        "agreed_by": "TAG",
+        "provenance": {"source": "test approach", "date": "2021-03-01"},
+    }
+    document["milestones"] = {"go_live_criteria": [tolerance]}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["defects_agreed_max_sev3"].value == 2
+    assert facts["defects_over_agreed_tolerance"].value == 1
+    assert facts["defects_over_agreed_tolerance_detail"].value == "Severity 3: 3 open, at most 2 agreed"
+    assert "defects_agreed_max_sev1" not in facts  # no tolerance agreed for it: the default stands
+
+
 def test_lookback_and_other_services_and_categories(ruleset: Ruleset) -> None:
     document = minimal()
     document["incidents"] = [

@@ -41,6 +41,9 @@ KINDS = {
     "SecurityIssue": "Security issue",
     "ResidualRisk": "Residual risk",
     "EarlierCondition": "Condition of an earlier decision",
+    "Event": "Milestone",
+    "StabilityStatement": "Statement on service stability",
+    "GoLiveCriterion": "Agreed go-live criterion",
 }
 
 

@@ -19,6 +19,9 @@ LISTS = (
     "bcdr.tests",
     "security.recent_issues",
     "residual_risks",
+    "milestones.events",
+    "milestones.stability_statements",
+    "milestones.go_live_criteria",
 )
 SINGLES = (
     "operations.acceptance",

@@ -27,6 +27,15 @@ from lsc_engine.core.evidence.consumers import ConsumerRisk
 from lsc_engine.core.evidence.earlier_conditions import EarlierCondition, Origin
 from lsc_engine.core.evidence.incidents import Incident
 from lsc_engine.core.evidence.migration import Migration, Rehearsal
+from lsc_engine.core.evidence.milestones import (
+    CriterionKind,
+    Dissent,
+    Event,
+    EventKind,
+    GoLiveCriterion,
+    Milestones,
+    StabilityStatement,
+)
 from lsc_engine.core.evidence.operations import (
     Communication,
     OperationalAcceptance,
@@ -80,12 +89,17 @@ __all__ = [
     "Connectivity",
     "ConsumerRisk",
     "Count",
+    "CriterionKind",
     "Defect",
     "DefectStatus",
+    "Dissent",
     "Dmc",
     "EarlierCondition",
+    "Event",
+    "EventKind",
     "EvidencePack",
     "Exclusion",
+    "GoLiveCriterion",
     "Group",
     "Identifier",
     "Incident",
@@ -94,6 +108,7 @@ __all__ = [
     "Item",
     "Level",
     "Migration",
+    "Milestones",
     "Model",
     "Month",
     "OperationalAcceptance",
@@ -113,6 +128,7 @@ __all__ = [
     "Service",
     "ServiceProvider",
     "ServiceUsers",
+    "StabilityStatement",
     "Statement",
     "TestException",
     "TestPhase",

@@ -13,6 +13,7 @@ from lsc_engine.core.evidence.consumers import ConsumerRisk
 from lsc_engine.core.evidence.earlier_conditions import EarlierCondition
 from lsc_engine.core.evidence.incidents import Incident
 from lsc_engine.core.evidence.migration import Migration
+from lsc_engine.core.evidence.milestones import Milestones
 from lsc_engine.core.evidence.operations import Operations, ServiceUsers
 from lsc_engine.core.evidence.performance import PerformanceRow
 from lsc_engine.core.evidence.residual import ResidualRisk
@@ -46,6 +47,7 @@ class EvidencePack(Model):
     security: Security | None = None
     residual_risks: list[ResidualRisk] | None = Field(default=None, description="Absent means not assessed")
     earlier_conditions: list[EarlierCondition] = Field(default_factory=list)
+    milestones: Milestones | None = Field(default=None, description="Absent means no timeline or agreed criteria")
 
 
 def item_groups(pack: EvidencePack) -> list[tuple[str, bool, Sequence[Item]]]:
@@ -84,6 +86,10 @@ def item_groups(pack: EvidencePack) -> list[tuple[str, bool, Sequence[Item]]]:
         groups.append(("security.recent_issues", True, security.recent_issues or []))
     groups.append(("residual_risks", True, pack.residual_risks or []))
     groups.append(("earlier_conditions", True, pack.earlier_conditions))
+    if pack.milestones is not None:
+        groups.append(("milestones.events", True, pack.milestones.events))
+        groups.append(("milestones.stability_statements", True, pack.milestones.stability_statements))
+        groups.append(("milestones.go_live_criteria", True, pack.milestones.go_live_criteria))
     return groups
 
 

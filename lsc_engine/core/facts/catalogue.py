@@ -9,6 +9,7 @@ from lsc_engine.core.facts.bcdr import BcdrFacts
 from lsc_engine.core.facts.consumers import ConsumerFacts
 from lsc_engine.core.facts.incidents import IncidentFacts
 from lsc_engine.core.facts.migration import MigrationFacts
+from lsc_engine.core.facts.milestones import MilestoneFacts
 from lsc_engine.core.facts.operations import OperationsFacts
 from lsc_engine.core.facts.performance import PerformanceFacts
 from lsc_engine.core.facts.residual import ResidualFacts
@@ -21,6 +22,7 @@ SECTIONS: tuple[type[Section], ...] = (
     MigrationFacts,
     OperationsFacts,
     IncidentFacts,
+    MilestoneFacts,
     PerformanceFacts,
     ConsumerFacts,
     BcdrFacts,

@@ -6,12 +6,24 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from lsc_engine.core.evidence import Defect, DefectStatus, Group, PhaseStatus, TestException, TestingIssue, TestPhase
+from lsc_engine.core.evidence import (
+    CriterionKind,
+    Defect,
+    DefectStatus,
+    GoLiveCriterion,
+    Group,
+    Item,
+    PhaseStatus,
+    TestException,
+    TestingIssue,
+    TestPhase,
+)
 from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _PHASES = ("testing.phases",)
 _REGRESSION = ("testing.phases", "testing.issues")
 _DEFECTS = ("testing.defects",)
+_TOLERANCES = ("testing.defects", "milestones.go_live_criteria")
 _ISSUES = ("testing.issues", "testing.phases")  # reported only beside phases
 
 
@@ -63,6 +75,28 @@ class TestingFacts(FixedSection):
         Declared("defects_open_sev3_undated", "open Severity 3 defects without a fix date", _DEFECTS),
         Declared("defects_open_sev4", "open Severity 4 defects", _DEFECTS),
         Declared(
+            "defects_tolerances_agreed_by",
+            "who agreed the capability's own defect tolerances (in its test approach), which replace the defaults",
+            _TOLERANCES,
+        ),
+        Declared("defects_tolerances_agreed", "those tolerances, by severity", _TOLERANCES),
+        *(
+            Declared(
+                f"defects_agreed_max_sev{s}",
+                f"the most open Severity {s} defects the agreed tolerance allows",
+                _TOLERANCES,
+            )
+            for s in (1, 2, 3)
+        ),
+        Declared(
+            "defects_over_agreed_tolerance",
+            "severities whose open defects exceed the capability's agreed tolerance",
+            _TOLERANCES,
+        ),
+        Declared(
+            "defects_over_agreed_tolerance_detail", "for each, how many are open against how many allowed", _TOLERANCES
+        ),
+        Declared(
             "defects_reported_from",
             "when every defect in the pack was reported after the as-at date: the date the first was",
             _DEFECTS,
@@ -97,7 +131,8 @@ class TestingFacts(FixedSection):
         found: dict[str, Fact] = {}
         if testing.defects is not None:
             defects = known.items(testing.defects, "testing.defects")
-            found |= reported_later("defects_reported_from", testing.defects, defects) or _defects(defects)
+            late = reported_later("defects_reported_from", testing.defects, defects)
+            found |= late or _defects(defects) | _tolerances(defects, self._agreed_tolerances())
         late_phases = reported_later("test_phases_reported_from", testing.phases, phases)
         if late_phases:
             return found | late_phases
@@ -130,6 +165,54 @@ class TestingFacts(FixedSection):
             [i for i in issues if not i.resolved and i.id not in recorded_ids]
         )
         return found
+
+    def _agreed_tolerances(self) -> dict[int, GoLiveCriterion]:
+        """Return the defect tolerance agreed for each severity, the latest reported where several are.
+
+        The milestones facts record the criteria not yet known at the date; they are only filtered here.
+        """
+        milestones = self.pack.milestones
+        agreed: dict[int, GoLiveCriterion] = {}
+        for criterion in sorted(
+            (c for c in (milestones.go_live_criteria if milestones else []) if c.provenance.date <= self.known.at),
+            key=lambda c: c.provenance.date,
+        ):
+            if criterion.kind == CriterionKind.DEFECT_TOLERANCE and criterion.severity is not None:
+                agreed[criterion.severity] = criterion
+        return agreed
+
+
+def _tolerances(defects: Sequence[Defect], agreed: dict[int, GoLiveCriterion]) -> dict[str, Fact]:
+    """Compare the open defects of each severity with the tolerance agreed for it, where one was."""
+    if not agreed:
+        return {}
+    criteria = [agreed[s] for s in sorted(agreed)]
+    is_open = DefectStatus.OPEN
+    found: dict[str, Fact] = {
+        "defects_tolerances_agreed_by": about(_joined(list(dict.fromkeys(c.agreed_by for c in criteria))), criteria),
+        "defects_tolerances_agreed": about(
+            "; ".join(f"Severity {s}: at most {agreed[s].max_open} open" for s in sorted(agreed)), criteria
+        ),
+    }
+    over: list[tuple[int, list[Defect]]] = []
+    for severity, criterion in sorted(agreed.items()):
+        if severity in (1, 2, 3):
+            found[f"defects_agreed_max_sev{severity}"] = about(criterion.max_open or 0, [criterion])
+        open_ones = [d for d in defects if d.severity == severity and d.status == is_open]
+        if len(open_ones) > (criterion.max_open or 0):
+            over.append((severity, open_ones))
+    behind: list[Item] = [d for _, ones in over for d in ones]
+    found["defects_over_agreed_tolerance"] = about(len(over), [*behind, *criteria])
+    if over:
+        found["defects_over_agreed_tolerance_detail"] = about(
+            "; ".join(f"Severity {s}: {len(ones)} open, at most {agreed[s].max_open} agreed" for s, ones in over),
+            [d for _, ones in over for d in ones],
+        )
+    return found
+
+
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _who(issues: Sequence[TestingIssue]) -> str:

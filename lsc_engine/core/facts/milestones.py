@@ -1,0 +1,342 @@
+"""Milestone facts (OPSG): the agreed stability window and when it is met, DCC's own statement on stability, and
+planned dates that have passed without their event.
+
+The stability window is counted as the Panel's sub-committees counted it for MOC Secure in August 2020: so many days
+without a blocking incident on SMETS1 or SMETS2 from the later of the last such incident and the last deployment,
+and the question is whether that falls before the planned first migration. A deployment still planned at the date
+the evidence speaks for is taken to happen on its planned date, so that the path to green can date the window; one
+whose planned date had passed unreported holds the window until it is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from lsc_engine.core.days import shift, shift_moment
+from lsc_engine.core.evidence import (
+    CriterionKind,
+    Event,
+    EventKind,
+    EvidencePack,
+    GoLiveCriterion,
+    Incident,
+    Item,
+    OperationalAcceptance,
+    StabilityStatement,
+)
+from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count
+from lsc_engine.core.facts.known import Known, day_end
+
+_EVENTS = "milestones.events"
+_CRITERIA = "milestones.go_live_criteria"
+_WINDOW = ("incidents", _EVENTS, _CRITERIA)
+_AGREED = (_CRITERIA,)
+_STATEMENTS = ("milestones.stability_statements", _EVENTS)
+_PLANNED = (_EVENTS, "operations.acceptance")
+_MIGRATION = (_EVENTS,)
+
+_Dated = TypeVar("_Dated", GoLiveCriterion, Event)
+
+#: Incidents named one by one in a message before the rest are counted.
+_LISTED = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The stability window as known at the date the evidence speaks for."""
+
+    met_on: date | None  # None: met whatever the date (nothing to count from), or never by waiting alone
+    held: bool  # an unresolved blocking incident or an unreported deployment holds it
+    start: Item | None  # the incident or deployment it counts from
+    start_text: str | None
+    awaits: Event | None  # a deployment planned before that date and not reported
+
+
+class MilestoneFacts(Section):
+    """Facts of the milestones section, read with the incidents and operational acceptance they date."""
+
+    declared = (
+        Declared(
+            "stability_window_agreed_days",
+            "days without a blocking incident needed before go-live: as agreed for the capability, else the default",
+            _WINDOW,
+        ),
+        Declared(
+            "stability_window_agreed_by", "the group or body that agreed the capability's stability window", _AGREED
+        ),
+        Declared("stability_window_dissent_by", "the groups that recorded dissent from the agreed window", _AGREED),
+        Declared("stability_window_dissent", "what those groups said", _AGREED),
+        Declared(
+            "stability_window_from",
+            "what the stability window counts from: the later of the last blocking incident and the last deployment",
+            _WINDOW,
+        ),
+        Declared(
+            "stability_window_awaits",
+            "a deployment the window must count from, planned before the as-at date and not reported done",
+            _WINDOW,
+        ),
+        Declared(
+            "stability_window_met_on",
+            "the date the stability window is met if no blocking incident occurs",
+            _WINDOW,
+        ),
+        Declared(
+            "stability_window_met",
+            "whether the stability window has been met by the as-at date",
+            _WINDOW,
+            Change.DUE_DATES,
+        ),
+        Declared("first_migration_planned", "the date the first migration is planned for", _MIGRATION),
+        Declared(
+            "stability_window_margin_days",
+            "days from the date the window is met to the planned first migration (0 or less: not before it)",
+            (*_WINDOW, *_MIGRATION),
+        ),
+        Declared("last_deployment", "the last deployment done by the as-at date: what, and when", _WINDOW),
+        Declared(
+            "incidents_since_deployment",
+            "blocking incidents on SMETS1 or SMETS2 from the day of the last deployment done",
+            _WINDOW,
+        ),
+        Declared("incidents_since_deployment_list", "those incidents, each with its date", _WINDOW),
+        Declared(
+            "stability_not_achieved_declared_on",
+            "the date of DCC's latest statement that stability was not achieved, until a deployment follows it",
+            _STATEMENTS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "stability_not_achieved_declared_by",
+            "who made that statement",
+            _STATEMENTS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "milestones_overdue",
+            "planned events whose date has passed without them being reported done",
+            _PLANNED,
+            Change.DUE_DATES,
+        ),
+        Declared("milestones_overdue_names", "those events, each with its planned date", _PLANNED, Change.DUE_DATES),
+    )
+
+    def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
+        super().__init__(pack, parameters, known)
+        milestones = pack.milestones
+        self._events = known.items(milestones.events if milestones else [], _EVENTS)
+        statements = known.items(milestones.stability_statements if milestones else [], _STATEMENTS[0])
+        criteria = known.items(milestones.go_live_criteria if milestones else [], _CRITERIA)
+        windows = [c for c in criteria if c.kind == CriterionKind.STABILITY_WINDOW]
+        self._agreed: GoLiveCriterion | None = _latest(windows)
+        self._days = self._agreed.days if self._agreed and self._agreed.days else parameters.stability_window_days
+        self._done = [e for e in self._deployments() if e.happened is not None and e.happened <= known.at]
+        self._ahead = [e for e in self._deployments() if not _done(e, known.at) and _planned(e) >= known.at]
+        self._behind = [e for e in self._deployments() if not _done(e, known.at) and _planned(e) < known.at]
+        self._incidents = self._known_incidents(pack.incidents)
+        self._window = self._stability_window() if self._incidents is not None else None
+        self._statement: StabilityStatement | None = _latest_statement(statements)
+        # Operational acceptance is read from the operations section, whose facts record it if it was not yet known.
+        acceptance = pack.operations.acceptance if pack.operations else None
+        self._acceptance: OperationalAcceptance | None = (
+            acceptance
+            if acceptance is not None
+            and acceptance.provenance.date <= known.at
+            and not acceptance.given
+            and acceptance.date is not None
+            else None
+        )
+        migrations = [e for e in self._events if e.event == EventKind.FIRST_MIGRATION]
+        self._migration: Event | None = _latest(migrations)
+
+    def _deployments(self) -> list[Event]:
+        return [e for e in self._events if e.event == EventKind.DEPLOYMENT]
+
+    def _known_incidents(self, incidents: Sequence[Incident] | None) -> list[Incident] | None:
+        """Return the incidents known at the date, or None when none had been reported by then.
+
+        The incidents section records those it leaves out; they are only filtered here.
+        """
+        if incidents is None:
+            return None
+        at, end = self.known.at, self.known.end
+        found = [i for i in incidents if i.provenance.date <= at and i.opened < end]
+        return found if found or not incidents else None
+
+    def _resolved(self, incident: Incident) -> datetime | None:
+        if incident.resolved is None or incident.resolved >= self.known.end:
+            return None
+        return incident.resolved
+
+    def _blocking(self) -> list[Incident]:
+        categories = set(self.parameters.blocking_categories)
+        return [i for i in self._incidents or [] if i.category in categories]
+
+    def _stability_window(self) -> _Window:
+        """Find what the window counts from and the date it is met, as known at the date."""
+        blocking = self._blocking()
+        if any(self._resolved(i) is None for i in blocking):
+            return _Window(None, True, None, None, None)
+        starts: list[tuple[datetime, Item, str]] = []
+        for incident in blocking:
+            ended = self._resolved(incident) or incident.opened
+            text = f"the end of Category {incident.category} incident {incident.id} on {ended.date().isoformat()}"
+            starts.append((ended, incident, text))
+        for event in self._done:
+            assert event.happened is not None
+            starts.append((day_end(event.happened), event, f"{_what(event)} on {event.happened.isoformat()}"))
+        for event in [*self._ahead, *self._behind]:
+            planned = _planned(event)
+            starts.append((day_end(planned), event, f"{_what(event)} planned for {planned.isoformat()}"))
+        if not starts:
+            return _Window(None, False, None, None, None)
+        moment, item, text = max(starts, key=lambda s: s[0])
+        if isinstance(item, Event) and item in self._behind:
+            return _Window(None, True, item, text, item)
+        met = shift_moment(moment, timedelta(days=self._days))
+        return _Window(_first_day_ending_at_or_after(met), False, item, text, None)
+
+    def facts(self, as_at: date) -> dict[str, Fact]:
+        """Derive the milestone facts as at a date: the window met or not, statements standing, dates overdue."""
+        found: dict[str, Fact] = {}
+        agreed = self._agreed
+        if agreed is not None:
+            found["stability_window_agreed_by"] = about(agreed.agreed_by, [agreed])
+            if agreed.dissent:
+                by = _joined(list(dict.fromkeys(d.by for d in agreed.dissent)))
+                found["stability_window_dissent_by"] = about(by, [agreed])
+                # Each note is named by its group only where more than one group dissented.
+                several = len({d.by for d in agreed.dissent}) > 1
+                said = "; ".join(f"{d.by}: {d.note}" if several else d.note for d in agreed.dissent)
+                found["stability_window_dissent"] = about(said, [agreed])
+        found |= self._window_facts(as_at)
+        found |= self._statement_facts(as_at)
+        overdue = self._overdue(as_at)
+        found["milestones_overdue"] = count([item for item, _ in overdue])
+        if overdue:
+            found["milestones_overdue_names"] = about("; ".join(text for _, text in overdue), [i for i, _ in overdue])
+        if self._migration is not None and not _done(self._migration, self.known.at):
+            found["first_migration_planned"] = about(_planned(self._migration).isoformat(), [self._migration])
+        return found
+
+    def _window_facts(self, as_at: date) -> dict[str, Fact]:
+        window = self._window
+        if window is None:
+            return {}
+        behind = [self._agreed] if self._agreed else []
+        found = {"stability_window_agreed_days": about(self._days, behind)}
+        start = [window.start] if window.start else []
+        if window.start_text is not None:
+            found["stability_window_from"] = about(window.start_text, start)
+        if window.awaits is not None:
+            found["stability_window_awaits"] = about(window.start_text or "", start)
+        if window.met_on is not None:
+            found["stability_window_met_on"] = about(window.met_on.isoformat(), [*start, *behind])
+            migration = self._migration
+            if migration is not None and not _done(migration, self.known.at):
+                margin = (_planned(migration) - window.met_on).days
+                found["stability_window_margin_days"] = about(margin, [migration, *start])
+        met = not window.held and (window.met_on is None or as_at >= window.met_on)
+        found["stability_window_met"] = about(met, [*start, *behind])
+        if self._done:
+            last = max(self._done, key=lambda e: e.happened or date.min)
+            assert last.happened is not None
+            done = f"{last.what or 'a deployment'}, deployed on {last.happened.isoformat()}"
+            found["last_deployment"] = about(done, [last])
+            since = sorted((i for i in self._blocking() if i.opened.date() >= last.happened), key=lambda i: i.opened)
+            found["incidents_since_deployment"] = count(since)
+            if since:
+                found["incidents_since_deployment_list"] = about(_incident_list(since), since)
+        return found
+
+    def _statement_facts(self, as_at: date) -> dict[str, Fact]:
+        statement = self._statement
+        if statement is None or statement.achieved:
+            return {}
+        until = self._superseded_on(statement)
+        if until is not None and as_at >= until:
+            return {}
+        return {
+            "stability_not_achieved_declared_on": about(statement.on.isoformat(), [statement]),
+            "stability_not_achieved_declared_by": about(statement.by, [statement]),
+        }
+
+    def _superseded_on(self, statement: StabilityStatement) -> date | None:
+        """Return the date of the first deployment after a statement, done or still planned: it restarts the test."""
+        dates = [e.happened for e in self._done if e.happened is not None]
+        dates += [_planned(e) for e in self._ahead]
+        later = [day for day in dates if day > statement.on]
+        return min(later) if later else None
+
+    def _overdue(self, as_at: date) -> list[tuple[Item, str]]:
+        found: list[tuple[Item, str]] = []
+        acceptance = self._acceptance
+        if acceptance is not None and acceptance.date is not None and acceptance.date < as_at:
+            found.append((acceptance, f"DCC operational acceptance planned for {acceptance.date.isoformat()}"))
+        for event in self._events:
+            if event.planned is not None and event.planned < as_at and not _done(event, self.known.at):
+                found.append((event, f"{_what(event)} planned for {event.planned.isoformat()}"))
+        return found
+
+    def change_dates(
+        self, after: date, until: date, names: Set[str], reaching: Mapping[str, Iterable[float]]
+    ) -> set[date]:
+        """Return the date the window is met, the date a deployment follows DCC's statement, and each day after a
+        planned date."""
+        if not names & self.dated:
+            return set()
+        found: set[date] = set()
+        if self._window is not None and self._window.met_on is not None:
+            found.add(self._window.met_on)
+        if self._statement is not None and (superseded := self._superseded_on(self._statement)) is not None:
+            found.add(superseded)
+        planned = [e.planned for e in self._events if e.planned is not None and not _done(e, self.known.at)]
+        if self._acceptance is not None and self._acceptance.date is not None:
+            planned.append(self._acceptance.date)
+        found |= {shift(day, 1) for day in planned}
+        return found
+
+
+def _done(event: Event, at: date) -> bool:
+    return event.happened is not None and event.happened <= at
+
+
+def _planned(event: Event) -> date:
+    """The date an event is planned for (an event not yet done always has one)."""
+    return event.planned or event.happened or date.min
+
+
+def _what(event: Event) -> str:
+    if event.event == EventKind.DEPLOYMENT:
+        return f"the deployment of {event.what}" if event.what else "a deployment"
+    if event.event == EventKind.FIRST_MIGRATION:
+        return "the first migration"
+    return "the request to add the capability to the EPCL"
+
+
+def _latest(items: Sequence[_Dated]) -> _Dated | None:
+    """The item reported last (the later in the pack of two reported on one date)."""
+    return max(reversed(items), key=lambda i: i.provenance.date, default=None)
+
+
+def _latest_statement(statements: Sequence[StabilityStatement]) -> StabilityStatement | None:
+    return max(reversed(statements), key=lambda s: (s.on, s.provenance.date), default=None)
+
+
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _incident_list(incidents: Sequence[Incident]) -> str:
+    named = [f"{i.id} ({i.opened.date().isoformat()})" for i in incidents[:_LISTED]]
+    if len(incidents) > _LISTED:
+        named.append(f"{len(incidents) - _LISTED} more")
+    return _joined(named)
+
+
+def _first_day_ending_at_or_after(moment: datetime) -> date:
+    """Return the first date whose end (``day_end``) is at or after a moment."""
+    return shift(shift_moment(moment, -timedelta(days=1, microseconds=1)).date(), 1)
