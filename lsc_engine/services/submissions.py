@@ -21,7 +21,8 @@ from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store.audit import sha256
 from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import Submission
-from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
+from lsc_engine.store.repositories.conditions import new_conditions
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions, new_evaluation, new_submission
 from lsc_engine.store.transactions import reading, writing
 
 Clock = Callable[[], datetime]
@@ -151,29 +152,32 @@ class Service:
         idempotency_key: HeldKey | None,
         request_digest: str,
     ) -> Stored:
+        # Everything but the version is built, serialised and digested before the audit chain's head is taken.
+        now = self._clock()
+        draft = new_submission(
+            body=body,
+            capability=pack.statement.capability,
+            cohort=pack.statement.cohort,
+            statement_date=pack.statement.date,
+            input_digest=result.input_digest,
+            idempotency_key=idempotency_key.stored if idempotency_key else None,
+            request_digest=request_digest,
+            submitter=submitter,
+            at=now,
+        )
+        submission_id = draft.record.id
+        evaluation = new_evaluation(submission_id, result, reason="submission", at=now, number=1)
+        conditions = new_conditions(
+            result.conditions,
+            capability=pack.statement.capability,
+            submission_id=submission_id,
+            actor=submitter,
+            at=now,
+        )
         with writing(self.database) as tx:
-            now = self._clock()
-            submission = tx.submissions.add(
-                body=body,
-                capability=pack.statement.capability,
-                cohort=pack.statement.cohort,
-                statement_date=pack.statement.date,
-                input_digest=result.input_digest,
-                idempotency_key=idempotency_key.stored if idempotency_key else None,
-                request_digest=request_digest,
-                submitter=submitter,
-                at=now,
-            )
-            record = tx.submissions.add_evaluation(
-                submission.id, result, reason="submission", actor=submitter, at=now, number=1
-            )
-            tx.conditions.register(
-                result.conditions,
-                capability=submission.capability,
-                submission_id=submission.id,
-                actor=submitter,
-                at=now,
-            )
+            submission = tx.submissions.add(draft)
+            record = tx.submissions.add_evaluation(evaluation, result, actor=submitter)
+            tx.conditions.register(conditions)
         return Stored(submission, record)
 
     def get_submission(self, submission_id: str) -> Submission:
@@ -222,10 +226,9 @@ class Service:
             previous = tx.submissions.latest_evaluation(submission_id)
         pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
         result = evaluate(pack, self.ruleset, as_at=self._kept_date(as_at or previous.as_at, "as_at"))
+        draft = new_evaluation(submission_id, result, reason="re-evaluation", at=self._clock())
         with writing(self.database) as tx:
-            record = tx.submissions.add_evaluation(
-                submission_id, result, reason="re-evaluation", actor=actor, at=self._clock()
-            )
+            record = tx.submissions.add_evaluation(draft, result, actor=actor)
         changes = diff(previous.evaluation, result, before_id=previous.id, after_id=record.id)
         return Stored(submission, record), changes
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -44,6 +45,8 @@ Audited = (
     | SessionEvent
 )
 
+R = TypeVar("R", bound=Audited)
+
 GENESIS = "sha256:" + "0" * 64
 
 
@@ -79,15 +82,55 @@ ENTITY = {model: name for name, model in AUDITED.items()}
 ADDED_LATER: dict[str, dict[str, object]] = {"condition": {"confidential": False}}
 
 
-def record_digest(record: Audited) -> str:
-    """Digest every column of a stored record, so that any edit to it shows."""
+#: A record's texts long enough to enter its digest by their own: each field's value and that value's digest.
+LargeTexts = dict[str, tuple[str, str]]
+
+#: How long a text must be to enter a record's digest by its own digest rather than as it is.
+LARGE_TEXT = 4096
+
+
+def large_texts(record: Audited, known: Mapping[str, str] | None = None) -> LargeTexts:
+    """Digest a record's large texts, so that this can be done before the audit chain's head is locked.
+
+    ``known`` gives digests already made of some fields' values (a pack's digest, say), which are not made again.
+    """
+    texts: LargeTexts = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if isinstance(value, str) and len(value) > LARGE_TEXT:
+            texts[name] = (value, (known or {}).get(name) or sha256(value))
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class Draft(Generic[R]):
+    """A record built, and its large texts digested, before a transaction locks the audit chain's head."""
+
+    record: R
+    texts: LargeTexts
+
+    @classmethod
+    def of(cls, record: R, known: Mapping[str, str] | None = None) -> Draft[R]:
+        """Digest a record's large texts (``known``: digests already made of some fields' values)."""
+        return cls(record, large_texts(record, known))
+
+
+def record_digest(record: Audited, texts: LargeTexts | None = None) -> str:
+    """Digest every column of a stored record, so that any edit to it shows.
+
+    ``texts`` are the record's large texts digested beforehand (``large_texts``); each is used only while
+    the field still holds that very value.
+    """
     fields = record.model_dump(mode="json")
     for name, default in ADDED_LATER.get(ENTITY[type(record)], {}).items():
         if fields.get(name) == default:
             del fields[name]
+    known = texts or {}
     for name, value in fields.items():
-        if isinstance(value, str) and len(value) > 4096:
-            fields[name] = sha256(value)  # large texts (packs, results) enter by their digest
+        if isinstance(value, str) and len(value) > LARGE_TEXT:
+            # Large texts (packs, results) enter by their digest.
+            held = known.get(name)
+            fields[name] = held[1] if held is not None and getattr(record, name) is held[0] else sha256(value)
     return sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")))
 
 
@@ -118,11 +161,29 @@ def entry_hash(entry: AuditEntry) -> str:
     return sha256(json.dumps(body, sort_keys=True, separators=(",", ":")))
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A record written in a transaction, waiting for its audit entry."""
+
+    record: Audited
+    actor: str
+    action: str
+    at: datetime
+    submission_id: str | None
+    texts: LargeTexts | None
+
+
 class Chain:
-    """The audit chain's head, locked for the rest of the transaction so writers append one at a time."""
+    """The audit chain's head, locked for the rest of the transaction so writers append one at a time.
+
+    Records are written in the order they are added, each kind in one flush (a record may refer to one
+    written before it); their entries are made when the transaction seals the chain, just before it
+    commits, and sent with the last of them, so that a write takes few round trips while it holds the head.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._written: list[_Written] = []
         if session.get_bind().dialect.name == "sqlite":
             # A write before any read takes SQLite's write lock now, so that no other writer can slip in
             # between this transaction's reads and its writes (PostgreSQL's row lock below does the same).
@@ -132,26 +193,48 @@ class Chain:
         self._key = audit_key(bind) if isinstance(bind, Engine) else None
 
     def add(
-        self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None
-    ) -> AuditEntry:
-        """Write a record in this transaction and append its entry, flushed first so that its values are final."""
-        self._session.add(record)
-        self._session.flush()
-        return self.append(actor=actor, action=action, record=record, at=at, submission_id=submission_id)
+        self,
+        record: Audited,
+        *,
+        actor: str,
+        action: str,
+        at: datetime,
+        submission_id: str | None = None,
+        texts: LargeTexts | None = None,
+    ) -> None:
+        """Write a record in this transaction; its entry is appended when the chain is sealed.
 
-    def append(
-        self, *, actor: str, action: str, record: Audited, at: datetime, submission_id: str | None = None
-    ) -> AuditEntry:
-        """Append an entry for a record written in this transaction (flushed, so its values are final)."""
+        ``texts`` are its large texts digested before the head was locked (``large_texts``).
+        """
+        if self._written and type(self._written[-1].record) is not type(record):
+            # The unit of work orders one flush's inserts by table, not by foreign key: send the earlier kind first.
+            self._session.flush()
+        self._session.add(record)
+        self._written.append(_Written(record, actor, action, at, submission_id, texts))
+
+    def seal(self) -> list[AuditEntry]:
+        """Append an entry for each record written in this transaction, in the order written, and move the head.
+
+        A record's digest is taken here, from its values as they will be committed.
+        """
+        entries = [self._entry(written) for written in self._written]
+        self._written.clear()
+        if entries:
+            self._session.add_all(entries)
+            self._session.add(self._head)
+        return entries
+
+    def _entry(self, written: _Written) -> AuditEntry:
+        record = written.record
         entry = AuditEntry(
             seq=self._head.seq + 1,
-            at=at,
-            actor=actor,
-            action=action,
+            at=written.at,
+            actor=written.actor,
+            action=written.action,
             entity=ENTITY[type(record)],
             entity_id=record.id,
-            submission_id=submission_id or _submission_of(record),
-            record_digest=record_digest(record),
+            submission_id=written.submission_id or _submission_of(record),
+            record_digest=record_digest(record, written.texts),
             prev_hash=self._head.hash,
             hash="",
         )
@@ -159,8 +242,6 @@ class Chain:
         if self._key is not None:
             entry.mac = mac(self._key, entry.hash)
         self._head.seq, self._head.hash = entry.seq, entry.hash
-        self._session.add(entry)
-        self._session.add(self._head)
         return entry
 
 
