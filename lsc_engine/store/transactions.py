@@ -78,8 +78,8 @@ def writing(database: Engine, *, audited: bool = True) -> Iterator[Transaction]:
     An audited transaction locks the audit chain's head before anything else (see ``audit.Chain``), so
     writers append one at a time; only the rate counts, which are not audited, write without it. Whatever can
     be done without the database (evaluating, serialising, digesting large texts) belongs before the block,
-    since the head is held for all of it. The chain's entries are made as the block ends, and everything is
-    sent in one flush. A unique key another transaction took first surfaces as Collision.
+    since the head is held for all of it. The audited records and their entries are written as the block ends
+    (on PostgreSQL in one statement). A unique key another transaction took first surfaces as Collision.
     """
     with session_scope(database) as session:
         try:
