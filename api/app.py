@@ -36,6 +36,11 @@ from lsc_engine.store.db import make_engine
 
 REFUSED_TOO_OFTEN = "too many refused requests from this address: {limit} a minute at most; retry in {retry} s"
 
+#: Packs a worker process parses and evaluates at once. Evaluating is Python holding the interpreter's lock, so
+#: more at once take turns on one core and finish no sooner; waiting their turn, they leave the lock to a request
+#: that is writing under the audit chain's head, which needs it back after every round trip to the database.
+EVALUATIONS_AT_ONCE = 1
+
 STATIC = Path(__file__).resolve().parent / "static"
 #: Where the JSON API answers, found or not; every other path belongs to the pages.
 API_PATHS = ("/v1", "/healthz", "/readyz", "/openapi.json")
@@ -46,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = make_engine(settings)
     ruleset = load_ruleset(settings.rules_dir)
-    service = Service(database, ruleset, max_items=settings.max_pack_items)
+    service = Service(database, ruleset, max_items=settings.max_pack_items, evaluations=EVALUATIONS_AT_ONCE)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

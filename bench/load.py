@@ -31,9 +31,12 @@ acknowledged with; a submission never acknowledged must be stored at most once.
 With ``--mix self-check`` every request is a self-check (what the service's throughput target is stated
 for), and there is nothing to look up afterwards.
 
-Prints, and ``run_load`` / ``verify_stored_once`` return: requests, requests/s, p50/p90/p99 latency per
-kind, errors, and the stored-once check. Exit code 0 when there was no error and the check holds, 1
-otherwise, 2 for bad usage.
+With ``--serve``, the audit chain is then verified on the server's database (``lsc audit verify``: every
+entry's hash, its link to the one before, and every record's digest recomputed): it must be intact.
+
+Prints, and ``run_load`` / ``verify_stored_once`` / ``verify_chain`` return: requests, requests/s,
+p50/p90/p99 latency per kind, errors, the stored-once check and the chain check. Exit code 0 when there
+was no error and the checks hold, 1 otherwise, 2 for bad usage.
 
 Against a server of your own, give a ``dcc`` token in ``LSC_LOAD_TOKEN`` (or ``--token``; in code, ``token=``);
 every request carries ``Authorization: Bearer TOKEN``.
@@ -521,10 +524,33 @@ def check_report(report: LoadReport, *, token: str | None = None, timeout: float
 
 @dataclass(frozen=True)
 class Served:
-    """A server this run started: where it listens, and a ``dcc`` token it accepts."""
+    """A server this run started: where it listens, a ``dcc`` token it accepts, and the environment naming its store."""
 
     url: str
     token: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What ``lsc audit verify`` said of the database after the run."""
+
+    intact: bool
+    output: str
+
+    def summary(self) -> str:
+        """Return the check as printable text."""
+        lines = self.output.strip().splitlines()
+        verdict = next((line for line in reversed(lines) if line.startswith("audit chain:")), "audit chain: no verdict")
+        problems = [line for line in lines if line.startswith("TAMPERED")]
+        return "\n".join([f"chain check: {verdict.removeprefix('audit chain: ')}", *(f"  {p}" for p in problems[:20])])
+
+
+def verify_chain(env: dict[str, str]) -> ChainCheck:
+    """Run ``lsc audit verify`` on the database ``env`` names: every entry, hash and record digest recomputed."""
+    command = [sys.executable, "-m", "lsc_engine", "audit", "verify"]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return ChainCheck(run.returncode == 0, run.stdout + (run.stderr if run.returncode not in (0, 4) else ""))
 
 
 @contextlib.contextmanager
@@ -550,9 +576,10 @@ def serve(backend: str, workers: int, workdir: Path) -> Iterator[Served]:
         server = LiveServer(settings, workdir, workers=workers, startup_timeout=60, env=unthrottled)
         stack.enter_context(server)  # migrates the database first
         print(f"serve: lsc serve --workers {workers} on {server.url}", file=sys.stderr)
-        token = create_token(server_environment(settings, unthrottled))
+        env = server_environment(settings, unthrottled)
+        token = create_token(env)
         try:
-            yield Served(server.url, token)
+            yield Served(server.url, token, env)
         except BaseException:
             print(f"--- server log ---\n{server.log_tail(60)}", file=sys.stderr)
             raise
@@ -673,6 +700,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(arguments.serve, arguments.workers, Path(workdir)) as served,
         ):
             report, check = run(served.url, served.token)
+            chain = verify_chain(served.env)
+            print(chain.summary(), flush=True)
+        return 0 if report.errors == 0 and check.ok and chain.intact else 1
+    print("chain check: not made (the database of a server given by --url is not reachable from here)", flush=True)
     return 0 if report.errors == 0 and check.ok else 1
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from lsc_engine.settings import Settings
-from lsc_engine.store.audit import entry_hash, record_digest
+from lsc_engine.store.audit import entry_hash, large_texts, record_digest
 from lsc_engine.store.db import make_engine
 from lsc_engine.store.models import AuditEntry, AuditHead, Submission
 
@@ -159,3 +159,31 @@ def test_an_unsigned_entry_in_a_keyed_chain_shows_even_without_the_key(
     run = lsc("audit", "verify")
     assert run.returncode == 4
     assert f"TAMPERED: audit entry {seq} was written without the audit key" in run.stdout
+
+
+def _large_submission(pack: str) -> Submission:
+    return Submission(
+        id="s1",
+        capability="MOC-MDS",
+        version=1,
+        cohort="all",
+        submitter="dcc:DCC",
+        statement_date=datetime(2020, 3, 6, tzinfo=UTC).date(),
+        received_at=datetime(2020, 3, 6, 12, tzinfo=UTC),
+        pack=pack,
+        pack_digest="sha256:x",
+        input_digest="sha256:y",
+        request_digest="sha256:z",
+    )
+
+
+def test_a_large_text_digested_before_the_head_is_taken_counts_only_while_the_record_holds_that_text() -> None:
+    pack = '{"statement": "' + "x" * 5000 + '"}'
+    record = _large_submission(pack)
+    texts = large_texts(record)
+    assert set(texts) == {"pack"}  # only texts over 4 KiB enter by their digest
+    assert record_digest(record, texts) == record_digest(record)  # the same digest as one made from scratch
+    assert record_digest(record, {"pack": (pack, "sha256:made-up")}) != record_digest(record)  # it was used
+    record.pack = pack.replace("x", "y")
+    assert record_digest(record, texts) == record_digest(_large_submission(record.pack))  # an edit is digested anew
+    assert record_digest(record, texts) != record_digest(_large_submission(pack))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -161,3 +163,46 @@ def test_an_idempotency_key_is_its_holders_own(database: Database, ruleset: Rule
     assert not other.replayed
     assert other.submission.id != first.submission.id
     assert service.submit(MDS, submitter="dcc:A", idempotency_key="k-1", key_holder="token-a").replayed
+
+
+def test_concurrent_submissions_of_one_capability_get_each_version_once_and_keep_the_chain(
+    database: Database, ruleset: Ruleset
+) -> None:
+    service = Service(database, ruleset, evaluations=2)
+    start = threading.Barrier(8)
+
+    def submit(number: int) -> Stored:
+        start.wait()
+        return service.submit(MDS, submitter=f"dcc:client-{number}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stored = list(pool.map(submit, range(8)))
+    versions = sorted(s.submission.version for s in stored)
+    assert versions == list(range(1, 9))  # unique and gapless: each write took the head in turn
+    listed = service.list_submissions(capability="MOC-MDS", limit=20, offset=0)
+    assert sorted(s.id for s in listed) == sorted(s.submission.id for s in stored)
+    with reading(database) as tx:
+        registered = tx.conditions.of_capability("MOC-MDS", today=date(2020, 3, 6))
+    first = min(stored, key=lambda s: s.submission.version)
+    assert sorted(c.key for c in registered) == sorted(c.id for c in first.evaluation.conditions)  # registered once
+    check = verify_database(database)
+    assert check.intact, check.problems
+    assert check.records == 8 * 2 + len(registered)
+
+
+def test_one_idempotency_key_sent_at_once_many_times_stores_one_submission(
+    database: Database, ruleset: Ruleset
+) -> None:
+    service = Service(database, ruleset)
+    start = threading.Barrier(6)
+
+    def submit(_number: int) -> Stored:
+        start.wait()
+        return service.submit(SECURE, submitter="dcc:DCC", idempotency_key="same", key_holder="token-1")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        stored = list(pool.map(submit, range(6)))
+    assert len({s.submission.id for s in stored}) == 1
+    assert sorted(s.replayed for s in stored) == [False] + [True] * 5
+    assert [s.id for s in service.list_submissions(capability=None, limit=10, offset=0)] == [stored[0].submission.id]
+    assert verify_database(database).intact

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -18,10 +20,11 @@ from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
-from lsc_engine.store.audit import sha256
+from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.db import Collision, Database
-from lsc_engine.store.models import Submission
-from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
+from lsc_engine.store.models import ConditionRecord, EvaluationRecord, Submission
+from lsc_engine.store.repositories.conditions import new_conditions
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions, new_evaluation, new_submission
 from lsc_engine.store.transactions import reading, writing
 
 Clock = Callable[[], datetime]
@@ -43,6 +46,16 @@ class Stored:
     def evaluation(self) -> Evaluation:
         """Return the evaluation's result."""
         return self.record.evaluation
+
+
+@dataclass(frozen=True)
+class SubmissionDrafts:
+    """What a submission stores, built before the audit chain's head is taken."""
+
+    submission: Draft[Submission]
+    evaluation: Draft[EvaluationRecord]
+    result: Evaluation
+    conditions: list[ConditionRecord]
 
 
 @dataclass(frozen=True)
@@ -77,17 +90,28 @@ class Service:
     """Evaluation with storage: one per process, holding the database engine and the loaded ruleset."""
 
     def __init__(
-        self, database: Database, ruleset: Ruleset, *, clock: Clock = _utc_now, max_items: int | None = None
+        self,
+        database: Database,
+        ruleset: Ruleset,
+        *,
+        clock: Clock = _utc_now,
+        max_items: int | None = None,
+        evaluations: int | None = None,
     ) -> None:
+        """``evaluations``: how many packs this process parses and evaluates at once (None: no bound)."""
         self.database = database
         self.ruleset = ruleset
         self.max_items = max_items
         self._clock = clock
+        # Evaluating is pure Python, so a process evaluates on one core however many threads take turns at it;
+        # bounded, fewer of them hold the interpreter's lock away from a thread that is writing under the head.
+        self._evaluating = _bound(evaluations)
         rules_engine.prepare(ruleset)
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        with gc_paused(len(body)):  # a large pack is built, evaluated and freed without the cycle collector walking it
+        # A large pack is built, evaluated and freed without the cycle collector walking it.
+        with self._evaluating, gc_paused(len(body)):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack
@@ -112,16 +136,18 @@ class Service:
             return self._submit(body, submitter, as_at, scoped)
 
     def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: HeldKey | None) -> Stored:
-        pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
-        when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
-        request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
-        if idempotency_key is not None:
-            earlier = self._replay(idempotency_key, request_digest)
-            if earlier is not None:
-                return earlier
-        result = evaluate(pack, self.ruleset, as_at=when)
+        with self._evaluating:
+            pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
+            when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
+            request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
+            if idempotency_key is not None:
+                earlier = self._replay(idempotency_key, request_digest)
+                if earlier is not None:
+                    return earlier
+            result = evaluate(pack, self.ruleset, as_at=when)
+            drafts = self._drafts(body, pack, result, submitter, idempotency_key, request_digest)
         try:
-            return self._store_submission(body, pack, result, submitter, idempotency_key, request_digest)
+            return self._store_submission(drafts)
         except Collision:
             # Another request with the same key won the race; answer with what it stored.
             if idempotency_key is not None:
@@ -142,7 +168,7 @@ class Service:
                 )
             return Stored(earlier, tx.submissions.first_evaluation(earlier.id), replayed=True)
 
-    def _store_submission(
+    def _drafts(
         self,
         body: bytes,
         pack: EvidencePack,
@@ -150,30 +176,41 @@ class Service:
         submitter: str,
         idempotency_key: HeldKey | None,
         request_digest: str,
-    ) -> Stored:
-        with writing(self.database) as tx:
-            now = self._clock()
-            submission = tx.submissions.add(
-                body=body,
-                capability=pack.statement.capability,
-                cohort=pack.statement.cohort,
-                statement_date=pack.statement.date,
-                input_digest=result.input_digest,
-                idempotency_key=idempotency_key.stored if idempotency_key else None,
-                request_digest=request_digest,
-                submitter=submitter,
-                at=now,
-            )
-            record = tx.submissions.add_evaluation(
-                submission.id, result, reason="submission", actor=submitter, at=now, number=1
-            )
-            tx.conditions.register(
+    ) -> SubmissionDrafts:
+        """Build, serialise and digest everything a submission stores but its version, before the head is taken."""
+        now = self._clock()
+        submission = new_submission(
+            body=body,
+            capability=pack.statement.capability,
+            cohort=pack.statement.cohort,
+            statement_date=pack.statement.date,
+            input_digest=result.input_digest,
+            idempotency_key=idempotency_key.stored if idempotency_key else None,
+            request_digest=request_digest,
+            submitter=submitter,
+            at=now,
+        )
+        submission_id = submission.record.id
+        return SubmissionDrafts(
+            submission=submission,
+            evaluation=new_evaluation(submission_id, result, reason="submission", at=now, number=1),
+            result=result,
+            conditions=new_conditions(
                 result.conditions,
-                capability=submission.capability,
-                submission_id=submission.id,
+                capability=pack.statement.capability,
+                submission_id=submission_id,
                 actor=submitter,
                 at=now,
-            )
+            ),
+        )
+
+    def _store_submission(self, drafts: SubmissionDrafts) -> Stored:
+        """Store a submission: under the audit chain's head, only its version is given and its records appended."""
+        submitter = drafts.submission.record.submitter
+        with writing(self.database) as tx:
+            submission = tx.submissions.add(drafts.submission)
+            record = tx.submissions.add_evaluation(drafts.evaluation, drafts.result, actor=submitter)
+            tx.conditions.register(drafts.conditions)
         return Stored(submission, record)
 
     def get_submission(self, submission_id: str) -> Submission:
@@ -222,10 +259,9 @@ class Service:
             previous = tx.submissions.latest_evaluation(submission_id)
         pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
         result = evaluate(pack, self.ruleset, as_at=self._kept_date(as_at or previous.as_at, "as_at"))
+        draft = new_evaluation(submission_id, result, reason="re-evaluation", at=self._clock())
         with writing(self.database) as tx:
-            record = tx.submissions.add_evaluation(
-                submission_id, result, reason="re-evaluation", actor=actor, at=self._clock()
-            )
+            record = tx.submissions.add_evaluation(draft, result, actor=actor)
         changes = diff(previous.evaluation, result, before_id=previous.id, after_id=record.id)
         return Stored(submission, record), changes
 
@@ -310,6 +346,11 @@ class Service:
                     )
                 )
         return len(ids), flips
+
+
+def _bound(slots: int | None) -> AbstractContextManager[object]:
+    """Return a bound on how many threads may hold it at once (None: no bound)."""
+    return nullcontext() if slots is None else threading.BoundedSemaphore(slots)
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:

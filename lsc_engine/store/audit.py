@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from functools import cache, lru_cache
+from typing import Generic, TypeVar, cast
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, Table, TextClause, bindparam, insert, text, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import ColumnProperty
+from sqlmodel import Session, SQLModel, col, select
 
 from lsc_engine.committee.conditions import Action
 from lsc_engine.store.db import audit_key, session_scope
@@ -43,6 +47,8 @@ Audited = (
     | Disclosure
     | SessionEvent
 )
+
+R = TypeVar("R", bound=Audited)
 
 GENESIS = "sha256:" + "0" * 64
 
@@ -79,15 +85,55 @@ ENTITY = {model: name for name, model in AUDITED.items()}
 ADDED_LATER: dict[str, dict[str, object]] = {"condition": {"confidential": False}}
 
 
-def record_digest(record: Audited) -> str:
-    """Digest every column of a stored record, so that any edit to it shows."""
+#: A record's texts long enough to enter its digest by their own: each field's value and that value's digest.
+LargeTexts = dict[str, tuple[str, str]]
+
+#: How long a text must be to enter a record's digest by its own digest rather than as it is.
+LARGE_TEXT = 4096
+
+
+def large_texts(record: Audited, known: Mapping[str, str] | None = None) -> LargeTexts:
+    """Digest a record's large texts, so that this can be done before the audit chain's head is locked.
+
+    ``known`` gives digests already made of some fields' values (a pack's digest, say), which are not made again.
+    """
+    texts: LargeTexts = {}
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        if isinstance(value, str) and len(value) > LARGE_TEXT:
+            texts[name] = (value, (known or {}).get(name) or sha256(value))
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class Draft(Generic[R]):
+    """A record built, and its large texts digested, before a transaction locks the audit chain's head."""
+
+    record: R
+    texts: LargeTexts
+
+    @classmethod
+    def of(cls, record: R, known: Mapping[str, str] | None = None) -> Draft[R]:
+        """Digest a record's large texts (``known``: digests already made of some fields' values)."""
+        return cls(record, large_texts(record, known))
+
+
+def record_digest(record: Audited, texts: LargeTexts | None = None) -> str:
+    """Digest every column of a stored record, so that any edit to it shows.
+
+    ``texts`` are the record's large texts digested beforehand (``large_texts``); each is used only while
+    the field still holds that very value.
+    """
     fields = record.model_dump(mode="json")
     for name, default in ADDED_LATER.get(ENTITY[type(record)], {}).items():
         if fields.get(name) == default:
             del fields[name]
+    known = texts or {}
     for name, value in fields.items():
-        if isinstance(value, str) and len(value) > 4096:
-            fields[name] = sha256(value)  # large texts (packs, results) enter by their digest
+        if isinstance(value, str) and len(value) > LARGE_TEXT:
+            # Large texts (packs, results) enter by their digest.
+            held = known.get(name)
+            fields[name] = held[1] if held is not None and getattr(record, name) is held[0] else sha256(value)
     return sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")))
 
 
@@ -118,50 +164,160 @@ def entry_hash(entry: AuditEntry) -> str:
     return sha256(json.dumps(body, sort_keys=True, separators=(",", ":")))
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A record written in a transaction, waiting for its audit entry."""
+
+    record: Audited
+    actor: str
+    action: str
+    at: datetime
+    submission_id: str | None
+    texts: LargeTexts | None
+
+
 class Chain:
-    """The audit chain's head, locked for the rest of the transaction so writers append one at a time."""
+    """The audit chain's head, locked for the rest of the transaction so writers append one at a time.
+
+    Audited records are not sent as they are added: when the transaction seals the chain, just before it
+    commits, each gets its entry, and the records, the entries and the moved head are written together (on
+    PostgreSQL in one statement), so that a write makes few round trips while it holds the head. Until then,
+    a query in the same transaction does not see them.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        if session.get_bind().dialect.name == "sqlite":
+        self._written: list[_Written] = []
+        self._dialect = session.get_bind().dialect.name
+        if self._dialect == "sqlite":
             # A write before any read takes SQLite's write lock now, so that no other writer can slip in
             # between this transaction's reads and its writes (PostgreSQL's row lock below does the same).
             session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
-        self._head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+        head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        self._seq, self._hash = session.exec(head).one()
         bind = session.get_bind()
         self._key = audit_key(bind) if isinstance(bind, Engine) else None
 
     def add(
-        self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None
-    ) -> AuditEntry:
-        """Write a record in this transaction and append its entry, flushed first so that its values are final."""
-        self._session.add(record)
-        self._session.flush()
-        return self.append(actor=actor, action=action, record=record, at=at, submission_id=submission_id)
+        self,
+        record: Audited,
+        *,
+        actor: str,
+        action: str,
+        at: datetime,
+        submission_id: str | None = None,
+        texts: LargeTexts | None = None,
+    ) -> None:
+        """Write a record in this transaction, with its entry, when the chain is sealed.
 
-    def append(
-        self, *, actor: str, action: str, record: Audited, at: datetime, submission_id: str | None = None
-    ) -> AuditEntry:
-        """Append an entry for a record written in this transaction (flushed, so its values are final)."""
+        ``texts`` are its large texts digested before the head was locked (``large_texts``).
+        """
+        self._written.append(_Written(record, actor, action, at, submission_id, texts))
+
+    def seal(self) -> list[AuditEntry]:
+        """Write the records added in this transaction, in order, each with its entry, and move the head.
+
+        A record's digest is taken here, from its values as they are written.
+        """
+        written, self._written = self._written, []
+        entries = [self._entry(each) for each in written]
+        if not entries:
+            return entries
+        runs = [*_runs([each.record for each in written]), _run(entries)]
+        if self._dialect == "postgresql":
+            # Everything in one statement, one round trip; its rows' foreign keys are checked once all are in.
+            shape = tuple((table, len(rows)) for table, rows in runs)
+            params = {
+                _name(n, i, key): value
+                for n, (_, rows) in enumerate(runs)
+                for i, row in enumerate(rows)
+                for key, value in row.items()
+            }
+            params |= {"head_seq": self._seq, "head_hash": self._hash}
+            self._session.connection().execute(_appending(shape), params)
+            return entries
+        for table, rows in runs:  # one statement per table, its rows sent together
+            self._session.exec(insert(table), params=rows)
+        self._session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=self._seq, hash=self._hash))
+        return entries
+
+    def _entry(self, written: _Written) -> AuditEntry:
+        record = written.record
         entry = AuditEntry(
-            seq=self._head.seq + 1,
-            at=at,
-            actor=actor,
-            action=action,
+            seq=self._seq + 1,
+            at=written.at,
+            actor=written.actor,
+            action=written.action,
             entity=ENTITY[type(record)],
             entity_id=record.id,
-            submission_id=submission_id or _submission_of(record),
-            record_digest=record_digest(record),
-            prev_hash=self._head.hash,
+            submission_id=written.submission_id or _submission_of(record),
+            record_digest=record_digest(record, written.texts),
+            prev_hash=self._hash,
             hash="",
         )
         entry.hash = entry_hash(entry)
         if self._key is not None:
             entry.mac = mac(self._key, entry.hash)
-        self._head.seq, self._head.hash = entry.seq, entry.hash
-        self._session.add(entry)
-        self._session.add(self._head)
+        self._seq, self._hash = entry.seq, entry.hash
         return entry
+
+
+def _row(record: SQLModel) -> dict[str, object]:
+    """Return a record's columns and values, to insert."""
+    return {attribute.columns[0].key: getattr(record, attribute.key) for attribute in _columns(type(record))}
+
+
+@cache
+def _columns(model: type[SQLModel]) -> list[ColumnProperty[object]]:
+    return list(sa_inspect(model).column_attrs)
+
+
+def _runs(records: list[Audited]) -> list[tuple[Table, list[dict[str, object]]]]:
+    """Group records into runs of one table each, in the order written (a record may refer to one before it)."""
+    runs: list[tuple[Table, list[dict[str, object]]]] = []
+    for record in records:
+        table = _table(type(record))
+        if not runs or runs[-1][0] is not table:
+            runs.append((table, []))
+        runs[-1][1].append(_row(record))
+    return runs
+
+
+def _run(entries: list[AuditEntry]) -> tuple[Table, list[dict[str, object]]]:
+    return _table(AuditEntry), [_row(entry) for entry in entries]
+
+
+def _name(run: int, row: int, column: str) -> str:
+    return f"w{run}_{row}_{column}"
+
+
+@lru_cache(maxsize=64)
+def _appending(shape: tuple[tuple[Table, int], ...]) -> TextClause:
+    """Build the statement that inserts rows into some tables and moves the head (PostgreSQL), once per shape.
+
+    Its inserts are data-modifying CTEs of the head's update. It is the same text for every write of the same
+    shape (so many rows into these tables, in this order), so it is compiled once: SQLAlchemy compiles a
+    multi-row insert of its own anew each time.
+    """
+    head = _table(AuditHead).c
+    parts: list[str] = []
+    binds = [bindparam("head_seq", type_=head.seq.type), bindparam("head_hash", type_=head.hash.type)]
+    for n, (table, count) in enumerate(shape):
+        columns = list(table.columns)
+        rows = []
+        for i in range(count):
+            names = [_name(n, i, column.key) for column in columns]
+            binds += [bindparam(name, type_=column.type) for name, column in zip(names, columns, strict=True)]
+            rows.append("(" + ", ".join(f":{name}" for name in names) + ")")
+        quoted = ", ".join(f'"{column.name}"' for column in columns)
+        parts.append(f'written_{n} AS (INSERT INTO "{table.name}" ({quoted}) VALUES {", ".join(rows)})')
+    sql = f"WITH {', '.join(parts)} UPDATE audit_head SET seq = :head_seq, hash = :head_hash WHERE id = 1"
+    return text(sql).bindparams(*binds)
+
+
+@cache
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, sa_inspect(model).local_table)
 
 
 #: How each kind of record enters the chain: the actions that write one (a record is written once).

@@ -76,12 +76,17 @@ def writing(database: Engine, *, audited: bool = True) -> Iterator[Transaction]:
     """Write in one transaction, committed when the block ends without an error and rolled back otherwise.
 
     An audited transaction locks the audit chain's head before anything else (see ``audit.Chain``), so
-    writers append one at a time; only the rate counts, which are not audited, write without it. A unique
-    key another transaction took first surfaces as Collision.
+    writers append one at a time; only the rate counts, which are not audited, write without it. Whatever can
+    be done without the database (evaluating, serialising, digesting large texts) belongs before the block,
+    since the head is held for all of it. The audited records and their entries are written as the block ends
+    (on PostgreSQL in one statement). A unique key another transaction took first surfaces as Collision.
     """
     with session_scope(database) as session:
         try:
-            yield Transaction(session, Chain(session) if audited else None)
+            chain = Chain(session) if audited else None
+            yield Transaction(session, chain)
+            if chain is not None:
+                chain.seal()
             session.commit()
         except IntegrityError as error:
             reason = str(error.orig or error).strip().splitlines()

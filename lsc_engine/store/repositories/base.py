@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from lsc_engine.store.audit import Audited, Chain
+from lsc_engine.store.audit import Audited, Chain, LargeTexts
 
 
 def new_id() -> str:
@@ -23,9 +23,16 @@ class Repository:
         self._chain = chain
 
     def _audited(
-        self, record: Audited, *, actor: str, action: str, at: datetime, submission_id: str | None = None
+        self,
+        record: Audited,
+        *,
+        actor: str,
+        action: str,
+        at: datetime,
+        submission_id: str | None = None,
+        texts: LargeTexts | None = None,
     ) -> None:
-        """Write a record and its audit entry."""
+        """Write a record and its audit entry (``texts``: its large texts, digested before the head was locked)."""
         if self._chain is None:
             raise RuntimeError("an audited write needs a transaction opened with writing()")
-        self._chain.add(record, actor=actor, action=action, at=at, submission_id=submission_id)
+        self._chain.add(record, actor=actor, action=action, at=at, submission_id=submission_id, texts=texts)

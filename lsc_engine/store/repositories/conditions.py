@@ -90,31 +90,15 @@ class Conditions(Repository):
         query = select(ConditionEventRecord).where(ConditionEventRecord.condition_id == condition_id)
         return _condition(record, [_event(e) for e in self._session.exec(query)], today)
 
-    def register(
-        self, conditions: list[Condition], *, capability: str, submission_id: str, actor: str, at: datetime
-    ) -> None:
-        """Enter an evaluation's conditions in the capability's register; those already there keep their state."""
-        known = self.keys(capability)
-        for condition in conditions:
-            if condition.id in known:
-                continue
-            carried = condition.carried_over_from
-            self.add(
-                capability,
-                key=condition.id,
-                kind=condition.kind,
-                owner=condition.owner,
-                criteria=condition.criteria,
-                text=condition.text,
-                due=condition.due,
-                due_date=None,
-                report_every_days=None,
-                source=(f"carried over: {carried}" if carried else condition.raised_by)[:120],
-                submission_id=submission_id,
-                confidential=condition.confidential,
-                actor=actor,
-                at=at,
-            )
+    def register(self, records: list[ConditionRecord]) -> None:
+        """Enter conditions built by ``new_conditions`` in their register; those already there keep their state."""
+        if not records:
+            return
+        known = self.keys(records[0].capability)
+        for record in records:
+            if record.key not in known:
+                known.add(record.key)
+                self._audited(record, actor=record.actor, action="condition.create", at=record.created_at)
 
     def add(
         self,
@@ -185,3 +169,32 @@ class Conditions(Repository):
         )
         self._audited(event, actor=actor, action=f"condition.{action.value}", at=at, submission_id=record.submission_id)
         return _condition(record, [*condition.history, _event(event)], at.date())
+
+
+def new_conditions(
+    conditions: list[Condition], *, capability: str, submission_id: str, actor: str, at: datetime
+) -> list[ConditionRecord]:
+    """Build the register's records of an evaluation's conditions, to enter with ``Conditions.register``."""
+    records = []
+    for condition in conditions:
+        carried = condition.carried_over_from
+        records.append(
+            ConditionRecord(
+                id=new_id(),
+                capability=capability,
+                key=condition.id,
+                kind=condition.kind.value,
+                owner=condition.owner.value,
+                criteria=json.dumps(condition.criteria),
+                text=condition.text,
+                due=condition.due,
+                due_date=None,
+                report_every_days=None,
+                source=(f"carried over: {carried}" if carried else condition.raised_by)[:120],
+                submission_id=submission_id,
+                actor=actor,
+                created_at=at,
+                confidential=condition.confidential,
+            )
+        )
+    return records

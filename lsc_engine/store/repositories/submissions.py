@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from lsc_engine.core.evaluation import Evaluation, Readiness
-from lsc_engine.store.audit import sha256
+from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.models import EvaluationRecord, Submission
 from lsc_engine.store.repositories.base import Repository, new_id
 
@@ -83,36 +83,20 @@ class Submissions(Repository):
         query = select(Submission.capability).distinct().order_by(col(Submission.capability))
         return list(self._session.exec(query).all())
 
-    def add(
-        self,
-        *,
-        body: bytes,
-        capability: str,
-        cohort: str,
-        statement_date: date,
-        input_digest: str,
-        idempotency_key: str | None,
-        request_digest: str,
-        submitter: str,
-        at: datetime,
-    ) -> Submission:
-        """Store a pack exactly as received, as the next version of its capability's evidence."""
-        current = self._session.exec(select(func.max(Submission.version)).where(Submission.capability == capability))
-        submission = Submission(
-            id=new_id(),
-            capability=capability,
-            version=int(current.one() or 0) + 1,
-            cohort=cohort,
-            submitter=submitter,
-            statement_date=statement_date,
-            received_at=at,
-            pack=body.decode("utf-8"),
-            pack_digest=sha256(body),
-            input_digest=input_digest,
-            idempotency_key=idempotency_key,
-            request_digest=request_digest,
+    def add(self, draft: Draft[Submission]) -> Submission:
+        """Store a pack built by ``new_submission`` as the next version of its capability's evidence."""
+        submission = draft.record
+        current = self._session.exec(
+            select(func.max(Submission.version)).where(Submission.capability == submission.capability)
         )
-        self._audited(submission, actor=submitter, action="submission.create", at=at)
+        submission.version = int(current.one() or 0) + 1
+        self._audited(
+            submission,
+            actor=submission.submitter,
+            action="submission.create",
+            at=submission.received_at,
+            texts=draft.texts,
+        )
         return submission
 
     # -- evaluations -------------------------------------------------------------------------------
@@ -151,32 +135,72 @@ class Submissions(Repository):
             raise LookupError(f"submission {submission_id} has no evaluation: each is stored with its first")
         return _stored(record)
 
-    def add_evaluation(
-        self,
-        submission_id: str,
-        evaluation: Evaluation,
-        *,
-        reason: str,
-        actor: str,
-        at: datetime,
-        number: int | None = None,
-    ) -> StoredEvaluation:
-        """Store an evaluation of a submission: ``number`` 1 with the submission, else the next one."""
-        if number is None:
-            query = select(func.max(EvaluationRecord.number)).where(EvaluationRecord.submission_id == submission_id)
-            number = int(self._session.exec(query).one() or 0) + 1
-        text = evaluation.model_dump_json()
-        record = EvaluationRecord(
-            id=new_id(),
-            submission_id=submission_id,
-            number=number,
-            ruleset_digest=evaluation.ruleset_digest,
-            as_at=evaluation.as_at,
-            overall=evaluation.overall.value,
-            reason=reason,
-            created_at=at,
-            result=text,
-            result_digest=sha256(text),
-        )
-        self._audited(record, actor=actor, action="evaluation.create", at=at)
+    def add_evaluation(self, draft: Draft[EvaluationRecord], evaluation: Evaluation, *, actor: str) -> StoredEvaluation:
+        """Store an evaluation of a submission (see ``new_evaluation``), numbered next unless it has its number."""
+        record = draft.record
+        if record.number == NEXT:
+            query = select(func.max(EvaluationRecord.number)).where(
+                EvaluationRecord.submission_id == record.submission_id
+            )
+            record.number = int(self._session.exec(query).one() or 0) + 1
+        self._audited(record, actor=actor, action="evaluation.create", at=record.created_at, texts=draft.texts)
         return _stored(record, evaluation)
+
+
+#: The number of a record not yet numbered: a version or an evaluation's number is given under the head's lock.
+NEXT = 0
+
+
+def new_submission(
+    *,
+    body: bytes,
+    capability: str,
+    cohort: str,
+    statement_date: date,
+    input_digest: str,
+    idempotency_key: str | None,
+    request_digest: str,
+    submitter: str,
+    at: datetime,
+) -> Draft[Submission]:
+    """Build a submission of a pack exactly as received, to store with ``Submissions.add``, which gives its version."""
+    pack_digest = sha256(body)
+    submission = Submission(
+        id=new_id(),
+        capability=capability,
+        version=NEXT,
+        cohort=cohort,
+        submitter=submitter,
+        statement_date=statement_date,
+        received_at=at,
+        pack=body.decode("utf-8"),
+        pack_digest=pack_digest,
+        input_digest=input_digest,
+        idempotency_key=idempotency_key,
+        request_digest=request_digest,
+    )
+    return Draft.of(submission, known={"pack": pack_digest})  # the pack is the body, so its digest is the body's
+
+
+def new_evaluation(
+    submission_id: str, evaluation: Evaluation, *, reason: str, at: datetime, number: int = NEXT
+) -> Draft[EvaluationRecord]:
+    """Build an evaluation record, serialised and digested, to store with ``Submissions.add_evaluation``.
+
+    ``number`` 1 is the evaluation a submission is stored with; by default it is numbered next when stored.
+    """
+    text = evaluation.model_dump_json()
+    result_digest = sha256(text)
+    record = EvaluationRecord(
+        id=new_id(),
+        submission_id=submission_id,
+        number=number,
+        ruleset_digest=evaluation.ruleset_digest,
+        as_at=evaluation.as_at,
+        overall=evaluation.overall.value,
+        reason=reason,
+        created_at=at,
+        result=text,
+        result_digest=result_digest,
+    )
+    return Draft.of(record, known={"result": result_digest})
