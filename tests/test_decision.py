@@ -89,7 +89,8 @@ def test_secure_path_to_green_and_later_as_at(ruleset: Ruleset) -> None:
 def test_mds_conditions_and_gates(ruleset: Ruleset) -> None:
     result = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
     by_id = {c.id: c for c in result.conditions}
-    assert by_id["cio-report-review"].raised_by == "LSC10.3-SSC-cio-pending"
+    assert by_id["cio-report-review"].raised_by == "LSC10.6-SSC-cio-pending"
+    assert by_id["cio-report-review"].criteria == ["LSC10.6"]
     assert by_id["han-third-party-assurance"].carried_over_from == "EPCL-2019-07-C1"
     assert by_id["han-third-party-assurance"].carried_over_since == date(2019, 7, 12)
     assert "interim IPsec connection to MDS" in by_id["connectivity-transition-reporting"].text
@@ -162,7 +163,35 @@ def test_a_carried_condition_on_a_parent_criterion_weighs_on_its_sub_criteria(ru
     touched = sorted(
         c.criterion for c in result.ratings if any(f.rule_id == "carried-over-condition" for f in c.findings)
     )
-    assert touched == [f"LSC10.{n}" for n in range(1, 7)]
+    assert touched == ["LSC10.1", "LSC10.2", "LSC10.4", "LSC10.6"]
+
+
+def test_the_cio_report_is_read_with_sub_criterion_6_after_its_own_findings(ruleset: Ruleset) -> None:
+    """The letter states the CIO report condition in LSC 10 right after sub-criterion 6 (recent issues)."""
+    result = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
+    assert "LSC10.3" not in {c.criterion for c in result.ratings}
+    lsc106 = next(c for c in result.ratings if c.criterion == "LSC10.6")
+    reasons = [f.message for f in lsc106.findings if f.rating == Rating.AMBER]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("The capability uses interim connectivity")
+    assert reasons[1].startswith("The CIO report status is none; SSC must review it")
+    assert not any(f.provisional for f in lsc106.findings if f.rating == Rating.AMBER)
+
+
+@pytest.mark.parametrize(("former", "now", "group"), [("LSC10.3", "LSC10.6", Group.SSC), ("LSC10.5", "RR", Group.SSC)])
+def test_a_condition_raised_under_a_former_criterion_id_weighs_on_its_successor(
+    ruleset: Ruleset, former: str, now: str, group: Group
+) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["earlier_conditions"] = [earlier_condition("old-ssc-report", "ongoing_reporting", "SSC", [former])]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
+    carried = next(c for c in result.conditions if c.id == "old-ssc-report")
+    assert carried.criteria == [now]
+    touched = [
+        (c.criterion, c.group) for c in result.ratings if any(f.rule_id == "carried-over-condition" for f in c.findings)
+    ]
+    assert touched == [(now, group)]
+    assert next(c for c in result.ratings if (c.criterion, c.group) == (now, group)).rating == Rating.AMBER
 
 
 def test_a_carried_condition_on_a_criterion_its_owner_does_not_rate_weighs_on_the_real_owner(
