@@ -219,8 +219,28 @@ def test_a_missing_month_of_performance_is_insufficient_not_better(ruleset: Rule
     lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
     assert lsc7.rating == Rating.INSUFFICIENT_EVIDENCE
     assert [f.rule_id for f in lsc7.findings if f.rating != Rating.GREEN] == ["LSC7-OPSG-months-missing"]
-    each = "; ".join(f"{measure}: no figure for December 2019" for measure in ("CPM1", "CPM2", "CPM3"))
+    each = "; ".join(
+        f"Code Performance Measure {measure}: no figure for December 2019" for measure in ("CPM1", "CPM2", "CPM3")
+    )
     assert f"({each})" in lsc7.findings[0].message
+
+
+def test_code_performance_measures_rest_on_h13_and_service_providers_measures_on_the_panels_paper(
+    ruleset: Ruleset,
+) -> None:
+    pack = read_pack(FIXTURES / "synthetic-service-provider-measure.json")
+    result = evaluate(pack, ruleset, as_at=pack.statement.date)
+    lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
+    bases = {f.rule_id: f.basis for f in lsc7.findings}
+    assert list(bases) == ["LSC7-OPSG-pm-below-minimum", "LSC7-OPSG-cpm-below-target"]
+    assert bases["LSC7-OPSG-cpm-below-target"].startswith("SEC Section H13 (Code Performance Measures")
+    assert "H13" not in bases["LSC7-OPSG-pm-below-minimum"]
+    assert "PM2" in bases["LSC7-OPSG-pm-below-minimum"]
+    for rule in ruleset.rules:
+        if rule.id.startswith("LSC7-OPSG-pm-"):
+            assert "H13" not in rule.basis, rule.id
+        elif "H13" in rule.basis:
+            assert "Code Performance Measures" in rule.basis, rule.id
 
 
 def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:

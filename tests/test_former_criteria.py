@@ -62,4 +62,3 @@ def test_the_matrix_of_an_evaluation_made_before_shows_its_former_cells(ruleset:
     assert not any(cell.owned for cell in rows["RR"].cells), "the stored evaluation did not rate the new section"
     lsc10 = next(cell for cell in rows["LSC10"].cells if cell.group == Group.SSC)
     assert lsc10.rating == Rating.AMBER
-
