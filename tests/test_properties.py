@@ -536,7 +536,7 @@ def test_a_tiny_percentage_is_read(achieved: float) -> None:
     ]
     result = run(document, date(2021, 5, 4))
     assert cell(result, "LSC7", "OPSG").rating == Rating.AMBER
-    assert "LSC7-OPSG-below-minimum" in rule_ids(result, "LSC7", "OPSG")
+    assert "LSC7-OPSG-cpm-below-minimum" in rule_ids(result, "LSC7", "OPSG")
 
 
 def test_defects_dated_after_as_at_are_listed_without_a_test_phase() -> None:
