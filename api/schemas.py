@@ -117,6 +117,9 @@ class CriterionRead(Read):
     parent: str | None
     provisional: bool
     reads: str
+    formerly: list[str] = Field(
+        default_factory=list, description="Ids the criterion had in earlier rulesets, which stored records may use"
+    )
 
 
 class Catalogue(Read):

@@ -169,6 +169,10 @@ def test_rules_criteria_and_health(client: TestClient) -> None:
     assert rule["conditions"][0]["kind"] == "prerequisite_migration"
     criteria = client.get("/v1/criteria").json()["criteria"]
     assert [c["id"] for c in criteria][:3] == ["LSC1", "LSC2", "LSC3"]
+    assert [(c["id"], c["owners"], c["formerly"]) for c in criteria][-2:] == [
+        ("LSC10.6", ["SSC"], ["LSC10.3"]),
+        ("RR", ["TAG", "OPSG", "SSC"], ["LSC10.5"]),
+    ]
     assert client.get("/healthz").json() == {"status": "ok", "ruleset_digest": None}
     assert client.get("/readyz").json()["ruleset_digest"] == rules["ruleset_digest"]
 

@@ -63,8 +63,11 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
         response = assess(client, submission_id, criterion, "OPSG", assessor="OPSG Chair")
         assert response.status_code == 201
         assert response.json()["override"] is False
-    for criterion in ("LSC10.3", "LSC10.4", "LSC10.6"):
+    for criterion in ("LSC10.4", "LSC10.6"):
         assert assess(client, submission_id, criterion, "SSC", assessor="SSC Chair").status_code == 201
+    for group in ("TAG", "OPSG", "SSC"):  # each group assesses the residual risks, a section of their own
+        response = assess(client, submission_id, "RR", group, rating="green", assessor=f"{group} Chair")
+        assert response.status_code == 201, response.text
     registered = conditions(client)
     assert {key: c["kind"] for key, c in registered.items()} == {
         "cio-report-review": "prerequisite_go_live",
@@ -122,6 +125,16 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
         assert reason in text
     assert "Annex 1" in text
     assert "6 March 2020" in text
+    residual = text[text.index("DCC set out 3 residual risks") :]
+    assert residual.startswith(
+        "DCC set out 3 residual risks in its statement, all of low likelihood, all with a mitigation."
+    )
+    for group in ("Testing Advisory Group (TAG)", "Operations Group (OPSG)"):
+        assert f"{group} supported DCC's assessments and accepted the mitigations: GREEN." in residual
+    assert (
+        "Security Sub-Committee (SSC) supported DCC's assessments and accepted the mitigations, subject to "
+        "conditions 1, 2, 3 and 4 (on LSC10.4 and LSC10.6): GREEN." in residual
+    )
 
     engine = make_engine(settings)
     with session_scope(engine) as session:
@@ -131,9 +144,9 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
     with session_scope(engine) as session:
         actions = Counter(entry.action for entry in session.exec(select(AuditEntry)))
     engine.dispose()
-    # submission, evaluation, 4 conditions, 6 assessments, the decision, the satisfaction, the revocation
+    # submission, evaluation, 4 conditions, 8 assessments, the decision, the satisfaction, the revocation
     workflow = {a: n for a, n in actions.items() if a not in ("token.create", "confidential.read")}
-    assert sum(workflow.values()) == 15, workflow
+    assert sum(workflow.values()) == 17, workflow
     assert actions["token.create"] == 7
     # the Panel and SSC read the confidential SSC finding (LSC10.4): each read is in the chain
     assert actions["confidential.read"] >= 1

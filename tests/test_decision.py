@@ -131,7 +131,8 @@ def test_secure_as_at_20_august_without_reports_flags_the_passed_dates(ruleset: 
 def test_mds_conditions_and_gates(ruleset: Ruleset) -> None:
     result = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
     by_id = {c.id: c for c in result.conditions}
-    assert by_id["cio-report-review"].raised_by == "LSC10.3-SSC-cio-pending"
+    assert by_id["cio-report-review"].raised_by == "LSC10.6-SSC-cio-pending"
+    assert by_id["cio-report-review"].criteria == ["LSC10.6"]
     assert by_id["han-third-party-assurance"].carried_over_from == "EPCL-2019-07-C1"
     assert by_id["han-third-party-assurance"].carried_over_since == date(2019, 7, 12)
     assert "interim IPsec connection to MDS" in by_id["connectivity-transition-reporting"].text
@@ -204,7 +205,35 @@ def test_a_carried_condition_on_a_parent_criterion_weighs_on_its_sub_criteria(ru
     touched = sorted(
         c.criterion for c in result.ratings if any(f.rule_id == "carried-over-condition" for f in c.findings)
     )
-    assert touched == [f"LSC10.{n}" for n in range(1, 7)]
+    assert touched == ["LSC10.1", "LSC10.2", "LSC10.4", "LSC10.6"]
+
+
+def test_the_cio_report_is_read_with_sub_criterion_6_after_its_own_findings(ruleset: Ruleset) -> None:
+    """The letter states the CIO report condition in LSC 10 right after sub-criterion 6 (recent issues)."""
+    result = evaluate(read_pack(MDS), ruleset, as_at=date(2020, 3, 6))
+    assert "LSC10.3" not in {c.criterion for c in result.ratings}
+    lsc106 = next(c for c in result.ratings if c.criterion == "LSC10.6")
+    reasons = [f.message for f in lsc106.findings if f.rating == Rating.AMBER]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("The capability uses interim connectivity")
+    assert reasons[1].startswith("The CIO report status is none; SSC must review it")
+    assert not any(f.provisional for f in lsc106.findings if f.rating == Rating.AMBER)
+
+
+@pytest.mark.parametrize(("former", "now", "group"), [("LSC10.3", "LSC10.6", Group.SSC), ("LSC10.5", "RR", Group.SSC)])
+def test_a_condition_raised_under_a_former_criterion_id_weighs_on_its_successor(
+    ruleset: Ruleset, former: str, now: str, group: Group
+) -> None:
+    document = seed("seed-moc-secure-2020-08.json")
+    document["earlier_conditions"] = [earlier_condition("old-ssc-report", "ongoing_reporting", "SSC", [former])]
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
+    carried = next(c for c in result.conditions if c.id == "old-ssc-report")
+    assert carried.criteria == [now]
+    touched = [
+        (c.criterion, c.group) for c in result.ratings if any(f.rule_id == "carried-over-condition" for f in c.findings)
+    ]
+    assert touched == [(now, group)]
+    assert next(c for c in result.ratings if (c.criterion, c.group) == (now, group)).rating == Rating.AMBER
 
 
 def test_a_carried_condition_on_a_criterion_its_owner_does_not_rate_weighs_on_the_real_owner(
@@ -232,8 +261,28 @@ def test_a_missing_month_of_performance_is_insufficient_not_better(ruleset: Rule
     lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
     assert lsc7.rating == Rating.INSUFFICIENT_EVIDENCE
     assert [f.rule_id for f in lsc7.findings if f.rating != Rating.GREEN] == ["LSC7-OPSG-months-missing"]
-    each = "; ".join(f"{measure}: no figure for December 2019" for measure in ("CPM1", "CPM2", "CPM3"))
+    each = "; ".join(
+        f"Code Performance Measure {measure}: no figure for December 2019" for measure in ("CPM1", "CPM2", "CPM3")
+    )
     assert f"({each})" in lsc7.findings[0].message
+
+
+def test_code_performance_measures_rest_on_h13_and_service_providers_measures_on_the_panels_paper(
+    ruleset: Ruleset,
+) -> None:
+    pack = read_pack(FIXTURES / "synthetic-service-provider-measure.json")
+    result = evaluate(pack, ruleset, as_at=pack.statement.date)
+    lsc7 = next(c for c in result.ratings if c.criterion == "LSC7")
+    bases = {f.rule_id: f.basis for f in lsc7.findings}
+    assert list(bases) == ["LSC7-OPSG-pm-below-minimum", "LSC7-OPSG-cpm-below-target"]
+    assert bases["LSC7-OPSG-cpm-below-target"].startswith("SEC Section H13 (Code Performance Measures")
+    assert "H13" not in bases["LSC7-OPSG-pm-below-minimum"]
+    assert "PM2" in bases["LSC7-OPSG-pm-below-minimum"]
+    for rule in ruleset.rules:
+        if rule.id.startswith("LSC7-OPSG-pm-"):
+            assert "H13" not in rule.basis, rule.id
+        elif "H13" in rule.basis:
+            assert "Code Performance Measures" in rule.basis, rule.id
 
 
 def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:

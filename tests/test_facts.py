@@ -290,12 +290,20 @@ def test_performance_streak_needs_consecutive_months(ruleset: Ruleset) -> None:
     document["performance"] += performance("CPM2", {"2021-02": 90.0, "2021-04": 90.0})
     facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
     assert facts["performance_below_minimum_streak"].value == 2
-    assert facts["performance_below_minimum_streak_measure"].value == "CPM1"
+    assert facts["performance_below_minimum_streak_measure"].value == "Code Performance Measure CPM1"
     assert facts["performance_below_minimum_latest"].value == 2
-    assert facts["performance_worst_measure"].value == "CPM2 (2021-04)"
+    assert facts["performance_below_minimum_code"].value == 2
+    assert facts["performance_below_minimum_code_measures"].value == (
+        "Code Performance Measure CPM1, 94% in April 2021 (target 99%, minimum 96%); "
+        "Code Performance Measure CPM2, 90% in April 2021 (target 99%, minimum 96%)"
+    )
+    assert facts["performance_below_minimum_provider"].value == 0
+    assert "performance_below_minimum_provider_measures" not in facts
     # March was due 30 days after it ended; CPM2 reported February and April only.
     assert facts["performance_months_missing"].value == 1
-    assert facts["performance_months_missing_measures"].value == "CPM2: no figure for March 2021"
+    assert (
+        facts["performance_months_missing_measures"].value == "Code Performance Measure CPM2: no figure for March 2021"
+    )
 
 
 def test_a_measure_that_stops_reporting_is_missing_months_and_not_rated_on_its_last_value(ruleset: Ruleset) -> None:
@@ -305,23 +313,55 @@ def test_a_measure_that_stops_reporting_is_missing_months_and_not_rated_on_its_l
     derivation = derive(document, ruleset, "2021-08-01")
     facts = derivation.facts(date(2021, 8, 1))  # June was due on 30 July: PM2 misses April to June
     assert facts["performance_months_missing"].value == 3
-    assert facts["performance_months_missing_measures"].value == "PM2: no figures for April to June 2021"
+    assert facts["performance_months_missing_measures"].value == (
+        "service-provider performance measure PM2: no figures for April to June 2021"
+    )
     assert facts["performance_months_missing_measures"].evidence == ("PM2-2021-03",)
     assert facts["performance_below_minimum_latest"].value == 0  # PM2's March result is not its current one
     assert facts["performance_below_minimum_streak"].value == 0
-    assert "performance_worst_measure" not in facts
+    assert facts["performance_below_minimum_provider"].value == 0
     # A month is missing from the day after it is due, for every measure that has not reported it.
     assert derivation.facts(date(2021, 8, 30))["performance_months_missing"].value == 3
     later = derivation.facts(date(2021, 8, 31))
     assert later["performance_months_missing"].value == 5
     assert later["performance_months_missing_measures"].value == (
-        "CPM1: no figure for July 2021; PM2: no figures for April to July 2021"
+        "Code Performance Measure CPM1: no figure for July 2021; "
+        "service-provider performance measure PM2: no figures for April to July 2021"
     )
     # Known at a date when PM2's March was its latest due month, it is rated on it.
     facts = derive(document, ruleset, "2021-05-01").facts(date(2021, 5, 1))
     assert facts["performance_months_missing"].value == 0
     assert facts["performance_below_minimum_streak"].value == 3
-    assert facts["performance_below_minimum_streak_measure"].value == "PM2"
+    assert facts["performance_below_minimum_streak_measure"].value == "service-provider performance measure PM2"
+    assert facts["performance_below_minimum_provider_measures"].value == (
+        "service-provider performance measure PM2, 91% in March 2021 (target 99%, minimum 96%)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("measure", "kind", "named"),
+    [
+        ("CPM4", None, "Code Performance Measure CPM4"),
+        ("cpm4", None, "Code Performance Measure cpm4"),
+        ("PM7", None, "service-provider performance measure PM7"),
+        ("FW-TRT", None, "service-provider performance measure FW-TRT"),
+        ("PM7", "code", "Code Performance Measure PM7"),
+        ("CPM4", "service_provider", "service-provider performance measure CPM4"),
+    ],
+)
+def test_a_measure_is_named_by_its_kind_the_pack_says_or_its_name_implies(
+    ruleset: Ruleset, measure: str, kind: str | None, named: str
+) -> None:
+    document = minimal()
+    document["performance"] = performance(measure, {"2021-03": 97.0, "2021-04": 97.0})
+    if kind is not None:
+        document["performance"][-1]["kind"] = kind  # its latest month says, which is enough
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    code = named.startswith("Code")
+    assert facts["performance_below_target_code" if code else "performance_below_target_provider"].value == 1
+    assert facts["performance_below_target_provider" if code else "performance_below_target_code"].value == 0
+    listed = facts["performance_below_target_code_measures" if code else "performance_below_target_provider_measures"]
+    assert listed.value == f"{named}, 97% in April 2021 (target 99%, minimum 96%)"
 
 
 @pytest.mark.parametrize(

@@ -254,16 +254,16 @@ def unconfirmable(document: Doc, as_at: date) -> dict[tuple[str, str], str]:
     for criterion, name in [
         ("LSC10.1", "architecture"),
         ("LSC10.2", "testing"),
-        ("LSC10.3", "cio_report"),
+        ("LSC10.6", "cio_report"),  # the CIO report is read with sub-criterion 6, as the Panel's letter states it
         ("LSC10.4", "independent_assurance"),
     ]:
         if not known(security.get(name), as_at):
             lacks([(criterion, "SSC")], f"security.{name}")
     if security.get("recent_issues") is None:
         lacks([("LSC10.6", "SSC")], "security.recent_issues")
-    # LSC10.5 reads the top-level residual risks, not the security section.
+    # Every group assesses the residual risks, a top-level section of their own.
     if "residual_risks" not in document:
-        lacks([("LSC10.5", "SSC")], "residual_risks")
+        lacks([("RR", "TAG"), ("RR", "OPSG"), ("RR", "SSC")], "residual_risks")
     return missing
 
 
@@ -342,15 +342,16 @@ def test_an_open_severity_1_defect_never_improves_lsc2(data: st.DataObject) -> N
 
 @settings(max_examples=60, deadline=None)
 @given(st.data())
-def test_a_high_unmitigated_residual_risk_never_improves_lsc10_5(data: st.DataObject) -> None:
+def test_a_high_unmitigated_residual_risk_never_improves_any_groups_residual_risks(data: st.DataObject) -> None:
     document, as_at = data.draw(packs())
     ctx = continuing(data.draw, document, as_at, allow_future=False)
     added = residual_risk(ctx) | {"likelihood": "high", "impact": "high", "mitigation": None}
     dated_on_or_before(ctx, added, as_at)
     before = run(document, as_at)
     after = run(_with(document, ("residual_risks",), added), as_at)
-    assert severity(after, "LSC10.5", "SSC") >= severity(before, "LSC10.5", "SSC")
-    assert cell(after, "LSC10.5", "SSC").rating == Rating.RED
+    for group in ("TAG", "OPSG", "SSC"):
+        assert severity(after, "RR", group) >= severity(before, "RR", group)
+        assert cell(after, "RR", group).rating == Rating.RED
 
 
 @settings(max_examples=60, deadline=None)
@@ -445,7 +446,7 @@ REPORTED_LATE: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("scope", "dmcs"): ("LSC3", "TAG", "LSC3-TAG-dmcs-reported-late"),
     ("performance",): ("LSC7", "OPSG", "LSC7-OPSG-reported-late"),
     ("consumer_risks",): ("LSC8", "OPSG", "LSC8-OPSG-risks-reported-late"),
-    ("residual_risks",): ("LSC10.5", "SSC", "LSC10.5-SSC-risks-reported-late"),
+    ("residual_risks",): ("RR", "SSC", "RR-SSC-reported-late"),
     ("testing", "phases"): ("LSC1", "TAG", "LSC1-TAG-phases-reported-late"),
     ("testing", "defects"): ("LSC2", "TAG", "LSC2-TAG-defects-reported-late"),
     ("testing", "issues"): ("LSC2", "TAG", "LSC2-TAG-issues-reported-late"),
@@ -546,7 +547,7 @@ def test_a_tiny_percentage_is_read(achieved: float) -> None:
     ]
     result = run(document, date(2021, 5, 4))
     assert cell(result, "LSC7", "OPSG").rating == Rating.AMBER
-    assert "LSC7-OPSG-below-minimum" in rule_ids(result, "LSC7", "OPSG")
+    assert "LSC7-OPSG-cpm-below-minimum" in rule_ids(result, "LSC7", "OPSG")
 
 
 def test_defects_dated_after_as_at_are_listed_without_a_test_phase() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from lsc_engine.committee.snapshot import AnnexEntry, snapshot
 from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import NO_CONFIRMATION, Evaluation
-from lsc_engine.core.loading import read_pack
+from lsc_engine.core.loading import parse_pack, read_pack
 from lsc_engine.core.ruleset import Ruleset, basis_problem
 from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
 from lsc_engine.settings import Settings
@@ -41,6 +42,14 @@ INTERNAL = re.compile(r"seed\s*0", re.IGNORECASE)
 @pytest.fixture(scope="module")
 def mds(ruleset: Ruleset) -> Evaluation:
     return evaluate(read_pack(MDS), ruleset, as_at=MDS_AS_AT)
+
+
+@pytest.fixture(scope="module")
+def mds_architecture_pending(ruleset: Ruleset) -> Evaluation:
+    """MOC MDS with the security architecture still to be approved: our provisional LSC10.1 is then amber."""
+    document = json.loads(MDS.read_text())
+    document["security"]["architecture"]["status"] = "pending"
+    return evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=MDS_AS_AT)
 
 
 def table_text(evaluation: Evaluation) -> str:
@@ -68,8 +77,8 @@ def test_the_findings_know_which_rules_are_provisional(mds: Evaluation) -> None:
     assert by_rule[PANELS_OWN[0]].basis.startswith("SEC Panel letter to BEIS on the MOC MDS Live Services Criteria")
     assert by_rule[OURS[0]].provisional
     assert by_rule[OURS[0]].basis.startswith("provisional: this ruleset's own monthly count")
-    assert mds.provisional_criteria() >= {"LSC1", "LSC2", "LSC10.3"}
-    assert not mds.provisional_criteria() & {"LSC6", "LSC8", "LSC9", "LSC10", "LSC10.4", "LSC10.6"}
+    assert mds.provisional_criteria() >= {"LSC1", "LSC2", "LSC10.1", "LSC10.2"}
+    assert not mds.provisional_criteria() & {"LSC6", "LSC8", "LSC9", "LSC10", "LSC10.4", "LSC10.6", "RR"}
 
 
 def test_the_table_tags_provisional_criteria_and_reasons_and_says_why(mds: Evaluation) -> None:
@@ -84,7 +93,9 @@ def test_the_table_tags_provisional_criteria_and_reasons_and_says_why(mds: Evalu
 def test_the_markdown_tags_provisional_criteria_and_gives_every_reason_its_basis(mds: Evaluation) -> None:
     text = markdown(mds)
     assert "| LSC1 (provisional) | TAG |" in text
-    assert "| LSC10.3 (provisional) | SSC |" in text
+    assert "| LSC10.1 (provisional) | SSC |" in text
+    assert "| LSC10.6 | SSC |" in text, "the CIO report sits with the Panel's sub-criterion 6"
+    assert "| RR | TAG |" in text
     lsc6 = line_with(text, "| LSC6 | OPSG |")
     ours = lsc6[lsc6.index(OURS[1]) :]
     theirs = lsc6[lsc6.index(PANELS_OWN[1]) : lsc6.index(OURS[1])]
@@ -141,20 +152,22 @@ def decision_on(evaluation: Evaluation) -> DecisionView:
     )
 
 
-def test_the_letters_annex_tags_provisional_criteria_and_reasons(mds: Evaluation) -> None:
-    decision = decision_on(mds)
+def test_the_letters_annex_tags_provisional_criteria_and_reasons(mds_architecture_pending: Evaluation) -> None:
+    decision = decision_on(mds_architecture_pending)
     notes = {note.criterion: note for notes in decision.snapshot.annex.values() for note in notes}
-    assert notes["LSC10.3"].provisional
+    assert notes["LSC10.1"].provisional
     assert not notes["LSC10.4"].provisional
+    assert not notes["LSC10.6"].provisional
     assert f"{OURS[1]}, more than 5, within the last 90 days. {PROVISIONAL_TAG}" in notes["LSC6"].reason
     assert f"none on SMETS1; the wider service is not yet stable. {OURS[1]}" in notes["LSC6"].reason
     text = letter.markdown(decision)
-    assert "**LSC10.3 — Independent (CIO) assessment reported (provisional): AMBER.**" in text
+    assert "**LSC10.1 — Security architecture approved (provisional): AMBER.**" in text
+    assert "**LSC10.6 — Recent issues to be addressed: AMBER.** The capability uses interim connectivity" in text
     assert "**LSC10.4 — Security testing assurance: AMBER.**" in text
     assert "**LSC6 — Pre-existing services remain stable for SMETS2 and SMETS1 prior to operating" in text
     assert PROVISIONAL_LEGEND in text
     page = letter.html(decision)
-    assert "LSC10.3 &mdash; Independent (CIO) assessment reported (provisional): " in page
+    assert "LSC10.1 &mdash; Security architecture approved (provisional): " in page
     assert "LSC10.4 &mdash; Security testing assurance: " in page
     for output in (text, page):
         assert not INTERNAL.search(output)
@@ -221,10 +234,11 @@ def test_the_assessment_page_tags_provisional_criteria_and_findings(pages: Actin
     ssc = bearer(pages.tokens[Role.SSC])
     page = pages.get(f"/submissions/{created.json()['submission']['id']}/assess/SSC", headers=ssc).text
     tag = f'<span class="provisional">{PROVISIONAL_TAG}</span>'
-    heading = page[page.index('<h2 id="c-LSC10-3-h">') :]
+    heading = page[page.index('<h2 id="c-LSC10-1-h">') :]
     assert heading[: heading.index("</h2>")].endswith(tag)
-    heading = page[page.index('<h2 id="c-LSC10-4-h">') :]
-    assert tag not in heading[: heading.index("</h2>")]
+    for panels in ("c-LSC10-4-h", "c-LSC10-6-h", "c-RR-h"):
+        heading = page[page.index(f'<h2 id="{panels}">') :]
+        assert tag not in heading[: heading.index("</h2>")]
     assert PROVISIONAL_LEGEND.replace("'", "&#39;") in page
     assert not INTERNAL.search(page)
     opsg = bearer(pages.tokens[Role.OPSG])

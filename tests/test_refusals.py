@@ -7,18 +7,21 @@ the field by its location instead.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from lsc_engine.committee.conditions import Action, ConditionState
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
@@ -27,7 +30,7 @@ from lsc_engine.services.tokens import Tokens
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, RULES
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
@@ -114,10 +117,16 @@ CELL = {"criterion": "LSC6", "group": "OPSG"}
 def test_assessment_refusals_name_the_field_and_the_cell(world: World) -> None:
     cases: list[tuple[Callable[[], object], type[LscError], str, dict[str, Any]]] = [
         (
-            assess(world, "LSC10.3", Group.TAG),
+            assess(world, "LSC10.4", Group.TAG),
             InvalidAction,
-            "TAG does not rate LSC10.3",
-            {"field": "criterion", "criterion": "LSC10.3", "group": "TAG"},
+            "TAG does not rate LSC10.4",
+            {"field": "criterion", "criterion": "LSC10.4", "group": "TAG"},
+        ),
+        (
+            assess(world, "LSC10.5", Group.SSC),
+            InvalidAction,
+            "SSC does not rate LSC10.5 (LSC10.5 is now RR)",
+            {"field": "criterion", "criterion": "LSC10.5", "group": "SSC"},
         ),
         (
             assess(world, rating=Rating.RED),
@@ -136,6 +145,41 @@ def test_assessment_refusals_name_the_field_and_the_cell(world: World) -> None:
         error = refusal(call)
         assert (type(error), error.message, error.details) == (kind, message, details)
     assert world.committee.assessments(world.submission_id) == [], "nothing refused was recorded"
+
+
+def earlier_ruleset(tmp_path: Path) -> Ruleset:
+    """Return the ruleset as it was before the residual risks were a section every group assesses."""
+    directory = tmp_path / "earlier-rules"
+    shutil.copytree(RULES, directory)
+    (directory / "residual-risks.yaml").unlink()
+    catalogue = yaml.safe_load((directory / "catalogue.yaml").read_text())
+    catalogue["criteria"] = [c for c in catalogue["criteria"] if c["id"] != "RR"]
+    next(c for c in catalogue["criteria"] if c["id"] == "LSC10.6")["sections"].append("residual_risks")
+    (directory / "catalogue.yaml").write_text(yaml.safe_dump(catalogue))
+    return load_ruleset(directory)
+
+
+def test_assessing_a_cell_an_earlier_ruleset_did_not_rate_asks_for_a_re_evaluation(
+    settings: Settings, ruleset: Ruleset, tmp_path: Path
+) -> None:
+    engine = make_engine(settings)
+    stored = Service(engine, earlier_ruleset(tmp_path)).submit(MDS, submitter="dcc:DCC")
+    committee = Committee(engine, ruleset)
+    given = AssessmentIn.model_validate(ASSESSMENT | {"criterion": "RR", "group": Group.TAG, "rating": Rating.GREEN})
+    error = refusal(lambda: committee.assess(stored.submission.id, given, actor="tag:Chair"))
+    assert type(error) is Conflict
+    assert error.message == (
+        "the latest evaluation, made under an earlier ruleset, does not rate RR for TAG; "
+        "re-evaluate the submission first"
+    )
+    assert error.details == {
+        "field": "criterion",
+        "criterion": "RR",
+        "group": "TAG",
+        "evaluation_id": stored.record.id,
+    }
+    assert committee.assessments(stored.submission.id) == []
+    engine.dispose()
 
 
 def test_condition_refusals_name_the_field(world: World) -> None:

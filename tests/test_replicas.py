@@ -161,7 +161,7 @@ def test_the_same_request_sent_to_both_replicas_at_once_is_stored_once(replicas:
 CAPABILITIES = 6
 REPORTS_PER_REPLICA = 3
 #: The criteria each group assesses on MOC-MDS, as its proposal stands (amber), so that no rationale is needed.
-ASSESSED = {"OPSG": ("LSC6", "LSC8", "LSC9"), "SSC": ("LSC10.3", "LSC10.4", "LSC10.6")}
+ASSESSED = {"OPSG": ("LSC6", "LSC8", "LSC9"), "SSC": ("LSC10.4", "LSC10.6")}
 REPORTING = "connectivity-transition-reporting"
 PREREQUISITE = "cio-report-review"
 

@@ -44,7 +44,7 @@ def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
     assert page.locator("h1").inner_text() == "OPSG assessment: MOC-MDS, version 1"
-    assert page.locator("section.cm-criterion h2").count() == 7  # LSC3 to LSC9: what OPSG owns
+    assert page.locator("section.cm-criterion h2").count() == 8  # LSC3 to LSC9 and the residual risks
     for criterion in ("LSC6", "LSC8", "LSC9"):
         form = page.locator(f"#form-{criterion}")
         proposal = page.locator(f"#c-{criterion} .cm-proposal")

@@ -57,7 +57,8 @@ def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
     rows = page.locator("table.matrix tbody tr")
     assert [rows.nth(i).get_attribute("data-criterion") for i in range(rows.count())] == [
         *(f"LSC{n}" for n in range(1, 11)),
-        *(f"LSC10.{n}" for n in range(1, 7)),
+        *(f"LSC10.{n}" for n in (1, 2, 4, 6)),
+        "RR",
     ]
     assert page.locator("#row-LSC1 td[data-group=TAG] summary").inner_text().split("\n")[0].endswith(" Green")
     assert "Amber" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()
@@ -65,7 +66,9 @@ def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
     parent = page.locator("#row-LSC10 td[data-group=SSC]").inner_text()
     assert "Amber" in parent
     assert "worst of LSC10.1\u2013LSC10.6" in parent
-    assert page.locator("tr.sub").count() == 6
+    assert page.locator("tr.sub").count() == 4
+    for group in ("TAG", "OPSG", "SSC"):  # every group assesses the residual risks
+        assert page.locator(f"#row-RR td[data-group={group}] summary").inner_text().split("\n")[0].endswith(" Green")
     assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0
     page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()
     assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()
@@ -84,6 +87,8 @@ def test_charts_are_drawn(visit: Visit) -> None:
     assert timeline.locator(".marker.blocking").count() > 0
     performance = page.locator("svg.performance")
     assert performance.count() == 3
+    captions = page.locator(".charts figcaption").all_inner_texts()
+    assert captions == [f"Code Performance Measure CPM{n}" for n in (1, 2, 3)]
     assert performance.first.locator("polyline.target").count() == 1
     page.locator("#charts").scroll_into_view_if_needed()
     screenshot(visit, "submission-charts")

@@ -180,11 +180,13 @@ def matrix(
             milestones=milestone_text(path.milestones) if path else "",
         )
 
+    former = _former(ruleset, evaluation)
     rows: list[MatrixRow] = []
     for criterion in catalogue.criteria:
         children = catalogue.children(criterion.id)
         if children:
-            leaves = [leaf(child, group) for child in children for group in GROUPS]
+            gone = [child for child in former if child.parent == criterion.id]
+            leaves = [leaf(child, group) for child in [*children, *gone] for group in GROUPS]
             parent_cells = []
             for group in GROUPS:
                 ratings = [c.rating for c in leaves if c.group == group and c.rating is not None]
@@ -200,4 +202,28 @@ def matrix(
         rows.append(
             MatrixRow(criterion, sub=criterion.parent is not None, parent=False, children="", cells=cells_of_row)
         )
+    rows += [
+        MatrixRow(c, sub=c.parent is not None, parent=False, children="", cells=[leaf(c, g) for g in GROUPS])
+        for c in former
+    ]
     return rows
+
+
+def _former(ruleset: Ruleset, evaluation: Evaluation) -> list[Criterion]:
+    """Return the criteria of an evaluation made under an earlier ruleset that the catalogue no longer has."""
+    known = {criterion.id for criterion in ruleset.catalogue.criteria}
+    provisional = evaluation.provisional_criteria()
+    former: dict[str, Criterion] = {}
+    for cell in evaluation.ratings:
+        if cell.criterion in known:
+            continue
+        seen = former.get(cell.criterion)
+        owners = [*seen.owners, cell.group] if seen else [cell.group]
+        former[cell.criterion] = Criterion(
+            id=cell.criterion,
+            name=cell.criterion_name,
+            owners=owners,
+            parent=cell.parent if cell.parent in known else None,
+            provisional=cell.criterion in provisional,
+        )
+    return list(former.values())

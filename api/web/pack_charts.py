@@ -8,7 +8,7 @@ from datetime import date
 from markupsafe import Markup
 
 from api.web import charts
-from lsc_engine.core.evidence import EvidencePack, Incident
+from lsc_engine.core.evidence import EvidencePack, Incident, measure_kind
 from lsc_engine.core.ruleset import Ruleset
 
 
@@ -22,6 +22,7 @@ class Charts:
     service: str
     performance: list[tuple[str, Markup]]
     measures: dict[str, list[tuple[str, float, float, float]]]
+    named: dict[str, str]
 
 
 def chart_set(pack: EvidencePack, ruleset: Ruleset, as_at: date) -> Charts:
@@ -45,8 +46,11 @@ def chart_set(pack: EvidencePack, ruleset: Ruleset, as_at: date) -> Charts:
         ]
         for measure, rows in series.items()
     }
+    # Each measure is captioned with its kind: a Code Performance Measure or a service provider's.
+    named = {measure: measure_kind(measure, rows).label(measure) for measure, rows in series.items()}
     performance = [
-        (measure, Markup(charts.performance_chart(measure, rows, parameters))) for measure, rows in series.items()
+        (measure, Markup(charts.performance_chart(named[measure], rows, parameters)))
+        for measure, rows in series.items()
     ]
     return Charts(
         timeline=timeline,
@@ -55,4 +59,5 @@ def chart_set(pack: EvidencePack, ruleset: Ruleset, as_at: date) -> Charts:
         service=pack.statement.service.value,
         performance=performance,
         measures=measures,
+        named=named,
     )

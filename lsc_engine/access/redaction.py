@@ -1,9 +1,9 @@
 """Confidential evidence kept in its lane: what a caller may not see is replaced, what they may see is noted.
 
 An item flagged confidential belongs to the groups owning the criteria that read its section of the pack
-(the catalogue's ``sections``); a finding, assessment or annex entry belongs to its cell's group; a
-condition to its owner. The owners and the Panel see everything; everyone else sees that something was
-withheld and from whom, never what. Every value that can carry confidential content says so itself (a
+(the catalogue's ``sections``); a finding, assessment, annex entry or view of the residual risks belongs
+to its cell's group; a condition to its owner. The owners and the Panel see everything; everyone else sees
+that something was withheld and from whom, never what. Every value that can carry confidential content says so itself (a
 flag, and whose it is), so that ``Redactor.view`` can redact any response or page context by its types
 alone; the API's routes and the pages' rendering pass everything they send through it, and nothing else
 redacts. The redactor also collects the ids of the confidential things it did show, so that the
@@ -23,11 +23,12 @@ from lsc_engine.access.policy import Principal, Role, sees_confidential
 from lsc_engine.committee.conditions import ConditionState, Event
 from lsc_engine.committee.gate import Assessment, CellDecision, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
-from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Cited, HeldBack, Snapshot
+from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Cited, HeldBack, ResidualView, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
 from lsc_engine.core.diff import Diff, RatingChange
 from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import (
+    RESIDUAL_RISKS,
     Blocker,
     CellRating,
     CohortScope,
@@ -396,6 +397,7 @@ class Redactor:
             for dmc in snapshot.dmcs
         ]
         held_back = [self._held_back_part(held) for held in snapshot.held_back]
+        residual = snapshot.residual_assessments
         return snapshot.model_copy(
             update={
                 "annex": annex,
@@ -403,6 +405,7 @@ class Redactor:
                 "residual_risks": risks,
                 "held_back": held_back,
                 "dmcs": dmcs,
+                "residual_assessments": None if residual is None else [self._residual(view) for view in residual],
             }
         )
 
@@ -420,6 +423,11 @@ class Redactor:
         if not cited.confidential or self._shown(cited.id, owners):
             return cited
         return cited.model_copy(update={"text": withheld(owners)})
+
+    def _residual(self, view: ResidualView) -> ResidualView:
+        if view.confidential and view.reason and not self._shown(f"{RESIDUAL_RISKS}/{view.group.value}", [view.group]):
+            return view.model_copy(update={"reason": withheld([view.group])})
+        return view
 
     def _annex_entry(self, entry: AnnexEntry, group: Group) -> AnnexEntry:
         if entry.confidential and not self._shown(f"{entry.criterion}/{group.value}", [group]):

@@ -57,7 +57,7 @@ OptionalNote = Annotated[Note | None, BeforeValidator(blank_is_none)]
 #: A name that may be left out; blank is the same as left out.
 OptionalName = Annotated[Name | None, BeforeValidator(blank_is_none)]
 
-#: A criterion of the catalogue, by its id (``LSC6``, ``LSC10.3``).
+#: A criterion of the catalogue, by its id (``LSC6``, ``LSC10.4``, ``RR``).
 CriterionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), PRINTABLE_LINE]
 
 #: A record's id (a condition, a decision).

@@ -11,11 +11,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsc_engine.core.evidence import Level
 from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from lsc_engine.committee.snapshot import Snapshot
     from lsc_engine.committee.views import DecisionView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -46,6 +48,35 @@ def long_date(value: str | date) -> str:
     """Write a date the way a letter does: 6 March 2020."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day.day} {day:%B %Y}"
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+
+def subject_to(snapshot: Snapshot, numbers: list[int]) -> str:
+    """Name attached conditions by their numbers and criteria: "conditions 1 and 2 (on LSC10.4 and LSC10.6)"."""
+    noun = "condition" if len(numbers) == 1 else "conditions"
+    criteria = sorted({criterion for c in snapshot.conditions if c.number in numbers for criterion in c.criteria})
+    on = f" (on {_listed(criteria)})" if criteria else ""
+    return f"{noun} {_listed([str(number) for number in numbers])}{on}"
+
+
+def residual_summary(snapshot: Snapshot) -> str:
+    """Say what DCC set out about its residual risks: how many, how likely, how many mitigated."""
+    risks = snapshot.residual_risks
+    if not risks:
+        return "DCC stated no residual risks."
+    likelihoods = [level for level in Level if any(r.likelihood == level for r in risks)]
+    mitigated = sum(1 for r in risks if r.mitigation)
+    noun = "residual risk" if len(risks) == 1 else "residual risks"
+    if len(likelihoods) == 1:
+        likely = f"{'it' if len(risks) == 1 else 'all'} of {likelihoods[0].value} likelihood"
+    else:
+        counts = [f"{sum(1 for r in risks if r.likelihood == level)} of {level.value}" for level in likelihoods]
+        likely = ", ".join(counts[:-1]) + f" and {counts[-1]} likelihood"
+    with_mitigation = "all" if mitigated == len(risks) else str(mitigated)
+    return f"DCC set out {len(risks)} {noun} in its statement, {likely}, {with_mitigation} with a mitigation."
 
 
 #: Characters that make inline Markdown (emphasis, code, links, images, HTML, tables) wherever they stand.
@@ -85,6 +116,7 @@ def context(decision: DecisionView) -> dict[str, Any]:
     """Return what the templates fill in: the decision's snapshot, its parts by group, and how to word it."""
     snapshot = decision.snapshot
     notes = [entry for entries in snapshot.annex.values() for entry in entries]
+    residual = snapshot.residual_assessments or []
     return {
         **dict(snapshot),
         "annex": {group.value: entries for group, entries in snapshot.annex.items()},
@@ -98,7 +130,10 @@ def context(decision: DecisionView) -> dict[str, Any]:
         # Said once, when a note names a provisional criterion or gives a provisional rule's reason.
         "provisional_legend": PROVISIONAL_LEGEND
         if any(note.provisional or PROVISIONAL_TAG in note.reason for note in notes)
+        or any(PROVISIONAL_TAG in view.reason for view in residual)
         else None,
+        "residual_summary": residual_summary(snapshot),
+        "subject_to": {view.group.value: subject_to(snapshot, view.subject_to) for view in residual if view.subject_to},
     }
 
 

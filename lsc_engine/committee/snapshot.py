@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_cells
-from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evaluation import RESIDUAL_RISKS, Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group, InstallationType, Level
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.scope import scope_of
@@ -135,6 +135,21 @@ class AnnexEntry(Part):
         return fields
 
 
+class ResidualView(Part):
+    """One group's assessment of the residual risks, for the letter's paragraph on them."""
+
+    group: Group
+    rating: Rating
+    proposed: Rating
+    decided: Rating | None
+    accepted: bool | None
+    override: bool
+    assessor: str | None
+    reason: str = Field(description="Why it is not green, or the group's rationale; empty when green as proposed")
+    subject_to: list[int] = Field(description="The numbers of the attached conditions the group owns")
+    confidential: bool = False
+
+
 class Snapshot(Part):
     """Everything a decision's letter says."""
 
@@ -155,6 +170,19 @@ class Snapshot(Part):
     residual_risks: list[Risk]
     annex: dict[Group, list[AnnexEntry]]
     accepted_by: dict[Group, Acceptance]
+    residual_assessments: list[ResidualView] | None = Field(
+        default=None,
+        description="Each group's assessment of the residual risks; absent from decisions on evaluations that "
+        "rated them as an SSC sub-criterion, whose annex notes them under SSC",
+    )
+
+    @model_serializer(mode="wrap")
+    def _residual_only_when_assessed(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Leave out the residual assessments when there are none, so that earlier decisions are stored as before."""
+        fields: dict[str, object] = handler(self)
+        if self.residual_assessments is None:
+            fields.pop("residual_assessments", None)
+        return fields
 
     @field_validator("annex", "accepted_by")
     @classmethod
@@ -191,17 +219,20 @@ def _acceptance(cells: list[CellDecision], group: Group) -> Acceptance:
     return "accepted" if all(recorded) else "not accepted"
 
 
+def _reason(evaluation: Evaluation, cell: CellDecision) -> str:
+    """Say why a cell is rated as it is: the group's rationale, then the findings unless the group departed."""
+    findings = next(c.findings for c in evaluation.ratings if (c.criterion, c.group) == (cell.criterion, cell.group))
+    messages = [tagged(f.message, f.provisional) for f in findings if f.rating != Rating.GREEN]
+    return " ".join(([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages))
+
+
 def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, list[AnnexEntry]]:
-    """Write a note on every cell not rated green, under its group."""
-    findings = {(c.criterion, c.group): c.findings for c in evaluation.ratings}
+    """Write a note on every cell not rated green, under its group; the residual risks have a paragraph instead."""
     provisional = evaluation.provisional_criteria()
     annex: dict[Group, list[AnnexEntry]] = {group: [] for group in Group}
     for cell in cells:
-        if cell.rating == Rating.GREEN:
+        if cell.rating == Rating.GREEN or cell.criterion == RESIDUAL_RISKS:
             continue
-        cell_findings = findings[(cell.criterion, cell.group)]
-        messages = [tagged(f.message, f.provisional) for f in cell_findings if f.rating != Rating.GREEN]
-        reasons = ([cell.rationale] if cell.rationale else []) + ([] if cell.override else messages)
         annex[cell.group].append(
             AnnexEntry(
                 criterion=cell.criterion,
@@ -212,12 +243,35 @@ def _annex(evaluation: Evaluation, cells: list[CellDecision]) -> dict[Group, lis
                 accepted=cell.accepted,
                 override=cell.override,
                 assessor=cell.assessor,
-                reason=" ".join(reasons) or "No reason was recorded.",
+                reason=_reason(evaluation, cell) or "No reason was recorded.",
                 confidential=cell.confidential,
                 provisional=cell.criterion in provisional,
             )
         )
     return annex
+
+
+def _residual(
+    evaluation: Evaluation, cells: list[CellDecision], conditions: list[AttachedCondition]
+) -> list[ResidualView] | None:
+    """Gather each group's assessment of the residual risks, or None when the evaluation rated none."""
+    views = [
+        ResidualView(
+            group=cell.group,
+            rating=cell.rating,
+            proposed=cell.proposed,
+            decided=cell.decided,
+            accepted=cell.accepted,
+            override=cell.override,
+            assessor=cell.assessor,
+            reason=_reason(evaluation, cell),
+            subject_to=[c.number for c in conditions if c.owner == cell.group],
+            confidential=cell.confidential,
+        )
+        for cell in cells
+        if cell.criterion == RESIDUAL_RISKS
+    ]
+    return views or None
 
 
 def snapshot(
@@ -239,7 +293,7 @@ def snapshot(
     scope = evaluation.scope or scope_of(pack, evaluation.as_at)
     origins = {c.id: c.origin.words() for c in evaluation.conditions if c.origin is not None}
     cells = decide_cells(evaluation, assessments)
-    return Snapshot(
+    decided = Snapshot(
         capability=submission.capability,
         cohort=submission.cohort,
         version=submission.version,
@@ -300,3 +354,4 @@ def snapshot(
         annex=_annex(evaluation, cells),
         accepted_by={group: _acceptance(cells, group) for group in Group},
     )
+    return decided.model_copy(update={"residual_assessments": _residual(evaluation, cells, decided.conditions)})

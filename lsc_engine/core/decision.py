@@ -80,6 +80,8 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
 
 
 def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
+    # Findings of one rating read in the order the ruleset writes its rules, which follows the Panel's letter.
+    written = {rule.id: position for position, rule in enumerate(ruleset.rules)}
     cells = []
     for criterion, group in ruleset.catalogue.cells():
         found = list(findings.get((criterion.id, group), []))
@@ -96,7 +98,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
                     confidential=False,
                 )
             ]
-        found.sort(key=lambda f: (-f.rating.severity, f.rule_id))
+        found.sort(key=lambda f: (-f.rating.severity, written.get(f.rule_id, len(written)), f.rule_id))
         cells.append(
             CellRating(
                 criterion=criterion.id,
@@ -147,6 +149,8 @@ def _conditions(
     findings: dict[Cell, list[Finding]],
 ) -> list[Condition]:
     earlier = {condition.key: condition for condition in known_earlier}
+    # An earlier decision may name a criterion by the id it had then (LSC10.3 is now part of LSC10.6).
+    now = {key: list(dict.fromkeys(map(ruleset.catalogue.current_id, e.criteria))) for key, e in earlier.items()}
     raised: dict[str, Condition] = {}
     for rule in fired:
         confidential = any(facts[name].confidential for name in rule.fact_names if name in facts)
@@ -154,7 +158,7 @@ def _conditions(
             if template.key in raised:
                 continue
             previous = earlier.get(template.key)
-            criteria = [rule.criterion, *(previous.criteria if previous else [])]
+            criteria = [rule.criterion, *(now[template.key] if previous else [])]
             raised[template.key] = Condition(
                 id=template.key,
                 kind=_stronger(template.kind, ConditionKind(previous.kind)) if previous else template.kind,
@@ -175,7 +179,7 @@ def _conditions(
             id=key,
             kind=ConditionKind(previous.kind),
             owner=previous.owner,
-            criteria=list(previous.criteria),
+            criteria=now[key],
             text=previous.text,
             due="as set when it was first raised",
             raised_by="earlier decision",
@@ -197,7 +201,7 @@ def _conditions(
             evidence_count=1,
             confidential=previous.confidential,
         )
-        for cell in _cells_of(ruleset, previous.criteria, previous.owner):
+        for cell in _cells_of(ruleset, now[key], previous.owner):
             findings.setdefault(cell, []).append(finding)
     return sorted(raised.values(), key=lambda c: (_STRENGTH.index(c.kind), c.id))
 

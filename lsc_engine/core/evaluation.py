@@ -18,6 +18,9 @@ EVALUATION_VERSION = "1"
 NO_CONFIRMATION = "no-confirming-evidence"
 #: The rule id of the finding an earlier decision's open condition leaves on the cells it weighs on.
 CARRIED_OVER = "carried-over-condition"
+#: The criterion id of the residual risks: a section of the assessment after LSC 10 that every owning group
+#: rates, which the Panel's letter gives a paragraph of its own rather than a note per group.
+RESIDUAL_RISKS = "RR"
 
 
 class Readiness(StrEnum):

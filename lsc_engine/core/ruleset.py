@@ -84,16 +84,25 @@ class Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Criterion(Data):
-    """A Live Services Criterion or one of its sub-criteria."""
+#: What a criterion's id looks like: ``LSC6`` or ``LSC10.4``, or a short capitalised name (``RR``) for a part
+#: of the assessment the letter gives a section of its own.
+CRITERION_ID = r"^(LSC\d+(\.\d+)?|[A-Z]{2,10})$"
 
-    id: Annotated[str, Field(pattern=r"^LSC\d+(\.\d+)?$")]
+
+class Criterion(Data):
+    """A Live Services Criterion, one of its sub-criteria, or a section of the assessment such as residual risks."""
+
+    id: Annotated[str, Field(pattern=CRITERION_ID)]
     name: str
     owners: list[Group] = Field(min_length=1)
     parent: str | None = None
     provisional: bool = False
     reads: str = ""
     sections: list[str] = Field(default_factory=list, description="The pack sections the criterion reads")
+    formerly: list[Annotated[str, Field(pattern=CRITERION_ID)]] = Field(
+        default_factory=list,
+        description="Ids this criterion had in earlier rulesets: conditions raised under them weigh on it",
+    )
 
 
 class Catalogue(Data):
@@ -112,6 +121,10 @@ class Catalogue(Data):
             unknown = sorted(set(criterion.sections) - set(SECTIONS))
             if unknown:
                 raise ValueError(f"{criterion.id}: unknown sections {unknown}; known: {list(SECTIONS)}")
+        former = [old for criterion in self.criteria for old in criterion.formerly]
+        reused = sorted({old for old in former if old in ids or former.count(old) > 1})
+        if reused:
+            raise ValueError(f"a former id must name no current criterion and only one successor: {reused}")
         unread = sorted(set(SECTIONS) - {s for criterion in self.criteria for s in criterion.sections})
         if unread:
             raise ValueError(f"no criterion reads the sections {unread}, so no group would own their evidence")
@@ -131,6 +144,13 @@ class Catalogue(Data):
             if criterion.id == criterion_id:
                 return criterion
         raise KeyError(criterion_id)
+
+    def current_id(self, criterion_id: str) -> str:
+        """Return the id a criterion has now: itself, or the criterion that took it over; unknown ids unchanged."""
+        for criterion in self.criteria:
+            if criterion_id in criterion.formerly:
+                return criterion.id
+        return criterion_id
 
     def children(self, criterion_id: str) -> list[Criterion]:
         """Return the sub-criteria of a criterion."""

@@ -136,7 +136,11 @@ class Committee:
         criterion, group, rating = assessment.criterion, assessment.group, Rating(assessment.rating)
         cell = {"criterion": criterion, "group": group.value}
         if (criterion, group) not in {(c.id, g) for c, g in self.ruleset.catalogue.cells()}:
-            raise InvalidAction(f"{group.value} does not rate {criterion}", details={"field": "criterion", **cell})
+            now = self.ruleset.catalogue.current_id(criterion)
+            became = f" ({criterion} is now {now})" if now != criterion else ""
+            raise InvalidAction(
+                f"{group.value} does not rate {criterion}{became}", details={"field": "criterion", **cell}
+            )
         if assessment.accepted and rating == Rating.RED:
             raise InvalidAction(
                 "a group cannot accept DCC's statement and rate the criterion red",
@@ -145,7 +149,15 @@ class Committee:
         with writing(self.database) as tx:
             _submission(tx.submissions, submission_id)
             stored = tx.submissions.latest_evaluation(submission_id)
-            proposed = next(c.rating for c in stored.evaluation.ratings if (c.criterion, c.group) == (criterion, group))
+            proposed = next(
+                (c.rating for c in stored.evaluation.ratings if (c.criterion, c.group) == (criterion, group)), None
+            )
+            if proposed is None:  # evaluated under an earlier ruleset, whose catalogue had no such cell
+                raise Conflict(
+                    f"the latest evaluation, made under an earlier ruleset, does not rate {criterion} for "
+                    f"{group.value}; re-evaluate the submission first",
+                    details={"field": "criterion", **cell, "evaluation_id": stored.id},
+                )
             if rating != proposed and assessment.rationale is None:
                 raise InvalidAction(
                     f"overriding the proposed {proposed.value} with {rating.value} needs a written rationale",

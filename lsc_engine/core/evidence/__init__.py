@@ -45,7 +45,7 @@ from lsc_engine.core.evidence.operations import (
     UserReadiness,
 )
 from lsc_engine.core.evidence.pack import EvidencePack, item_groups, iter_items
-from lsc_engine.core.evidence.performance import PerformanceRow
+from lsc_engine.core.evidence.performance import MeasureKind, PerformanceRow, measure_kind
 from lsc_engine.core.evidence.residual import ResidualRisk
 from lsc_engine.core.evidence.scope import Dmc, Exclusion, InstallationType, Scope, Statement
 from lsc_engine.core.evidence.security import (
@@ -107,6 +107,7 @@ __all__ = [
     "InstallationType",
     "Item",
     "Level",
+    "MeasureKind",
     "Migration",
     "Milestones",
     "Model",
@@ -140,4 +141,5 @@ __all__ = [
     "UserReadiness",
     "item_groups",
     "iter_items",
+    "measure_kind",
 ]

@@ -1,13 +1,37 @@
-"""Monthly performance results against the service levels."""
+"""Monthly performance results against the service levels: Code Performance Measures and service providers' measures."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Month, Percent
+
+
+class MeasureKind(StrEnum):
+    """Whose performance a measure reports."""
+
+    CODE = "code"  # a Code Performance Measure (CPM1, CPM2, ...), which SEC Section H13 sets
+    SERVICE_PROVIDER = "service_provider"  # a service provider's Performance Measure (PM2, ...), under its contract
+
+    @classmethod
+    def of_name(cls, measure: str) -> MeasureKind:
+        """Read a measure's kind from its name: CPM... is a Code Performance Measure, any other a service provider's."""
+        return cls.CODE if measure.upper().startswith("CPM") else cls.SERVICE_PROVIDER
+
+    def label(self, measure: str) -> str:
+        """Name a measure of this kind for people: "Code Performance Measure CPM1"."""
+        return f"{_WORDS[self]} {measure}"
+
+
+_WORDS = {
+    MeasureKind.CODE: "Code Performance Measure",
+    MeasureKind.SERVICE_PROVIDER: "service-provider performance measure",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -19,9 +43,23 @@ class PerformanceRow(Item):
     achieved: Percent
     target: Annotated[Percent | None, Field(description="Defaults to the ruleset's target level")] = None
     minimum: Annotated[Percent | None, Field(description="Defaults to the ruleset's minimum level")] = None
+    kind: Annotated[
+        MeasureKind | None,
+        Field(
+            description="code: a Code Performance Measure (SEC Section H13); service_provider: a service provider's "
+            "Performance Measure. Defaults to what the measure's name says: CPM... is a Code Performance Measure, "
+            "any other a service provider's"
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _minimum_not_above_target(self) -> PerformanceRow:
         if self.target is not None and self.minimum is not None and self.minimum > self.target:
             raise ValueError(f"minimum ({self.minimum}) is above target ({self.target})")
         return self
+
+
+def measure_kind(measure: str, rows: Iterable[PerformanceRow]) -> MeasureKind:
+    """Return a measure's kind: as the latest of its months that says, else as its name implies."""
+    stated = [row.kind for row in sorted(rows, key=lambda r: r.month) if row.kind is not None]
+    return stated[-1] if stated else MeasureKind.of_name(measure)

@@ -3,6 +3,9 @@
 Each measure is due for every month from its first reported one, a number of days (``performance_reporting_lag_days``)
 after the month ends. A month due and not reported is missing for that measure; a measure missing its latest due
 month has stopped reporting, and is not rated on the last value it reported.
+
+Code Performance Measures (set by SEC Section H13) and service providers' Performance Measures are counted apart,
+so that a rule can rest each on its own basis, and every fact names a measure by its kind as well as its name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lsc_engine.core.days import next_month, shift
-from lsc_engine.core.evidence import EvidencePack, PerformanceRow
+from lsc_engine.core.evidence import EvidencePack, MeasureKind, PerformanceRow, measure_kind
 from lsc_engine.core.facts.base import (
     Change,
     Declared,
@@ -42,17 +45,34 @@ _MONTH_NAMES = (
     "December",
 )
 
+#: Each kind's part of the names of the facts that count measures of that kind.
+_KIND_FACT_NAMES = {MeasureKind.CODE: "code", MeasureKind.SERVICE_PROVIDER: "provider"}
+
 
 @dataclass(frozen=True, slots=True)
 class _Measure:
     """One measure's reported months and what its latest result says, the same at every date."""
 
     name: str
+    kind: MeasureKind
     months: tuple[int, ...]  # distinct month indices reported, in order
     latest: PerformanceRow
     target: float
     minimum: float
     streak: tuple[PerformanceRow, ...]  # the run of months below minimum that ends with the latest
+
+    @property
+    def label(self) -> str:
+        """Name the measure with its kind, e.g. "service-provider performance measure PM2"."""
+        return self.kind.label(self.name)
+
+    def result(self) -> str:
+        """Say what the measure achieved in its latest month against its levels."""
+        row = self.latest
+        return (
+            f"{self.label}, {_percent(row.achieved)}% in {_month_text(_month_index(row.month))} "
+            f"(target {_percent(self.target)}%, minimum {_percent(self.minimum)}%)"
+        )
 
     def missing(self, due_through: int) -> list[tuple[int, int]]:
         """Return the runs (first, last) of months due by ``due_through`` that the measure has not reported."""
@@ -111,14 +131,53 @@ class PerformanceFacts(Section):
             Change.DUE_DATES,
         ),
         Declared(
-            "performance_worst_measure",
-            "the measure still reporting furthest below its target in its latest month",
+            "performance_below_minimum_code",
+            "Code Performance Measures still reporting that are below minimum in their latest month",
             _ROWS,
             Change.DUE_DATES,
         ),
-        Declared("performance_worst_achieved", "what that measure achieved (%)", _ROWS, Change.DUE_DATES),
-        Declared("performance_worst_target", "that measure's target (%)", _ROWS, Change.DUE_DATES),
-        Declared("performance_worst_minimum", "that measure's minimum (%)", _ROWS, Change.DUE_DATES),
+        Declared(
+            "performance_below_minimum_code_measures",
+            "each of those Code Performance Measures, with its latest result, target and minimum",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_minimum_provider",
+            "service-provider measures still reporting that are below minimum in their latest month",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_minimum_provider_measures",
+            "each of those service-provider performance measures, with its latest result, target and minimum",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_target_code",
+            "Code Performance Measures still reporting that are below target, not minimum, in their latest month",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_target_code_measures",
+            "each of those Code Performance Measures, with its latest result, target and minimum",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_target_provider",
+            "service-provider measures still reporting that are below target, not minimum, in their latest month",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_below_target_provider_measures",
+            "each of those service-provider performance measures, with its latest result, target and minimum",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
     )
 
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
@@ -181,7 +240,7 @@ class PerformanceFacts(Section):
                 missing += months
                 noun = "figure" if months == 1 else "figures"
                 months_text = _listed([text for run in runs for text in _run_text(run)])
-                gaps.append(f"{measure.name}: no {noun} for {months_text}")
+                gaps.append(f"{measure.label}: no {noun} for {months_text}")
                 gap_rows.append(measure.latest)
             if measure.months[-1] >= due_through:  # its latest due month is reported
                 current.append(measure)
@@ -196,15 +255,18 @@ class PerformanceFacts(Section):
         streak = longest.streak if longest is not None else ()
         found["performance_below_minimum_streak"] = about(len(streak), streak)
         if longest is not None and streak:
-            found["performance_below_minimum_streak_measure"] = about(longest.name, streak)
-        short = [m for m in current if m.target - m.latest.achieved > 0]
-        if short:
-            worst = max(short, key=lambda m: m.target - m.latest.achieved)  # the first of those furthest below
-            row = worst.latest
-            found["performance_worst_measure"] = about(f"{row.measure} ({row.month})", [row])
-            found["performance_worst_achieved"] = about(row.achieved, [row])
-            found["performance_worst_target"] = Fact(worst.target)
-            found["performance_worst_minimum"] = Fact(worst.minimum)
+            found["performance_below_minimum_streak_measure"] = about(longest.label, streak)
+        levels = {
+            "minimum": [m for m in current if m.latest.achieved < m.minimum],
+            "target": [m for m in current if m.minimum <= m.latest.achieved < m.target],
+        }
+        for level, measures in levels.items():
+            for kind, name in _KIND_FACT_NAMES.items():
+                of_kind = [m for m in measures if m.kind is kind]
+                found[f"performance_below_{level}_{name}"] = count([m.latest for m in of_kind])
+                if of_kind:
+                    results = "; ".join(m.result() for m in of_kind)
+                    found[f"performance_below_{level}_{name}_measures"] = about(results, [m.latest for m in of_kind])
         return found
 
 
@@ -221,6 +283,7 @@ def _measure(name: str, rows: Sequence[PerformanceRow], parameters: Parameters) 
         streak.append(row)
     return _Measure(
         name=name,
+        kind=measure_kind(name, series),
         months=tuple(sorted({_month_index(row.month) for row in series})),
         latest=latest,
         target=latest.target if latest.target is not None else parameters.performance_target,
@@ -236,6 +299,10 @@ def _due_through(as_at: date, lag_days: int) -> int:
     last_day = shift(following, -1) if following is not None else date.max
     index = day.year * 12 + day.month - 1
     return index if day == last_day else index - 1
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}"
 
 
 def _month_index(month: str) -> int:

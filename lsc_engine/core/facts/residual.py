@@ -1,4 +1,8 @@
-"""Residual risk facts: the risks DCC says remain after go-live, how high, mitigated and accepted."""
+"""Residual risk facts: the risks DCC says remain after go-live, how high, mitigated and accepted.
+
+Every group assesses the same risks (TAG and OPSG support DCC's assessments and accept the mitigations; SSC
+weighs them with its security conditions), so the facts are the section's, not any one group's.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ class ResidualFacts(FixedSection):
             "when every residual risk in the pack was stated after the as-at date: the date the first was",
             _RISKS,
         ),
+        Declared("residual_risks_mitigated", "residual risks stated with a mitigation", _RISKS),
         Declared(
             "residual_risks_high_unmitigated",
             "high-likelihood or high-impact residual risks with no mitigation",
@@ -38,6 +43,7 @@ class ResidualFacts(FixedSection):
         high = [r for r in risks if Level.HIGH in (r.likelihood, r.impact)]
         return {
             "residual_risks": count(risks),
+            "residual_risks_mitigated": count([r for r in risks if r.mitigation]),
             "residual_risks_high": count(high),
             "residual_risks_high_unmitigated": count([r for r in high if not r.mitigation]),
             "residual_risks_unaccepted": count([r for r in risks if not r.accepted_by]),
