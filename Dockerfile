@@ -1,7 +1,7 @@
 # lsc-engine: the readiness service (lsc serve) and its command line. Two stages: the first builds wheels of the
 # locked dependencies and of lsc-engine with a compiler; the second installs them, offline, into a slim image
 # that has none.
-FROM python:3.11-slim AS builder
+FROM python:3.11-slim-bookworm AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -12,17 +12,19 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
-# The dependencies first, checked against the lock's hashes: this layer is rebuilt only when the lock changes.
-COPY requirements/runtime.txt requirements/runtime.txt
-RUN pip wheel --require-hashes --no-deps -r requirements/runtime.txt -w /wheels
+# The build backends and then the dependencies, each checked against its lock's hashes and built with nothing
+# fetched beyond them; these layers are rebuilt only when a lock changes.
+COPY requirements/build.txt requirements/runtime.txt requirements/
+RUN pip install --require-hashes --no-deps -r requirements/build.txt \
+    && pip wheel --require-hashes --no-deps --no-build-isolation -r requirements/runtime.txt -w /wheels
 COPY pyproject.toml README.md LICENSE ./
 COPY lsc_engine ./lsc_engine
 COPY api ./api
 COPY rules ./rules
-RUN pip wheel --no-deps . -w /wheels
+RUN pip wheel --no-deps --no-build-isolation . -w /wheels
 
 
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

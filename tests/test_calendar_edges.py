@@ -23,9 +23,16 @@ FIRST, LAST = date.min, date.max
 
 
 def every_date(document: Any, day: str, moment: str) -> Any:
-    """The document with every date and timestamp in it replaced (months are left as they are)."""
+    """The document with every date and timestamp in it replaced (months are left as they are).
+
+    An earlier condition's origin may be dated by its month alone, and must agree with the day the condition
+    was raised, so it takes that day too.
+    """
     if isinstance(document, dict):
-        return {key: every_date(value, day, moment) for key, value in document.items()}
+        return {
+            key: day if key == "on" and isinstance(value, str) else every_date(value, day, moment)
+            for key, value in document.items()
+        }
     if isinstance(document, list):
         return [every_date(value, day, moment) for value in document]
     if isinstance(document, str) and len(document) == 10 and document[4] == document[7] == "-":

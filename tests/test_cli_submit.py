@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -79,3 +80,35 @@ def test_a_command_on_the_database_names_it_on_stderr(tmp_path: Path) -> None:
     assert submitted.stderr.splitlines()[0] == line
     assert verified.stderr.splitlines() == [line]
     assert "database:" not in checked.stderr, "lsc check uses no database"
+
+
+def test_a_reading_command_where_there_is_no_database_says_so_and_makes_none(tmp_path: Path) -> None:
+    data_dir = tmp_path / "empty-folder" / "data"
+
+    runs = [run_lsc(*command, data_dir=data_dir) for command in (["gate", "MOC-MDS"], ["audit", "verify"])]
+
+    for run in runs:
+        assert run.returncode == 2, run.stderr
+        assert f"error: there is no database at {(data_dir / 'lsc.db').resolve()}; run this where" in run.stderr
+    assert not data_dir.exists()
+
+
+def test_a_record_that_is_not_there_is_named_with_exit_2_not_as_a_bug(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert run_lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json"), data_dir=data_dir).returncode == 0
+
+    gate = run_lsc("gate", "NO-SUCH-CAPABILITY", data_dir=data_dir)
+    letter = run_lsc("letter", "no-such-decision", data_dir=data_dir)
+
+    assert (gate.returncode, gate.stderr.splitlines()[-1]) == (
+        2,
+        "error: no submission for capability NO-SUCH-CAPABILITY",
+    )
+    assert (letter.returncode, letter.stderr.splitlines()[-1]) == (2, "error: no decision no-such-decision")
+
+
+def test_lsc_prints_its_version() -> None:
+    run = run_lsc("--version")
+
+    assert run.returncode == 0
+    assert re.fullmatch(r"lsc-engine \d+\.\d+\.\d+\n", run.stdout)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from lsc_engine.core.evaluation import Readiness
 from lsc_engine.core.ruleset import Ruleset, load_ruleset
-from lsc_engine.errors import InvalidRequest, LscError, Problem
+from lsc_engine.errors import InvalidRequest, LscError, NotFound, Problem
 
 if TYPE_CHECKING:
     from lsc_engine.services.committee import Committee
@@ -54,6 +54,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"lsc-engine {version('lsc-engine')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Evaluate evidence packs against the Live Services Criteria."""
+
+
 rules_app = typer.Typer(help="List and test the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
@@ -132,12 +151,24 @@ def load_settings() -> Settings:
     return Settings()
 
 
-def database_settings() -> Settings:
-    """Load the settings of a command that works on the database, and say on stderr which database that is."""
-    from lsc_engine.store.db import describe
+def database_settings(*, existing: bool = False) -> Settings:
+    """Load the settings of a command that works on the database, and say on stderr which database that is.
+
+    ``existing``: the command only reads, so a SQLite file that is not there yet is refused rather than made
+    empty (the usual cause: the command was run from another folder than the one holding ``data/``).
+    """
+    from lsc_engine.store.db import describe, sqlite_file
 
     settings = load_settings()
     err.print(f"database: {describe(settings)}", markup=False)
+    path = sqlite_file(settings)
+    if existing and path is not None and not path.exists():
+        fail(
+            NotFound(
+                f"there is no database at {path.resolve()}; run this where lsc serve or lsc submit stored the "
+                "records, or name their database with LSC_DATA_DIR or LSC_DATABASE_URL"
+            )
+        )
     return settings
 
 

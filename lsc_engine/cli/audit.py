@@ -37,7 +37,7 @@ def audit_verify(
         expected = (int(seq), digest)
     from lsc_engine.store.audit import verify_database
 
-    settings = database_settings()
+    settings = database_settings(existing=True)
     key = settings.audit_key.get_secret_value().encode() if settings.audit_key is not None else None
     result = verify_database(open_database(settings), expect_head=expected, key=key, keyed_since=keyed_since)
     for problem in result.problems:
@@ -63,4 +63,4 @@ def audit_head() -> None:
     """Print the audit chain's head (SEQ:HASH) to record elsewhere, e.g. in the Panel's minutes."""
     from lsc_engine.store.audit import head
 
-    typer.echo(head(open_database(database_settings())))
+    typer.echo(head(open_database(database_settings(existing=True))))

@@ -7,7 +7,7 @@ import sys
 from pydantic import ValidationError
 
 from lsc_engine.cli import audit, checking, records, tokens
-from lsc_engine.cli.app import Exit, app, err
+from lsc_engine.cli.app import Exit, app, err, report
 from lsc_engine.errors import LscError
 
 COMMANDS = (audit, checking, records, tokens)  # imported for the commands they register on ``app``
@@ -25,9 +25,9 @@ def main() -> None:
             name = "LSC_" + "_".join(str(part) for part in detail["loc"]).upper() if detail["loc"] else "settings"
             err.print(f"  {name}: {str(detail['msg']).removeprefix('Value error, ')}", markup=False)
         sys.exit(Exit.INVALID)
-    except LscError as error:
-        err.print(f"error: {error.message}", markup=False)
-        sys.exit(Exit.ERROR)
+    except LscError as error:  # something not found, or the database out of reach: not a bug
+        report(error)
+        sys.exit(Exit.INVALID)
     except Exception as error:  # noqa: BLE001 - the last resort: report, never dump a traceback
         err.print(f"unexpected error: {type(error).__name__}: {error}", markup=False)
         sys.exit(Exit.ERROR)

@@ -121,7 +121,7 @@ def replay(
     """
     try:
         candidate = ruleset_at(rules)
-        checked, flips = make_service(database_settings()).replay(candidate)
+        checked, flips = make_service(database_settings(existing=True)).replay(candidate)
     except LscError as error:
         fail(error)
     if output is Format.JSON:
@@ -161,7 +161,7 @@ def db_check() -> None:
 @app.command()
 def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MOC-MDS.")]) -> None:
     """May this capability go live now, and may migration start? Exit 0 both, 3 go-live only, 4 neither."""
-    view = make_committee(database_settings()).readiness(capability)
+    view = make_committee(database_settings(existing=True)).readiness(capability)
     result = view.gate
     typer.echo(f"{capability} v{view.version} as at {view.as_at}: {result.overall.value.replace('_', ' ')}")
     for step, verdict in (("go-live", result.go_live), ("migration", result.migration)):
@@ -181,7 +181,7 @@ def letter(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
 ) -> None:
     """Generate the Panel's letter from a recorded decision."""
-    content = render(make_committee(database_settings()).decision(decision_id), output_format)
+    content = render(make_committee(database_settings(existing=True)).decision(decision_id), output_format)
     if output is None:
         sys.stdout.buffer.write(content)
     else:

@@ -33,12 +33,19 @@ class Collision(Exception):
     """
 
 
+def sqlite_file(settings: Settings) -> Path | None:
+    """Return the SQLite file the settings name, or None for a database server."""
+    url = make_url(settings.url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
 def describe(settings: Settings) -> str:
     """Name the configured database for people: a SQLite file by its full path, a server without its password."""
     url = make_url(settings.url)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return f"SQLite file {Path(url.database).resolve()}" if url.database else "SQLite in memory"
+        path = sqlite_file(settings)
+        return f"SQLite file {path.resolve()}" if path else "SQLite in memory"
     name = {"postgresql": "PostgreSQL"}.get(backend, backend)
     port = f":{url.port}" if url.port else ""
     return f"{name} database {url.database} on {url.host or 'localhost'}{port} as {url.username}"
