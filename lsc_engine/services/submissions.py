@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -20,6 +18,7 @@ from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.services.turns import Turns
 from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import ConditionRecord, EvaluationRecord, Submission
@@ -103,15 +102,13 @@ class Service:
         self.ruleset = ruleset
         self.max_items = max_items
         self._clock = clock
-        # Evaluating is pure Python, so a process evaluates on one core however many threads take turns at it;
-        # bounded, fewer of them hold the interpreter's lock away from a thread that is writing under the head.
-        self._evaluating = _bound(evaluations)
+        self._turns = Turns(evaluations)
         rules_engine.prepare(ruleset)
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
         # A large pack is built, evaluated and freed without the cycle collector walking it.
-        with self._evaluating, gc_paused(len(body)):
+        with self._turns.turn(submission=False), gc_paused(len(body)):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack
@@ -136,7 +133,7 @@ class Service:
             return self._submit(body, submitter, as_at, scoped)
 
     def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: HeldKey | None) -> Stored:
-        with self._evaluating:
+        with self._turns.turn(submission=True):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
             request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
@@ -346,11 +343,6 @@ class Service:
                     )
                 )
         return len(ids), flips
-
-
-def _bound(slots: int | None) -> AbstractContextManager[object]:
-    """Return a bound on how many threads may hold it at once (None: no bound)."""
-    return nullcontext() if slots is None else threading.BoundedSemaphore(slots)
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:

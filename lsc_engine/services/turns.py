@@ -1,0 +1,55 @@
+"""Turns at evaluating: how many threads of a process evaluate at once, a submission's turn before a self-check's."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Turns:
+    """A bound on the threads that evaluate at once, which hands a free turn to a waiting submission first.
+
+    Evaluating is pure Python holding the interpreter's lock, so a process evaluates on one core however many
+    threads take turns at it; bounded, fewer of them keep the lock from a thread writing under the audit chain's
+    head. A submission is stored and answered with its record, a self-check only answered, so when both wait
+    the submission goes first; self-checks keep their turns among themselves in no set order. Without a bound
+    (``slots`` None) every thread evaluates at once.
+    """
+
+    def __init__(self, slots: int | None) -> None:
+        if slots is not None and slots < 1:
+            raise ValueError("a bound on evaluations needs at least one slot")
+        self._slots = slots
+        self._busy = 0
+        self._waiting = 0
+        self._submissions_waiting = 0
+        self._changed = threading.Condition()
+
+    def waiting(self) -> int:
+        """Return how many threads are waiting for a turn."""
+        with self._changed:
+            return self._waiting
+
+    @contextmanager
+    def turn(self, *, submission: bool) -> Iterator[None]:
+        """Wait for a turn to evaluate and hold it for the block."""
+        if self._slots is None:
+            yield
+            return
+        with self._changed:
+            self._waiting += 1
+            self._submissions_waiting += submission
+            try:
+                while self._busy >= self._slots or (not submission and self._submissions_waiting):
+                    self._changed.wait()
+            finally:
+                self._waiting -= 1
+                self._submissions_waiting -= submission
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()

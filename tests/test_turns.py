@@ -1,0 +1,94 @@
+"""Turns at evaluating: a bound on how many threads evaluate at once, with a waiting submission served first."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from lsc_engine.services.turns import Turns
+
+
+def wait_until_waiting(turns: Turns, count: int) -> None:
+    """Poll until ``count`` threads wait for a turn (a bound well above any scheduling delay, not a timing check)."""
+    deadline = time.monotonic() + 30
+    while turns.waiting() < count:
+        assert time.monotonic() < deadline, f"{turns.waiting()} of {count} threads came to wait"
+        time.sleep(0.005)
+
+
+def take_turn(turns: Turns, name: str, submission: bool, order: list[str]) -> threading.Thread:
+    """Start a thread that takes a turn and notes its name while it holds it."""
+
+    def run() -> None:
+        with turns.turn(submission=submission):
+            order.append(name)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_a_waiting_submission_takes_the_free_turn_before_a_self_check_that_came_first() -> None:
+    turns = Turns(1)
+    order: list[str] = []
+    with turns.turn(submission=False):
+        first = take_turn(turns, "self-check", False, order)
+        wait_until_waiting(turns, 1)
+        second = take_turn(turns, "submission", True, order)
+        wait_until_waiting(turns, 2)
+        assert order == [], "no one evaluates while the only turn is held"
+    first.join()
+    second.join()
+
+    assert order == ["submission", "self-check"]
+    assert turns.waiting() == 0
+
+
+def test_each_waiting_thread_gets_its_turn_one_at_a_time() -> None:
+    turns = Turns(1)
+    holding = 0
+    most = 0
+    lock = threading.Lock()
+
+    def run(submission: bool) -> None:
+        nonlocal holding, most
+        with turns.turn(submission=submission):
+            with lock:
+                holding += 1
+                most = max(most, holding)
+            time.sleep(0.001)  # give another thread the chance to get in, were the bound broken
+            with lock:
+                holding -= 1
+
+    threads = [threading.Thread(target=run, args=(index % 3 == 0,)) for index in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert most == 1
+    assert turns.waiting() == 0
+
+
+def test_without_a_bound_every_thread_evaluates_at_once() -> None:
+    turns = Turns(None)
+    inside = threading.Barrier(3, timeout=30)
+
+    def run() -> None:
+        with turns.turn(submission=False):
+            inside.wait()  # all three are inside together, or this times out
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not inside.broken
+
+
+def test_a_bound_needs_a_slot() -> None:
+    with pytest.raises(ValueError, match="at least one slot"):
+        Turns(0)
