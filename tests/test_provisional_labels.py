@@ -247,3 +247,24 @@ def test_the_assessment_page_tags_provisional_criteria_and_findings(pages: Actin
     theirs = page[page.index(PANELS_OWN[1]) :]
     assert ours[: ours.index("</li>")].endswith(tag)
     assert tag not in theirs[: theirs.index("</li>")]
+
+
+SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
+
+
+def test_a_condition_only_a_provisional_rule_raised_is_tagged_and_the_panels_own_are_not(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7))
+    by_id = {condition.id: condition for condition in result.conditions}
+
+    # Our provisional LSC 10.1 raises the architecture approval; the carried-over July 2019 condition and
+    # the CIO report rest on the Panel's letter.
+    assert by_id["security-architecture-approval"].provisional
+    assert not by_id["han-third-party-assurance"].provisional
+    assert not by_id["cio-report-review"].provisional
+    text = markdown(result)
+    assert "**Prerequisite to go-live (provisional)** (SSC, before go-live): The security architecture" in text
+    assert "**Prerequisite to migration start (carried over)** (SSC, before migration starts)" in text
+    assert "**Prerequisite to go-live** (SSC, before go-live): DCC makes the CIO report" in text
+    rows = {line.split()[0]: line for line in table_text(result).splitlines() if "Prerequisite" in line}
+    assert f"Prerequisite to go-live {PROVISIONAL_TAG}" in rows["security-architecture-approval"]
+    assert PROVISIONAL_TAG not in rows["cio-report-review"]

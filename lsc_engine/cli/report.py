@@ -39,7 +39,8 @@ def _reasons(cell: CellRating) -> list[Finding]:
 
 def _shows_provisional(evaluation: Evaluation) -> bool:
     provisional = evaluation.provisional_criteria()
-    return any(c.criterion in provisional or any(f.provisional for f in _reasons(c)) for c in evaluation.ratings)
+    cells = any(c.criterion in provisional or any(f.provisional for f in _reasons(c)) for c in evaluation.ratings)
+    return cells or any(condition.provisional for condition in evaluation.conditions)
 
 
 def _dmc(dmc: ScopeDmc) -> str:
@@ -114,7 +115,9 @@ def table(evaluation: Evaluation) -> Group:
         for heading in ("Kind", "Owner", "Text"):
             conditions.add_column(heading)
         for condition in evaluation.conditions:
-            kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
+            kind = tagged(
+                condition_label(condition.kind.value, condition.carried_over_from is not None), condition.provisional
+            )
             text = condition.text + _origin(condition)
             conditions.add_row(Text(condition.id), Text(kind), Text(condition.owner.value), Text(text))
         parts.append(conditions)
@@ -185,7 +188,9 @@ def markdown(evaluation: Evaluation) -> str:
     if not evaluation.conditions:
         lines.append("None.")
     for number, condition in enumerate(evaluation.conditions, 1):
-        kind = condition_label(condition.kind.value, condition.carried_over_from is not None)
+        kind = tagged(
+            condition_label(condition.kind.value, condition.carried_over_from is not None), condition.provisional
+        )
         lines.append(
             f"{number}. **{kind}** ({condition.owner.value}, {condition.due}): {condition.text}{_origin(condition)}"
         )

@@ -171,6 +171,8 @@ def _conditions(
                 carried_over_since=previous.raised_on if previous else None,
                 origin=_origin(previous),
                 confidential=confidential or bool(previous and previous.confidential),
+                # A condition an earlier decision set is the Panel's own, whichever rule raises it again.
+                provisional=rule.provisional and previous is None,
             )
     for key, previous in sorted(earlier.items()):
         if key in raised:

@@ -104,6 +104,10 @@ class Condition(Out):
         default=None, description="The earlier decision that set a carried-over condition, where the pack names it"
     )
     confidential: bool = False
+    provisional: bool = Field(
+        default=False,
+        description="True when only a rule of this ruleset's own model raised it (see that rule's basis)",
+    )
 
 
 class Blocker(Out):
