@@ -216,7 +216,7 @@ def test_the_cio_report_is_read_with_sub_criterion_6_after_its_own_findings(rule
     reasons = [f.message for f in lsc106.findings if f.rating == Rating.AMBER]
     assert len(reasons) == 2
     assert reasons[0].startswith("The capability uses interim connectivity")
-    assert reasons[1].startswith("The CIO report status is none; SSC must review it")
+    assert reasons[1].startswith("SSC has not accepted the CIO report, which stands at: none; SSC must review it")
     assert not any(f.provisional for f in lsc106.findings if f.rating == Rating.AMBER)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,13 @@ class _Values(dict[str, str]):
         return "unknown"
 
 
+#: A value from a list of allowed values (a status, a kind), which reads with spaces for people: "in progress".
+_CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+
+
 def _text(value: Any, landmarks: frozenset[float] = frozenset()) -> str:
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        return value.replace("_", " ")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
