@@ -268,3 +268,12 @@ def test_a_condition_only_a_provisional_rule_raised_is_tagged_and_the_panels_own
     rows = {line.split()[0]: line for line in table_text(result).splitlines() if "Prerequisite" in line}
     assert f"Prerequisite to go-live {PROVISIONAL_TAG}" in rows["security-architecture-approval"]
     assert PROVISIONAL_TAG not in rows["cio-report-review"]
+
+
+def test_the_markdown_names_blockers_by_rating_and_by_condition_number_not_by_key(ruleset: Ruleset) -> None:
+    text = markdown(evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7)))
+
+    blockers = text[text.index("## Blockers") : text.index("## Path to green")]
+    assert "- Go-live blocked by: LSC6 as OPSG rates it; condition 1; condition 2; condition 3\n" in blockers
+    assert "condition 4" in blockers.splitlines()[3], "the carried-over condition blocks migration only"
+    assert "cio-report-review" not in blockers

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from lsc_engine.core.evaluation import (
+    Blocker,
     CellRating,
     CohortScope,
     Condition,
@@ -60,6 +63,14 @@ def _why(part: ScopeHeldBack) -> str:
     """Say why a part is held back and the evidence behind it."""
     evidence = "; ".join(e.text for e in part.evidence)
     return f"{part.reason} Evidence: {evidence}." if evidence else part.reason
+
+
+def _blocker_words(blocker: Blocker, numbers: Mapping[str, int]) -> str:
+    """Name a blocker as the Markdown's reader finds it: a cell's rating, or a condition by its number above."""
+    if blocker.kind == "condition" and blocker.ref in numbers:
+        return f"condition {numbers[blocker.ref]}"
+    criterion, _, group = blocker.ref.partition("/")
+    return f"{criterion} as {group} rates it" if group else blocker.ref
 
 
 def _origin(condition: Condition) -> str:
@@ -195,8 +206,9 @@ def markdown(evaluation: Evaluation) -> str:
             f"{number}. **{kind}** ({condition.owner.value}, {condition.due}): {condition.text}{_origin(condition)}"
         )
     lines += ["", "## Blockers", ""]
+    numbers = {condition.id: number for number, condition in enumerate(evaluation.conditions, 1)}
     for gate, blockers in (("Go-live", evaluation.blockers.go_live), ("Migration", evaluation.blockers.migration)):
-        listed = "; ".join(f"{b.ref}" for b in blockers) or "nothing"
+        listed = "; ".join(_blocker_words(b, numbers) for b in blockers) or "nothing"
         lines.append(f"- {gate} blocked by: {listed}")
     lines += ["", "## Path to green", ""]
     if not evaluation.path_to_green:
