@@ -8,7 +8,7 @@ added later default to what their absence meant, so that every stored decision s
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
@@ -28,6 +28,19 @@ class Part(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    #: Fields added after the first decisions were recorded. Each is left out of the stored form while it holds
+    #: its default (what its absence meant), so that a decision recorded before it is stored, and hashed, the same.
+    added_later: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _added_later_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Write a field added later only when it differs from its default."""
+        fields: dict[str, object] = handler(self)
+        for name in self.added_later:
+            if getattr(self, name) == type(self).model_fields[name].get_default(call_default_factory=True):
+                fields.pop(name, None)
+        return fields
+
 
 class ScopedDmc(Part):
     """A Device Model Combination the decision covers."""
@@ -37,13 +50,7 @@ class ScopedDmc(Part):
     installation_type: InstallationType
     confidential: bool = False
 
-    @model_serializer(mode="wrap")
-    def _flag_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """Write the flag only when it is set, so that a decision without confidential DMCs is stored as before."""
-        fields: dict[str, object] = handler(self)
-        if not self.confidential:
-            fields.pop("confidential", None)
-        return fields
+    added_later = frozenset({"confidential"})
 
 
 class Cited(Part):
@@ -64,13 +71,7 @@ class HeldBack(Part):
     confidential: bool = False
     evidence: list[Cited] = Field(default_factory=list)
 
-    @model_serializer(mode="wrap")
-    def _evidence_only_when_cited(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """Write the evidence only when there is some, so that decisions recorded before it was kept read the same."""
-        fields: dict[str, object] = handler(self)
-        if not self.evidence:
-            fields.pop("evidence", None)
-        return fields
+    added_later = frozenset({"evidence"})
 
 
 class AttachedCondition(Part):
@@ -90,13 +91,7 @@ class AttachedCondition(Part):
     confidential: bool = False
     origin: str | None = Field(default=None, description="The earlier decision a carried-over condition comes from")
 
-    @model_serializer(mode="wrap")
-    def _origin_only_when_known(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """Write the origin only when it is known, so that decisions recorded before it was kept read the same."""
-        fields: dict[str, object] = handler(self)
-        if self.origin is None:
-            fields.pop("origin", None)
-        return fields
+    added_later = frozenset({"origin"})
 
 
 class Risk(Part):
@@ -126,13 +121,7 @@ class AnnexEntry(Part):
     confidential: bool = False
     provisional: bool = Field(default=False, description="The criterion is the ruleset's own, not the Panel's")
 
-    @model_serializer(mode="wrap")
-    def _provisional_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """Write the flag only when it is set, so that an entry on one of the Panel's criteria is stored as before."""
-        fields: dict[str, object] = handler(self)
-        if not self.provisional:
-            fields.pop("provisional", None)
-        return fields
+    added_later = frozenset({"provisional"})
 
 
 class ResidualView(Part):
@@ -176,13 +165,7 @@ class Snapshot(Part):
         "rated them as an SSC sub-criterion, whose annex notes them under SSC",
     )
 
-    @model_serializer(mode="wrap")
-    def _residual_only_when_assessed(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """Leave out the residual assessments when there are none, so that earlier decisions are stored as before."""
-        fields: dict[str, object] = handler(self)
-        if self.residual_assessments is None:
-            fields.pop("residual_assessments", None)
-        return fields
+    added_later = frozenset({"residual_assessments"})
 
     @field_validator("annex", "accepted_by")
     @classmethod
