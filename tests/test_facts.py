@@ -411,6 +411,61 @@ def test_only_tag_makes_a_testing_issue_an_exception(ruleset: Ruleset, accepted_
         assert facts["testing_issues_exception_requested_by"].value == accepted_by
 
 
+@pytest.mark.parametrize(
+    ("accepted_by", "awaiting", "who"),
+    [
+        ("DCC; TAG; OPSG; SSC", {"tag": 0, "opsg": 0, "ssc": 0}, None),
+        ("DCC", {"tag": 1, "opsg": 1, "ssc": 1}, "DCC"),
+        ("DCC; SSC", {"tag": 1, "opsg": 1, "ssc": 0}, "DCC and SSC"),
+        ("DCC; supported by OPSG and TAG", {"tag": 0, "opsg": 0, "ssc": 1}, "DCC, supported by OPSG and TAG"),
+        (
+            "DCC, Security Sub-Committee subject to its LSC 10 conditions",
+            {"tag": 1, "opsg": 1, "ssc": 0},
+            "DCC and Security Sub-Committee subject to its LSC 10 conditions",
+        ),
+        ("DCC and the SSC chair's office", {"tag": 1, "opsg": 1, "ssc": 1}, "DCC and the SSC chair's office"),
+        ("TAGS", {"tag": 1, "opsg": 1, "ssc": 1}, "TAGS"),
+    ],
+)
+def test_each_group_accepts_the_residual_risks_for_itself(
+    ruleset: Ruleset, accepted_by: str, awaiting: dict[str, int], who: str | None
+) -> None:
+    document = minimal()
+    document["residual_risks"] = [
+        {
+            "id": "RR-1",
+            "description": "Slower recovery after a failed migration",
+            "likelihood": "low",
+            "impact": "medium",
+            "mitigation": "Recovery runbook",
+            "accepted_by": accepted_by,
+            "provenance": {"source": "statement of readiness", "date": "2021-04-30"},
+        }
+    ]
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["residual_risks_unaccepted"].value == 0
+    for group, pending in awaiting.items():
+        assert facts[f"residual_risks_awaiting_{group}"].value == pending, group
+        named = facts.get(f"residual_risks_awaiting_{group}_accepted_by")
+        assert (named.value if named is not None else None) == ((who or accepted_by) if pending else None), group
+
+
+def test_a_residual_risk_nobody_accepted_awaits_no_group_but_is_unaccepted(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["residual_risks"] = [
+        {
+            "id": "RR-1",
+            "description": "Slower recovery after a failed migration",
+            "likelihood": "low",
+            "impact": "low",
+            "provenance": {"source": "statement of readiness", "date": "2021-04-30"},
+        }
+    ]
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["residual_risks_unaccepted"].value == 1
+    assert [facts[f"residual_risks_awaiting_{g}"].value for g in ("tag", "opsg", "ssc")] == [0, 0, 0]
+
+
 def test_confidential_items_mark_their_facts(ruleset: Ruleset) -> None:
     document = minimal()
     document["security"] = {

@@ -28,6 +28,7 @@ from .conftest import FIXTURES
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 UNMITIGATED = FIXTURES / "synthetic-unmitigated-high-residual-risk.json"
+ALL_GREEN = FIXTURES / "synthetic-all-green.json"
 RECEIVED = datetime(2020, 3, 6, 13, 0, tzinfo=UTC)
 
 
@@ -129,15 +130,42 @@ def test_every_group_rates_the_residual_risks_after_lsc10(ruleset: Ruleset) -> N
         assert cell.rating == Rating.GREEN
         assert cell.parent is None
         [finding] = cell.findings
-        assert (
-            finding.message
-            == "3 residual risk(s) stated, 3 with a mitigation; none is high without one, and each has been accepted."
+        assert finding.message == (
+            "3 residual risk(s) stated, 3 with a mitigation; none is high without one,"
+            f" and {cell.group.value} has accepted each."
         )
     bases = {c.group: c.findings[0].basis for c in result.ratings[-3:]}
     assert "TAG supported the assessments and accepted the mitigations" in bases[Group.TAG]
     assert "OPSG supported the assessments and accepted the mitigations" in bases[Group.OPSG]
     assert "subject to the conditions set in relation to LSC 10" in bases[Group.SSC]
     assert RESIDUAL_RISKS not in result.provisional_criteria(), "the Panel's letter has the section"
+
+
+@pytest.mark.parametrize(
+    ("accepted_by", "green"),
+    [("DCC; SSC", {Group.SSC}), ("DCC", set()), ("DCC; OPSG; TAG", {Group.OPSG, Group.TAG})],
+)
+def test_only_a_groups_own_acceptance_makes_its_residual_risk_cell_green(
+    ruleset: Ruleset, accepted_by: str, green: set[Group]
+) -> None:
+    document = json.loads(ALL_GREEN.read_text())
+    for risk in document["residual_risks"]:
+        risk["accepted_by"] = accepted_by
+    pack = parse_pack(json.dumps(document).encode())
+    result = evaluate(pack, ruleset, as_at=pack.statement.date)
+    others = accepted_by.replace("; ", " and ") if accepted_by.count(";") < 2 else "DCC, OPSG and TAG"
+    for cell in result.ratings[-3:]:
+        [finding] = cell.findings
+        if cell.group in green:
+            assert cell.rating == Rating.GREEN
+            assert finding.message.endswith(f"and {cell.group.value} has accepted each.")
+        else:
+            assert cell.rating == Rating.AMBER, cell.group
+            assert finding.message == (
+                f"1 residual risk(s) not yet accepted by {cell.group.value}: the pack records them accepted only"
+                f" by {others}, a proposal awaiting {cell.group.value}'s own acceptance."
+            )
+            assert finding.provisional
 
 
 def test_a_new_decision_says_what_each_group_made_of_the_residual_risks(ruleset: Ruleset) -> None:

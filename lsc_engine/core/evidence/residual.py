@@ -15,4 +15,5 @@ class ResidualRisk(Item):
     likelihood: Level
     impact: Level
     mitigation: Note | None = None
+    #: Who accepted the risk, as the pack lists them ("DCC; OPSG; TAG"); each group accepts for itself.
     accepted_by: Person | None = None

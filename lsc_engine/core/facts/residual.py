@@ -1,15 +1,42 @@
-"""Residual risk facts: the risks DCC says remain after go-live, how high, mitigated and accepted.
+"""Residual risk facts: the risks DCC says remain after go-live, how high, mitigated and accepted by whom.
 
-Every group assesses the same risks (TAG and OPSG support DCC's assessments and accept the mitigations; SSC
-weighs them with its security conditions), so the facts are the section's, not any one group's.
+Every group assesses the same risks, and each accepts them for itself (TAG and OPSG supported DCC's
+assessments and accepted the mitigations; SSC accepted subject to its security conditions), so whether a risk
+is accepted is asked group by group: DCC's own acceptance, or another group's, is a proposal awaiting it.
 """
 
 from __future__ import annotations
 
-from lsc_engine.core.evidence import Level
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, count, reported_later
+from lsc_engine.core.evidence import Group, Level, ResidualRisk
+from lsc_engine.core.facts.acceptance import acceptors, joined, names_group
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _RISKS = ("residual_risks",)
+
+
+def awaiting(group: Group) -> str:
+    """Name the fact counting the risks someone accepted but the group has not."""
+    return f"residual_risks_awaiting_{group.value.casefold()}"
+
+
+def awaiting_who(group: Group) -> str:
+    """Name the fact saying who accepted the risks the group has not."""
+    return f"{awaiting(group)}_accepted_by"
+
+
+def _names(risk: ResidualRisk) -> list[str]:
+    """Return who the pack says accepted a risk, each name as given; none when nobody did."""
+    return acceptors(risk.accepted_by) if risk.accepted_by else []
+
+
+def _per_group() -> tuple[Declared, ...]:
+    declared: list[Declared] = []
+    for group in Group:
+        declared.append(
+            Declared(awaiting(group), f"residual risks accepted by someone, but not by {group.value}", _RISKS)
+        )
+        declared.append(Declared(awaiting_who(group), f"who accepted the residual risks {group.value} has not", _RISKS))
+    return tuple(declared)
 
 
 class ResidualFacts(FixedSection):
@@ -30,6 +57,7 @@ class ResidualFacts(FixedSection):
         ),
         Declared("residual_risks_unaccepted", "residual risks nobody has accepted", _RISKS),
         Declared("residual_risks_high", "high-likelihood or high-impact residual risks", _RISKS),
+        *_per_group(),
     )
 
     def derive(self) -> dict[str, Fact]:
@@ -41,10 +69,16 @@ class ResidualFacts(FixedSection):
         if late:
             return late
         high = [r for r in risks if Level.HIGH in (r.likelihood, r.impact)]
-        return {
+        found = {
             "residual_risks": count(risks),
             "residual_risks_mitigated": count([r for r in risks if r.mitigation]),
             "residual_risks_high": count(high),
             "residual_risks_high_unmitigated": count([r for r in high if not r.mitigation]),
-            "residual_risks_unaccepted": count([r for r in risks if not r.accepted_by]),
+            "residual_risks_unaccepted": count([r for r in risks if not _names(r)]),
         }
+        for group in Group:
+            pending = [r for r in risks if _names(r) and not any(names_group(n, group) for n in _names(r))]
+            found[awaiting(group)] = count(pending)
+            if pending:
+                found[awaiting_who(group)] = about(joined(n for r in pending for n in _names(r)), pending)
+        return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -18,6 +17,7 @@ from lsc_engine.core.evidence import (
     TestingIssue,
     TestPhase,
 )
+from lsc_engine.core.facts.acceptance import accepted_by
 from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
 
 _PHASES = ("testing.phases",)
@@ -30,14 +30,11 @@ _ISSUES = ("testing.issues", "testing.phases")  # reported only beside phases
 #: The group whose acceptance makes a testing issue an exception: TAG rates the testing criteria. Anyone else's
 #: acceptance (DCC's own, say) is a request for one, awaiting TAG.
 OWNER = Group.TAG
-_OWNER_NAMES = frozenset({OWNER.value.casefold(), "testing advisory group", "the testing advisory group"})
-#: How a pack lists several who accepted: "DCC; TAG", "DCC and TAG".
-_SEPARATORS = re.compile(r"\s*(?:[;,/&+]|\band\b)\s*", re.IGNORECASE)
 
 
 def accepted_by_owner(exception: TestException) -> bool:
     """Whether TAG is among those the pack says accepted an exception."""
-    return any(name.casefold() in _OWNER_NAMES for name in _SEPARATORS.split(exception.accepted_by.strip()))
+    return accepted_by(exception.accepted_by, OWNER)
 
 
 class TestingFacts(FixedSection):
