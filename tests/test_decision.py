@@ -110,6 +110,15 @@ def test_secure_once_the_deployment_is_reported_the_window_runs_from_it(ruleset:
         return next(c for c in evaluate(pack, ruleset, as_at=day).ratings if c.criterion == "LSC6")
 
     assert lsc6(date(2020, 8, 19)).rating == Rating.RED
+    # The window has run, but the last incident report is of 5 August: the days since are not known incident-free.
+    uncovered = lsc6(date(2020, 8, 20))
+    assert uncovered.rating == Rating.INSUFFICIENT_EVIDENCE
+    gap = [f for f in uncovered.findings if f.rating == Rating.INSUFFICIENT_EVIDENCE]
+    assert [f.rule_id for f in gap] == ["LSC6-OPSG-incidents-not-covered"]
+    assert "reported up to 2020-08-05; nothing covers the 15 day(s) from 2020-08-06" in gap[0].message
+    document["incidents_reported_to"] = "2020-08-20"
+    pack = parse_pack(json.dumps(document).encode())
+    assert lsc6(date(2020, 8, 19)).rating == Rating.RED
     assert lsc6(date(2020, 8, 20)).rating == Rating.AMBER
     said = [f.message for f in lsc6(date(2020, 8, 20)).findings]
     assert any("5 days agreed by DCC and BEIS" in message for message in said)

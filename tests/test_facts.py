@@ -206,6 +206,55 @@ def test_evidence_dated_after_as_at_is_left_out(ruleset: Ruleset) -> None:
     assert "incidents_reported_from" not in facts
 
 
+def coverage(facts: Mapping[str, Fact]) -> tuple[object, ...]:
+    """Return how far incident reporting reaches, the day after, and the days from it to the as-at date."""
+    names = ("incidents_reported_to", "incidents_unreported_from", "incidents_unreported_days")
+    return tuple(facts[name].value if name in facts else None for name in names)
+
+
+def test_incident_reporting_reaches_the_latest_report_or_the_date_the_pack_states(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [incident("I-1", "2021-04-20T10:00:00Z", "2021-04-20T12:00:00Z")]
+    # Reported on 20 April: as at 4 May the fourteen days since are covered by no report.
+    assert coverage(derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))) == ("2021-04-20", "2021-04-21", 14)
+    # A later report that lists no new incident says so by the date it covers.
+    document["incidents_reported_to"] = "2021-05-03"
+    assert coverage(derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))) == ("2021-05-03", "2021-05-04", 1)
+    # A date the evaluation's as-at date has not reached was not yet known.
+    assert coverage(derive(document, ruleset, "2021-05-01").facts(date(2021, 5, 1))) == ("2021-04-20", "2021-04-21", 11)
+
+
+def test_the_days_no_report_covers_are_counted_at_the_evaluations_date_only(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = [incident("I-1", "2021-04-20T10:00:00Z", "2021-04-20T12:00:00Z")]
+    derivation = derive(document, ruleset, "2021-05-04")
+    # Later dates the path to green probes assume reporting keeps pace, as they assume no new incident.
+    assert coverage(derivation.facts(date(2021, 6, 30))) == ("2021-04-20", "2021-04-21", 14)
+
+
+def test_an_empty_list_speaks_for_its_statements_date(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = []
+    document["consumer_risks"] = []
+    document["statement"]["date"] = "2021-05-10"
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    # Before the statement the empty lists had not been given: no count that reads as none.
+    assert facts["incidents_reported_from"] == Fact("2021-05-10")
+    assert facts["consumer_risks_reported_from"] == Fact("2021-05-10")
+    assert "incidents_reported" not in facts
+    assert "consumer_risks" not in facts
+    facts = derive(document, ruleset, "2021-05-12").facts(date(2021, 5, 12))
+    assert "incidents_reported_from" not in facts
+    assert "consumer_risks_reported_from" not in facts
+    assert facts["incidents_reported"].value == 0
+    assert coverage(facts) == ("2021-05-10", "2021-05-11", 2)
+    # The date the pack says its incident reporting covers speaks for the empty list instead.
+    document["incidents_reported_to"] = "2021-05-03"
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert "incidents_reported_from" not in facts
+    assert coverage(facts) == ("2021-05-03", "2021-05-04", 1)
+
+
 def test_a_list_whose_every_item_came_later_is_unreported_in_each_section(ruleset: Ruleset) -> None:
     document = minimal()
     later = {"source": "later report", "date": "2021-05-20"}

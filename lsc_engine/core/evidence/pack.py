@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date as Date
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -41,6 +42,10 @@ class EvidencePack(Model):
     operations: Operations | None = None
     service_users: ServiceUsers | None = None
     incidents: list[Incident] | None = Field(default=None, description="Absent means not reported")
+    incidents_reported_to: Date | None = Field(
+        default=None,
+        description="The last day the incident reporting covers, when later than every incident's report date",
+    )
     performance: list[PerformanceRow] | None = Field(default=None, description="Absent means not reported")
     consumer_risks: list[ConsumerRisk] | None = Field(default=None, description="Absent means not assessed")
     bcdr: Bcdr | None = None

@@ -156,6 +156,17 @@ def reported_later(
     return {name: about(first.isoformat(), listed)}
 
 
+def empty_reported_later(name: str, listed: Sequence[Item] | None, statement: date, at: date) -> dict[str, Fact]:
+    """Return ``{name: the statement's date}`` when a pack lists no items and its statement postdates the as-at date.
+
+    An empty list says there were none as at the statement that gives it, and nothing of the time before: as at an
+    earlier date the section had not been reported, just as when every item it lists was reported later.
+    """
+    if listed is None or listed or statement <= at:
+        return {}
+    return {name: Fact(statement.isoformat())}
+
+
 def reached(operands: Iterable[float]) -> set[int]:
     """Return the whole values at which a whole-number fact compared with these operands may change the outcome."""
     return {bound for operand in operands for bound in (math.ceil(operand), math.floor(operand) + 1)}

@@ -7,7 +7,17 @@ from datetime import date
 
 from lsc_engine.core.days import shift
 from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count, reported_later
+from lsc_engine.core.facts.base import (
+    Change,
+    Declared,
+    Fact,
+    Parameters,
+    Section,
+    about,
+    count,
+    empty_reported_later,
+    reported_later,
+)
 from lsc_engine.core.facts.known import Known
 
 _RISKS = ("consumer_risks",)
@@ -20,8 +30,9 @@ class ConsumerFacts(Section):
         Declared("consumer_risks", "consumer-impact risks identified", _RISKS),
         Declared(
             "consumer_risks_reported_from",
-            "when every consumer-impact risk in the pack was reported after the as-at date: the date the first was",
-            _RISKS,
+            "when every consumer-impact risk in the pack was reported after the as-at date: the date the first was;"
+            " for an empty list, the statement's date when that is after the as-at date",
+            (*_RISKS, "statement.date"),
         ),
         Declared("consumer_risks_unmitigated", "consumer-impact risks with no mitigation", _RISKS),
         Declared(
@@ -42,7 +53,10 @@ class ConsumerFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         self._risks = known.items(pack.consumer_risks, "consumer_risks")
-        self._late = reported_later("consumer_risks_reported_from", pack.consumer_risks, self._risks)
+        name, listed = "consumer_risks_reported_from", pack.consumer_risks
+        self._late = reported_later(name, listed, self._risks) or empty_reported_later(
+            name, listed, pack.statement.date, known.at
+        )
 
     def facts(self, as_at: date) -> dict[str, Fact]:
         """Derive the consumer facts as at a date: mitigations due before it and not delivered are overdue."""

@@ -18,6 +18,7 @@ from lsc_engine.core.facts.base import (
     Section,
     about,
     count,
+    empty_reported_later,
     reached,
     reported_later,
 )
@@ -25,6 +26,7 @@ from lsc_engine.core.facts.known import Known, day_end
 
 _INCIDENTS = ("incidents",)
 _ON_SERVICE = ("incidents", "statement.service")
+_REPORTED = ("incidents", "incidents_reported_to", "statement.date")
 
 
 class IncidentFacts(Section):
@@ -34,8 +36,25 @@ class IncidentFacts(Section):
         Declared("incidents_reported", "number of incidents reported and known at the as-at date", _INCIDENTS),
         Declared(
             "incidents_reported_from",
-            "when every incident in the pack was reported after the as-at date: the date the first was",
-            _INCIDENTS,
+            "when every incident in the pack was reported after the as-at date: the date the first was;"
+            " for an empty list, the date it is reported to (or the statement's) when that is after the as-at date",
+            _REPORTED,
+        ),
+        Declared(
+            "incidents_reported_to",
+            "the date incident reporting reaches as at the as-at date: the latest incident report's or the pack's"
+            " stated date, or for an empty list the statement's",
+            _REPORTED,
+        ),
+        Declared(
+            "incidents_unreported_from",
+            "the first day after the one incident reporting reaches",
+            _REPORTED,
+        ),
+        Declared(
+            "incidents_unreported_days",
+            "days from the date incident reporting reaches to the as-at date of the evaluation, which no report covers",
+            _REPORTED,
         ),
         Declared("service", "the DCC service the capability runs on", _ON_SERVICE),
         Declared("blocking_categories", "incident categories that block stability, e.g. 1/2", _INCIDENTS),
@@ -94,7 +113,17 @@ class IncidentFacts(Section):
         self._known_end = known.end  # read for each incident, so kept close at hand
         self._incidents = sorted(self._known_incidents(pack.incidents or []), key=attrgetter("opened"))
         self._opened = [incident.opened for incident in self._incidents]
-        self._late = reported_later("incidents_reported_from", pack.incidents, self._incidents, _known_from)
+        # The pack may say how far its incident reporting runs; else an empty list speaks for the statement's date.
+        stated = pack.incidents_reported_to
+        name, listed, empty_on = "incidents_reported_from", pack.incidents, stated or pack.statement.date
+        self._late = reported_later(name, listed, self._incidents, _known_from) or empty_reported_later(
+            name, listed, empty_on, known.at
+        )
+        # How far the reporting known at the evaluation's date reaches: its latest report, or the date it states.
+        reports = [i.provenance.date for i in self._incidents]
+        if stated is not None and stated <= known.at:
+            reports.append(stated)
+        self._reported_to = max(reports, default=empty_on)
         blocking = set(parameters.blocking_categories)
         self._blocking_unresolved = [i for i in self._incidents if i.category in blocking and self._resolved(i) is None]
 
@@ -130,6 +159,12 @@ class IncidentFacts(Section):
             "blocking_categories": Fact("/".join(str(c) for c in sorted(blocking_set))),
         }
         found["incidents_reported"] = Fact(len(self._incidents))
+        # Coverage is measured to the evaluation's as-at date, not to the later dates the path to green probes: a
+        # milestone there assumes reporting keeps pace, as it assumes no incident occurs meanwhile.
+        reported_to = self._reported_to
+        found["incidents_reported_to"] = Fact(reported_to.isoformat())
+        found["incidents_unreported_from"] = Fact(shift(reported_to, 1).isoformat())
+        found["incidents_unreported_days"] = Fact(max(0, (self.known.at - reported_to).days))
         resolved = self._resolved
 
         # Unresolved incidents may be of any age; resolved ones only matter inside the longest window.
