@@ -493,7 +493,7 @@ def go_live_criterion(ctx: Context) -> Doc:
     if ctx(st.booleans()):
         document = ctx.item("GLC", kind="stability_window", days=ctx.pick(5, st.integers(1, 40)), **common)
     else:
-        severity = ctx(st.integers(1, 4))
+        severity = ctx(st.integers(2, 4))
         document = ctx.item("GLC", kind="defect_tolerance", severity=severity, max_open=ctx.pick(50, st.integers(0, 3)))
         document.update(common)
     ctx.maybe_day(document, "agreed_on", past=True)

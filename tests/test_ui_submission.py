@@ -94,22 +94,23 @@ def test_charts_are_drawn(visit: Visit) -> None:
     screenshot(visit, "submission-charts")
 
 
-def test_re_evaluating_secure_later_turns_lsc6_amber(visit: Visit) -> None:
+def test_re_evaluating_secure_earlier_finds_lsc6_not_yet_reported(visit: Visit) -> None:
     page = visit.page
     open_capability(visit, "MOC-SECURE")
     assert "Red" in page.locator("#row-LSC6 td[data-group=OPSG] summary").inner_text()
     page.get_by_role("link", name="History and re-evaluation").click()
     page.wait_for_url("**/history")
-    page.get_by_label("New as-at date").fill("2020-08-20")
+    # As at 30 July every incident in the pack was still to be reported (31 July): not Red, but not Green either.
+    page.get_by_label("New as-at date").fill("2020-07-30")
     page.get_by_role("button", name="Re-evaluate").click()
     page.wait_for_url("**/history?*")
     change = page.locator("table.changes tr[data-cell='LSC6/OPSG']")
     text = change.inner_text()
     before, after = change.locator("td").nth(0).inner_text(), change.locator("td").nth(1).inner_text()
     assert "Red" in before
-    assert "Amber" in after
+    assert "Insufficient evidence" in after
     assert "as-at date" in text
-    assert "2020-08-20" in page.locator("#diff").locator("xpath=..").inner_text()
+    assert "2020-07-30" in page.locator("#diff").locator("xpath=..").inner_text()
     assert "was stored" in page.locator(".notice").inner_text()
     screenshot(visit, "submission-history")
     assert serious_accessibility_violations(visit) == []
@@ -138,10 +139,9 @@ def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     assert "Not ready" in page.locator("dl.facts").inner_text()
     page.locator("#row-LSC6 td[data-group=OPSG] summary").click()
     reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()
-    assert (
-        "5 Category 1/2 SMETS1 incidents in the last 30 days; more than 2 means the service is not stable." in reasons
-    )
-    assert "Amber from 2020-08-15, green from 2020-10-01" in reasons
+    assert "3 Category 1/2 incident(s) on SMETS1 or SMETS2 followed the last deployment" in reasons
+    assert "DCC declared on 2020-07-31 that service stability had not been achieved" in reasons
+    assert "Amber from 2020-08-20" in reasons
     blockers = page.locator(".gates").inner_text()
     assert "Blocked" in blockers
     screenshot(visit, "self-check-result")

@@ -76,7 +76,10 @@ class GoLiveCriterion(Item):
     agreed_by: Annotated[Text, Field(description="The group or body that agreed it, e.g. TAG, or DCC with BEIS")]
     agreed_on: Date | None = None
     days: Annotated[int | None, Field(ge=1, le=366, description="A stability window's length in days")] = None
-    severity: Annotated[int | None, Field(ge=1, le=4, description="A defect tolerance's severity")] = None
+    severity: Annotated[
+        int | None,
+        Field(ge=2, le=4, description="A defect tolerance's severity, 2 to 4: an open Severity 1 defect is never tolerated"),
+    ] = None
     max_open: Annotated[Count | None, Field(description="The most open defects of that severity allowed")] = None
     dissent: list[Dissent] = field(default_factory=list)
 
