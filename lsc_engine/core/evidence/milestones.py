@@ -78,7 +78,7 @@ class GoLiveCriterion(Item):
     days: Annotated[int | None, Field(ge=1, le=366, description="A stability window's length in days")] = None
     severity: Annotated[
         int | None,
-        Field(ge=2, le=4, description="A defect tolerance's severity, 2 to 4: an open Severity 1 defect is never tolerated"),
+        Field(ge=2, le=4, description="A defect tolerance's severity, 2 to 4: no open Severity 1 defect is tolerated"),
     ] = None
     max_open: Annotated[Count | None, Field(description="The most open defects of that severity allowed")] = None
     dissent: list[Dissent] = field(default_factory=list)
