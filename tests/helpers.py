@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from copy import deepcopy
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +59,15 @@ def run_lsc(*args: str, data_dir: Path | None = None) -> subprocess.CompletedPro
     return subprocess.run(
         [sys.executable, "-m", "lsc_engine", *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
     )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored submission as a decision's snapshot reads it, without a database."""
+
+    id: str
+    capability: str
+    cohort: str
+    version: int
+    statement_date: date
+    received_at: datetime

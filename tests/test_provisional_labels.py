@@ -6,7 +6,6 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from lsc_engine.store import migrate
 
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURE_PACKS, FIXTURES
+from .helpers import Submitted
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 MDS_AS_AT = date(2020, 3, 6)
@@ -119,18 +119,6 @@ def test_no_output_names_a_source_by_its_internal_name(ruleset: Ruleset, name: s
 
 def test_no_rule_basis_names_a_source_by_its_internal_name(ruleset: Ruleset) -> None:
     assert [rule.id for rule in ruleset.rules if INTERNAL.search(rule.basis)] == []
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """The stored submission a decision is about."""
-
-    id: str
-    capability: str
-    cohort: str
-    version: int
-    statement_date: date
-    received_at: datetime
 
 
 def decision_on(evaluation: Evaluation) -> DecisionView:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,23 +24,12 @@ from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
 from lsc_engine.store.repositories.committee import stored_snapshot
 
 from .conftest import FIXTURES
+from .helpers import Submitted
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 UNMITIGATED = FIXTURES / "synthetic-unmitigated-high-residual-risk.json"
 ALL_GREEN = FIXTURES / "synthetic-all-green.json"
 RECEIVED = datetime(2020, 3, 6, 13, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """The stored submission a decision is about."""
-
-    id: str
-    capability: str
-    cohort: str
-    version: int
-    statement_date: date
-    received_at: datetime
 
 
 def assessed(group: Group, rating: Rating, *, accepted: bool, rationale: str | None = None) -> Assessment:

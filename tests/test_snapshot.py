@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,21 +25,10 @@ from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.store.repositories.committee import stored_snapshot
 
 from .conftest import FIXTURES
+from .helpers import Submitted
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 RECEIVED = datetime(2020, 3, 6, 13, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """A stored submission as the snapshot reads it."""
-
-    id: str
-    capability: str
-    cohort: str
-    version: int
-    statement_date: date
-    received_at: datetime
 
 
 def inputs() -> tuple[Submitted, EvidencePack, Evaluation, list[Assessment], list[ConditionState]]:
