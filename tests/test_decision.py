@@ -354,6 +354,19 @@ def test_a_milestone_is_the_day_a_rating_is_reached(ruleset: Ruleset, drawn: tup
             assert matches.cell_ratings(milestone.on - timedelta(days=1))[cell].severity > milestone.rating.severity
 
 
+@settings(max_examples=25, deadline=None)
+@given(drawn=packs())
+def test_a_cells_own_rules_rate_it_as_the_whole_ruleset_does(
+    ruleset: Ruleset, drawn: tuple[dict[str, Any], date]
+) -> None:
+    document, as_at = drawn
+    pack = parse_pack(json.dumps(document).encode())
+    matches = Matches(pack, ruleset, as_at)
+    for day in (as_at, as_at + timedelta(days=3), as_at + timedelta(days=45)):
+        whole = matches.cell_ratings(day)
+        assert {cell: matches.cell_rating(day, cell) for cell in whole} == whole
+
+
 @pytest.mark.parametrize(
     ("value", "landmarks", "shown"),
     [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import hashlib
 import itertools
 import json
 import re
@@ -97,23 +98,25 @@ def compile_rule(rule: Rule, parameters: Callable[[str], Any]) -> dict[str, Any]
     return {"all": [{"m": {"$and": tests}}]}
 
 
-def _register(ruleset: Ruleset) -> tuple[int, tuple[str, ...]]:
-    """Compile and load a ruleset into the core once, keyed by its digest."""
-    known = _REGISTERED.get(ruleset.digest)
+def _register(ruleset: Ruleset, part: tuple[int, ...] | None = None) -> tuple[int, tuple[str, ...]]:
+    """Compile and load a ruleset, or the part of it at these positions, into the core once per digest."""
+    key = ruleset.digest if part is None else f"{ruleset.digest}/{','.join(map(str, part))}"
+    known = _REGISTERED.get(key)
     if known is not None:
         return known
     with _REGISTER_LOCK:
-        known = _REGISTERED.get(ruleset.digest)
+        known = _REGISTERED.get(key)
         if known is None:
-            name = "lsc_" + ruleset.digest.removeprefix("sha256:")[:24]
+            rules = ruleset.rules if part is None else [ruleset.rules[position] for position in part]
+            name = "lsc_" + hashlib.sha256(key.encode()).hexdigest()[:24]
             value = ruleset.parameters.value
-            definition = {f"r{i}": compile_rule(rule, value) for i, rule in enumerate(ruleset.rules)}
+            definition = {f"r{i}": compile_rule(rule, value) for i, rule in enumerate(rules)}
             try:
                 handle = core.create_ruleset(name, to_json(definition))
             except core.error as error:
                 raise EngineFailure(f"the rule engine refused the ruleset: {error}") from None
-            known = (handle, tuple(rule.id for rule in ruleset.rules))
-            _REGISTERED[ruleset.digest] = known
+            known = (handle, tuple(rule.id for rule in rules))
+            _REGISTERED[key] = known
     return known
 
 
@@ -130,9 +133,13 @@ def _fired_index(reported: str) -> int:
     return int(name.removeprefix("r"))
 
 
-def match(ruleset: Ruleset, facts: Mapping[str, FactValue]) -> list[str]:
-    """Return the ids of the rules whose clauses all hold for these fact values, in ruleset order."""
-    handle, rule_ids = _register(ruleset)
+def match(ruleset: Ruleset, facts: Mapping[str, FactValue], part: tuple[int, ...] | None = None) -> list[str]:
+    """Return the ids of the rules whose clauses all hold for these fact values, in ruleset order.
+
+    ``part`` limits the match to the rules at those positions in the ruleset, loaded into the core as a ruleset of
+    their own: the path to green asks about one cell at many dates, and needs only that cell's rules and facts.
+    """
+    handle, rule_ids = _register(ruleset, part)
     sid = f"s{next(_SESSIONS)}"
     fired: list[int] = []
     try:

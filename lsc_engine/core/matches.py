@@ -23,6 +23,8 @@ class Matches:
         self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
         self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
         self._rules = {rule.id: rule for rule in ruleset.rules}
+        self._parts: dict[Cell, tuple[tuple[int, ...], frozenset[str]]] = {}
+        self._rated: dict[tuple[date, Cell], Rating] = {}
 
     def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
         """Return the facts and the fired rules as at a date (no new evidence after ``as_at``)."""
@@ -47,6 +49,23 @@ class Matches:
                 reaching.setdefault(clause.fact, []).append(operand)
         facts = {clause.fact for clause in clauses}
         return self.derivation.change_dates(self.as_at, until, facts, reaching)
+
+    def cell_rating(self, on: date, cell: Cell) -> Rating:
+        """Return one cell's rating as at a date, from its own rules matched against the facts they read."""
+        if (on, cell) not in self._rated:
+            part, names = self._part(cell)
+            facts = self.derivation.facts(on, names)
+            ratings = [self._rules[rule_id].rating for rule_id in engine.match(self.ruleset, fact_values(facts), part)]
+            self._rated[(on, cell)] = worst(ratings) if ratings else Rating.INSUFFICIENT_EVIDENCE
+        return self._rated[(on, cell)]
+
+    def _part(self, cell: Cell) -> tuple[tuple[int, ...], frozenset[str]]:
+        """Return the positions of the cell's rules in the ruleset and the facts their clauses read."""
+        if cell not in self._parts:
+            rules = [(i, rule) for i, rule in enumerate(self.ruleset.rules) if (rule.criterion, rule.group) == cell]
+            names = frozenset(clause.fact for _, rule in rules for clause in rule.when)
+            self._parts[cell] = (tuple(i for i, _ in rules), names)
+        return self._parts[cell]
 
     def cell_ratings(self, on: date) -> dict[Cell, Rating]:
         """Return each cell's rating as at a date, from rules alone."""

@@ -40,7 +40,7 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
             else []
         )
         if changes:
-            later = matches.cell_ratings(changes[-1])[key]  # the rating from then until the horizon
+            later = matches.cell_rating(changes[-1], key)  # the rating from then until the horizon
             for target in (Rating.AMBER, Rating.GREEN):
                 reachable = floor.severity <= target.severity < cell.rating.severity
                 if reachable and later.severity <= target.severity:
@@ -65,7 +65,7 @@ def _earliest(matches: Matches, key: Cell, target: Rating, changes: list[date]) 
     low, high = 0, len(changes) - 1
     while low < high:
         middle = (low + high) // 2
-        if matches.cell_ratings(changes[middle])[key].severity <= target.severity:
+        if matches.cell_rating(changes[middle], key).severity <= target.severity:
             high = middle
         else:
             low = middle + 1

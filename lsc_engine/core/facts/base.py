@@ -85,11 +85,14 @@ class Section(ABC):
     declared: ClassVar[tuple[Declared, ...]] = ()
     #: The names of those that may change with the date, read from ``declared``.
     dated: ClassVar[frozenset[str]] = frozenset()
+    #: The names of all of them, read from ``declared``.
+    declared_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         # Read once per class: the path to green asks every dated section about every cell it probes.
         cls.dated = frozenset(fact.name for fact in cls.declared if fact.changes.with_date)
+        cls.declared_names = frozenset(fact.name for fact in cls.declared)
 
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         self.pack = pack

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from datetime import date
 
 from lsc_engine.core.evidence import EvidencePack
@@ -29,11 +29,20 @@ class Derivation:
         self.earlier_conditions = known.items(pack.earlier_conditions, "earlier_conditions")
         self.excluded = sorted(known.excluded, key=lambda e: (e.dated, e.path))
 
-    def facts(self, as_at: date) -> dict[str, Fact]:
-        """Derive every fact the known evidence supports, as at a date no earlier than ``known_at``."""
-        found = dict(self._fixed)
+    def facts(self, as_at: date, names: Set[str] | None = None) -> dict[str, Fact]:
+        """Derive every fact the known evidence supports, as at a date no earlier than ``known_at``.
+
+        Given ``names``, a dated section that declares none of them is not asked, and only those facts are returned.
+        """
+        if names is None:
+            found = dict(self._fixed)
+            for section in self._dated:
+                found |= section.facts(as_at)
+            return found
+        found = {name: self._fixed[name] for name in names if name in self._fixed}
         for section in self._dated:
-            found |= section.facts(as_at)
+            if not section.declared_names.isdisjoint(names):
+                found |= {name: fact for name, fact in section.facts(as_at).items() if name in names}
         return found
 
     def change_dates(
