@@ -205,9 +205,10 @@ class Service:
         """Store a submission: under the audit chain's head, only its version is given and its records appended."""
         submitter = drafts.submission.record.submitter
         with writing(self.database) as tx:
-            submission = tx.submissions.add(drafts.submission)
+            standing = tx.capabilities.standing(drafts.submission.record.capability)
+            submission = tx.submissions.add(drafts.submission, after=standing.version)
             record = tx.submissions.add_evaluation(drafts.evaluation, drafts.result, actor=submitter)
-            tx.conditions.register(drafts.conditions)
+            tx.conditions.register(drafts.conditions, known=standing.condition_keys)
         return Stored(submission, record)
 
     def get_submission(self, submission_id: str) -> Submission:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import Collision, session_scope
+from lsc_engine.store.repositories.capabilities import Capabilities
 from lsc_engine.store.repositories.committee import Committee
 from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.disclosures import Disclosures
@@ -32,6 +33,11 @@ class Transaction:
     def submissions(self) -> Submissions:
         """Submissions and their evaluations."""
         return Submissions(self._session, self._chain)
+
+    @cached_property
+    def capabilities(self) -> Capabilities:
+        """Reads across a capability's submissions and conditions."""
+        return Capabilities(self._session, self._chain)
 
     @cached_property
     def committee(self) -> Committee:

@@ -90,11 +90,9 @@ class Conditions(Repository):
         query = select(ConditionEventRecord).where(ConditionEventRecord.condition_id == condition_id)
         return _condition(record, [_event(e) for e in self._session.exec(query)], today)
 
-    def register(self, records: list[ConditionRecord]) -> None:
-        """Enter conditions built by ``new_conditions`` in their register; those already there keep their state."""
-        if not records:
-            return
-        known = self.keys(records[0].capability)
+    def register(self, records: list[ConditionRecord], *, known: set[str]) -> None:
+        """Enter conditions built by ``new_conditions`` in their register; ``known`` keys keep their state."""
+        known = set(known)
         for record in records:
             if record.key not in known:
                 known.add(record.key)

@@ -83,13 +83,10 @@ class Submissions(Repository):
         query = select(Submission.capability).distinct().order_by(col(Submission.capability))
         return list(self._session.exec(query).all())
 
-    def add(self, draft: Draft[Submission]) -> Submission:
-        """Store a pack built by ``new_submission`` as the next version of its capability's evidence."""
+    def add(self, draft: Draft[Submission], *, after: int) -> Submission:
+        """Store a pack built by ``new_submission`` as the version of its capability's evidence after ``after``."""
         submission = draft.record
-        current = self._session.exec(
-            select(func.max(Submission.version)).where(Submission.capability == submission.capability)
-        )
-        submission.version = int(current.one() or 0) + 1
+        submission.version = after + 1
         self._audited(
             submission,
             actor=submission.submitter,
