@@ -30,7 +30,8 @@ def submission_page(
     submission = found.submission
     evaluation = redactor.evaluation(found.evaluation.evaluation)
     pack = redactor.visible_pack(parse_pack(submission.pack.encode(), yaml_allowed=False))
-    result = redactor.gate(committee.position(submission.id).gate)
+    position = committee.position(submission.id)
+    result = redactor.gate(position.gate)
     return page(
         request,
         "submission/submission.html",
@@ -38,6 +39,7 @@ def submission_page(
         record=found.evaluation,
         evaluation=evaluation,
         gate=result,
+        reopened=position.reopened,
         newest=found.newest.version,
         groups=GROUPS,
         rows=matrix(service.ruleset, evaluation, pack, result.ratings),

@@ -20,7 +20,7 @@ from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG
+from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, RATING_WORDS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -31,9 +31,7 @@ def rating_word(rating: str | Rating | None) -> str:
     """Return a rating as a word a person reads: Green, Amber, Red, Insufficient evidence."""
     if rating is None:
         return "Not rated"
-    return {"green": "Green", "amber": "Amber", "red": "Red", "insufficient_evidence": "Insufficient evidence"}[
-        str(Rating(rating).value)
-    ]
+    return RATING_WORDS[Rating(rating)]
 
 
 def rating_mark(rating: str | Rating | None) -> str:

@@ -39,6 +39,11 @@ class Assessment(View):
         default=False,
         description="The cell rests on confidential evidence: the rationale is for its group and the Panel",
     )
+    carried_from: int | None = Field(
+        default=None,
+        description="The earlier version this decision was recorded on, carried forward because nothing it "
+        "rested on changed; None when recorded on this version",
+    )
 
 
 class Revocation(View):
@@ -74,6 +79,9 @@ class CellDecision(View):
     confidential: bool = Field(
         default=False,
         description="The cell rests on confidential evidence: the rationale is for its group and the Panel",
+    )
+    carried_from: int | None = Field(
+        default=None, description="The earlier version the group's decision was carried forward from, if it was"
     )
 
 
@@ -122,6 +130,7 @@ def decide_cells(evaluation: Evaluation, assessments: list[Assessment]) -> list[
                 override=assessment.override if assessment else False,
                 assessor=assessment.assessor if assessment else None,
                 rationale=assessment.rationale if assessment else None,
+                carried_from=assessment.carried_from if assessment else None,
                 confidential=any(f.confidential for f in cell.findings) or bool(assessment and assessment.confidential),
             )
         )

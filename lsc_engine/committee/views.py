@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from lsc_engine.committee.carrying import Reopened
 from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.gate import DecisionSummary, GateResult, Outcome, Revocation
 from lsc_engine.committee.snapshot import Snapshot
 
-__all__ = ["DecisionView", "Outcome", "ReadinessView", "RecordedRevocation"]
+__all__ = ["DecisionView", "Outcome", "ReadinessView", "RecordedRevocation", "Reopened"]
 
 
 class ReadinessView(BaseModel):
@@ -28,6 +29,10 @@ class ReadinessView(BaseModel):
     conditions: list[ConditionState]
     revocations: list[Revocation]
     decision: DecisionSummary | None
+    reopened: list[Reopened] = Field(
+        default_factory=list,
+        description="Decisions on the capability's previous version that no longer stand on this one, and why",
+    )
 
 
 class DecisionView(BaseModel):

@@ -23,6 +23,15 @@ KIND_LABELS = {
 }
 
 
+#: A rating as a word in a sentence.
+RATING_WORDS = {
+    Rating.GREEN: "Green",
+    Rating.AMBER: "Amber",
+    Rating.RED: "Red",
+    Rating.INSUFFICIENT_EVIDENCE: "Insufficient evidence",
+}
+
+
 def rating_label(rating: Rating) -> str:
     """Return a rating as a mark and a word."""
     word, mark, _ = MARKS[rating]

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from lsc_engine.committee.carrying import Reopened, carry_forward
 from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
+from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
@@ -24,7 +26,7 @@ from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.submissions import Submissions
-from lsc_engine.store.transactions import reading, writing
+from lsc_engine.store.transactions import Transaction, reading, writing
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:
@@ -32,6 +34,33 @@ def _submission(submissions: Submissions, submission_id: str) -> Submission:
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
     return submission
+
+
+def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment], list[Reopened], Evaluation]:
+    """Return a submission's assessments, with those carried from earlier versions, what reopened, its evaluation.
+
+    Versions are walked oldest first; one with no decision of its own and none carried into it ends every chain,
+    so only the versions since then are read.
+    """
+    current: list[Assessment] = []
+    reopened: list[Reopened] = []
+    earlier: Evaluation | None = None
+    latest: Evaluation | None = None
+    for version, ident in tx.submissions.versions(submission.capability, through=submission.version):
+        mine = tx.committee.assessments(ident)
+        if not mine and not current and ident != submission.id:
+            earlier, reopened = None, []
+            continue
+        history = [stored.evaluation for stored in tx.submissions.evaluations(ident)]
+        mine = with_confidentiality(mine, history)
+        latest = history[-1]
+        if earlier is None or not current:
+            current, reopened = mine, []
+        else:
+            current, reopened = carry_forward(earlier, current, latest, mine, earlier_version=version - 1)
+        earlier = latest
+    assert latest is not None, "a stored submission is a version of its capability and has an evaluation"
+    return current, reopened, latest
 
 
 def _condition(register: Conditions, condition_id: str, today: date) -> ConditionState:
@@ -55,11 +84,12 @@ class Committee:
     # -- reading -----------------------------------------------------------------------------------
 
     def assessments(self, submission_id: str) -> list[Assessment]:
-        """Return every assessment of a submission, oldest first (the last per criterion and group counts)."""
+        """Return a submission's assessments, oldest first (the last per criterion and group counts).
+
+        Decisions carried forward from the capability's earlier versions come last, each naming its version.
+        """
         with reading(self.database) as tx:
-            _submission(tx.submissions, submission_id)
-            evaluations = [stored.evaluation for stored in tx.submissions.evaluations(submission_id)]
-            return with_confidentiality(tx.committee.assessments(submission_id), evaluations)
+            return _standing(tx, _submission(tx.submissions, submission_id))[0]
 
     def revocations(self, submission_id: str, *, group: Group | None = None) -> list[RecordedRevocation]:
         """Return the revocations of a submission, or of one group, oldest first, with when each was recorded."""
@@ -89,9 +119,8 @@ class Committee:
         """Return the gate as it stands for one submission (the capability's newest or an earlier version)."""
         with reading(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
-            history = [stored.evaluation for stored in tx.submissions.evaluations(submission.id)]
             stored = tx.submissions.latest_evaluation(submission.id)
-            assessments = with_confidentiality(tx.committee.assessments(submission.id), history)
+            assessments, reopened, _ = _standing(tx, submission)
             revocations = [
                 Revocation(id=r.id, group=r.group, reason=r.reason, actor=r.actor)
                 for r in tx.committee.revocations(submission.id)
@@ -113,6 +142,7 @@ class Committee:
             conditions=conditions,
             revocations=revocations,
             decision=decision,
+            reopened=reopened,
         )
 
     def decision(self, decision_id: str) -> DecisionView:
@@ -300,9 +330,8 @@ class Committee:
                         "attached": [c.id for c in attached],
                     },
                 )
-            history = [stored.evaluation for stored in tx.submissions.evaluations(submission_id)]
             stored = tx.submissions.latest_evaluation(submission_id)
-            assessments = with_confidentiality(tx.committee.assessments(submission_id), history)
+            assessments = _standing(tx, submission)[0]
             pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
             snapshot = build_snapshot(
                 submission,

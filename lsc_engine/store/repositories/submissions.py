@@ -73,6 +73,15 @@ class Submissions(Repository):
         query = select(Submission).where(Submission.capability == capability).order_by(col(Submission.version).desc())
         return self._session.exec(query.limit(1)).first()
 
+    def versions(self, capability: str, *, through: int) -> list[tuple[int, str]]:
+        """Return a capability's versions up to ``through`` as (version, submission id), oldest first."""
+        query = (
+            select(Submission.version, Submission.id)
+            .where(Submission.capability == capability, Submission.version <= through)
+            .order_by(col(Submission.version))
+        )
+        return [(version, ident) for version, ident in self._session.exec(query).all()]
+
     def ids(self) -> list[str]:
         """Return the id of every stored submission, oldest first."""
         query = select(Submission.id).order_by(col(Submission.received_at), col(Submission.id))
