@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from lsc_engine.access.policy import Role
 from lsc_engine.committee.inputs import RevocationIn
@@ -206,3 +207,31 @@ def test_one_idempotency_key_sent_at_once_many_times_stores_one_submission(
     assert sorted(s.replayed for s in stored) == [False] + [True] * 5
     assert [s.id for s in service.list_submissions(capability=None, limit=10, offset=0)] == [stored[0].submission.id]
     assert verify_database(database).intact
+
+
+def test_a_submission_holds_the_chains_head_for_four_round_trips_on_postgresql(
+    database: Database, ruleset: Ruleset
+) -> None:
+    if database.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock is taken differently; the round trips that matter are PostgreSQL's")
+    service = Service(database, ruleset)
+    service.submit(MDS, submitter="dcc:DCC")  # the capability's version and conditions now exist
+    sent: list[str] = []
+
+    def statement(_conn: object, _cursor: object, text: str, *_args: object) -> None:
+        sent.append(text)
+
+    def commit(_conn: object) -> None:
+        sent.append("COMMIT")
+
+    event.listen(database, "before_cursor_execute", statement)
+    event.listen(database, "commit", commit)
+    try:
+        service.submit(MDS, submitter="dcc:DCC", as_at=date(2020, 8, 7))
+    finally:
+        event.remove(database, "before_cursor_execute", statement)
+        event.remove(database, "commit", commit)
+    locked = next(i for i, text in enumerate(sent) if "FOR UPDATE" in text and "audit_head" in text)
+    held = sent[locked : sent.index("COMMIT", locked) + 1]
+    assert len(held) == 4, held  # the head, the capability's standing, the records with the chain, the commit
+    assert "UNION ALL" in held[1]
