@@ -20,7 +20,7 @@ from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, RATING_WORDS
+from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, RATING_WORDS, day_words
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -96,6 +96,7 @@ templates.env.filters.update(
     kind_label=kind_label,
     readiness_word=readiness_word,
     person=person,
+    day=day_words,
 )
 
 

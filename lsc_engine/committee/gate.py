@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +44,7 @@ class Assessment(View):
         description="The earlier version this decision was recorded on, carried forward because nothing it "
         "rested on changed; None when recorded on this version",
     )
+    recorded_at: datetime | None = Field(default=None, description="When the group recorded it")
 
 
 class Revocation(View):

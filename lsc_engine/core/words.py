@@ -81,3 +81,10 @@ def origin_words(body: str, decision: str, on: str, reference: str | None = None
     """Say which earlier decision set a condition: what it decided, who decided it and when."""
     named = f"{reference} of {decision}" if reference else decision
     return f"{named} ({body}, {day_or_month_words(on)})"
+
+
+def criterion_words(criterion: str) -> str:
+    """Return a criterion's id as the committees write it: LSC 6, LSC 10.6, or the residual risks."""
+    if criterion == "RR":
+        return "residual risks"
+    return criterion.replace("LSC", "LSC ", 1) if criterion.startswith("LSC") else criterion

@@ -9,6 +9,7 @@ at fault, and the subject, such as the criterion and group, the condition or the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from lsc_engine.committee.carrying import Reopened, carry_forward
@@ -16,6 +17,7 @@ from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
+from lsc_engine.committee.timeline import Moment, VersionRecords, record_moments
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
@@ -25,7 +27,7 @@ from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
-from lsc_engine.store.repositories.submissions import Submissions
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
 from lsc_engine.store.transactions import Transaction, reading, writing
 
 
@@ -61,6 +63,22 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
         earlier = latest
     assert latest is not None, "a stored submission is a version of its capability and has an evaluation"
     return current, reopened, latest
+
+
+@dataclass(frozen=True)
+class CapabilityRecords:
+    """A capability's newest version and evaluation, what its records say in date order, and its last decision."""
+
+    newest: Submission
+    evaluation: StoredEvaluation
+    moments: list[Moment]
+    last_decision: DecisionView | None
+
+
+def _last_decision(versions: list[VersionRecords]) -> DecisionView | None:
+    """Return the Panel's latest decision in force on any version: the last meeting's."""
+    standing = [d for v in versions for d in v.decisions if d.superseded_by is None]
+    return max(standing, key=lambda d: (d.considered_on, d.recorded_at), default=None)
 
 
 def _condition(register: Conditions, condition_id: str, today: date) -> ConditionState:
@@ -143,6 +161,36 @@ class Committee:
             revocations=revocations,
             decision=decision,
             reopened=reopened,
+        )
+
+    def timeline(self, capability: str) -> CapabilityRecords:
+        """Return what was recorded on a capability, version by version, and its conditions, for its timeline."""
+        with reading(self.database) as tx:
+            newest = tx.submissions.latest(capability)
+            if newest is None:
+                raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
+            versions = []
+            for version, ident in tx.submissions.versions(capability, through=newest.version):
+                submission = _submission(tx.submissions, ident)
+                stored = tx.submissions.evaluations(ident)
+                versions.append(
+                    VersionRecords(
+                        version=version,
+                        submission_id=ident,
+                        received_at=submission.received_at,
+                        evaluations=[(e.number, e.reason, e.created_at, e.evaluation) for e in stored],
+                        assessments=tx.committee.assessments(ident),
+                        revocations=tx.committee.revocations(ident),
+                        decisions=tx.committee.decisions(ident),
+                    )
+                )
+            conditions = tx.conditions.of_capability(capability, today=self._today())
+            latest = tx.submissions.latest_evaluation(newest.id)
+        return CapabilityRecords(
+            newest=newest,
+            evaluation=latest,
+            moments=record_moments(versions, conditions),
+            last_decision=_last_decision(versions),
         )
 
     def decision(self, decision_id: str) -> DecisionView:

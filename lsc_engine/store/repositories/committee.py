@@ -32,6 +32,7 @@ def _assessment(record: AssessmentRecord) -> Assessment:
         override=record.override,
         assessor=record.assessor,
         rationale=record.rationale,
+        recorded_at=record.recorded_at,
     )
 
 

@@ -1,0 +1,196 @@
+"""A capability's timeline: its versions, evaluations, the committees' records and its milestones, in date order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from lsc_engine.committee.conditions import Action, ConditionState
+from lsc_engine.committee.gate import Assessment, View
+from lsc_engine.committee.views import DecisionView, RecordedRevocation
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evidence import EventKind, EvidencePack
+from lsc_engine.core.words import KIND_LABELS, RATING_WORDS, criterion_words, day_words
+
+#: The Panel's outcomes as a sentence ends them.
+OUTCOME_WORDS = {
+    "recommend": "recommended go-live",
+    "recommend_with_conditions": "recommended go-live with conditions",
+    "do_not_recommend": "did not recommend go-live",
+}
+READINESS_WORDS = {"ready": "ready", "ready_with_conditions": "ready with conditions", "not_ready": "not ready"}
+ACTION_WORDS = {
+    Action.SATISFY: "met",
+    Action.WAIVE: "waived",
+    Action.BREACH: "breached",
+    Action.REPORT: "reported on",
+    Action.ARM: "armed",
+    Action.TRIGGER: "triggered, pausing migration",
+    Action.CLEAR: "cleared",
+}
+EVENT_WORDS = {
+    EventKind.DEPLOYMENT: "Deployment",
+    EventKind.EPCL_ADDITION_REQUESTED: "Addition to the EPCL requested",
+    EventKind.FIRST_MIGRATION: "First migration",
+}
+
+
+class Lane(StrEnum):
+    """Where a moment belongs: DCC's evidence, the committees' records, the conditions, or the capability itself."""
+
+    EVIDENCE = "evidence"
+    COMMITTEES = "committees"
+    CONDITIONS = "conditions"
+    MILESTONES = "milestones"
+
+
+class Moment(View):
+    """One dated thing that happened to a capability, or is planned to."""
+
+    on: date
+    lane: Lane
+    title: str
+    detail: str | None = None
+    planned: bool = False
+    version: int | None = None
+    submission_id: str | None = None
+    decision_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionRecords:
+    """One version of a capability's evidence with what was recorded on it."""
+
+    version: int
+    submission_id: str
+    received_at: datetime
+    evaluations: list[tuple[int, str, datetime, Evaluation]]  # number, reason, recorded, result
+    assessments: list[Assessment]
+    revocations: list[RecordedRevocation] = field(default_factory=list)
+    decisions: list[DecisionView] = field(default_factory=list)
+
+
+def record_moments(versions: list[VersionRecords], conditions: list[ConditionState]) -> list[Moment]:
+    """Return the moments the records give: versions, evaluations, assessments, revocations, decisions, conditions."""
+    moments: list[Moment] = []
+    for v in versions:
+        ids = {"version": v.version, "submission_id": v.submission_id}
+        for number, reason, recorded, result in v.evaluations:
+            readiness = READINESS_WORDS[result.overall.value]
+            if number == 1:
+                title = f"Version {v.version} submitted"
+                detail = f"Evaluated as at {day_words(result.as_at)}: {readiness}."
+                moments.append(Moment(on=v.received_at.date(), lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
+            else:
+                title = f"Version {v.version} evaluated again"
+                detail = f"As at {day_words(result.as_at)} ({reason}): {readiness}."
+                moments.append(Moment(on=recorded.date(), lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
+        moments += _assessment_moments(v)
+        for revocation in v.revocations:
+            title = f"{revocation.group.value} withdrew its recommendation"
+            moments.append(Moment(on=revocation.recorded_at.date(), lane=Lane.COMMITTEES, title=title, **ids))
+        for decision in v.decisions:
+            title = f"The Panel {OUTCOME_WORDS[decision.outcome]}"
+            correction = "A correction of its earlier decision." if decision.supersedes else None
+            moments.append(
+                Moment(
+                    on=decision.considered_on,
+                    lane=Lane.COMMITTEES,
+                    title=title,
+                    detail=correction,
+                    decision_id=decision.id,
+                    **ids,
+                )
+            )
+    for condition in conditions:
+        criteria = ", ".join(criterion_words(c) for c in condition.criteria)
+        named = f"{KIND_LABELS[condition.kind.value]} ({condition.owner.value}, {criteria})"
+        moments.append(Moment(on=condition.created_at.date(), lane=Lane.CONDITIONS, title=f"Condition set: {named}"))
+        for event in condition.history:
+            title = f"Condition {ACTION_WORDS[event.action]}: {named}"
+            moments.append(Moment(on=event.on, lane=Lane.CONDITIONS, title=title))
+    return moments
+
+
+def _assessment_moments(v: VersionRecords) -> list[Moment]:
+    """Return one moment per group and day of assessment, counting confirmations and overrides."""
+    by_day: dict[tuple[date, str], Counter[str]] = {}
+    for assessment in v.assessments:
+        if assessment.carried_from is not None or assessment.recorded_at is None:
+            continue
+        tally = by_day.setdefault((assessment.recorded_at.date(), assessment.group.value), Counter())
+        tally["override" if assessment.override else "confirmed"] += 1
+    moments = []
+    for (day, group), tally in sorted(by_day.items()):
+        total = tally["override"] + tally["confirmed"]
+        detail = f"{tally['confirmed']} confirmed as proposed, {tally['override']} overridden."
+        title = f"{group} assessed {total} {'criterion' if total == 1 else 'criteria'} of version {v.version}"
+        moments.append(
+            Moment(
+                on=day,
+                lane=Lane.COMMITTEES,
+                title=title,
+                detail=detail,
+                version=v.version,
+                submission_id=v.submission_id,
+            )
+        )
+    return moments
+
+
+def milestone_moments(pack: EvidencePack, evaluation: Evaluation) -> list[Moment]:
+    """Return the milestones a pack gives, planned or done, and when the stability window is met if nothing changes."""
+    moments: list[Moment] = []
+    milestones = pack.milestones
+    if milestones is not None:
+        for event in milestones.events:
+            name = EVENT_WORDS[event.event] + (f": {event.what}" if event.what else "")
+            if event.happened is not None:
+                late = (
+                    f"Planned for {day_words(event.planned)}."
+                    if event.planned and event.planned != event.happened
+                    else None
+                )
+                moments.append(Moment(on=event.happened, lane=Lane.MILESTONES, title=name, detail=late))
+            elif event.planned is not None:
+                overdue = _overdue(event.planned, evaluation.as_at)
+                moments.append(
+                    Moment(
+                        on=event.planned, lane=Lane.MILESTONES, title=f"{name} (planned)", detail=overdue, planned=True
+                    )
+                )
+        for statement in milestones.stability_statements:
+            said = "achieved" if statement.achieved else "not achieved"
+            title = f"{statement.by} stated that service stability was {said}"
+            moments.append(Moment(on=statement.on, lane=Lane.MILESTONES, title=title, detail=statement.note))
+    acceptance = pack.operations.acceptance if pack.operations is not None else None
+    if acceptance is not None and acceptance.date is not None:
+        if acceptance.given:
+            moments.append(Moment(on=acceptance.date, lane=Lane.MILESTONES, title="Operational acceptance given"))
+        else:
+            title, overdue = "Operational acceptance (planned)", _overdue(acceptance.date, evaluation.as_at)
+            moments.append(Moment(on=acceptance.date, lane=Lane.MILESTONES, title=title, detail=overdue, planned=True))
+    for path in evaluation.path_to_green:
+        if path.criterion != "LSC6":
+            continue
+        for milestone in path.milestones:
+            rated = RATING_WORDS[milestone.rating]
+            title = f"{criterion_words(path.criterion)} {rated} for {path.group.value} if nothing else changes"
+            detail = "Projected by the engine from the evidence as at " + day_words(evaluation.as_at) + "."
+            moments.append(Moment(on=milestone.on, lane=Lane.MILESTONES, title=title, detail=detail, planned=True))
+    return moments
+
+
+def _overdue(planned: date, as_at: date) -> str | None:
+    """Say that a planned date had passed without the event being reported done, as at the evaluation's date."""
+    if planned >= as_at:
+        return None
+    return f"The date had passed and it was not reported done as at {day_words(as_at)}."
+
+
+def in_order(moments: list[Moment]) -> list[Moment]:
+    """Return moments by date, in a fixed lane order within a day (evidence, committees, conditions, milestones)."""
+    lanes = list(Lane)
+    return sorted(moments, key=lambda m: (m.on, lanes.index(m.lane)))

@@ -1,0 +1,91 @@
+"""A capability's timeline: what the records and the pack say, in date order, on a page with its chart."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from api.web.timeline_chart import timeline_svg
+from lsc_engine.access.policy import Role
+from lsc_engine.committee.timeline import Lane, in_order, milestone_moments
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.ruleset import Ruleset
+
+from .auth import ActingClient, bearer
+from .conftest import FIXTURES
+
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+
+
+def test_moc_secures_milestones_read_as_the_panel_tracked_them(ruleset: Ruleset) -> None:
+    pack = parse_pack(SECURE)
+    evaluation = evaluate(pack, ruleset, as_at=date(2020, 8, 7))
+    moments = in_order(milestone_moments(pack, evaluation))
+    said = [(m.on.isoformat(), m.title, m.planned) for m in moments]
+    assert ("2020-08-14", "Operational acceptance (planned)", True) in said
+    assert any(on == "2020-08-24" and title.startswith("First migration") and planned for on, title, planned in said)
+    deployments = [(on, planned) for on, title, planned in said if title.startswith("Deployment")]
+    assert ("2020-07-14", False) in deployments
+    assert ("2020-08-15", True) in deployments
+    [projected] = [m for m in moments if m.title.startswith("LSC 6 ")]
+    assert (projected.on, projected.title, projected.planned) == (
+        date(2020, 8, 20),
+        "LSC 6 Amber for OPSG if nothing else changes",
+        True,
+    )
+    assert projected.detail == "Projected by the engine from the evidence as at 7 August 2020."
+    [late] = [m for m in moments if m.on == date(2020, 8, 4)]
+    assert late.detail == "The date had passed and it was not reported done as at 7 August 2020."
+    assert [m.on for m in moments] == sorted(m.on for m in moments)
+
+
+def test_the_chart_draws_a_mark_per_lane_and_date_and_hollows_planned_ones(ruleset: Ruleset) -> None:
+    pack = parse_pack(SECURE)
+    moments = milestone_moments(pack, evaluate(pack, ruleset, as_at=date(2020, 8, 7)))
+    svg = timeline_svg(moments, marked=date(2020, 8, 7))
+    assert svg.count("<circle") == len({(m.lane, m.on) for m in moments})
+    assert svg.count("mark-planned") == len({(m.lane, m.on) for m in moments if m.planned})
+    assert 'class="as-at"' in svg
+    assert all(m.lane == Lane.MILESTONES for m in moments)
+    assert timeline_svg([]) == ""
+
+
+@pytest.mark.api
+def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_meeting(client: ActingClient) -> None:
+    first = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    body = {"criterion": "LSC6", "group": "OPSG", "accepted": True, "rating": "amber", "assessor": "OPSG Chair"}
+    assert client.post(f"/v1/submissions/{first}/assessments", json=body).status_code == 201
+    decided = client.post(
+        f"/v1/submissions/{first}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-09"},
+    )
+    assert decided.status_code == 201, decided.text
+    changed = json.loads(MDS)
+    changed["bcdr"]["tests"][0]["result"] = "failed"
+    second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
+    page = client.get("/capabilities/MOC-MDS/timeline", headers=bearer(client.tokens[Role.PANEL]))
+    assert page.status_code == 200, page.text
+    text = page.text
+    for said in (
+        "Version 1 submitted",
+        "Version 2 submitted",
+        "OPSG assessed 1 criterion of version 1",
+        "1 confirmed as proposed, 0 overridden.",
+        "The Panel recommended go-live with conditions",
+        "Condition set: Prerequisite to go-live (SSC, LSC 10.6)",
+        "9 March 2020",
+    ):
+        assert said in text, said
+    assert text.index("Version 1 submitted") < text.index("The Panel recommended")
+    assert f'href="/submissions/{second}/history?from=' in text
+    assert "What changed since the last meeting" in text
+    assert "<svg" in text
+    assert "LSC6-" not in text
+    assert "sha256" not in text
+    missing = client.get("/capabilities/NO-SUCH/timeline", headers=bearer(client.tokens[Role.PANEL]))
+    assert missing.status_code == 404
+    assert "There is no evidence for a capability called NO-SUCH." in missing.text
