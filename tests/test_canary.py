@@ -228,6 +228,9 @@ def _variants(path: str, world: World) -> list[str]:
         return [path, f"{path}?from={ids['first_submission_id']}&to={ids['submission_id']}"]
     if path == "/v1/conditions":
         return [f"{path}?capability={CAPABILITY}"]
+    if path == "/meetings/pack":
+        chosen = f"{path}?on=2020-09-01&capability={CAPABILITY}"
+        return [path, chosen, f"{chosen}&format=pdf"]
     if path.endswith("/history"):
         return [path, f"{path}?from={ids['first_submission_id']}&to={ids['submission_id']}"]
     return [path]

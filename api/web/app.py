@@ -17,6 +17,7 @@ from api.web import (
     decisions,
     errors,
     history,
+    meeting,
     self_check,
     signin,
     submissions,
@@ -24,7 +25,18 @@ from api.web import (
 )
 
 #: Every page, by the concept it shows.
-ROUTERS = (signin, dashboard, submissions, history, self_check, conditions, assessments, decisions, timeline)
+ROUTERS = (
+    signin,
+    dashboard,
+    submissions,
+    history,
+    self_check,
+    conditions,
+    assessments,
+    decisions,
+    timeline,
+    meeting,
+)
 
 
 def create_web_app(state: State) -> FastAPI:

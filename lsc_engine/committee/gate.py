@@ -12,6 +12,7 @@ from lsc_engine.committee.conditions import ConditionState, Pause
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.words import RATING_WORDS, criterion_words
 
 #: What the Panel may decide on a submission.
 Outcome = Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
@@ -162,8 +163,9 @@ def gate(
     both: list[Blocker] = []
     for cell in cells:
         if cell.rating in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
-            who = "decided" if cell.decided else "proposed"
-            reason = f"{cell.criterion} is {who} {cell.rating.value} by {cell.group.value}"
+            whose = f"{cell.group.value}'s decision" if cell.decided else "the engine's proposal"
+            rated = f"{criterion_words(cell.criterion)} is {RATING_WORDS[cell.rating]} for {cell.group.value}"
+            reason = f"{rated} ({whose})"
             both.append(Blocker(kind="rating", ref=f"{cell.criterion}/{cell.group.value}", reason=reason))
     for revocation in revocations:
         reason = f"{revocation.group.value} revoked its recommendation: {revocation.reason}"

@@ -193,6 +193,15 @@ class Committee:
             last_decision=_last_decision(versions),
         )
 
+    def capability_decisions(self, capability: str) -> list[DecisionView]:
+        """Return every decision recorded on any version of a capability, oldest version first."""
+        with reading(self.database) as tx:
+            newest = tx.submissions.latest(capability)
+            if newest is None:
+                raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
+            versions = tx.submissions.versions(capability, through=newest.version)
+            return [decision for _, ident in versions for decision in tx.committee.decisions(ident)]
+
     def decision(self, decision_id: str) -> DecisionView:
         """Return a recorded decision."""
         with reading(self.database) as tx:

@@ -1,0 +1,81 @@
+"""The meeting pack: an agenda and each capability's position for a meeting's date, as a page and as a PDF."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from lsc_engine.access.policy import Role
+
+from .auth import ActingClient, bearer
+from .conftest import FIXTURES
+
+pytestmark = pytest.mark.api
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+PACK = "/meetings/pack?on=2020-09-01&capability=MOC-MDS&capability=MOC-SECURE"
+
+
+@pytest.fixture
+def decided(client: ActingClient) -> ActingClient:
+    """MOC MDS decided on 9 March 2020, then a version 2 whose BCDR test failed; MOC Secure submitted."""
+    first = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    decision = {"outcome": "recommend_with_conditions", "considered_on": "2020-03-09"}
+    assert client.post(f"/v1/submissions/{first}/decisions", json=decision).status_code == 201
+    changed = json.loads(MDS)
+    changed["bcdr"]["tests"][0]["result"] = "failed"
+    assert client.post("/v1/submissions", content=json.dumps(changed)).status_code == 201
+    assert client.post("/v1/submissions", content=SECURE).status_code == 201
+    return client
+
+
+def test_the_pack_gives_each_capability_its_position_changes_concerns_and_conditions(decided: ActingClient) -> None:
+    answer = decided.get(PACK, headers=bearer(decided.tokens[Role.PANEL]))
+    assert answer.status_code == 200, answer.text
+    text = answer.text
+    for said in (
+        "Meeting pack for 1 September 2020",
+        "Since the Panel's decision considered on 9 March 2020:",
+        "LSC 9, OPSG: Amber to Red, because of new evidence; now: Latest BCDR test failed.",
+        "LSC 9 is Red for OPSG (the engine&#39;s proposal)",
+        "The Panel has not decided on this capability before this meeting.",
+        "Prerequisite to go-live (SSC)",
+    ):
+        assert said in text, said
+    assert text.index("1. MOC-MDS") < text.index("2. MOC-SECURE")
+    assert "LSC9-OPSG" not in text
+
+
+def test_the_pdf_is_the_same_pack_one_capability_a_page(decided: ActingClient) -> None:
+    answer = decided.get(PACK + "&format=pdf", headers=bearer(decided.tokens[Role.OPSG]))
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"] == 'attachment; filename="lsc-meeting-pack-2020-09-01.pdf"'
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "SEC Panel meeting pack, 1 September 2020" in text
+    assert "LSC 9, OPSG: Amber to Red, because of new evidence" in text
+    pages = text.split("\f")
+    assert "1. MOC-MDS: Not ready; go-live blocked" in pages[0]  # the agenda
+    starts = [next(i for i, page in enumerate(pages) if f"{name}\nVersion" in page) for name in ("MDS", "SECURE")]
+    assert 0 < starts[0] < starts[1]  # each capability starts a page of its own, after the agenda
+
+
+def test_choosing_a_meeting_and_bad_choices(decided: ActingClient) -> None:
+    panel = bearer(decided.tokens[Role.PANEL])
+    chooser = decided.get("/meetings/pack", headers=panel).text
+    assert 'value="MOC-MDS"' in chooser
+    assert 'value="MOC-SECURE"' in chooser
+    bad = decided.get("/meetings/pack?on=2020-02-30&capability=MOC-MDS", headers=panel)
+    assert bad.status_code == 422
+    assert "The meeting date must be a real date written as YYYY-MM-DD; “2020-02-30” is not." in bad.text
+    unknown = decided.get("/meetings/pack?on=2020-09-01&capability=NO-SUCH", headers=panel)
+    assert unknown.status_code == 404
+    assert "There is no evidence for a capability called NO-SUCH." in unknown.text
+    odd = decided.get("/meetings/pack?on=2020-09-01&capability=MOC-MDS&format=docx", headers=panel)
+    assert odd.status_code == 404
+    assert "choose html or pdf" in odd.text
