@@ -81,7 +81,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
 
 def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
     # Findings of one rating read in the order the ruleset writes its rules, which follows the Panel's letter.
-    written = {rule.id: position for position, rule in enumerate(ruleset.rules)}
+    written = ruleset.positions
     cells = []
     for criterion, group in ruleset.catalogue.cells():
         found = list(findings.get((criterion.id, group), []))

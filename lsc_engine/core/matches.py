@@ -22,8 +22,7 @@ class Matches:
         self.as_at = as_at
         self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
         self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
-        self._rules = {rule.id: rule for rule in ruleset.rules}
-        self._parts: dict[Cell, tuple[tuple[int, ...], frozenset[str]]] = {}
+        self._rules = ruleset.by_id
         self._rated: dict[tuple[date, Cell], Rating] = {}
 
     def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
@@ -39,9 +38,8 @@ class Matches:
 
         Between two of them, and after the last, the cell keeps its rating: only these need probing.
         """
-        clauses = [
-            clause for rule in self.ruleset.rules if (rule.criterion, rule.group) == cell for clause in rule.when
-        ]
+        places, _ = self._part(cell)
+        clauses = [clause for place in places for clause in self.ruleset.rules[place].when]
         reaching: dict[str, list[float]] = {}
         for clause in clauses:
             daily = DECLARED[clause.fact].changes is Change.DAILY
@@ -60,12 +58,8 @@ class Matches:
         return self._rated[(on, cell)]
 
     def _part(self, cell: Cell) -> tuple[tuple[int, ...], frozenset[str]]:
-        """Return the positions of the cell's rules in the ruleset and the facts their clauses read."""
-        if cell not in self._parts:
-            rules = [(i, rule) for i, rule in enumerate(self.ruleset.rules) if (rule.criterion, rule.group) == cell]
-            names = frozenset(clause.fact for _, rule in rules for clause in rule.when)
-            self._parts[cell] = (tuple(i for i, _ in rules), names)
-        return self._parts[cell]
+        """Return the places of the cell's rules in the ruleset and the facts their clauses read."""
+        return self.ruleset.cell_parts.get(cell, ((), frozenset()))
 
     def cell_ratings(self, on: date) -> dict[Cell, Rating]:
         """Return each cell's rating as at a date, from rules alone."""

@@ -301,6 +301,27 @@ class Ruleset(BaseModel):
                     found.setdefault(clause.fact, set()).add(number)
         return {fact: frozenset(numbers) for fact, numbers in found.items()}
 
+    @cached_property
+    def by_id(self) -> Mapping[str, Rule]:
+        """Every rule by its id."""
+        return {rule.id: rule for rule in self.rules}
+
+    @cached_property
+    def positions(self) -> Mapping[str, int]:
+        """Each rule's place in the ruleset, by its id: findings of one rating read in this order."""
+        return {rule.id: position for position, rule in enumerate(self.rules)}
+
+    @cached_property
+    def cell_parts(self) -> Mapping[tuple[str, Group], tuple[tuple[int, ...], frozenset[str]]]:
+        """Each criterion and group's rules, as their places in the ruleset, and the facts their clauses read."""
+        places: dict[tuple[str, Group], list[int]] = {}
+        for position, rule in enumerate(self.rules):
+            places.setdefault((rule.criterion, rule.group), []).append(position)
+        return {
+            cell: (tuple(found), frozenset(clause.fact for i in found for clause in self.rules[i].when))
+            for cell, found in places.items()
+        }
+
     def number_operand(self, clause: Clause) -> float | None:
         """The number a clause compares its fact with (its own value or its parameter's); None if not a number."""
         operand = self.parameters.value(clause.param) if clause.param is not None else clause.value
@@ -308,10 +329,7 @@ class Ruleset(BaseModel):
 
     def rule(self, rule_id: str) -> Rule:
         """Return the rule with this id."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.by_id[rule_id]
 
 
 _M = TypeVar("_M", bound=BaseModel)
