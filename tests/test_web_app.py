@@ -73,18 +73,38 @@ def test_the_json_api_keeps_its_paths_and_the_pages_keep_theirs(client: ActingCl
     assert {r.path for r in routes if r.page and under_api(r.path)} == set()
 
 
+#: What Chromium and Firefox send when they follow a link.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+JSON_NOT_FOUND = {"code": "not_found", "message": "Not Found", "details": {}}
+
+
 @pytest.mark.parametrize("path", ["/nowhere", "/submissions/x/nowhere", "/v1x"])
 def test_an_unknown_page_path_is_a_not_found_page(client: ActingClient, path: str) -> None:
-    answer = client.get(path)
-    assert answer.status_code == 404
-    assert "There is no page at this address." in _html(answer)
+    for accept in (BROWSER_ACCEPT, "*/*"):
+        answer = client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404
+        assert "There is no page at this address." in _html(answer)
+    api_client = client.get(path, headers={"Accept": "application/json"})
+    assert (api_client.status_code, api_client.json()) == (404, JSON_NOT_FOUND)
 
 
-@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1", "/healthz/x", "/openapi.json/x"])
-def test_an_unknown_api_path_is_a_json_not_found(client: ActingClient, path: str) -> None:
-    answer = client.get(path, headers={"Accept": "text/html"})
+@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1", "/healthz/x", "/openapi.json/x", "/static/nowhere.css"])
+def test_an_unknown_api_path_is_json_to_an_api_client_and_a_page_to_a_browser(client: ActingClient, path: str) -> None:
+    for accept in ("application/json", "*/*"):
+        answer = client.get(path, headers={"Accept": accept})
+        assert (answer.status_code, answer.json()) == (404, JSON_NOT_FOUND)
+    browser = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert browser.status_code == 404
+    page = _html(browser)
+    assert "<h1>Not found</h1>" in page
+    assert "There is no page at this address." in page
+    assert '<a href="/">Back to the dashboard</a>' in page
+
+
+def test_a_missing_record_of_the_api_stays_json_in_a_browser(client: ActingClient) -> None:
+    answer = client.get("/v1/submissions/nothing", headers={"Accept": BROWSER_ACCEPT})
     assert answer.status_code == 404
-    assert answer.json() == {"code": "not_found", "message": "Not Found", "details": {}}
+    assert answer.json()["code"] == "not_found"
 
 
 def test_a_wrong_method_is_json_on_the_api_and_a_page_on_the_pages(client: ActingClient) -> None:
@@ -130,10 +150,14 @@ def test_a_page_the_role_may_not_use_is_the_refused_page(client: ActingClient) -
     assert answer.status_code == 403
     text = _html(answer)
     assert "<h1>Not allowed</h1>" in text
-    assert "a dcc token may not assess" in text
+    assert "DCC may not assess." in text
+    for role, words in ((Role.OBSERVER, "An observer may not assess."), (Role.PANEL, "The Panel may not assess.")):
+        refused = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[role]))
+        assert (refused.status_code, words in _html(refused)) == (403, True)
+        assert "a observer" not in refused.text
     other_group = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[Role.TAG]))
     assert other_group.status_code == 403
-    assert "a tag token may not act for OPSG" in _html(other_group)
+    assert "TAG may not act for OPSG." in _html(other_group)
 
 
 def test_the_json_api_refuses_in_json_even_when_a_browser_asks(client: ActingClient) -> None:
