@@ -300,7 +300,7 @@ def test_the_pages_name_who_acted_and_their_role_never_their_token(client: Actin
         "decision": client.get(f"/submissions/{submission}/decision").text,
     }
     assert "test ssc (SSC): HAN assurance withdrawn" in pages["revocations"]
-    assert "<td>test panel (Panel)</td>" in pages["condition history"]
+    assert '<td data-label="By">test panel (Panel)</td>' in pages["condition history"]
     assert "UTC by test panel (Panel)" in pages["decision"]
     for name, html in pages.items():
         assert "[token" not in html, name

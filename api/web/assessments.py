@@ -13,7 +13,7 @@ from api.auth import Assessor, FormCaller, RedactorDep, Revoker
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.forms import Refusal, Unusable, Wording, group_named, notice, read_form, redirect, refusal_of, yes_no
 from api.web.submission_info import submission_info
-from api.web.templating import page
+from api.web.templating import criterion_label, page
 from lsc_engine.access.policy import Principal, require_group
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.gate import CellDecision, decide_cells
@@ -151,9 +151,8 @@ def assess(
         refused = refusal_of(f"assess:{criterion}", error, values, shown=values)
         return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
-    return redirect(
-        request, path, f"{chosen.value}'s decision on {assessment.criterion} recorded: {rating.capitalize()}."
-    )
+    named = criterion_label(assessment.criterion)
+    return redirect(request, path, f"{chosen.value}'s decision on {named} recorded: {rating.capitalize()}.")
 
 
 @router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)

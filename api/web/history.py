@@ -30,11 +30,6 @@ CAUSES = {
 }
 
 
-def short_digest(digest: str) -> str:
-    """Shorten a digest for display."""
-    return digest.removeprefix("sha256:")[:12]
-
-
 def _history(
     request: Request,
     redactor: Redactor,
@@ -61,6 +56,9 @@ def _history(
         changes = service.diff(submission.id, before_id=before, after_id=after)
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
+    # Conditions are named by their short name and text, each as its caller may see it.
+    compared = [by_id[ident].evaluation for ident in (before, after) if ident in by_id]
+    condition_texts = {c.id: c.text for e in compared for c in redactor.evaluation(e).conditions}
     return page(
         request,
         "submission/history.html",
@@ -73,7 +71,8 @@ def _history(
         diff=changes,
         causes=CAUSES,
         titles=titles,
-        short=short_digest,
+        condition_texts=condition_texts,
+        current_rules=service.ruleset.digest,
         error=error,
         as_at_text=as_at_text,
         notice=notice,
