@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -325,3 +327,53 @@ def test_a_page_shows_only_the_confirmations_its_own_writes_signed(client: Actin
     shown = client.get(made.headers["location"], headers=panel)
     assert "Condition manual-" in shown.text
     assert " added." in shown.text
+
+
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+#: What people should never have to read on a page: a place in the pack, a digest, a record's id.
+JSON_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\]")
+HEX_ID = re.compile(r"\b[0-9a-f]{12,}\b")
+
+
+def _visible(html: str) -> str:
+    """Return the words a page shows: its body without tags (and so without their attributes)."""
+    body = html[html.index("<body") :]
+    return " ".join(unescape(re.sub(r"<[^>]*>", " ", body)).split())
+
+
+def test_the_pages_speak_in_plain_words_and_keep_ids_for_tools(client: ActingClient) -> None:
+    mds = _submission(client)
+    secure = client.post("/v1/submissions", content=SECURE).json()["submission"]["id"]
+    refusal = {"outcome": "do_not_recommend", "considered_on": "2020-03-06"}
+    first = client.post(f"/v1/submissions/{mds}/decisions", json=refusal)
+    correction = {**refusal, "outcome": "recommend_with_conditions", "supersedes": first.json()["id"]}
+    assert client.post(f"/v1/submissions/{mds}/decisions", json=correction).status_code == 201
+    ssc = bearer(client.tokens[Role.SSC])
+    pages = {
+        "dashboard": client.get("/").text,
+        "submission": client.get(f"/submissions/{mds}").text,
+        "secure": client.get(f"/submissions/{secure}").text,
+        "history": client.post(f"/submissions/{secure}/re-evaluate", data={"as_at": "2020-07-30"}).text,
+        "decision": client.get(f"/submissions/{mds}/decision").text,
+        "conditions": client.get("/capabilities/MOC-SECURE/conditions").text,
+        "assessment": client.get(f"/submissions/{secure}/assess/SSC", headers=ssc).text,
+        "self-check": client.post("/self-check", files={"pack": ("secure.json", SECURE)}).text,
+    }
+    rule_ids = {rule.id for rule in client.app.state.service.ruleset.rules}  # type: ignore[attr-defined]
+    for name, html in pages.items():
+        text = _visible(html)
+        assert sorted(rule for rule in rule_ids if rule in text) == [], name
+        assert JSON_PATH.findall(text) == [], name
+        assert HEX_ID.findall(text) == [], name
+        assert "sha256" not in text, name
+    # What the words replace stays in attributes, for tests and tools.
+    assert 'data-rule="LSC9-OPSG-revision-pending"' in pages["submission"]
+    assert 'data-evidence="BCDR-PLAN" data-path="bcdr.plan"' in pages["submission"]
+    assert "BCDR plan BCDR-PLAN (DCC BCDR plan v4, dated 2019-10-01)" in _visible(pages["submission"])
+    assert "Incident INC-S1-12" in _visible(pages["secure"])
+    assert "LSC 6" in _visible(pages["secure"])
+    assert f'data-decision="{first.json()["id"]}"' in pages["decision"]
+    assert "it corrects the decision recorded" in _visible(pages["decision"])
+    assert "data-digest=" in pages["history"]
+    assert "the current rules" in _visible(pages["history"])
+    assert "raised by the rule “" in _visible(pages["conditions"])

@@ -13,7 +13,7 @@ from api.web.forms import parse_date
 from api.web.submission_info import standing
 from api.web.templating import page
 from lsc_engine.access.redaction import Redactor
-from lsc_engine.core.diff import Cause, Diff
+from lsc_engine.core.diff import Cause, Diff, RatingChange
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
 from lsc_engine.store.models import Submission
@@ -28,6 +28,23 @@ CAUSES = {
     Cause.AS_AT: "as-at date",
     Cause.OVERRIDE: "group override",
 }
+
+
+def plain_note(change: RatingChange) -> str:
+    """Return what a change's explanation adds to the columns beside it, without ids or raw values.
+
+    The columns already give the ratings, the causes and the rules' titles; what is left is who decided an
+    override and why, or the note that stands in for a withheld explanation.
+    """
+    cell = f"{change.criterion}/{change.group.value}"
+    text = change.explanation
+    if text.startswith(f"{cell} changed: "):
+        return text.removeprefix(f"{cell} changed: ")
+    if Cause.OVERRIDE in change.causes:
+        before = change.before.value if change.before else "not rated"
+        after = change.after.value if change.after else "not rated"
+        return text.removeprefix(f"{cell} was proposed {before} and decided {after} ")
+    return ""
 
 
 def _history(
@@ -72,6 +89,7 @@ def _history(
         causes=CAUSES,
         titles=titles,
         condition_texts=condition_texts,
+        note=plain_note,
         current_rules=service.ruleset.digest,
         error=error,
         as_at_text=as_at_text,
