@@ -22,6 +22,7 @@ from api.routes import catalogue, committee, health, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web.app import Pages, create_web_app
+from api.web.errors import not_found_page
 from lsc_engine.access.jwts import JwtVerifier
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.ruleset import load_ruleset
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.jwt_jwks_file is not None
         else None
     )
-    errors.install(app)
+    errors.install(app, not_found_page)
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_request_bytes,

@@ -6,12 +6,12 @@ The pages answer the same errors as pages (``api.web.errors``), taking their sta
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
@@ -170,12 +170,38 @@ def _body_refused(request: Request, error: Exception) -> JSONResponse:
     return _domain(request, error.error)
 
 
-def install(app: FastAPI) -> None:
-    """Register every error handler on the app."""
+def wants_html(request: Request) -> bool:
+    """Tell whether the caller is a browser: it names HTML among what it accepts."""
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+def wants_json(request: Request) -> bool:
+    """Tell whether the caller is an API client asking for JSON and not for HTML."""
+    return "json" in request.headers.get("accept", "").lower() and not wants_html(request)
+
+
+def not_found() -> JSONResponse:
+    """Answer an address nothing serves in JSON."""
+    return _respond(404, "not_found", "Not Found")
+
+
+def install(app: FastAPI, not_found_page: Callable[[Request], Response] | None = None) -> None:
+    """Register every error handler on the app; an address nothing serves is ``not_found_page`` to a browser.
+
+    Only an address no route matches reaches the 404 here (a route's missing record is a domain error), so a
+    browser that follows a stale or mistyped link sees a page, while API clients keep the JSON body.
+    """
+
+    def http(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 404 and not_found_page is not None and wants_html(request):
+            return not_found_page(request)
+        return _http(request, error)
+
     app.add_exception_handler(LscError, _domain)
     app.add_exception_handler(BodyRefused, _body_refused)
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(DatabaseDown, _database)
     app.add_exception_handler(Exception, _unexpected)
 

@@ -327,7 +327,7 @@ def test_dcc_cannot_write_an_assessment_or_a_decision(client: ActingClient) -> N
     assert assessed.status_code == 403
     assert assessed.json() == {
         "code": "forbidden",
-        "message": "a dcc token may not assess",
+        "message": "DCC may not assess",
         "details": {"role": "dcc", "permission": "assess"},
     }
     decided = client.post(
@@ -344,7 +344,7 @@ def test_a_group_cannot_rate_another_groups_criterion(client: ActingClient) -> N
     tag = bearer(client.tokens[Role.TAG])
     answer = client.post(f"/v1/submissions/{world.submission}/assessments", json=ASSESSMENT, headers=tag)
     assert answer.status_code == 403
-    assert answer.json()["message"] == "a tag token may not act for OPSG"
+    assert answer.json()["message"] == "TAG may not act for OPSG"
     # OPSG rating TAG's criterion, speaking as TAG, is refused by the same rule
     as_tag = {**ASSESSMENT, "criterion": "LSC1", "group": "TAG", "rating": "green"}
     opsg = bearer(client.tokens[Role.OPSG])

@@ -54,7 +54,8 @@ def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
         assert form.locator("input[name=rating][value=amber]").is_checked()  # preselected to the proposal
         form.get_by_label("Assessor").fill("OPSG Chair")
         assert submit(page, form) == 303
-        assert f"OPSG's decision on {criterion} recorded: Amber." in page.locator(".notice").inner_text()
+        label = criterion.replace("LSC", "LSC ")  # as the committee writes it
+        assert f"OPSG's decision on {label} recorded: Amber." in page.locator(".notice").inner_text()
     for criterion in ("LSC6", "LSC8", "LSC9"):
         decided = page.locator(f"#c-{criterion} .cm-decided")
         text = decided.inner_text()
@@ -177,6 +178,9 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     assert "Recommend go-live with conditions" in current
     assert "2020-03-06" in current
     assert "Current, not superseded" in current
+    decision_id = page.locator("section.cm-current").get_attribute("data-decision")
+    assert decision_id  # the record's id is for tools, not for people
+    assert decision_id not in current
     assert "Prerequisite to go-live" in current
     assert page.locator("#record-h").inner_text() == "Record a correction"
     assert page.locator("#decision-form input[name=supersedes]").count() == 1
@@ -288,12 +292,12 @@ def test_add_an_ongoing_reporting_condition_and_report_on_it(visit: Visit) -> No
     assert "Tick at least one criterion the condition is about." in form.locator(".error").inner_text()
     assert form.get_by_label("What it requires").input_value() == text
     assert form.get_by_label("Kind").input_value() == "ongoing_reporting"
-    form.get_by_label("LSC6", exact=True).check()
-    form.get_by_label("LSC7", exact=True).check()
+    form.get_by_label("LSC 6", exact=True).check()
+    form.get_by_label("LSC 7", exact=True).check()
     assert submit(page, form) == 303
     assert "added." in page.locator(".notice").inner_text()
     card = page.locator("#kind-ongoing-reporting article.cm-condition", has_text=text)
-    assert "LSC6, LSC7" in card.inner_text()
+    assert "LSC 6, LSC 7" in card.inner_text()
     assert "None yet" in card.inner_text()
     card.get_by_text("Record a report").click()
     report = card.locator("details.cm-action[open] form")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -73,18 +75,38 @@ def test_the_json_api_keeps_its_paths_and_the_pages_keep_theirs(client: ActingCl
     assert {r.path for r in routes if r.page and under_api(r.path)} == set()
 
 
+#: What Chromium and Firefox send when they follow a link.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+JSON_NOT_FOUND = {"code": "not_found", "message": "Not Found", "details": {}}
+
+
 @pytest.mark.parametrize("path", ["/nowhere", "/submissions/x/nowhere", "/v1x"])
 def test_an_unknown_page_path_is_a_not_found_page(client: ActingClient, path: str) -> None:
-    answer = client.get(path)
-    assert answer.status_code == 404
-    assert "There is no page at this address." in _html(answer)
+    for accept in (BROWSER_ACCEPT, "*/*"):
+        answer = client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404
+        assert "There is no page at this address." in _html(answer)
+    api_client = client.get(path, headers={"Accept": "application/json"})
+    assert (api_client.status_code, api_client.json()) == (404, JSON_NOT_FOUND)
 
 
-@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1", "/healthz/x", "/openapi.json/x"])
-def test_an_unknown_api_path_is_a_json_not_found(client: ActingClient, path: str) -> None:
-    answer = client.get(path, headers={"Accept": "text/html"})
+@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1", "/healthz/x", "/openapi.json/x", "/static/nowhere.css"])
+def test_an_unknown_api_path_is_json_to_an_api_client_and_a_page_to_a_browser(client: ActingClient, path: str) -> None:
+    for accept in ("application/json", "*/*"):
+        answer = client.get(path, headers={"Accept": accept})
+        assert (answer.status_code, answer.json()) == (404, JSON_NOT_FOUND)
+    browser = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert browser.status_code == 404
+    page = _html(browser)
+    assert "<h1>Not found</h1>" in page
+    assert "There is no page at this address." in page
+    assert '<a href="/">Back to the dashboard</a>' in page
+
+
+def test_a_missing_record_of_the_api_stays_json_in_a_browser(client: ActingClient) -> None:
+    answer = client.get("/v1/submissions/nothing", headers={"Accept": BROWSER_ACCEPT})
     assert answer.status_code == 404
-    assert answer.json() == {"code": "not_found", "message": "Not Found", "details": {}}
+    assert answer.json()["code"] == "not_found"
 
 
 def test_a_wrong_method_is_json_on_the_api_and_a_page_on_the_pages(client: ActingClient) -> None:
@@ -130,10 +152,14 @@ def test_a_page_the_role_may_not_use_is_the_refused_page(client: ActingClient) -
     assert answer.status_code == 403
     text = _html(answer)
     assert "<h1>Not allowed</h1>" in text
-    assert "a dcc token may not assess" in text
+    assert "DCC may not assess." in text
+    for role, words in ((Role.OBSERVER, "An observer may not assess."), (Role.PANEL, "The Panel may not assess.")):
+        refused = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[role]))
+        assert (refused.status_code, words in _html(refused)) == (403, True)
+        assert "a observer" not in refused.text
     other_group = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[Role.TAG]))
     assert other_group.status_code == 403
-    assert "a tag token may not act for OPSG" in _html(other_group)
+    assert "TAG may not act for OPSG." in _html(other_group)
 
 
 def test_the_json_api_refuses_in_json_even_when_a_browser_asks(client: ActingClient) -> None:
@@ -276,7 +302,7 @@ def test_the_pages_name_who_acted_and_their_role_never_their_token(client: Actin
         "decision": client.get(f"/submissions/{submission}/decision").text,
     }
     assert "test ssc (SSC): HAN assurance withdrawn" in pages["revocations"]
-    assert "<td>test panel (Panel)</td>" in pages["condition history"]
+    assert '<td data-label="By">test panel (Panel)</td>' in pages["condition history"]
     assert "UTC by test panel (Panel)" in pages["decision"]
     for name, html in pages.items():
         assert "[token" not in html, name
@@ -301,3 +327,53 @@ def test_a_page_shows_only_the_confirmations_its_own_writes_signed(client: Actin
     shown = client.get(made.headers["location"], headers=panel)
     assert "Condition manual-" in shown.text
     assert " added." in shown.text
+
+
+SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
+#: What people should never have to read on a page: a place in the pack, a digest, a record's id.
+JSON_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\]")
+HEX_ID = re.compile(r"\b[0-9a-f]{12,}\b")
+
+
+def _visible(html: str) -> str:
+    """Return the words a page shows: its body without tags (and so without their attributes)."""
+    body = html[html.index("<body") :]
+    return " ".join(unescape(re.sub(r"<[^>]*>", " ", body)).split())
+
+
+def test_the_pages_speak_in_plain_words_and_keep_ids_for_tools(client: ActingClient) -> None:
+    mds = _submission(client)
+    secure = client.post("/v1/submissions", content=SECURE).json()["submission"]["id"]
+    refusal = {"outcome": "do_not_recommend", "considered_on": "2020-03-06"}
+    first = client.post(f"/v1/submissions/{mds}/decisions", json=refusal)
+    correction = {**refusal, "outcome": "recommend_with_conditions", "supersedes": first.json()["id"]}
+    assert client.post(f"/v1/submissions/{mds}/decisions", json=correction).status_code == 201
+    ssc = bearer(client.tokens[Role.SSC])
+    pages = {
+        "dashboard": client.get("/").text,
+        "submission": client.get(f"/submissions/{mds}").text,
+        "secure": client.get(f"/submissions/{secure}").text,
+        "history": client.post(f"/submissions/{secure}/re-evaluate", data={"as_at": "2020-07-30"}).text,
+        "decision": client.get(f"/submissions/{mds}/decision").text,
+        "conditions": client.get("/capabilities/MOC-SECURE/conditions").text,
+        "assessment": client.get(f"/submissions/{secure}/assess/SSC", headers=ssc).text,
+        "self-check": client.post("/self-check", files={"pack": ("secure.json", SECURE)}).text,
+    }
+    rule_ids = {rule.id for rule in client.app.state.service.ruleset.rules}  # type: ignore[attr-defined]
+    for name, html in pages.items():
+        text = _visible(html)
+        assert sorted(rule for rule in rule_ids if rule in text) == [], name
+        assert JSON_PATH.findall(text) == [], name
+        assert HEX_ID.findall(text) == [], name
+        assert "sha256" not in text, name
+    # What the words replace stays in attributes, for tests and tools.
+    assert 'data-rule="LSC9-OPSG-revision-pending"' in pages["submission"]
+    assert 'data-evidence="BCDR-PLAN" data-path="bcdr.plan"' in pages["submission"]
+    assert "BCDR plan BCDR-PLAN (DCC BCDR plan v4, dated 2019-10-01)" in _visible(pages["submission"])
+    assert "Incident INC-S1-12" in _visible(pages["secure"])
+    assert "LSC 6" in _visible(pages["secure"])
+    assert f'data-decision="{first.json()["id"]}"' in pages["decision"]
+    assert "it corrects the decision recorded" in _visible(pages["decision"])
+    assert "data-digest=" in pages["history"]
+    assert "the current rules" in _visible(pages["history"])
+    assert "raised by the rule “" in _visible(pages["conditions"])

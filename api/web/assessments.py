@@ -21,6 +21,7 @@ from lsc_engine.committee.inputs import AssessmentIn, RevocationIn
 from lsc_engine.core.evaluation import Finding
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Criterion, Rating
+from lsc_engine.core.words import criterion_words
 from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
@@ -151,9 +152,8 @@ def assess(
         refused = refusal_of(f"assess:{criterion}", error, values, shown=values)
         return _assess_page(request, redactor, service, committee, submission_id, chosen, refused)
     path = f"/submissions/{quote(submission_id, safe='')}/assess/{chosen.value}"
-    return redirect(
-        request, path, f"{chosen.value}'s decision on {assessment.criterion} recorded: {rating.capitalize()}."
-    )
+    named = criterion_words(assessment.criterion)
+    return redirect(request, path, f"{chosen.value}'s decision on {named} recorded: {rating.capitalize()}.")
 
 
 @router.post("/submissions/{submission_id}/revoke/{group}", response_class=HTMLResponse, response_model=None)

@@ -36,7 +36,7 @@ def row(readiness: ReadinessView) -> Row:
         if condition.is_open and condition.due_date is not None:
             dues.append((condition.due_date, condition.key))
         if condition.next_report_due is not None:
-            dues.append((condition.next_report_due, f"report: {condition.key}"))
+            dues.append((condition.next_report_due, f"report on {condition.key}"))
     blockers = {b.ref for b in readiness.gate.go_live.blockers} | {b.ref for b in readiness.gate.migration.blockers}
     return Row(
         readiness=readiness,

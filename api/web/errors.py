@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import DatabaseDown, allowed_methods, status_of
+from api.errors import DatabaseDown, allowed_methods, not_found, status_of, wants_json
 from api.limits import BodyRefused
 from api.web.templating import render, sentence
 from lsc_engine.errors import LscError
@@ -53,6 +53,11 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     return response
 
 
+def not_found_page(request: Request) -> HTMLResponse:
+    """Answer a browser asking for an address nothing serves, the JSON API's included, with the not-found page."""
+    return error_page(request, 404, MESSAGES[404])
+
+
 def sign_in(request: Request) -> RedirectResponse:
     """Send a person to the sign-in page, to come back to the page they asked for (or the one they were on)."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -69,7 +74,7 @@ def _domain(request: Request, error: Exception) -> Response:
     if status == 401:
         return sign_in(request)
     if status == 403:
-        return render(request, "refused.html", status_code=403, message=error.message)
+        return render(request, "refused.html", status_code=403, message=sentence(error.message))
     headers: dict[str, str] = {}
     if status == 503:
         headers["Retry-After"] = "5"
@@ -89,8 +94,10 @@ def _validation(request: Request, error: Exception) -> HTMLResponse:
     return error_page(request, 422, sentence("Check what was sent. " + "; ".join(problems)))
 
 
-def _http(request: Request, error: Exception) -> HTMLResponse:
+def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if error.status_code == 404 and wants_json(request):  # an API client off its paths: it still reads JSON
+        return not_found()
     headers = dict(error.headers or {})
     if error.status_code == 405:
         headers["Allow"] = allowed_methods(request)

@@ -13,7 +13,7 @@ from api.web.forms import parse_date
 from api.web.submission_info import standing
 from api.web.templating import page
 from lsc_engine.access.redaction import Redactor
-from lsc_engine.core.diff import Cause, Diff
+from lsc_engine.core.diff import Cause, Diff, RatingChange
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
 from lsc_engine.store.models import Submission
@@ -30,9 +30,21 @@ CAUSES = {
 }
 
 
-def short_digest(digest: str) -> str:
-    """Shorten a digest for display."""
-    return digest.removeprefix("sha256:")[:12]
+def plain_note(change: RatingChange) -> str:
+    """Return what a change's explanation adds to the columns beside it, without ids or raw values.
+
+    The columns already give the ratings, the causes and the rules' titles; what is left is who decided an
+    override and why, or the note that stands in for a withheld explanation.
+    """
+    cell = f"{change.criterion}/{change.group.value}"
+    text = change.explanation
+    if text.startswith(f"{cell} changed: "):
+        return text.removeprefix(f"{cell} changed: ")
+    if Cause.OVERRIDE in change.causes:
+        before = change.before.value if change.before else "not rated"
+        after = change.after.value if change.after else "not rated"
+        return text.removeprefix(f"{cell} was proposed {before} and decided {after} ")
+    return ""
 
 
 def _history(
@@ -61,6 +73,9 @@ def _history(
         changes = service.diff(submission.id, before_id=before, after_id=after)
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
+    # Conditions are named by their short name and text, each as its caller may see it.
+    compared = [by_id[ident].evaluation for ident in (before, after) if ident in by_id]
+    condition_texts = {c.id: c.text for e in compared for c in redactor.evaluation(e).conditions}
     return page(
         request,
         "submission/history.html",
@@ -73,7 +88,9 @@ def _history(
         diff=changes,
         causes=CAUSES,
         titles=titles,
-        short=short_digest,
+        condition_texts=condition_texts,
+        note=plain_note,
+        current_rules=service.ruleset.digest,
         error=error,
         as_at_text=as_at_text,
         notice=notice,

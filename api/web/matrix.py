@@ -12,7 +12,7 @@ from lsc_engine.committee.gate import CellDecision
 from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
 from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
-from lsc_engine.core.words import basis_words
+from lsc_engine.core.words import basis_words, criterion_words
 
 GROUPS = list(Group)
 
@@ -47,9 +47,16 @@ KINDS = {
 }
 
 
+#: The fields that give an evidence item its title, in the order they are looked for.
+TITLE_FIELDS = ("name", "summary", "description", "what", "text")
+
+
 @dataclass(frozen=True)
 class EvidenceRow:
-    """One evidence item behind a finding, as found in the pack."""
+    """One evidence item behind a finding, as found in the pack: named by its own id and title.
+
+    ``path`` (where in the pack it sits) is for machines only: the pages carry it as an attribute.
+    """
 
     id: str
     kind: str | None
@@ -57,6 +64,7 @@ class EvidenceRow:
     source: str | None
     dated: date | None
     confidential: bool
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,15 @@ def kind_of(item: Item) -> str:
     return KINDS.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name).capitalize()
 
 
+def title_of(item: Item) -> str | None:
+    """Return an evidence item's own title (its name, summary or description), if it has one."""
+    for name in TITLE_FIELDS:
+        value = getattr(item, name, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
     """Index every evidence item of a pack by id."""
     return {
@@ -121,6 +138,7 @@ def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
             source=item.provenance.source,
             dated=item.provenance.date,
             confidential=item.confidential,
+            title=title_of(item),
         )
         for path, item in iter_items(pack)
     }
@@ -195,7 +213,8 @@ def matrix(
                     parent_cells.append(CellView(criterion=criterion.id, group=group, owned=True, rating=worst))
                 else:
                     parent_cells.append(CellView(criterion=criterion.id, group=group, owned=False))
-            span = f"{children[0].id}\u2013{children[-1].id}" if len(children) > 1 else children[0].id
+            first, last = criterion_words(children[0].id), criterion_words(children[-1].id)
+            span = f"{first}\u2013{last}" if len(children) > 1 else first
             rows.append(MatrixRow(criterion, sub=False, parent=True, children=span, cells=parent_cells))
             continue
         cells_of_row = [leaf(criterion, group) for group in GROUPS]

@@ -15,7 +15,7 @@ from api.auth import SelfChecker, check_csrf
 from api.deps import read_body
 from api.limits import BodyRefused
 from api.web.forms import parse_date
-from api.web.matrix import GROUPS, MatrixRow, matrix
+from api.web.matrix import GROUPS, EvidenceRow, MatrixRow, evidence_index, matrix
 from api.web.pack_charts import Charts, chart_set
 from api.web.templating import page_of_own_input
 from lsc_engine.core.decision import evaluate
@@ -64,6 +64,7 @@ def _self_check(
     evaluation: Evaluation | None = None,
     rows: list[MatrixRow] | None = None,
     chart_data: Charts | None = None,
+    evidence: dict[str, EvidenceRow] | None = None,
 ) -> HTMLResponse:
     """Render the self-check page."""
     return page_of_own_input(
@@ -78,6 +79,7 @@ def _self_check(
         rows=rows or [],
         groups=GROUPS,
         charts=chart_data,
+        evidence=evidence or {},
         limit=size_words(request.app.state.settings.max_request_bytes),
     )
 
@@ -136,6 +138,7 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         evaluation=evaluation,
         rows=matrix(service.ruleset, evaluation, pack),
         chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
+        evidence=evidence_index(pack),
     )
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import Reader, RedactorDep
 from api.web.deps import CommitteeDep, ServiceDep
-from api.web.matrix import GROUPS, matrix
+from api.web.matrix import GROUPS, evidence_index, matrix
 from api.web.pack_charts import chart_set
 from api.web.submission_info import standing
 from api.web.templating import page
@@ -44,4 +44,5 @@ def submission_page(
         groups=GROUPS,
         rows=matrix(service.ruleset, evaluation, pack, result.ratings),
         charts=chart_set(pack, service.ruleset, evaluation.as_at),
+        evidence=evidence_index(pack),
     )

@@ -20,7 +20,15 @@ from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import KIND_LABELS, MARKS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, RATING_WORDS, day_words
+from lsc_engine.core.words import (
+    KIND_LABELS,
+    MARKS,
+    PROVISIONAL_LEGEND,
+    PROVISIONAL_TAG,
+    RATING_WORDS,
+    criterion_words,
+    day_words,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -74,6 +82,37 @@ def person(actor: str) -> str:
     return f"{name} ({ROLE_WORDS[role]})"
 
 
+#: A criterion id as the committee writes it: "LSC6" is "LSC 6", "LSC10.4" is "LSC 10.4".
+#: The rules' titles by rule id, per ruleset digest: a process runs one ruleset, so this stays small.
+_TITLES: dict[str, dict[str, str]] = {}
+
+
+def _rule_titles(request: Request) -> dict[str, str]:
+    """Return the title of every rule of the ruleset the service runs, by rule id."""
+    ruleset = request.app.state.service.ruleset
+    titles = _TITLES.get(ruleset.digest)
+    if titles is None:
+        titles = _TITLES[ruleset.digest] = {rule.id: rule.title for rule in ruleset.rules}
+    return titles
+
+
+@pass_context
+def rule_title(context: Context, rule_id: str) -> str:
+    """Name a rule by its title; a rule the current ruleset no longer has is named in words, not by its id."""
+    return _rule_titles(context["request"]).get(rule_id) or "a rule of an earlier ruleset"
+
+
+@pass_context
+def condition_source(context: Context, source: str) -> str:
+    """Say where a condition on the register came from: by hand, carried over, or raised by a rule (its title)."""
+    if source == "manual":
+        return "added by hand"
+    carried = source.removeprefix("carried over: ")
+    if carried != source:
+        return f"carried over from the earlier decision's condition {carried}"
+    return f"raised by the rule “{rule_title(context, source)}”"
+
+
 def readiness_word(overall: str) -> str:
     """Return an overall readiness in words."""
     return {"ready": "Ready", "ready_with_conditions": "Ready with conditions", "not_ready": "Not ready"}[overall]
@@ -97,6 +136,9 @@ templates.env.filters.update(
     readiness_word=readiness_word,
     person=person,
     day=day_words,
+    criterion_label=criterion_words,
+    rule_title=rule_title,
+    condition_source=condition_source,
 )
 
 

@@ -40,6 +40,29 @@ class Permission(StrEnum):
 
 
 GROUPS = {Role.TAG: Group.TAG, Role.OPSG: Group.OPSG, Role.SSC: Group.SSC}
+#: Who holds each role, as a refusal names them: "an observer may not assess".
+ROLE_NAMES = {
+    Role.DCC: "DCC",
+    Role.TAG: "TAG",
+    Role.OPSG: "OPSG",
+    Role.SSC: "SSC",
+    Role.PANEL: "the Panel",
+    Role.OBSERVER: "an observer",
+    Role.ADMIN: "an administrator",
+}
+#: What each permission lets its holder do, as a refusal says it.
+PERMISSION_WORDS = {
+    Permission.SUBMIT: "submit evidence",
+    Permission.SELF_CHECK: "self-check a pack",
+    Permission.READ: "read the records",
+    Permission.RE_EVALUATE: "re-evaluate a submission",
+    Permission.ASSESS: "assess",
+    Permission.REVOKE: "revoke a recommendation",
+    Permission.ADD_CONDITION: "add a condition",
+    Permission.ACT_ON_CONDITION: "act on a condition",
+    Permission.DECIDE: "decide",
+    Permission.MANAGE_TOKENS: "manage tokens",
+}
 _COMMITTEES = {Role.TAG, Role.OPSG, Role.SSC}
 _READERS = {Role.DCC, *_COMMITTEES, Role.PANEL, Role.OBSERVER}
 
@@ -90,7 +113,7 @@ def require(principal: Principal, permission: Permission) -> None:
     """Refuse a request the caller's role may not make."""
     if not allowed(principal, permission):
         raise Forbidden(
-            f"a {principal.role.value} token may not {permission.value.replace('_', ' ')}",
+            f"{ROLE_NAMES[principal.role]} may not {PERMISSION_WORDS[permission]}",
             details={"role": principal.role.value, "permission": permission.value},
         )
 
@@ -101,7 +124,7 @@ def require_group(principal: Principal, group: Group) -> None:
         return
     if principal.group != group:
         raise Forbidden(
-            f"a {principal.role.value} token may not act for {group.value}",
+            f"{ROLE_NAMES[principal.role]} may not act for {group.value}",
             details={"role": principal.role.value, "group": group.value},
         )
 

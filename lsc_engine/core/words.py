@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from lsc_engine.core.ruleset import PROVISIONAL, Rating, is_provisional
@@ -22,6 +23,11 @@ KIND_LABELS = {
     "carried_over": "Carried over",
 }
 
+
+#: A criterion's id with its number, e.g. LSC10.4.
+_NUMBERED = re.compile(r"^LSC(\d+(?:\.\d+)?)$")
+#: Sections of the assessment that carry no LSC number, by id.
+SECTION_WORDS = {"RR": "Residual risks"}
 
 #: A rating as a word in a sentence.
 RATING_WORDS = {
@@ -84,7 +90,8 @@ def origin_words(body: str, decision: str, on: str, reference: str | None = None
 
 
 def criterion_words(criterion: str) -> str:
-    """Return a criterion's id as the committees write it: LSC 6, LSC 10.6, or the residual risks."""
-    if criterion == "RR":
-        return "residual risks"
-    return criterion.replace("LSC", "LSC ", 1) if criterion.startswith("LSC") else criterion
+    """Name a criterion as the Panel's letters do: "LSC 6", "LSC 10.4", "Residual risks"."""
+    numbered = _NUMBERED.match(criterion)
+    if numbered:
+        return f"LSC {numbered.group(1)}"
+    return SECTION_WORDS.get(criterion, criterion)
