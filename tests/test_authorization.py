@@ -179,6 +179,13 @@ CALLS = [
         lambda w: "/capabilities/MOC-MDS/conditions",
     ),
     Call(
+        "GET",
+        "/capabilities/{capability}/timeline",
+        _roles(READERS),
+        lambda w: "/capabilities/MOC-MDS/timeline",
+    ),
+    Call("GET", "/meetings/pack", _roles(READERS), lambda w: "/meetings/pack?capability=MOC-MDS"),
+    Call(
         "POST",
         "/conditions/{condition_id}/events",
         _condition_owner_and_panel,

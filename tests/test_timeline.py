@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 
 import pytest
@@ -81,7 +83,13 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
     ):
         assert said in text, said
     assert text.index("Version 1 submitted") < text.index("The Panel recommended")
-    assert f'href="/submissions/{second}/history?from=' in text
+    link = re.search(r'href="(/submissions/[^"]+/history\?from=[^"]+)">What changed since the last meeting', text)
+    assert link is not None
+    assert link.group(1).startswith(f"/submissions/{second}/history?from=")
+    since = client.get(html.unescape(link.group(1)), headers=bearer(client.tokens[Role.PANEL]))
+    assert since.status_code == 200, since.text
+    assert "From version 1, evaluation 1, to version 2, evaluation 1" in since.text
+    assert "Latest BCDR test failed" in since.text
     assert "What changed since the last meeting" in text
     assert "<svg" in text
     assert "LSC6-" not in text

@@ -358,6 +358,8 @@ def test_the_pages_speak_in_plain_words_and_keep_ids_for_tools(client: ActingCli
         "conditions": client.get("/capabilities/MOC-SECURE/conditions").text,
         "assessment": client.get(f"/submissions/{secure}/assess/SSC", headers=ssc).text,
         "self-check": client.post("/self-check", files={"pack": ("secure.json", SECURE)}).text,
+        "timeline": client.get("/capabilities/MOC-MDS/timeline").text,
+        "meeting pack": client.get("/meetings/pack?on=2020-09-01&capability=MOC-MDS&capability=MOC-SECURE").text,
     }
     rule_ids = {rule.id for rule in client.app.state.service.ruleset.rules}  # type: ignore[attr-defined]
     for name, html in pages.items():

@@ -61,15 +61,20 @@ def _history(
     as_at_text: str = "",
     notice: str | None = None,
 ) -> HTMLResponse:
-    """Show the history page, with the diff between two of the submission's evaluations when there are two."""
-    by_id = {r.id: r for r in records}
+    """Show the history page, with the diff between two evaluations when there are two to compare.
+
+    Any evaluation of any version of the capability may be compared; without a choice, the submission's last two.
+    """
+    every = service.capability_evaluations(submission.capability)
+    by_id = {r.id: r for _, r in every}
+    version_of = {r.id: version for version, r in every}
     changes: Diff | None = None
     if before or after or len(records) > 1:
         before = before or records[max(0, len(records) - 2)].id
         after = after or records[-1].id
         for ident in (before, after):
             if ident not in by_id:
-                raise NotFound(f"This submission has no evaluation with the id “{ident}”.")
+                raise NotFound(f"{submission.capability} has no evaluation with the id “{ident}”.")
         changes = service.diff(submission.id, before_id=before, after_id=after)
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
@@ -83,6 +88,9 @@ def _history(
         submission=submission,
         records=list(reversed(records)),
         by_id=by_id,
+        version_of=version_of,
+        choices=[(version, r) for version, r in reversed(every)],
+        several=len({version for version, _ in every}) > 1,
         before=before,
         after=after,
         diff=changes,

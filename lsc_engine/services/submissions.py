@@ -234,6 +234,15 @@ class Service:
             assert newest is not None, "a stored submission is a version of its capability"
             return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
 
+    def capability_evaluations(self, capability: str) -> list[tuple[int, StoredEvaluation]]:
+        """Return every evaluation of every version of a capability, with its version, oldest first."""
+        with reading(self.database) as tx:
+            newest = tx.submissions.latest(capability)
+            if newest is None:
+                return []
+            versions = tx.submissions.versions(capability, through=newest.version)
+            return [(version, stored) for version, ident in versions for stored in tx.submissions.evaluations(ident)]
+
     def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
         """Return a submission's evaluations, oldest first."""
         with reading(self.database) as tx:
