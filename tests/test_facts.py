@@ -255,6 +255,50 @@ def test_an_empty_list_speaks_for_its_statements_date(ruleset: Ruleset) -> None:
     assert coverage(facts) == ("2021-05-03", "2021-05-04", 1)
 
 
+#: Each list section's fact for "not reported at the as-at date", and a count it gives once it is reported.
+EMPTIED = {
+    "defects_reported_from": "defects_open_sev1",
+    "testing_issues_reported_from": "testing_issues_open_unexcepted",
+    "service_providers_reported_from": "service_providers_not_ready",
+    "security_issues_reported_from": "security_issues_open",
+    "residual_risks_reported_from": "residual_risks",
+    "consumer_risks_reported_from": "consumer_risks",
+    "incidents_reported_from": "incidents_reported",
+}
+
+
+def test_every_empty_list_speaks_for_its_statements_date(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["statement"]["date"] = "2021-05-10"
+    phase = {
+        "id": "P1",
+        "name": "SIT-A",
+        "status": "complete",
+        "entry_criteria_met": True,
+        "exit_criteria_met": True,
+        "completed_on": "2021-04-30",
+        "provenance": {"source": "completion report", "date": "2021-04-30"},
+    }
+    document["testing"] = {"phases": [phase], "defects": [], "issues": []}
+    document["operations"] = {"service_providers": []}
+    document["security"] = {"recent_issues": []}
+    for name in ("performance", "residual_risks", "consumer_risks", "incidents"):
+        document[name] = []
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    # Before the statement no empty list had been given: each reads as not reported, none as a count of none.
+    expected = dict.fromkeys([*EMPTIED, "performance_reported_from"], "2021-05-10")
+    assert {name: fact.value for name, fact in facts.items() if name.endswith("_reported_from")} == expected
+    assert [name for name in EMPTIED.values() if name in facts] == []
+    facts = derive(document, ruleset, "2021-05-10").facts(date(2021, 5, 10))
+    assert [name for name in facts if name.endswith("_reported_from")] == []
+    assert {name: facts[name].value for name in EMPTIED.values()} == dict.fromkeys(EMPTIED.values(), 0)
+    # So does an empty list of test phases, which leaves the testing issues unread.
+    document["testing"]["phases"] = []
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["test_phases_reported_from"].value == "2021-05-10"
+    assert "test_phases" not in facts
+
+
 def test_a_list_whose_every_item_came_later_is_unreported_in_each_section(ruleset: Ruleset) -> None:
     document = minimal()
     later = {"source": "later report", "date": "2021-05-20"}

@@ -25,7 +25,7 @@ from lsc_engine.core.facts.base import (
     Section,
     about,
     count,
-    reported_later,
+    not_yet_reported,
 )
 from lsc_engine.core.facts.known import Known
 
@@ -183,7 +183,8 @@ class PerformanceFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         rows = known.items(pack.performance, "performance")
-        self._late = reported_later("performance_reported_from", pack.performance, rows)
+        statement = pack.statement.date
+        self._late = not_yet_reported("performance_reported_from", pack.performance, rows, statement, known.at)
         by_measure: dict[str, list[PerformanceRow]] = defaultdict(list)
         for row in rows:
             by_measure[row.measure].append(row)
