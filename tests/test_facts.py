@@ -123,6 +123,27 @@ def test_dccs_statement_stands_until_a_deployment_follows_it(ruleset: Ruleset) -
     assert "stability_not_achieved_declared_on" not in derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
 
 
+def test_a_groups_view_that_the_service_is_not_stable_stands_until_it_records_another(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = []
+    view = {
+        "id": "V1",
+        "achieved": False,
+        "on": "2021-04-28",
+        "by": "OPSG",
+        "note": "January was the worst month yet.",
+        "provenance": {"source": "OPSG minutes", "date": "2021-04-28"},
+    }
+    document["milestones"] = {"events": [event("D1", happened="2021-04-30")], "stability_statements": [view]}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    # A group's view is not DCC's statement, and a deployment after it does not set it aside.
+    assert "stability_not_achieved_declared_on" not in facts
+    assert [facts[name].value for name in ("stability_doubted_by", "stability_doubted_on")] == ["OPSG", "2021-04-28"]
+    assert facts["stability_doubted_note"] == Fact("January was the worst month yet.", ("V1",), 1)
+    document["milestones"]["stability_statements"].append(view | {"id": "V2", "achieved": True, "on": "2021-05-02"})
+    assert "stability_doubted_by" not in derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+
+
 def test_operational_acceptance_not_given_by_its_date_is_overdue(ruleset: Ruleset) -> None:
     document = minimal()
     document["operations"] = {
