@@ -15,6 +15,7 @@ from lsc_engine import Ruleset
 from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
+from lsc_engine.errors import InvalidPack
 
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal
@@ -757,3 +758,42 @@ def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> N
     # A fact declared as never changing has no dates, though it comes from evidence that others date by.
     assert dates("incidents_reported", "performance_latest_month", "consumer_risks", "bcdr_last_test_result") == []
     assert unlisted_changes(document, ruleset, as_at) == []
+
+
+def aim(ident: str, measure: str, level: float, **against: object) -> dict[str, Any]:
+    """Build an aim for a measure to reach a level by October 2021, reported on 2021-05-01."""
+    source = {"source": "OPSG minutes", "date": "2021-05-01"}
+    return {"id": ident, "measure": measure, "aim": level, "by_month": "2021-10", "provenance": source} | against
+
+
+def test_an_aim_below_the_minimum_is_an_aim_not_a_result(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["performance_aims"] = [
+        aim("A-PM2", "PM2", 92.0, below_minimum=True),
+        aim("A-CPM1", "CPM1", 97.0, minimum=96.0),
+    ]
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["performance_aims_below_minimum"] == Fact(1, ("A-PM2",), 1)
+    assert facts["performance_aims_below_minimum_list"].value == (
+        "service-provider performance measure PM2: 92% aimed for by October 2021, below its minimum service level,"
+        " and no monthly result for it is reported"
+    )
+    # An aim gives no month's figure: the measure has still reported nothing.
+    assert "performance_latest_month" not in facts
+    document["performance_aims"][1] |= {"minimum": 98.0}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["performance_aims_below_minimum_measures"].value == "PM2 and CPM1"
+
+
+@pytest.mark.parametrize(
+    ("against", "problem"),
+    [({}, "gives the minimum service level"), ({"minimum": 96.0, "below_minimum": False}, "contradicts")],
+)
+def test_an_aim_must_say_how_it_stands_against_the_minimum(against: dict[str, object], problem: str) -> None:
+    document = minimal()
+    document["performance_aims"] = [aim("A-PM2", "PM2", 92.0, **against)]
+    with pytest.raises(InvalidPack) as caught:
+        parse_pack(json.dumps(document).encode())
+    [found] = caught.value.problems
+    assert found.path == "performance_aims[0]"
+    assert problem in found.message

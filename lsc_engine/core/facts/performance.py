@@ -70,8 +70,8 @@ class _Measure:
         """Say what the measure achieved in its latest month against its levels."""
         row = self.latest
         return (
-            f"{self.label}, {_percent(row.achieved)}% in {_month_text(_month_index(row.month))} "
-            f"(target {_percent(self.target)}%, minimum {_percent(self.minimum)}%)"
+            f"{self.label}, {percent(row.achieved)}% in {_month_text(_month_index(row.month))} "
+            f"(target {percent(self.target)}%, minimum {percent(self.minimum)}%)"
         )
 
     def missing(self, due_through: int) -> list[tuple[int, int]]:
@@ -302,8 +302,14 @@ def _due_through(as_at: date, lag_days: int) -> int:
     return index if day == last_day else index - 1
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
+    """Write a percentage without trailing zeros: 92, 97.9."""
     return f"{value:g}"
+
+
+def month_words(month: str) -> str:
+    """Write a month (YYYY-MM) for people: "October 2020"."""
+    return _month_text(_month_index(month))
 
 
 def _month_index(month: str) -> int:
