@@ -62,7 +62,7 @@ def test_secure_stability_rests_on_the_papers_reasoning_not_on_our_counts(rulese
     since = held["LSC6-OPSG-incidents-since-deployment"]
     assert {"DEP-NDB", "INC-S1-12", "INC-S1-13", "INC-S1-14"} <= set(since.evidence)
     assert "INC-S1-11" not in since.evidence, "an incident before the deployment is not one after it"
-    window = held["LSC6-OPSG-stability-window-before-migration"]
+    window = held["LSC6-OPSG-stability-window-planned-deployment"]
     assert {"DEP-MOC-SECURE", "GLC-STABILITY", "MIG-FIRST"} <= set(window.evidence)
     assert held["LSC6-OPSG-declared-not-achieved"].evidence == ["STAB-DCC"]
 

@@ -15,6 +15,7 @@ from lsc_engine import Ruleset
 from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
+from lsc_engine.errors import InvalidPack
 
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal
@@ -121,6 +122,27 @@ def test_dccs_statement_stands_until_a_deployment_follows_it(ruleset: Ruleset) -
         statement | {"id": "S2", "achieved": True, "on": "2021-05-02"}
     )
     assert "stability_not_achieved_declared_on" not in derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+
+
+def test_a_groups_view_that_the_service_is_not_stable_stands_until_it_records_another(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["incidents"] = []
+    view = {
+        "id": "V1",
+        "achieved": False,
+        "on": "2021-04-28",
+        "by": "OPSG",
+        "note": "January was the worst month yet.",
+        "provenance": {"source": "OPSG minutes", "date": "2021-04-28"},
+    }
+    document["milestones"] = {"events": [event("D1", happened="2021-04-30")], "stability_statements": [view]}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    # A group's view is not DCC's statement, and a deployment after it does not set it aside.
+    assert "stability_not_achieved_declared_on" not in facts
+    assert [facts[name].value for name in ("stability_doubted_by", "stability_doubted_on")] == ["OPSG", "2021-04-28"]
+    assert facts["stability_doubted_note"] == Fact("January was the worst month yet.", ("V1",), 1)
+    document["milestones"]["stability_statements"].append(view | {"id": "V2", "achieved": True, "on": "2021-05-02"})
+    assert "stability_doubted_by" not in derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
 
 
 def test_operational_acceptance_not_given_by_its_date_is_overdue(ruleset: Ruleset) -> None:
@@ -253,6 +275,50 @@ def test_an_empty_list_speaks_for_its_statements_date(ruleset: Ruleset) -> None:
     facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
     assert "incidents_reported_from" not in facts
     assert coverage(facts) == ("2021-05-03", "2021-05-04", 1)
+
+
+#: Each list section's fact for "not reported at the as-at date", and a count it gives once it is reported.
+EMPTIED = {
+    "defects_reported_from": "defects_open_sev1",
+    "testing_issues_reported_from": "testing_issues_open_unexcepted",
+    "service_providers_reported_from": "service_providers_not_ready",
+    "security_issues_reported_from": "security_issues_open",
+    "residual_risks_reported_from": "residual_risks",
+    "consumer_risks_reported_from": "consumer_risks",
+    "incidents_reported_from": "incidents_reported",
+}
+
+
+def test_every_empty_list_speaks_for_its_statements_date(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["statement"]["date"] = "2021-05-10"
+    phase = {
+        "id": "P1",
+        "name": "SIT-A",
+        "status": "complete",
+        "entry_criteria_met": True,
+        "exit_criteria_met": True,
+        "completed_on": "2021-04-30",
+        "provenance": {"source": "completion report", "date": "2021-04-30"},
+    }
+    document["testing"] = {"phases": [phase], "defects": [], "issues": []}
+    document["operations"] = {"service_providers": []}
+    document["security"] = {"recent_issues": []}
+    for name in ("performance", "residual_risks", "consumer_risks", "incidents"):
+        document[name] = []
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    # Before the statement no empty list had been given: each reads as not reported, none as a count of none.
+    expected = dict.fromkeys([*EMPTIED, "performance_reported_from"], "2021-05-10")
+    assert {name: fact.value for name, fact in facts.items() if name.endswith("_reported_from")} == expected
+    assert [name for name in EMPTIED.values() if name in facts] == []
+    facts = derive(document, ruleset, "2021-05-10").facts(date(2021, 5, 10))
+    assert [name for name in facts if name.endswith("_reported_from")] == []
+    assert {name: facts[name].value for name in EMPTIED.values()} == dict.fromkeys(EMPTIED.values(), 0)
+    # So does an empty list of test phases, which leaves the testing issues unread.
+    document["testing"]["phases"] = []
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["test_phases_reported_from"].value == "2021-05-10"
+    assert "test_phases" not in facts
 
 
 def test_a_list_whose_every_item_came_later_is_unreported_in_each_section(ruleset: Ruleset) -> None:
@@ -692,3 +758,42 @@ def test_change_dates_of_each_kind_of_time_bound_evidence(ruleset: Ruleset) -> N
     # A fact declared as never changing has no dates, though it comes from evidence that others date by.
     assert dates("incidents_reported", "performance_latest_month", "consumer_risks", "bcdr_last_test_result") == []
     assert unlisted_changes(document, ruleset, as_at) == []
+
+
+def aim(ident: str, measure: str, level: float, **against: object) -> dict[str, Any]:
+    """Build an aim for a measure to reach a level by October 2021, reported on 2021-05-01."""
+    source = {"source": "OPSG minutes", "date": "2021-05-01"}
+    return {"id": ident, "measure": measure, "aim": level, "by_month": "2021-10", "provenance": source} | against
+
+
+def test_an_aim_below_the_minimum_is_an_aim_not_a_result(ruleset: Ruleset) -> None:
+    document = minimal()
+    document["performance_aims"] = [
+        aim("A-PM2", "PM2", 92.0, below_minimum=True),
+        aim("A-CPM1", "CPM1", 97.0, minimum=96.0),
+    ]
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["performance_aims_below_minimum"] == Fact(1, ("A-PM2",), 1)
+    assert facts["performance_aims_below_minimum_list"].value == (
+        "service-provider performance measure PM2: 92% aimed for by October 2021, below its minimum service level,"
+        " and no monthly result for it is reported"
+    )
+    # An aim gives no month's figure: the measure has still reported nothing.
+    assert "performance_latest_month" not in facts
+    document["performance_aims"][1] |= {"minimum": 98.0}
+    facts = derive(document, ruleset, "2021-05-04").facts(date(2021, 5, 4))
+    assert facts["performance_aims_below_minimum_measures"].value == "PM2 and CPM1"
+
+
+@pytest.mark.parametrize(
+    ("against", "problem"),
+    [({}, "gives the minimum service level"), ({"minimum": 96.0, "below_minimum": False}, "contradicts")],
+)
+def test_an_aim_must_say_how_it_stands_against_the_minimum(against: dict[str, object], problem: str) -> None:
+    document = minimal()
+    document["performance_aims"] = [aim("A-PM2", "PM2", 92.0, **against)]
+    with pytest.raises(InvalidPack) as caught:
+        parse_pack(json.dumps(document).encode())
+    [found] = caught.value.problems
+    assert found.path == "performance_aims[0]"
+    assert problem in found.message

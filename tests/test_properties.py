@@ -306,7 +306,9 @@ def _with(document: Doc, path: tuple[str, ...], item: Doc) -> Doc:
 #: The rules that say the stability window is not met, one of which a blocking incident inside it must fire.
 WINDOW_NOT_MET = {
     "LSC6-OPSG-stability-window",
-    "LSC6-OPSG-stability-window-before-migration",
+    "LSC6-OPSG-stability-window-planned-deployment",
+    "LSC6-OPSG-default-window",
+    "LSC6-OPSG-default-window-planned-deployment",
     "LSC6-OPSG-stability-window-after-migration",
     "LSC6-OPSG-stability-window-awaits-deployment",
     "LSC6-OPSG-blocking-unresolved",

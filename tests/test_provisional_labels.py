@@ -32,8 +32,10 @@ from .helpers import Submitted
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 MDS_AS_AT = date(2020, 3, 6)
-#: In MOC MDS's LSC6/OPSG cell: a rule on the Panel's letter, and one on this ruleset's own monthly count.
-PANELS_OWN = ("LSC6-OPSG-other-services", "3 Category 1/2 incident(s) on other services")
+#: In MOC MDS's LSC6/OPSG cell: a rule on OPSG's view as the Panel's letter records it, then two on this ruleset's
+#: own counts (the look-back on other services and the monthly count).
+PANELS_OWN = ("LSC6-OPSG-group-view-not-stable", "OPSG did not consider the service stable")
+LOOKBACK = ("LSC6-OPSG-other-services", "3 Category 1/2 incident(s) on other services")
 OURS = ("LSC6-OPSG-worst-month", "2020-01 had 7 Category 1/2 incidents")
 #: An internal name of a source document, which no output may show.
 INTERNAL = re.compile(r"seed\s*0", re.IGNORECASE)
@@ -77,6 +79,8 @@ def test_the_findings_know_which_rules_are_provisional(mds: Evaluation) -> None:
     assert by_rule[PANELS_OWN[0]].basis.startswith("SEC Panel letter to BEIS on the MOC MDS Live Services Criteria")
     assert by_rule[OURS[0]].provisional
     assert by_rule[OURS[0]].basis.startswith("provisional: this ruleset's own monthly count")
+    assert by_rule[LOOKBACK[0]].provisional
+    assert by_rule[LOOKBACK[0]].basis.startswith("provisional: this ruleset's own look-back count")
     assert mds.provisional_criteria() >= {"LSC1", "LSC2", "LSC10.1", "LSC10.2"}
     assert not mds.provisional_criteria() & {"LSC6", "LSC8", "LSC9", "LSC10", "LSC10.4", "LSC10.6", "RR"}
 
@@ -86,6 +90,7 @@ def test_the_table_tags_provisional_criteria_and_reasons_and_says_why(mds: Evalu
     assert row_start(text, "LSC1") == ["LSC1", PROVISIONAL_TAG, "TAG"]
     assert row_start(text, "LSC6") == ["LSC6", "OPSG", "▲"], "LSC 6 is the Panel's own criterion"
     assert line_with(text, OURS[1]).rstrip().endswith(PROVISIONAL_TAG)
+    assert line_with(text, LOOKBACK[1]).rstrip().endswith(PROVISIONAL_TAG)
     assert PROVISIONAL_TAG not in line_with(text, PANELS_OWN[1])
     assert " ".join(PROVISIONAL_LEGEND.split()) in " ".join(text.split())
 
@@ -98,7 +103,7 @@ def test_the_markdown_tags_provisional_criteria_and_gives_every_reason_its_basis
     assert "| RR | TAG |" in text
     lsc6 = line_with(text, "| LSC6 | OPSG |")
     ours = lsc6[lsc6.index(OURS[1]) :]
-    theirs = lsc6[lsc6.index(PANELS_OWN[1]) : lsc6.index(OURS[1])]
+    theirs = lsc6[lsc6.index(PANELS_OWN[1]) : lsc6.index(LOOKBACK[1])]
     assert "(provisional; basis: this ruleset's own monthly count;" in ours
     assert "(basis: SEC Panel letter to BEIS on the MOC MDS Live Services Criteria, 9 March 2020, Annex 1, LSC 6:" in (
         theirs
@@ -147,7 +152,8 @@ def test_the_letters_annex_tags_provisional_criteria_and_reasons(mds_architectur
     assert not notes["LSC10.4"].provisional
     assert not notes["LSC10.6"].provisional
     assert f"{OURS[1]}, more than 5, within the last 90 days. {PROVISIONAL_TAG}" in notes["LSC6"].reason
-    assert f"none on SMETS1; the wider service is not yet stable. {OURS[1]}" in notes["LSC6"].reason
+    assert f"none on SMETS1; the wider service is not yet stable. {PROVISIONAL_TAG} {OURS[1]}" in notes["LSC6"].reason
+    assert f"{PANELS_OWN[1]}, as recorded on 2020-03-06" in notes["LSC6"].reason
     text = letter.markdown(decision)
     assert "**LSC10.1 — Security architecture approved (provisional): AMBER.**" in text
     assert "**LSC10.6 — Recent issues to be addressed: AMBER.** The capability uses interim connectivity" in text

@@ -150,6 +150,10 @@ def test_every_basis_is_a_source_a_reader_can_find_or_says_provisional(ruleset: 
     provisional = {rule.id for rule in ruleset.rules if rule.provisional}
     assert "LSC6-OPSG-lookback-red" in provisional, "the 30-day count is the ruleset's own threshold"
     assert "LSC6-OPSG-stability-window" not in provisional, "the 5 days are DCC's agreed go-live criterion"
+    assert "LSC6-OPSG-stability-window-planned-deployment" not in provisional
+    # Where no window was agreed, the ruleset's default stands in for one: that is this ruleset's own.
+    assert {"LSC6-OPSG-default-window", "LSC6-OPSG-default-window-planned-deployment"} <= provisional
+    assert "LSC6-OPSG-other-services" in provisional, "the 30-day look-back is the ruleset's own"
     cited = " ".join(rule.basis for rule in ruleset.rules)
     for section in ("SEC Section F2.10A", "SEC Section H9", "SEC Section H13", "SEC Sections H10.9 to H10.11"):
         assert section in cited

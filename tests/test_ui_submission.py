@@ -145,7 +145,7 @@ def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     page.locator("#row-LSC6 td[data-group=OPSG] summary").click()
     reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()
     assert "3 Category 1/2 incident(s) on SMETS1 or SMETS2 followed the last deployment" in reasons
-    assert "DCC declared on 2020-07-31 that service stability had not been achieved" in reasons
+    assert "DCC stated that service stability had not been achieved (as recorded on 2020-08-07)" in reasons
     assert "Amber from 2020-08-20" in reasons
     blockers = page.locator(".gates").inner_text()
     assert "Blocked" in blockers

@@ -15,6 +15,7 @@ LISTS = (
     "service_users.communications",
     "incidents",
     "performance",
+    "performance_aims",
     "consumer_risks",
     "bcdr.tests",
     "security.recent_issues",

@@ -45,7 +45,7 @@ from lsc_engine.core.evidence.operations import (
     UserReadiness,
 )
 from lsc_engine.core.evidence.pack import EvidencePack, item_groups, iter_items
-from lsc_engine.core.evidence.performance import MeasureKind, PerformanceRow, measure_kind
+from lsc_engine.core.evidence.performance import MeasureKind, PerformanceAim, PerformanceRow, measure_kind
 from lsc_engine.core.evidence.residual import ResidualRisk
 from lsc_engine.core.evidence.scope import Dmc, Exclusion, InstallationType, Scope, Statement
 from lsc_engine.core.evidence.security import (
@@ -116,6 +116,7 @@ __all__ = [
     "Operations",
     "Origin",
     "Percent",
+    "PerformanceAim",
     "PerformanceRow",
     "PhaseStatus",
     "Provenance",

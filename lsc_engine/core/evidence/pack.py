@@ -16,7 +16,7 @@ from lsc_engine.core.evidence.incidents import Incident
 from lsc_engine.core.evidence.migration import Migration
 from lsc_engine.core.evidence.milestones import Milestones
 from lsc_engine.core.evidence.operations import Operations, ServiceUsers
-from lsc_engine.core.evidence.performance import PerformanceRow
+from lsc_engine.core.evidence.performance import PerformanceAim, PerformanceRow
 from lsc_engine.core.evidence.residual import ResidualRisk
 from lsc_engine.core.evidence.scope import Scope, Statement
 from lsc_engine.core.evidence.security import Security
@@ -47,6 +47,9 @@ class EvidencePack(Model):
         description="The last day the incident reporting covers, when later than every incident's report date",
     )
     performance: list[PerformanceRow] | None = Field(default=None, description="Absent means not reported")
+    performance_aims: list[PerformanceAim] | None = Field(
+        default=None, description="Levels DCC aims for measures to reach by a later month; absent means none stated"
+    )
     consumer_risks: list[ConsumerRisk] | None = Field(default=None, description="Absent means not assessed")
     bcdr: Bcdr | None = None
     security: Security | None = None
@@ -80,6 +83,7 @@ def item_groups(pack: EvidencePack) -> list[tuple[str, bool, Sequence[Item]]]:
         groups.append(("service_users.communications", True, pack.service_users.communications))
     groups.append(("incidents", True, pack.incidents or []))
     groups.append(("performance", True, pack.performance or []))
+    groups.append(("performance_aims", True, pack.performance_aims or []))
     groups.append(("consumer_risks", True, pack.consumer_risks or []))
     if pack.bcdr is not None:
         one("bcdr.plan", pack.bcdr.plan)

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Month, Percent
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Month, Note, Percent
 
 
 class MeasureKind(StrEnum):
@@ -57,6 +57,43 @@ class PerformanceRow(Item):
         if self.target is not None and self.minimum is not None and self.minimum > self.target:
             raise ValueError(f"minimum ({self.minimum}) is above target ({self.target})")
         return self
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class PerformanceAim(Item):
+    """A level DCC aims for a measure to reach by a later month: an intention, not a reported result."""
+
+    measure: Annotated[str, Field(min_length=1, max_length=40)]
+    aim: Annotated[Percent, Field(description="The level aimed for")]
+    by_month: Annotated[Month, Field(description="The month by which it is aimed for")]
+    minimum: Annotated[Percent | None, Field(description="The measure's minimum service level, where stated")] = None
+    below_minimum: Annotated[
+        bool | None,
+        Field(description="Whether the aim is below the minimum service level, as stated where the level is not"),
+    ] = None
+    kind: Annotated[
+        MeasureKind | None, Field(description="As for a monthly result; defaults to what the measure's name says")
+    ] = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _against_the_minimum(self) -> PerformanceAim:
+        if self.minimum is None and self.below_minimum is None:
+            raise ValueError("an aim gives the minimum service level, or says whether it is below it")
+        if (
+            self.minimum is not None
+            and self.below_minimum is not None
+            and self.below_minimum != (self.aim < self.minimum)
+        ):
+            raise ValueError(
+                f"below_minimum ({self.below_minimum}) contradicts aim {self.aim} and minimum {self.minimum}"
+            )
+        return self
+
+    @property
+    def is_below_minimum(self) -> bool:
+        """Tell whether the aim is below the minimum service level."""
+        return self.aim < self.minimum if self.minimum is not None else bool(self.below_minimum)
 
 
 def measure_kind(measure: str, rows: Iterable[PerformanceRow]) -> MeasureKind:

@@ -170,6 +170,17 @@ def empty_reported_later(name: str, listed: Sequence[Item] | None, statement: da
     return {name: Fact(statement.isoformat())}
 
 
+def not_yet_reported(
+    name: str, listed: Sequence[_I] | None, known: Sequence[Item], statement: date, at: date
+) -> dict[str, Fact]:
+    """Return ``{name: the date it was reported}`` when a list section had not been reported at the as-at date.
+
+    That is so when every item it lists was reported later, and when it lists none and its statement postdates the
+    as-at date: either way the section is missing evidence then, not a list to read as none.
+    """
+    return reported_later(name, listed, known) or empty_reported_later(name, listed, statement, at)
+
+
 def reached(operands: Iterable[float]) -> set[int]:
     """Return the whole values at which a whole-number fact compared with these operands may change the outcome."""
     return {bound for operand in operands for bound in (math.ceil(operand), math.floor(operand) + 1)}

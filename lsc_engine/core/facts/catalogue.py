@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lsc_engine.core.facts.aims import PerformanceAimFacts
 from lsc_engine.core.facts.base import Change, Declared, Section
 from lsc_engine.core.facts.bcdr import BcdrFacts
 from lsc_engine.core.facts.consumers import ConsumerFacts
@@ -24,6 +25,7 @@ SECTIONS: tuple[type[Section], ...] = (
     IncidentFacts,
     MilestoneFacts,
     PerformanceFacts,
+    PerformanceAimFacts,
     ConsumerFacts,
     BcdrFacts,
     SecurityFacts,

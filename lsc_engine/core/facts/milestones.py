@@ -22,6 +22,7 @@ from lsc_engine.core.evidence import (
     EventKind,
     EvidencePack,
     GoLiveCriterion,
+    Group,
     Incident,
     Item,
     OperationalAcceptance,
@@ -75,6 +76,12 @@ class MilestoneFacts(Section):
             _WINDOW,
         ),
         Declared(
+            "stability_window_from_planned",
+            "when the window counts from a deployment not yet done: the date it is planned for, on which the window's"
+            " date depends",
+            _WINDOW,
+        ),
+        Declared(
             "stability_window_awaits",
             "a deployment the window must count from, planned before the as-at date and not reported done",
             _WINDOW,
@@ -96,6 +103,12 @@ class MilestoneFacts(Section):
             "days from the date the window is met to the planned first migration (0 or less: not before it)",
             (*_WINDOW, *_MIGRATION),
         ),
+        Declared(
+            "stability_window_ends",
+            "the date the window is met if no blocking incident occurs, and how it falls against the planned first"
+            " migration",
+            (*_WINDOW, *_MIGRATION),
+        ),
         Declared("last_deployment", "the last deployment done by the as-at date: what, and when", _WINDOW),
         Declared(
             "incidents_since_deployment",
@@ -115,6 +128,13 @@ class MilestoneFacts(Section):
             _STATEMENTS,
             Change.DUE_DATES,
         ),
+        Declared(
+            "stability_doubted_by",
+            "the Panel's groups whose latest recorded view is that the service is not stable",
+            _STATEMENTS[:1],
+        ),
+        Declared("stability_doubted_on", "the date of the latest of those views", _STATEMENTS[:1]),
+        Declared("stability_doubted_note", "what those groups recorded", _STATEMENTS[:1]),
         Declared(
             "milestones_overdue",
             "planned events whose date has passed without them being reported done",
@@ -138,7 +158,10 @@ class MilestoneFacts(Section):
         self._behind = [e for e in self._deployments() if not _done(e, known.at) and _planned(e) < known.at]
         self._incidents = self._known_incidents(pack.incidents)
         self._window = self._stability_window() if self._incidents is not None else None
-        self._statement: StabilityStatement | None = _latest_statement(statements)
+        # DCC's own statement is tested against the deployments after it; a group's view stands until it records
+        # another.
+        self._statement: StabilityStatement | None = _latest_statement([s for s in statements if _group(s) is None])
+        self._views = _latest_views([s for s in statements if _group(s) is not None])
         # Operational acceptance is read from the operations section, whose facts record it if it was not yet known.
         acceptance = pack.operations.acceptance if pack.operations else None
         self._acceptance: OperationalAcceptance | None = (
@@ -214,6 +237,7 @@ class MilestoneFacts(Section):
                 found["stability_window_dissent"] = about(said, [agreed])
         found |= self._window_facts(as_at)
         found |= self._statement_facts(as_at)
+        found |= self._view_facts()
         overdue = self._overdue(as_at)
         found["milestones_overdue"] = count([item for item, _ in overdue])
         if overdue:
@@ -233,12 +257,19 @@ class MilestoneFacts(Section):
             found["stability_window_from"] = about(window.start_text, start)
         if window.awaits is not None:
             found["stability_window_awaits"] = about(window.start_text or "", start)
+        elif isinstance(window.start, Event) and window.start in self._ahead:
+            # Dated by a deployment still to come, the window's date holds only if it is done as planned.
+            found["stability_window_from_planned"] = about(_planned(window.start).isoformat(), start)
         if window.met_on is not None:
-            found["stability_window_met_on"] = about(window.met_on.isoformat(), [*start, *behind])
+            met_on = window.met_on.isoformat()
+            found["stability_window_met_on"] = about(met_on, [*start, *behind])
+            found["stability_window_ends"] = about(f"on {met_on}", [*start, *behind])
             migration = self._migration
             if migration is not None and not _done(migration, self.known.at):
                 margin = (_planned(migration) - window.met_on).days
                 found["stability_window_margin_days"] = about(margin, [migration, *start])
+                ends = f"on {met_on}, {_against(margin, _planned(migration))}"
+                found["stability_window_ends"] = about(ends, [migration, *start, *behind])
         met = not window.held and (window.met_on is None or as_at >= window.met_on)
         found["stability_window_met"] = about(met, [*start, *behind])
         if self._done:
@@ -262,6 +293,18 @@ class MilestoneFacts(Section):
         return {
             "stability_not_achieved_declared_on": about(statement.on.isoformat(), [statement]),
             "stability_not_achieved_declared_by": about(statement.by, [statement]),
+        }
+
+    def _view_facts(self) -> dict[str, Fact]:
+        doubted = [view for view in self._views if not view.achieved]
+        if not doubted:
+            return {}
+        several = len(doubted) > 1
+        notes = [f"{view.by}: {view.note}" if several else view.note for view in doubted if view.note]
+        return {
+            "stability_doubted_by": about(_joined([view.by for view in doubted]), doubted),
+            "stability_doubted_on": about(max(view.on for view in doubted).isoformat(), doubted),
+            "stability_doubted_note": about("; ".join(notes) or "no reason is recorded.", doubted),
         }
 
     def _superseded_on(self, statement: StabilityStatement) -> date | None:
@@ -317,6 +360,16 @@ def _what(event: Event) -> str:
     return "the request to add the capability to the EPCL"
 
 
+def _against(margin: int, migration: date) -> str:
+    """Say how a date ``margin`` days before the planned first migration falls against it."""
+    planned = f"the first migration planned for {migration.isoformat()}"
+    if margin > 0:
+        return f"{margin} day(s) before {planned}"
+    if margin == 0:
+        return f"the very day of {planned}"
+    return f"{-margin} day(s) after {planned}"
+
+
 def _latest(items: Sequence[_Dated]) -> _Dated | None:
     """The item reported last (the later in the pack of two reported on one date)."""
     return max(reversed(items), key=lambda i: i.provenance.date, default=None)
@@ -324,6 +377,22 @@ def _latest(items: Sequence[_Dated]) -> _Dated | None:
 
 def _latest_statement(statements: Sequence[StabilityStatement]) -> StabilityStatement | None:
     return max(reversed(statements), key=lambda s: (s.on, s.provenance.date), default=None)
+
+
+def _group(statement: StabilityStatement) -> Group | None:
+    """Return the Panel's group that made a statement, or None for DCC or anyone else."""
+    name = statement.by.strip().upper()
+    return next((group for group in Group if group.value == name), None)
+
+
+def _latest_views(views: Sequence[StabilityStatement]) -> list[StabilityStatement]:
+    """Return each group's latest view, in the order of the groups."""
+    latest: dict[Group, StabilityStatement] = {}
+    for view in sorted(views, key=lambda s: (s.on, s.provenance.date)):
+        group = _group(view)
+        if group is not None:
+            latest[group] = view
+    return [latest[group] for group in Group if group in latest]
 
 
 def _joined(names: Sequence[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lsc_engine.core.evidence import ServiceProvider
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _ACCEPTANCE = ("operations.acceptance",)
 _PROVIDERS = ("operations.service_providers",)
@@ -46,7 +46,13 @@ class OperationsFacts(FixedSection):
                 if acceptance.date is not None:
                     found["operational_acceptance_date"] = about(acceptance.date.isoformat(), [acceptance])
             providers = known.items(operations.service_providers, "operations.service_providers")
-            late = reported_later("service_providers_reported_from", operations.service_providers, providers)
+            late = not_yet_reported(
+                "service_providers_reported_from",
+                operations.service_providers,
+                providers,
+                self.pack.statement.date,
+                known.at,
+            )
             found |= late or _readiness(providers)
         users = self.pack.service_users
         if users is not None:

@@ -25,7 +25,7 @@ from lsc_engine.core.facts.base import (
     Section,
     about,
     count,
-    reported_later,
+    not_yet_reported,
 )
 from lsc_engine.core.facts.known import Known
 
@@ -70,8 +70,8 @@ class _Measure:
         """Say what the measure achieved in its latest month against its levels."""
         row = self.latest
         return (
-            f"{self.label}, {_percent(row.achieved)}% in {_month_text(_month_index(row.month))} "
-            f"(target {_percent(self.target)}%, minimum {_percent(self.minimum)}%)"
+            f"{self.label}, {percent(row.achieved)}% in {_month_text(_month_index(row.month))} "
+            f"(target {percent(self.target)}%, minimum {percent(self.minimum)}%)"
         )
 
     def missing(self, due_through: int) -> list[tuple[int, int]]:
@@ -183,7 +183,8 @@ class PerformanceFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         rows = known.items(pack.performance, "performance")
-        self._late = reported_later("performance_reported_from", pack.performance, rows)
+        statement = pack.statement.date
+        self._late = not_yet_reported("performance_reported_from", pack.performance, rows, statement, known.at)
         by_measure: dict[str, list[PerformanceRow]] = defaultdict(list)
         for row in rows:
             by_measure[row.measure].append(row)
@@ -301,8 +302,14 @@ def _due_through(as_at: date, lag_days: int) -> int:
     return index if day == last_day else index - 1
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
+    """Write a percentage without trailing zeros: 92, 97.9."""
     return f"{value:g}"
+
+
+def month_words(month: str) -> str:
+    """Write a month (YYYY-MM) for people: "October 2020"."""
+    return _month_text(_month_index(month))
 
 
 def _month_index(month: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsc_engine.core.evidence import Group, Level, ResidualRisk
 from lsc_engine.core.facts.acceptance import acceptors, joined, names_group
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _RISKS = ("residual_risks",)
 
@@ -65,7 +65,9 @@ class ResidualFacts(FixedSection):
         if self.pack.residual_risks is None:
             return {}
         risks = self.known.items(self.pack.residual_risks, "residual_risks")
-        late = reported_later("residual_risks_reported_from", self.pack.residual_risks, risks)
+        late = not_yet_reported(
+            "residual_risks_reported_from", self.pack.residual_risks, risks, self.pack.statement.date, self.known.at
+        )
         if late:
             return late
         high = [r for r in risks if Level.HIGH in (r.likelihood, r.impact)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsc_engine.core.evidence import Level, SecurityTestingStatus
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _TESTING = ("security.testing",)
 _CONNECTIVITY = ("security.connectivity",)
@@ -68,7 +68,9 @@ class SecurityFacts(FixedSection):
                 found["connectivity_target"] = about(link.target_description, [link])
         if security.recent_issues is not None:
             issues = known.items(security.recent_issues, "security.recent_issues")
-            late = reported_later("security_issues_reported_from", security.recent_issues, issues)
+            late = not_yet_reported(
+                "security_issues_reported_from", security.recent_issues, issues, self.pack.statement.date, known.at
+            )
             if late:
                 return found | late
             unresolved = [i for i in issues if not i.resolved]

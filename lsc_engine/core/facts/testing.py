@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 from lsc_engine.core.evidence import (
     CriterionKind,
@@ -18,7 +19,7 @@ from lsc_engine.core.evidence import (
     TestPhase,
 )
 from lsc_engine.core.facts.acceptance import accepted_by
-from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, reported_later
+from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _PHASES = ("testing.phases",)
 _REGRESSION = ("testing.phases", "testing.issues")
@@ -128,9 +129,9 @@ class TestingFacts(FixedSection):
         found: dict[str, Fact] = {}
         if testing.defects is not None:
             defects = known.items(testing.defects, "testing.defects")
-            late = reported_later("defects_reported_from", testing.defects, defects)
+            late = not_yet_reported("defects_reported_from", testing.defects, defects, *self._dates())
             found |= late or _defects(defects) | _tolerances(defects, self._agreed_tolerances())
-        late_phases = reported_later("test_phases_reported_from", testing.phases, phases)
+        late_phases = not_yet_reported("test_phases_reported_from", testing.phases, phases, *self._dates())
         if late_phases:
             return found | late_phases
         found["test_phases"] = count(phases)
@@ -149,7 +150,7 @@ class TestingFacts(FixedSection):
         excepted = [i for i, owned in zip(recorded, by_owner, strict=True) if owned]
         requested = [i for i, owned in zip(recorded, by_owner, strict=True) if not owned]
         found |= _regression(phases, excepted, requested)
-        late_issues = reported_later("testing_issues_reported_from", testing.issues, issues)
+        late_issues = not_yet_reported("testing_issues_reported_from", testing.issues, issues, *self._dates())
         if late_issues:
             return found | late_issues
         recorded_ids = {i.id for i in recorded}
@@ -162,6 +163,10 @@ class TestingFacts(FixedSection):
             [i for i in issues if not i.resolved and i.id not in recorded_ids]
         )
         return found
+
+    def _dates(self) -> tuple[date, date]:
+        """Return the statement's date, for which an empty list speaks, and the date the evidence is known at."""
+        return self.pack.statement.date, self.known.at
 
     def _agreed_tolerances(self) -> dict[int, GoLiveCriterion]:
         """Return the defect tolerance agreed for each severity, the latest reported where several are.
