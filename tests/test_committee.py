@@ -117,9 +117,9 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
         assert kind in text
     assert "Pause trigger" in text
     for criterion, reason in (
-        ("LSC6", "3 Category 1/2 incident(s) on other services"),
+        ("LSC6", "3 Category 1/2 incidents on other services"),
         ("LSC8", "mitigations not yet delivered"),
-        ("LSC9", "does not cover 2 required provider(s): MDS, Telefonica"),
+        ("LSC9", "does not cover 2 required providers: MDS, Telefonica"),
     ):
         assert f"{criterion} — " in text
         assert reason in text

@@ -17,7 +17,7 @@ from lsc_engine.core.evidence import Group
 from lsc_engine.core.facts import Fact
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.matches import Matches
-from lsc_engine.core.messages import template_values
+from lsc_engine.core.messages import render, template_values
 
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal, seed
@@ -88,7 +88,7 @@ def test_secure_testing_exception_is_recorded_but_not_red(ruleset: Ruleset) -> N
     assert lsc1.rating == Rating.GREEN
     exception = next(f for f in lsc1.findings if f.rule_id == "LSC1-TAG-regression-exceptions")
     assert exception.evidence == ["PH-SIT-A", "TI-SEC-017"]
-    assert "1 regression failure(s) were accepted as exceptions" in exception.message
+    assert "1 regression failure was accepted by TAG, each as an exception" in exception.message
 
 
 def test_secure_path_to_green_is_the_window_after_the_deployment(ruleset: Ruleset) -> None:
@@ -115,7 +115,7 @@ def test_secure_once_the_deployment_is_reported_the_window_runs_from_it(ruleset:
     assert uncovered.rating == Rating.INSUFFICIENT_EVIDENCE
     gap = [f for f in uncovered.findings if f.rating == Rating.INSUFFICIENT_EVIDENCE]
     assert [f.rule_id for f in gap] == ["LSC6-OPSG-incidents-not-covered"]
-    assert "reported up to 2020-08-05; nothing covers the 15 day(s) from 2020-08-06" in gap[0].message
+    assert "reported up to 2020-08-05; nothing covers the 15 days from 2020-08-06" in gap[0].message
     document["incidents_reported_to"] = "2020-08-20"
     pack = parse_pack(json.dumps(document).encode())
     assert lsc6(date(2020, 8, 19)).rating == Rating.RED
@@ -393,3 +393,24 @@ def test_messages_show_percentages_rounded(ruleset: Ruleset) -> None:
     result = evaluate(read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), ruleset, as_at=date(2020, 3, 6))
     messages = [finding.message for rating in result.ratings for finding in rating.findings]
     assert any(message.startswith("91.67% of surveyed Service Users are ready") for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("1 residual risk(s) not yet accepted", "1 residual risk not yet accepted"),
+        ("3 Category 1/2 incident(s) on SMETS1 or SMETS2", "3 Category 1/2 incidents on SMETS1 or SMETS2"),
+        ("1 Category 2 incident(s) are open", "1 Category 2 incident is open"),  # the category is not the count
+        ("2 Severity 1 defect(s) have no fix date", "2 Severity 1 defects have no fix date"),
+        ("1 notice(s) were sent", "1 notice was sent"),
+        (
+            "0 consumer-impact risk(s) assessed; all are mitigated.",
+            "0 consumer-impact risks assessed; all are mitigated.",
+        ),
+        ("met on 2020-08-20, 1 day(s) before", "met on 2020-08-20, 1 day before"),  # a date is not a count
+        ("98.5% of 1 provider(s)", "98.5% of 1 provider"),
+        ("2 found. The provider(s) named", "2 found. The provider(s) named"),  # no count in its own clause
+    ],
+)
+def test_a_noun_agrees_with_the_count_before_it_in_its_clause(written: str, read: str) -> None:
+    assert render(written, {}) == read

@@ -35,7 +35,7 @@ MDS_AS_AT = date(2020, 3, 6)
 #: In MOC MDS's LSC6/OPSG cell: a rule on OPSG's view as the Panel's letter records it, then two on this ruleset's
 #: own counts (the look-back on other services and the monthly count).
 PANELS_OWN = ("LSC6-OPSG-group-view-not-stable", "OPSG did not consider the service stable")
-LOOKBACK = ("LSC6-OPSG-other-services", "3 Category 1/2 incident(s) on other services")
+LOOKBACK = ("LSC6-OPSG-other-services", "3 Category 1/2 incidents on other services")
 OURS = ("LSC6-OPSG-worst-month", "2020-01 had 7 Category 1/2 incidents")
 #: An internal name of a source document, which no output may show.
 INTERNAL = re.compile(r"seed\s*0", re.IGNORECASE)

@@ -119,7 +119,7 @@ def test_every_group_rates_the_residual_risks_after_lsc10(ruleset: Ruleset) -> N
         assert cell.parent is None
         [finding] = cell.findings
         assert finding.message == (
-            "3 residual risk(s) stated, 3 with a mitigation; none is high without one,"
+            "3 residual risks stated, 3 with a mitigation; none is high without one,"
             f" and {cell.group.value} has accepted each."
         )
     bases = {c.group: c.findings[0].basis for c in result.ratings[-3:]}
@@ -150,7 +150,7 @@ def test_only_a_groups_own_acceptance_makes_its_residual_risk_cell_green(
         else:
             assert cell.rating == Rating.AMBER, cell.group
             assert finding.message == (
-                f"1 residual risk(s) not yet accepted by {cell.group.value}: the pack records them accepted only"
+                f"1 residual risk not yet accepted by {cell.group.value}: the pack records acceptance only"
                 f" by {others}, a proposal awaiting {cell.group.value}'s own acceptance."
             )
             assert finding.provisional
@@ -198,12 +198,12 @@ def test_a_group_not_accepting_a_high_unmitigated_risk_says_why_in_the_paragraph
     )
     assert (
         "- Operations Group (OPSG) did not accept DCC's assessment of the residual risks: RED. OPSG cannot accept "
-        "shared credentials. 1 high-likelihood or high-impact residual risk(s) have no mitigation for OPSG to accept. "
+        "shared credentials. 1 high-likelihood or high-impact residual risk has no mitigation for OPSG to accept. "
         f"{PROVISIONAL_TAG}"
     ) in paragraph
     assert (
         "- Testing Advisory Group (TAG) has not recorded its assessment; proposed from the evidence: RED. "
-        "1 high-likelihood or high-impact residual risk(s) have no mitigation for TAG to accept."
+        "1 high-likelihood or high-impact residual risk has no mitigation for TAG to accept."
     ) in paragraph
     assert PROVISIONAL_LEGEND in text, "a provisional reason in the paragraph alone brings the legend"
 

@@ -64,7 +64,7 @@ def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
         assert "OPSG Chair" in text
         assert "Override" not in text
     assert "Finding" not in page.locator("#c-LSC6 .cm-proposal").inner_text()
-    assert "3 Category 1/2 incident(s) on other services" in page.locator("#c-LSC6 .cm-proposal").inner_text()
+    assert "3 Category 1/2 incidents on other services" in page.locator("#c-LSC6 .cm-proposal").inner_text()
     screenshot(visit, "committee-assess")
     assert serious_accessibility_violations(visit) == []
 

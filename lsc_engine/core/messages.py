@@ -62,6 +62,30 @@ def template_values(
     return values
 
 
+#: A noun written for either number, "risk(s)", and a verb right after it that agrees with it.
+_EITHER = re.compile(r"(\w[\w-]*)\(s\)(?:(\s+)(were|are|have)\b)?")
+#: A count standing alone: not a category or severity, nor part of a date, a ratio such as 1/2, a decimal or a
+#: percentage.
+_COUNT = re.compile(r"(?<!Category )(?<!Severity )(?<![\w/.:-])(\d+)(?![\w/.%:-])")
+_SINGULAR_VERBS = {"were": "was", "are": "is", "have": "has"}
+
+
+def _agree(text: str) -> str:
+    """Write each "noun(s)" for the count before it in its clause: "1 residual risk is", "3 incidents were"."""
+
+    def agreed(match: re.Match[str]) -> str:
+        clause = re.split(r"[.;:]\s", text[: match.start()])[-1]
+        counts = _COUNT.findall(clause)
+        if not counts:
+            return match.group(0)
+        noun, space, verb = match.group(1), match.group(2) or "", match.group(3) or ""
+        if counts[-1] == "1":
+            return noun + space + _SINGULAR_VERBS.get(verb, verb)
+        return noun + "s" + space + verb
+
+    return _EITHER.sub(agreed, text)
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill a rule's message template with fact values and parameters."""
-    return template.format_map(values)
+    """Fill a rule's message template with fact values and parameters, its nouns agreeing with their counts."""
+    return _agree(template.format_map(values))
