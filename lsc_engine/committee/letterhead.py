@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lsc_engine.core.text import Line
+from lsc_engine.committee.inputs import Name
 from lsc_engine.errors import InvalidLetterhead, Problem
 
 #: The letterhead shipped with lsc-engine.
 DEFAULT_LETTERHEAD = Path(__file__).resolve().parent / "data" / "letterhead.toml"
 
 #: One printable line of the letterhead, trimmed, 1 to 200 characters.
-Entry = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Entry = Name
 
 
 class Part(BaseModel):
