@@ -121,7 +121,7 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
         "10 March 2020",
         "Dear Duncan,",
         "This letter is the Panel's report to the Secretary of State",
-        "I. the Panel agrees with the Sub-Committees' recommendation",
+        "I. the Panel accepts DCC's statement of readiness.",
         remark,
         "Yours sincerely, Peter Davies SEC Panel Chair",
         "Annex 1: the Panel's considerations",
