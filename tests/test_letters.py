@@ -125,7 +125,8 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
         remark,
         "Yours sincerely, Peter Davies SEC Panel Chair",
         "Annex 1: the Panel's considerations",
-        "TAG has reviewed DCC's completion reports",
+        "DCC's completion reports for System Integration Testing (completed 24 January 2020),",
+        "TAG has not yet recorded its own assessment.",
     ):
         assert said in text, said
     assert "HAN-connected devices" not in text, "the confidential assurance stays in the appendix"

@@ -30,13 +30,12 @@ def testing_paragraph(snapshot: Snapshot, evidence: Evidence | None) -> tuple[st
     unfinished = [p for p in public if p.status != PhaseStatus.COMPLETE]
     if met:
         names = listed([_phase_words(p) for p in met])
-        reviewer = "TAG has reviewed" if accepted == "accepted" else "DCC has submitted"
-        confirmed = "and has confirmed" if accepted == "accepted" else "which state"
         every = "each phase" if len(met) > 1 else "the phase"
-        parts.append(
-            f"{reviewer} DCC's completion reports for {names}, {confirmed} that {every} met its entry and exit "
-            "criteria."
-        )
+        if accepted == "accepted":
+            said = f"TAG has reviewed DCC's completion reports for {names}, and has confirmed that {every} met"
+        else:  # TAG has not confirmed it: the reports say so
+            said = f"DCC's completion reports for {names} state that {every} met"
+        parts.append(f"{said} its entry and exit criteria.")
     if unmet:
         parts.append(
             f"{listed([p.name for p in unmet])} did not meet {'their' if len(unmet) > 1 else 'its'} entry or exit "
