@@ -122,7 +122,7 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
         ("LSC 8", "After migration, a tariff change could disturb devices with an auxiliary load circuit."),
         ("LSC 9", "DCC has undertaken to publish a revised plan that includes MDS and Telefonica."),
     ):
-        assert f"{criterion} – " in text
+        assert f"{criterion} - " in text
         assert reason in text
     assert "(s)" not in text
     assert decision_id not in text, "no record id in the letter"

@@ -149,15 +149,15 @@ def test_the_letters_annex_tags_provisional_criteria_and_reasons(mds_architectur
     assert f"{OURS[1]}, more than 5, within the last 90 days. {PROVISIONAL_TAG}" in notes["LSC6"].reason
     assert f"none on SMETS1; the wider service is not yet stable. {OURS[1]}" in notes["LSC6"].reason
     text = letter.markdown(decision)
-    assert "**LSC 10.1 – Security architecture approved (provisional): Amber.**" in text
-    assert "**LSC 10.6 – Recent issues to be addressed: Amber.** The capability uses interim connectivity" in text
-    assert "**LSC 10.4 – Security testing assurance: Amber.**" in text
-    assert "**LSC 6 – Pre-existing services remain stable for SMETS2 and SMETS1 prior to operating" in text
+    assert "**LSC 10.1 - Security architecture approved (provisional): Amber.**" in text
+    assert "**LSC 10.6 - Recent issues to be addressed: Amber.** The capability uses interim connectivity" in text
+    assert "**LSC 10.4 - Security testing assurance: Amber.**" in text
+    assert "**LSC 6 - Pre-existing services remain stable for SMETS2 and SMETS1 prior to operating" in text
     assert "within the last 90 days. (provisional) OPSG has not recorded its own assessment" in text
     assert PROVISIONAL_LEGEND in text
     page = letter.html(decision)
-    assert "LSC 10.1 – Security architecture approved (provisional): " in page
-    assert "LSC 10.4 – Security testing assurance: " in page
+    assert "LSC 10.1 - Security architecture approved (provisional): " in page
+    assert "LSC 10.4 - Security testing assurance: " in page
     for output in (text, page):
         assert not INTERNAL.search(output)
 

@@ -179,7 +179,7 @@ def test_a_new_decision_says_what_each_group_made_of_the_residual_risks(ruleset:
         "DCC's statement of readiness, subject to conditions 1, 2, 3 and 4. OPSG has not yet recorded its "
         "assessment of the residual risks."
     )
-    assert text.index("LSC 10.6 – Recent issues to be addressed") < text.index("### Residual risks")
+    assert text.index("LSC 10.6 - Recent issues to be addressed") < text.index("### Residual risks")
     page = letter.html(decision)
     assert "<h2>Residual risks</h2>\n<p>DCC set out three residual risks in its statement" in page
 

@@ -119,17 +119,24 @@ async def save_draft(
 ) -> Response:
     """Save the draft's date and paragraphs as a new revision, then show it again."""
     form = await request.form()
-    paragraphs = [
-        {"key": name.removeprefix(PARAGRAPH), "text": value}
+    typed = {
+        name.removeprefix(PARAGRAPH): value
         for name, value in form.multi_items()
         if name.startswith(PARAGRAPH) and isinstance(value, str)
+    }
+    current = (await run_in_threadpool(letters.letter, letter_id)).text.paragraphs
+    # Only what was changed is sent: a paragraph the draft leaves empty (no remarks) may stay empty.
+    paragraphs = [
+        {"key": key, "text": text}
+        for key, text in typed.items()
+        if " ".join(text.split()) != " ".join(current.get(key, "").split())
     ]
     values: dict[str, Any] = {
         "revision": whole_number(str(form.get("revision", ""))),
         "letter_date": str(form.get("letter_date", "")),
         "paragraphs": paragraphs,
     }
-    shown = {p["key"]: p["text"] for p in paragraphs}
+    shown = {**current, **typed}
     try:
         body = read_form(LetterEditIn, values, LETTER_WORDS)
         saved = await run_in_threadpool(letters.edit, letter_id, body, actor=principal.actor)

@@ -156,7 +156,7 @@ def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[s
             else f"assessed their likelihood as {listed(levels)}"
         )
         given = (
-            "provided a mitigation for each"
+            ("provided a mitigation for it" if len(risks) == 1 else "provided a mitigation for each")
             if mitigated == len(risks)
             else f"provided a mitigation for {number_words(mitigated)} of them"
         )

@@ -211,7 +211,7 @@ def compose(
             text, secret = annex_paragraph(entry, group, snapshot, evidence)
             paragraphs[key] = text
             provisional = provisional or entry.provisional
-            heading = f"{criterion_words(entry.criterion)} \N{EN DASH} {entry.name}"
+            heading = f"{criterion_words(entry.criterion)} - {entry.name}"
             notes.append(
                 AnnexNote(
                     key=key, heading=heading + (f" {PROVISIONAL_TAG}" if entry.provisional else ""), rating=entry.rating
