@@ -18,16 +18,18 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodyLimits
-from api.routes import catalogue, committee, health, submissions
+from api.routes import catalogue, committee, health, letters, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web.app import Pages, create_web_app
 from api.web.errors import not_found_page
 from lsc_engine.access.jwts import JwtVerifier
+from lsc_engine.committee.letterhead import load_letterhead
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.ruleset import load_ruleset
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.disclosures import Disclosures
+from lsc_engine.services.letters import Letters
 from lsc_engine.services.ratelimit import RateLimiter
 from lsc_engine.services.sessions import Sessions
 from lsc_engine.services.submissions import Service
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.notice_key = secrets.token_bytes(32)  # signs the pages' confirmations where no session does
     app.state.service = service
     app.state.committee = Committee(database, ruleset)
+    app.state.letters = Letters(database, ruleset, load_letterhead(settings.letterhead))
     tokens = Tokens(database, cache_seconds=settings.token_cache_seconds)
     app.state.tokens = tokens
     app.state.sessions = Sessions(
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)
+    app.include_router(letters.router)
     app.include_router(catalogue.router)
     app.include_router(token_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

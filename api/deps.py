@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lsc_engine.services.committee import Committee
+from lsc_engine.services.letters import Letters
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 
@@ -27,6 +28,12 @@ async def get_committee(request: Request) -> Committee:
     return committee
 
 
+async def get_letters(request: Request) -> Letters:
+    """Return the process's letters service."""
+    letters: Letters = request.app.state.letters
+    return letters
+
+
 async def get_settings(request: Request) -> Settings:
     """Return the process's settings."""
     settings: Settings = request.app.state.settings
@@ -35,6 +42,7 @@ async def get_settings(request: Request) -> Settings:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 CommitteeDep = Annotated[Committee, Depends(get_committee)]
+LettersDep = Annotated[Letters, Depends(get_letters)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

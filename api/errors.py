@@ -24,6 +24,7 @@ from lsc_engine.errors import (
     EngineFailure,
     Forbidden,
     InvalidAction,
+    InvalidLetterhead,
     InvalidPack,
     InvalidRequest,
     InvalidRuleset,
@@ -59,6 +60,7 @@ STATUS: dict[type[LscError], int] = {
     StoreUnavailable: 503,
     Unavailable: 503,
     InvalidRuleset: 500,
+    InvalidLetterhead: 500,
     EngineFailure: 500,
 }
 

@@ -71,6 +71,12 @@ class InvalidRuleset(LscError):
     code = "invalid_ruleset"
 
 
+class InvalidLetterhead(LscError):
+    """The letterhead file (who the Panel's letters are from, to and copied to) is not usable; names the field."""
+
+    code = "invalid_letterhead"
+
+
 class InvalidRequest(LscError):
     """A request or command-line argument is not acceptable (other than the pack itself)."""
 

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Where the default SQLite database lives")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default a SQLite file in data_dir")
     rules_dir: Path = Field(default_factory=bundled_rules_dir, description="The ruleset to load")
+    letterhead: Path | None = Field(
+        default=None, description="The letterhead file (TOML) of the Panel's letters; default the one shipped"
+    )
     max_request_bytes: int = Field(default=256 * MIB, description="Largest request body accepted")
     body_timeout_seconds: float = Field(
         default=120.0, gt=0, le=3600, description="Longest a request body may take to arrive"

@@ -122,6 +122,7 @@ class World:
     ids: dict[str, str]
     other_evaluations: list[str]
     pack: dict[str, Any] = field(default_factory=dict)
+    draft_letter: str = ""
 
 
 def _build(client: ActingClient, markers: Markers) -> World:
@@ -203,6 +204,17 @@ def _build(client: ActingClient, markers: Markers) -> World:
         },
     )
     assert decision.status_code == 201, decision.text
+    # The letter: issued, then a correction left as a draft, so that both are read as their readers see them.
+    letters = f"/v1/decisions/{decision.json()['id']}/letters"
+    letter = client.post(letters, json={"letter_date": "2020-03-09"}).json()["id"]
+    edited = client.patch(
+        f"/v1/letters/{letter}",
+        json={"revision": 1, "paragraphs": [{"key": "remarks", "text": markers.new(PUBLIC, "the Panel's remarks")}]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert client.post(f"/v1/letters/{letter}/issue", json={"revision": 2}).status_code == 200
+    draft = client.post(letters, json={"supersedes": letter})
+    assert draft.status_code == 201, draft.text
     evaluations = client.get(f"/v1/submissions/{other_id}/evaluations").json()
     return World(
         ids={
@@ -213,15 +225,22 @@ def _build(client: ActingClient, markers: Markers) -> World:
             "rule_id": "LSC6-OPSG-stable",
             "group": "ssc",
             "first_submission_id": first["submission"]["id"],
+            "letter_id": letter,
         },
         other_evaluations=[e["id"] for e in evaluations],
         pack=json.loads(pack),
+        draft_letter=draft.json()["id"],
     )
 
 
 #: Further addresses of routes that answer differently by their query: every letter format, every diff.
 def _variants(path: str, world: World) -> list[str]:
     ids = world.ids
+    if ids["letter_id"] in path:  # the issued letter, and the draft correcting it
+        paths = [path, path.replace(ids["letter_id"], world.draft_letter)]
+        if path.endswith(("/document", "/appendix")):
+            return [f"{each}?format={form}" for each in paths for form in ("html", "markdown", "pdf")]
+        return paths
     if path.endswith("/letter"):
         return [f"{path}?format={form}" for form in ("html", "markdown", "pdf")]
     if path.endswith("/diff"):

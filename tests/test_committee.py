@@ -109,31 +109,30 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
     text = " ".join(
         subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
-    for dmc in ("DMC-MDS-A1", "DMC-MDS-A2", "DMC-MDS-D1"):
+    for dmc in ("MDS electricity meter with gas meter, active", "MDS single-phase electricity meter, active"):
         assert dmc in text
-    assert "mixed installation" in text
+    assert "DCC did not ask the Panel to consider MDS electricity and gas, mixed installation at this time" in text
     assert "defect carried over from IOC" in text
-    for kind in ("Prerequisite to go-live", "Prerequisite to migration start (carried over", "Ongoing reporting"):
+    for kind in ("Prerequisite to go-live", "Pause trigger, owned by SSC", "Ongoing reporting, owned by SSC"):
         assert kind in text
-    assert "Pause trigger" in text
+    # The carried-over condition rests on confidential assurance evidence: the letter points to the appendix.
+    assert "Condition 2 (prerequisite to migration start, owned by SSC) rests on confidential evidence" in text
     for criterion, reason in (
-        ("LSC6", "3 Category 1/2 incidents on other services"),
-        ("LSC8", "mitigations not yet delivered"),
-        ("LSC9", "does not cover 2 required providers: MDS, Telefonica"),
+        ("LSC 6", "3 Category 1 or 2 incidents on other services"),
+        ("LSC 8", "After migration, a tariff change could disturb devices with an auxiliary load circuit."),
+        ("LSC 9", "DCC has undertaken to publish a revised plan that includes MDS and Telefonica."),
     ):
-        assert f"{criterion} — " in text
+        assert f"{criterion} - " in text
         assert reason in text
+    assert "(s)" not in text
+    assert decision_id not in text, "no record id in the letter"
     assert "Annex 1" in text
     assert "6 March 2020" in text
-    residual = text[text.index("DCC set out 3 residual risks") :]
+    residual = text[text.index("DCC set out three residual risks") :]
     assert residual.startswith(
-        "DCC set out 3 residual risks in its statement, all of low likelihood, all with a mitigation."
-    )
-    for group in ("Testing Advisory Group (TAG)", "Operations Group (OPSG)"):
-        assert f"{group} supported DCC's assessments and accepted the mitigations: GREEN." in residual
-    assert (
-        "Security Sub-Committee (SSC) supported DCC's assessments and accepted the mitigations, subject to "
-        "conditions 1, 2, 3 and 4 (on LSC10.4 and LSC10.6): GREEN." in residual
+        "DCC set out three residual risks in its statement, assessed all of them as of low likelihood, and "
+        "provided a mitigation for each. TAG and OPSG support these assessments and accept the mitigations. SSC "
+        "accepts DCC's statement of readiness, subject to conditions 1, 2, 3 and 4."
     )
 
     engine = make_engine(settings)
@@ -272,7 +271,7 @@ def test_decisions_are_immutable_and_corrected_by_superseding(client: TestClient
     assert not allowed
     assert blockers[0] == correction.json()["id"]
     markdown = client.get(f"/v1/decisions/{correction.json()['id']}/letter", params={"format": "markdown"}).text
-    assert "The Panel does not recommend" in markdown
+    assert "II. the Panel does not agree that the active and dormant MOC-MDS DMCs may be added" in markdown
 
 
 def test_conditions_added_by_hand_and_carried_to_the_next_version(client: TestClient) -> None:

@@ -155,14 +155,15 @@ def test_the_letters_annex_tags_provisional_criteria_and_reasons(mds_architectur
     assert f"none on SMETS1; the wider service is not yet stable. {PROVISIONAL_TAG} {OURS[1]}" in notes["LSC6"].reason
     assert f"{PANELS_OWN[1]}, as recorded on 2020-03-06" in notes["LSC6"].reason
     text = letter.markdown(decision)
-    assert "**LSC10.1 — Security architecture approved (provisional): AMBER.**" in text
-    assert "**LSC10.6 — Recent issues to be addressed: AMBER.** The capability uses interim connectivity" in text
-    assert "**LSC10.4 — Security testing assurance: AMBER.**" in text
-    assert "**LSC6 — Pre-existing services remain stable for SMETS2 and SMETS1 prior to operating" in text
+    assert "**LSC 10.1 - Security architecture approved (provisional): Amber.**" in text
+    assert "**LSC 10.6 - Recent issues to be addressed: Amber.** The capability uses interim connectivity" in text
+    assert "**LSC 10.4 - Security testing assurance: Amber.**" in text
+    assert "**LSC 6 - Pre-existing services remain stable for SMETS2 and SMETS1 prior to operating" in text
+    assert "within the last 90 days. (provisional) OPSG has not recorded its own assessment" in text
     assert PROVISIONAL_LEGEND in text
     page = letter.html(decision)
-    assert "LSC10.1 &mdash; Security architecture approved (provisional): " in page
-    assert "LSC10.4 &mdash; Security testing assurance: " in page
+    assert "LSC 10.1 - Security architecture approved (provisional): " in page
+    assert "LSC 10.4 - Security testing assurance: " in page
     for output in (text, page):
         assert not INTERNAL.search(output)
 

@@ -223,6 +223,12 @@ def test_the_decision_page_and_its_letter_name_the_scope_and_the_conditions_orig
     assert f"Held back: {MIXED}. {WHY}" in page
     assert f"(carried over from {ORIGIN})" in page
     letter = pages.get(f"/v1/decisions/{decided.json()['id']}/letter", params={"format": "markdown"}, headers=panel)
-    assert f"- {MIXED}: {WHY}" in letter.text
-    assert f"Evidence: {STATED}; {DEFECT}" in letter.text
-    assert f"**Prerequisite to migration start (carried over from {ORIGIN})**" in letter.text
+    assert f"DCC did not ask the Panel to consider {MIXED} at this time. {WHY}" in letter.text
+    assert f"The evidence: {DEFECT}" in letter.text
+    assert STATED not in letter.text, "DCC's own word that the part is held back goes without saying"
+    # The carried-over condition rests on the confidential assurance evidence: the letter leaves it to the appendix.
+    assert (
+        "Condition 2 (prerequisite to migration start, owned by SSC) rests on confidential evidence and is set out "
+        "in the confidential appendix."
+    ) in letter.text
+    assert ORIGIN not in letter.text

@@ -216,15 +216,22 @@ def test_redaction_withholds_and_discloses_what_it_should(role: Role) -> None:
 def test_records_written_before_held_back_evidence_and_condition_origins_still_read() -> None:
     stored = without_later_parts((GOLDEN / "decision-snapshot.json").read_text())
     assert stored_snapshot(Snapshot.model_validate_json(stored)) == stored
-    letter = markdown(view(stored))
+    document = json.loads(stored)
+    document["held_back"][0]["confidential"] = False
+    letter = markdown(view(json.dumps(document)))
     assert "wait for the fix." in letter
-    assert "Evidence:" not in letter
+    assert "The evidence:" not in letter
 
 
 def test_records_written_before_the_confidential_flags_still_read() -> None:
     golden = (GOLDEN / "decision-snapshot.json").read_text()
     old = view(without_confidential_flags(golden))
-    assert html(old) == html(view(without_later_parts(golden)))
+    unflagged = json.loads(without_later_parts(golden))
+    for entries in [*unflagged["annex"].values(), *(unflagged[name] for name in CONFIDENTIAL_LISTS)]:
+        for entry in entries:
+            entry["confidential"] = False
+    assert html(old) == html(view(json.dumps(unflagged))), "an absent flag reads as not confidential"
+    assert "confidential appendix" not in html(old)
     redactor = Redactor(Principal("t-1", "someone", Role.OBSERVER), SECTION_OWNERS)
     assert redactor.decision(old) == old, "nothing was flagged confidential then, so nothing is withheld"
     assert not redactor.disclosed
@@ -273,6 +280,8 @@ def test_the_letter_and_the_evaluation_name_the_same_scope_and_origins(ruleset: 
     )
     assert (before.dmcs, before.held_back) == (built.dmcs, built.held_back)
     letter = markdown(view(stored_snapshot(built)))
-    assert "(carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019))" in letter
-    assert "MDS electricity and gas, mixed installation: A defect carried over from IOC" in letter
-    assert "Open Severity 3 defect, fix due 30 June 2020" in letter
+    assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019).*" in letter
+    # The exclusion is confidential here: the letter says only that the appendix gives its reasons.
+    assert "consider part of the cohort at this time, for reasons set out in the confidential appendix." in letter
+    assert "MDS electricity and gas, mixed installation" not in letter
+    assert "Open Severity 3 defect, fix due 30 June 2020" not in letter, "the exclusion's evidence goes with it"

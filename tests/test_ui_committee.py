@@ -199,9 +199,9 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     page.get_by_role("link", name="Preview the letter").click()
     page.wait_for_load_state()
     letter = " ".join(page.locator("body").inner_text().split())
-    for dmc in ("DMC-MDS-A1", "DMC-MDS-A2", "DMC-MDS-D1"):
+    for dmc in ("MDS electricity meter with gas meter, active", "MDS electricity meter with gas meter, dormant"):
         assert dmc in letter
-    for kind in ("Prerequisite to go-live", "Prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
+    for kind in ("Prerequisite to go-live", "prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
         assert kind in letter
     assert "DCC makes the CIO report on the cohort available to SSC" in letter
     assert "Recorded from the web UI test." in letter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,15 +16,16 @@ from api.auth import (
     Reader,
     Revoker,
 )
-from api.deps import CommitteeDep
+from api.deps import CommitteeDep, LettersDep
 from api.errors import documented
 from api.redacting import RedactingRoute
-from api.security import CONTENT_SECURITY_POLICY
+from api.routes.letters import file_response
 from lsc_engine.access.policy import require_group
 from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.gate import Assessment, Revocation
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
-from lsc_engine.committee.letter import LetterFormat, render, style_hash
+from lsc_engine.committee.letter import MEDIA, SUFFIX, LetterFormat, render
+from lsc_engine.committee.letter_text import LetterText
 from lsc_engine.committee.views import DecisionView, ReadinessView
 
 router = APIRouter(prefix="/v1", tags=["committee"], responses=documented(401, 403, 429), route_class=RedactingRoute)
@@ -122,37 +124,22 @@ def get_decision(_caller: Reader, decision_id: str, service: CommitteeDep) -> De
 
 
 class Letter(BaseModel):
-    """A decision's letter in one format: rendered only once the decision has been redacted for its reader."""
+    """The letter a decision gives, in one format, as it would be drafted (nothing confidential is in it)."""
 
     model_config = ConfigDict(frozen=True)
 
-    decision: DecisionView
+    text: LetterText
     format: LetterFormat
 
     @property
     def submission_id(self) -> str:
         """Return the submission the letter's decision is on (for the record of what was disclosed)."""
-        return self.decision.submission_id
+        return self.text.submission_id
 
     def response(self) -> Response:
         """Render the letter as a response, with the headers its format needs."""
-        content = render(self.decision, self.format)
-        headers = {}
-        if self.format is LetterFormat.PDF:
-            headers["Content-Disposition"] = f'attachment; filename="lsc-letter-{self.decision.id}.pdf"'
-        if self.format is LetterFormat.HTML:
-            allowed_style = style_hash(content.decode())
-            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-                "style-src 'self'", f"style-src 'self' {allowed_style}"
-            )
-        return Response(content=content, media_type=MEDIA[self.format], headers=headers)
-
-
-MEDIA = {
-    LetterFormat.HTML: "text/html; charset=utf-8",
-    LetterFormat.MARKDOWN: "text/markdown; charset=utf-8",
-    LetterFormat.PDF: "application/pdf",
-}
+        name = f"lsc-letter-{self.text.decision_id}.{SUFFIX[self.format]}"
+        return file_response(render(self.text, self.format), self.format, name)
 
 
 @router.get(
@@ -161,17 +148,18 @@ MEDIA = {
     response_model=None,
     responses={
         200: {"description": "The letter", "content": {media: {} for media in MEDIA.values()}},
-        **documented(404, 503),
+        **documented(404, 422, 503),
     },
 )
 def get_letter(
     _caller: Reader,
     decision_id: str,
-    service: CommitteeDep,
+    letters: LettersDep,
     format: Annotated[LetterFormat, Query()] = LetterFormat.HTML,
+    letter_date: Annotated[date | None, Query(description="The date the letter bears; default the Panel's")] = None,
 ) -> Letter:
-    """Return the Panel's letter for a decision, generated from what was recorded."""
-    return Letter(decision=service.decision(decision_id), format=format)
+    """Return the Panel's letter a decision gives, composed from what was recorded (see the letters to issue it)."""
+    return Letter(text=letters.compose(decision_id, letter_date), format=format)
 
 
 @router.get("/readiness/{capability}", response_model=ReadinessView, responses=documented(404, 503))

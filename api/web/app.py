@@ -17,6 +17,7 @@ from api.web import (
     decisions,
     errors,
     history,
+    letters,
     meeting,
     self_check,
     signin,
@@ -34,6 +35,7 @@ ROUTERS = (
     conditions,
     assessments,
     decisions,
+    letters,
     timeline,
     meeting,
 )

@@ -23,6 +23,7 @@ from lsc_engine.access.policy import Principal, Role, sees_confidential
 from lsc_engine.committee.conditions import ConditionState, Event
 from lsc_engine.committee.gate import Assessment, CellDecision, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
+from lsc_engine.committee.letter_text import ConfidentialAppendix
 from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Cited, HeldBack, ResidualView, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
 from lsc_engine.core.diff import Diff, RatingChange
@@ -434,6 +435,14 @@ class Redactor:
             return entry.model_copy(update={"reason": withheld([group])})
         return entry
 
+    def appendix(self, appendix: ConfidentialAppendix) -> ConfidentialAppendix:
+        """Keep of a letter's confidential appendix only the entries the caller may see, counting the rest."""
+        shown = [entry for entry in appendix.entries if self._shown(entry.ref, entry.owners)]
+        if len(shown) == len(appendix.entries):
+            return appendix
+        left_out = len(appendix.entries) - len(shown)
+        return appendix.model_copy(update={"entries": shown, "withheld": appendix.withheld + left_out})
+
     def _attached(self, condition: AttachedCondition) -> AttachedCondition:
         if condition.confidential and not self._shown(condition.id, [condition.owner]):
             note = withheld([condition.owner])
@@ -456,4 +465,5 @@ _HANDLERS: dict[type, Callable[[Redactor, Any], object]] = {
     Diff: Redactor.diff,
     DecisionView: Redactor.decision,
     Snapshot: Redactor.snapshot,
+    ConfidentialAppendix: Redactor.appendix,
 }

@@ -1,4 +1,4 @@
-"""The commands that work on the stored records: serve, submit, replay, the database schema, the gate, letters."""
+"""The commands that work on the stored records: serve, submit, replay, the database schema and the gate."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from lsc_engine.cli.app import (
     ruleset_at,
     upgrade,
 )
-from lsc_engine.committee.letter import LetterFormat, render
 from lsc_engine.core.ruleset import load_ruleset
 from lsc_engine.errors import InvalidRequest, LscError
 
@@ -172,18 +171,3 @@ def gate(capability: Annotated[str, typer.Argument(help="The capability, e.g. MO
         typer.echo("migration is paused")
     code = Exit.READY if result.migration.allowed else Exit.READY_WITH_CONDITIONS
     raise typer.Exit(code if result.go_live.allowed else Exit.NOT_READY)
-
-
-@app.command()
-def letter(
-    decision_id: Annotated[str, typer.Argument(help="A recorded decision's id.")],
-    output_format: Annotated[LetterFormat, typer.Option("--format", help="Letter format.")] = LetterFormat.PDF,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default stdout).")] = None,
-) -> None:
-    """Generate the Panel's letter from a recorded decision."""
-    content = render(make_committee(database_settings(existing=True)).decision(decision_id), output_format)
-    if output is None:
-        sys.stdout.buffer.write(content)
-    else:
-        output.write_bytes(content)
-        typer.echo(f"wrote {output} ({len(content)} bytes)")

@@ -1,4 +1,4 @@
-"""The Panel's letter, generated from a recorded decision: HTML, Markdown and PDF."""
+"""The Panel's letter laid out as HTML, Markdown and PDF, and its confidential appendix as a document of its own."""
 
 from __future__ import annotations
 
@@ -11,29 +11,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lsc_engine.core.evidence import Level
-from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
+from lsc_engine.committee.composition import compose
+from lsc_engine.committee.letter_text import GROUP_NAMES, RATING_WORDS, ConfidentialAppendix, LetterText
+from lsc_engine.committee.letterhead import load_letterhead
+from lsc_engine.committee.views import DecisionView
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from lsc_engine.committee.snapshot import Snapshot
-    from lsc_engine.committee.views import DecisionView
-
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-GROUP_NAMES = {"TAG": "Testing Advisory Group", "OPSG": "Operations Group", "SSC": "Security Sub-Committee"}
-
-OUTCOMES = {
-    "recommend": "The Panel recommends that the DMCs above may be added to the Eligible Product Combinations List.",
-    "recommend_with_conditions": (
-        "The Panel recommends that the DMCs above may be added to the Eligible Product Combinations List, "
-        "subject to the conditions below."
-    ),
-    "do_not_recommend": (
-        "The Panel does not recommend adding the DMCs above to the Eligible Product Combinations List at present."
-    ),
-}
 
 
 class LetterFormat(StrEnum):
@@ -44,39 +30,20 @@ class LetterFormat(StrEnum):
     PDF = "pdf"
 
 
+#: The media type of each format.
+MEDIA = {
+    LetterFormat.HTML: "text/html; charset=utf-8",
+    LetterFormat.MARKDOWN: "text/markdown; charset=utf-8",
+    LetterFormat.PDF: "application/pdf",
+}
+#: The file name ending of each format.
+SUFFIX = {LetterFormat.HTML: "html", LetterFormat.MARKDOWN: "md", LetterFormat.PDF: "pdf"}
+
+
 def long_date(value: str | date) -> str:
     """Write a date the way a letter does: 6 March 2020."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day.day} {day:%B %Y}"
-
-
-def _listed(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
-
-
-def subject_to(snapshot: Snapshot, numbers: list[int]) -> str:
-    """Name attached conditions by their numbers and criteria: "conditions 1 and 2 (on LSC10.4 and LSC10.6)"."""
-    noun = "condition" if len(numbers) == 1 else "conditions"
-    criteria = sorted({criterion for c in snapshot.conditions if c.number in numbers for criterion in c.criteria})
-    on = f" (on {_listed(criteria)})" if criteria else ""
-    return f"{noun} {_listed([str(number) for number in numbers])}{on}"
-
-
-def residual_summary(snapshot: Snapshot) -> str:
-    """Say what DCC set out about its residual risks: how many, how likely, how many mitigated."""
-    risks = snapshot.residual_risks
-    if not risks:
-        return "DCC stated no residual risks."
-    likelihoods = [level for level in Level if any(r.likelihood == level for r in risks)]
-    mitigated = sum(1 for r in risks if r.mitigation)
-    noun = "residual risk" if len(risks) == 1 else "residual risks"
-    if len(likelihoods) == 1:
-        likely = f"{'it' if len(risks) == 1 else 'all'} of {likelihoods[0].value} likelihood"
-    else:
-        counts = [f"{sum(1 for r in risks if r.likelihood == level)} of {level.value}" for level in likelihoods]
-        likely = ", ".join(counts[:-1]) + f" and {counts[-1]} likelihood"
-    with_mitigation = "all" if mitigated == len(risks) else str(mitigated)
-    return f"DCC set out {len(risks)} {noun} in its statement, {likely}, {with_mitigation} with a mitigation."
 
 
 #: Characters that make inline Markdown (emphasis, code, links, images, HTML, tables) wherever they stand.
@@ -109,37 +76,55 @@ def _templates(form: LetterFormat) -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["long_date"] = long_date
+    environment.globals.update(group_names=GROUP_NAMES, rating_words=RATING_WORDS)
     return environment
 
 
-def context(decision: DecisionView) -> dict[str, Any]:
-    """Return what the templates fill in: the decision's snapshot, its parts by group, and how to word it."""
-    snapshot = decision.snapshot
-    notes = [entry for entries in snapshot.annex.values() for entry in entries]
-    residual = snapshot.residual_assessments or []
-    return {
-        **dict(snapshot),
-        "annex": {group.value: entries for group, entries in snapshot.annex.items()},
-        "accepted_by": {group.value: acceptance for group, acceptance in snapshot.accepted_by.items()},
-        "decision_id": decision.id,
-        "recorded_at": decision.recorded_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "letter_date": long_date(decision.recorded_at.date()),
-        "outcome_sentence": OUTCOMES[decision.outcome],
-        "group_names": GROUP_NAMES,
-        "provisional_tag": PROVISIONAL_TAG,
-        # Said once, when a note names a provisional criterion or gives a provisional rule's reason.
-        "provisional_legend": PROVISIONAL_LEGEND
-        if any(note.provisional or PROVISIONAL_TAG in note.reason for note in notes)
-        or any(PROVISIONAL_TAG in view.reason for view in residual)
-        else None,
-        "residual_summary": residual_summary(snapshot),
-        "subject_to": {view.group.value: subject_to(snapshot, view.subject_to) for view in residual if view.subject_to},
-    }
+def _text(letter: LetterText | DecisionView) -> LetterText:
+    """Return a letter's text; a decision alone is composed with the shipped letterhead and no further evidence."""
+    return letter if isinstance(letter, LetterText) else compose(letter, load_letterhead())
 
 
-def html(decision: DecisionView) -> str:
-    """Render the letter as an HTML page."""
-    return _templates(LetterFormat.HTML).get_template("letter.html.j2").render(context(decision))
+def _context(letter: LetterText) -> dict[str, Any]:
+    return {"letter": letter, "head": letter.letterhead, "p": letter.paragraphs}
+
+
+def html(letter: LetterText | DecisionView) -> str:
+    """Lay the letter out as an HTML page."""
+    return _templates(LetterFormat.HTML).get_template("letter.html.j2").render(_context(_text(letter)))
+
+
+def markdown(letter: LetterText | DecisionView) -> str:
+    """Lay the letter out as Markdown."""
+    return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(_context(_text(letter)))
+
+
+def _pdf(page: str) -> bytes:
+    from weasyprint import HTML  # imported here: loading it costs a second that other commands need not pay
+
+    document: bytes = HTML(string=page).write_pdf()
+    return document
+
+
+def pdf(letter: LetterText | DecisionView) -> bytes:
+    """Lay the letter out as a PDF (A4, fonts embedded)."""
+    return _pdf(html(letter))
+
+
+def render(letter: LetterText | DecisionView, form: LetterFormat) -> bytes:
+    """Lay the letter out in a given format, as bytes."""
+    if form is LetterFormat.PDF:
+        return pdf(letter)
+    return (html(letter) if form is LetterFormat.HTML else markdown(letter)).encode()
+
+
+def render_appendix(appendix: ConfidentialAppendix, form: LetterFormat) -> bytes:
+    """Lay the confidential appendix out in a given format, as bytes."""
+    context = {"appendix": appendix}
+    if form is LetterFormat.MARKDOWN:
+        return _templates(form).get_template("appendix.md.j2").render(context).encode()
+    page = _templates(LetterFormat.HTML).get_template("appendix.html.j2").render(context)
+    return _pdf(page) if form is LetterFormat.PDF else page.encode()
 
 
 def style_hash(page: str) -> str:
@@ -147,23 +132,3 @@ def style_hash(page: str) -> str:
     match = re.search(r"<style>(.*?)</style>", page, re.DOTALL)
     digest = hashlib.sha256((match.group(1) if match else "").encode()).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
-
-
-def markdown(decision: DecisionView) -> str:
-    """Render the letter as Markdown."""
-    return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(context(decision))
-
-
-def pdf(decision: DecisionView) -> bytes:
-    """Render the letter as a PDF (A4, fonts embedded)."""
-    from weasyprint import HTML  # imported here: loading it costs a second that other commands need not pay
-
-    document: bytes = HTML(string=html(decision)).write_pdf()
-    return document
-
-
-def render(decision: DecisionView, form: LetterFormat) -> bytes:
-    """Render the letter in a given format, as bytes."""
-    if form is LetterFormat.PDF:
-        return pdf(decision)
-    return (html(decision) if form is LetterFormat.HTML else markdown(decision)).encode()

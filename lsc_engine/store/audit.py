@@ -28,6 +28,7 @@ from lsc_engine.store.models import (
     DecisionRecord,
     Disclosure,
     EvaluationRecord,
+    LetterRecord,
     RevocationRecord,
     SessionEvent,
     Submission,
@@ -46,6 +47,7 @@ Audited = (
     | TokenRevocation
     | Disclosure
     | SessionEvent
+    | LetterRecord
 )
 
 R = TypeVar("R", bound=Audited)
@@ -76,6 +78,7 @@ AUDITED: dict[str, type[Audited]] = {
     "token_revocation": TokenRevocation,
     "disclosure": Disclosure,
     "session_event": SessionEvent,
+    "letter": LetterRecord,
 }
 ENTITY = {model: name for name, model in AUDITED.items()}
 
@@ -333,6 +336,7 @@ WRITTEN_BY: dict[str, tuple[str, ...]] = {
     "token_revocation": ("token.revoke",),
     "disclosure": ("confidential.read",),
     "session_event": ("session.sign_in", "session.sign_out"),
+    "letter": ("letter.draft", "letter.edit", "letter.issue"),
 }
 
 

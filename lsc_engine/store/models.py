@@ -261,3 +261,28 @@ class SessionEvent(SQLModel, table=True):
     token_id: str = Field(index=True, max_length=32)
     event: str = Field(max_length=20, description="sign_in or sign_out")
     at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LetterRecord(SQLModel, table=True):
+    """One revision of a Panel letter: a draft as composed or edited, or the letter as issued, with its files."""
+
+    __tablename__ = "letter"
+    __table_args__ = (UniqueConstraint("letter_id", "revision", name="uq_letter_revision"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    letter_id: str = Field(index=True, max_length=32, description="The letter; its revisions share it")
+    revision: int
+    decision_id: str = Field(foreign_key="decision.id", index=True, max_length=32)
+    submission_id: str = Field(foreign_key="submission.id", max_length=32)
+    state: str = Field(max_length=10, description="draft or issued")
+    letter_date: date
+    supersedes: str | None = Field(default=None, max_length=32, description="The issued letter this one corrects")
+    content: str = Field(sa_column=Column(Text, nullable=False), description="JSON: the letter's text")
+    documents: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True), description="JSON: each file as issued (PDF in base64)"
+    )
+    digests: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True), description="JSON: each issued file's SHA-256"
+    )
+    actor: str = Field(max_length=ACTOR_LENGTH)
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

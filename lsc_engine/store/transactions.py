@@ -16,6 +16,7 @@ from lsc_engine.store.repositories.capabilities import Capabilities
 from lsc_engine.store.repositories.committee import Committee
 from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.disclosures import Disclosures
+from lsc_engine.store.repositories.letters import Letters
 from lsc_engine.store.repositories.rates import Rates
 from lsc_engine.store.repositories.sessions import Sessions
 from lsc_engine.store.repositories.submissions import Submissions
@@ -48,6 +49,11 @@ class Transaction:
     def conditions(self) -> Conditions:
         """The conditions register and its events."""
         return Conditions(self._session, self._chain)
+
+    @cached_property
+    def letters(self) -> Letters:
+        """The Panel's letters: drafts and issued letters."""
+        return Letters(self._session, self._chain)
 
     @cached_property
     def tokens(self) -> Tokens:

@@ -1,0 +1,204 @@
+"""Annex 1's notes in the committee's voice: the concern, DCC's response or mitigation, the group's view.
+
+Each note is composed from the group's rationale and the facts of the evidence its findings cite; where the
+rationale already says what a finding says, the group's own words stand alone. A note resting on confidential
+evidence gives the letter only the group's verdict and leaves the rest to the confidential appendix.
+"""
+
+from __future__ import annotations
+
+from lsc_engine.committee.letter_text import RATING_WORDS, AppendixEntry, Evidence, listed
+from lsc_engine.committee.plain import counted, lower_first, number_words, plain, repeats, sentence_case, sentences
+from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, ResidualView, Snapshot
+from lsc_engine.core.evaluation import RESIDUAL_RISKS, Finding
+from lsc_engine.core.evidence import Group, Item
+from lsc_engine.core.evidence.bcdr import BcdrPlan
+from lsc_engine.core.evidence.consumers import ConsumerRisk
+from lsc_engine.core.evidence.security import CioReport, CioStatus, Connectivity, IndependentAssurance
+from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.words import PROVISIONAL_TAG, day_words, tagged
+
+
+def _rationale(entry: AnnexEntry, evidence: Evidence | None, group: Group) -> str:
+    """Return the group's own words from a note: its reason without the findings the snapshot joined to it."""
+    if entry.override or evidence is None:
+        return entry.reason if entry.override else ""
+    joined = " ".join(" ".join(finding.message for finding in evidence.findings(entry.criterion, group)).split())
+    reason = " ".join(entry.reason.replace(PROVISIONAL_TAG, "").split())
+    return reason.removesuffix(joined).strip() if joined else reason
+
+
+def _concerns(finding: Finding, items: dict[str, tuple[str, Item]]) -> tuple[list[str], list[str]]:
+    """Say a finding as the concern it raises and DCC's response to it, from the evidence it cites."""
+    concerns: list[str] = []
+    responses: list[str] = []
+    cited = [items[ident][1] for ident in finding.evidence if ident in items]
+    for item in cited:
+        if isinstance(item, ConsumerRisk) and not item.mitigated:
+            concerns.append(sentence_case(item.description))
+            if item.mitigation:
+                due = f", due by {day_words(item.mitigation_due)}" if item.mitigation_due else ""
+                responses.append(f'DCC set out its mitigation ("{item.mitigation.rstrip(".")}"){due}.')
+        elif isinstance(item, BcdrPlan) and finding.rule_id.endswith("providers-uncovered"):
+            continue  # said with the revision below, when one is promised
+        elif isinstance(item, BcdrPlan):
+            if not item.published:
+                concerns.append("DCC's business continuity and disaster recovery plan is not yet published.")
+            if item.pending_revision:
+                responses.append(f"DCC has undertaken to publish {lower_first(item.pending_revision.rstrip('.'))}.")
+        elif isinstance(item, IndependentAssurance):
+            scope = f" of {lower_first(item.scope.rstrip('.'))}" if item.scope else ""
+            state = {
+                "none": "has not yet started",
+                "in_progress": "is under way",
+                "reported": "has reported",
+                "confirmed": "is confirmed",
+            }[item.status.value]
+            concerns.append(
+                f"Independent third-party security assurance{scope} {state}, and SSC has not yet confirmed "
+                "its results as satisfactory."
+            )
+        elif isinstance(item, CioReport):
+            concerns.append(
+                {
+                    CioStatus.NONE: "DCC's Competent Independent Organisation (CIO) report on the cohort has not "
+                    "yet been made available to SSC.",
+                    CioStatus.SUBMITTED: "DCC's Competent Independent Organisation (CIO) report on the cohort "
+                    "has been made available to SSC, which has yet to review it.",
+                    CioStatus.REVIEWED: "SSC has reviewed DCC's Competent Independent Organisation (CIO) report "
+                    "on the cohort but has not yet accepted it.",
+                    CioStatus.ACCEPTED: "SSC has accepted DCC's Competent Independent Organisation (CIO) report.",
+                }[item.status]
+            )
+        elif isinstance(item, Connectivity) and item.arrangement.value == "interim":
+            target = f" until {lower_first(item.target_description)} is in place" if item.target_description else ""
+            concerns.append(f"The capability relies on {lower_first(item.description)}{target}.")
+    if not concerns and (
+        finding.rule_id.endswith("providers-uncovered") or not any(isinstance(i, BcdrPlan) for i in cited)
+    ):
+        concerns = [sentence_case(plain(part)) for part in sentences(finding.message)]
+        if concerns and finding.provisional:  # a rule of this ruleset's own model says so, as every output marks
+            concerns[-1] = tagged(concerns[-1], True)
+    return concerns, responses
+
+
+def _verdict(entry: AnnexEntry, group: Group) -> str:
+    """Say whether the group accepted DCC's statement and how it rated the criterion."""
+    rating = RATING_WORDS[entry.rating]
+    departed = f", departing from the {RATING_WORDS[entry.proposed]} the evidence suggested" if entry.override else ""
+    if entry.accepted is None:
+        return f"{group.value} has not recorded its own assessment; the evidence suggests a rating of {rating}."
+    if entry.rating == Rating.INSUFFICIENT_EVIDENCE:
+        found = "found the evidence insufficient to rate this criterion"
+        if entry.accepted:
+            return f"{group.value} accepted DCC's statement but {found}{departed}."
+        return f"{group.value} did not accept DCC's statement and {found}{departed}."
+    if entry.accepted:
+        return f"{group.value} agreed to accept DCC's statement but assessed this criterion as {rating}{departed}."
+    return f"{group.value} did not accept DCC's statement and assessed this criterion as {rating}{departed}."
+
+
+def _subject_to(conditions: list[AttachedCondition], criterion: str) -> str:
+    numbers = [c.number for c in conditions if criterion in c.criteria]
+    if not numbers:
+        return ""
+    noun = "condition" if len(numbers) == 1 else "conditions"
+    return f"The Panel's recommendation on it is subject to {noun} {listed([str(n) for n in numbers])}."
+
+
+def annex_paragraph(
+    entry: AnnexEntry, group: Group, snapshot: Snapshot, evidence: Evidence | None
+) -> tuple[str, str | None]:
+    """Write a note in the committee's voice: the concern, DCC's response, the group's acceptance and rating.
+
+    Return the paragraph for the letter, and what the confidential appendix holds instead when the note rests
+    on confidential evidence (the letter then says only that).
+    """
+    rationale = _rationale(entry, evidence, group)
+    concerns: list[str] = []
+    responses: list[str] = []
+    if evidence is not None and not entry.override:
+        items = evidence.items()
+        for finding in evidence.findings(entry.criterion, group):
+            said, answered = _concerns(finding, items)
+            concerns += [s for s in said if s not in concerns]
+            responses += [s for s in answered if s not in responses]
+    elif not rationale:
+        concerns = [sentence_case(plain(part)) for part in sentences(entry.reason)]
+    own = [sentence_case(part) for part in sentences(rationale)]
+    # Where the group's rationale already says what a finding says, the group's words stand alone.
+    concerns = [s for s in concerns if not repeats(s, own)]
+    responses = [s for s in responses if not repeats(s, own)]
+    body = " ".join(
+        [*concerns, *own, *responses, _verdict(entry, group), _subject_to(snapshot.conditions, entry.criterion)]
+    )
+    body = body.strip()
+    if not entry.confidential:
+        return body, None
+    public = (
+        f"{_verdict(entry, group)} The concern behind this rating rests on confidential evidence and is set out "
+        "in the confidential appendix."
+    )
+    return public, body
+
+
+def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[str, list[AppendixEntry]]:
+    """Say what DCC set out about its residual risks, and how each group assessed them."""
+    risks = snapshot.residual_risks
+    if not risks:
+        opening = "DCC set out no residual risks in its statement."
+    else:
+        levels = sorted({risk.likelihood.value for risk in risks})
+        mitigated = sum(1 for risk in risks if risk.mitigation)
+        likely = (
+            f"assessed {'it' if len(risks) == 1 else 'all of them'} as of {levels[0]} likelihood"
+            if len(levels) == 1
+            else f"assessed their likelihood as {listed(levels)}"
+        )
+        given = (
+            ("provided a mitigation for it" if len(risks) == 1 else "provided a mitigation for each")
+            if mitigated == len(risks)
+            else f"provided a mitigation for {number_words(mitigated)} of them"
+        )
+        opening = f"DCC set out {counted(len(risks), 'residual risk')} in its statement, {likely}, and {given}."
+    parts = [opening]
+    supporting = [v.group.value for v in views if v.accepted and not v.subject_to]
+    if supporting:
+        verbs = ("supports", "accepts") if len(supporting) == 1 else ("support", "accept")
+        parts.append(f"{listed(supporting)} {verbs[0]} these assessments and {verbs[1]} the mitigations.")
+    for view in views:
+        if view.accepted and view.subject_to:
+            numbers = listed([str(n) for n in view.subject_to])
+            noun = "condition" if len(view.subject_to) == 1 else "conditions"
+            parts.append(f"{view.group.value} accepts DCC's statement of readiness, subject to {noun} {numbers}.")
+    silent = [v for v in views if v.accepted is None]
+    if silent:
+        names = listed([v.group.value for v in silent])
+        one = len(silent) == 1
+        suggested = sorted({RATING_WORDS[v.rating] for v in silent if v.rating != Rating.GREEN})
+        parts.append(
+            f"{names} {'has' if one else 'have'} not yet recorded {'its' if one else 'their'} assessment of the "
+            "residual risks" + (f"; the evidence suggests {' or '.join(suggested)}." if suggested else ".")
+        )
+    appendix: list[AppendixEntry] = []
+    for view in views:
+        reason = view.reason.strip()
+        said = ""
+        if view.accepted is False:
+            rating = RATING_WORDS[view.rating]
+            said = f"{view.group.value} did not accept DCC's assessment of the residual risks and rated them {rating}."
+        if reason and view.confidential and (view.accepted is False or view.rating != Rating.GREEN):
+            appendix.append(
+                AppendixEntry(
+                    ref=f"{RESIDUAL_RISKS}/{view.group.value}",
+                    heading=f"Residual risks: {view.group.value}",
+                    text=sentence_case(plain(reason)),
+                    owners=[view.group],
+                )
+            )
+            said += f" {view.group.value}'s reasons on them are set out in the confidential appendix."
+        elif reason and view.rating != Rating.GREEN:
+            said += " " + " ".join(sentence_case(plain(s)) for s in sentences(reason))
+        if said.strip():
+            parts.append(said.strip())
+    return " ".join(parts), appendix

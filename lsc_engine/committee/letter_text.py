@@ -1,0 +1,184 @@
+"""The letter's text as parts: what the Panel's letter says, before it is laid out as HTML, Markdown or PDF.
+
+Nothing confidential is in the letter itself: each confidential matter is an entry of its confidential appendix,
+shown only to the groups owning it and the Panel. The narrative paragraphs are kept by key, so that the
+secretariat can edit them in a draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lsc_engine.committee.letterhead import Letterhead
+from lsc_engine.core.evaluation import Evaluation, Finding
+from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
+from lsc_engine.core.ruleset import Rating
+
+GROUP_NAMES = {
+    Group.TAG: "Testing Advisory Group",
+    Group.OPSG: "Operations Group",
+    Group.SSC: "Security Sub-Committee",
+}
+RATING_WORDS = {
+    Rating.GREEN: "Green",
+    Rating.AMBER: "Amber",
+    Rating.RED: "Red",
+    Rating.INSUFFICIENT_EVIDENCE: "insufficient evidence",
+}
+ROMAN = ("I", "II", "III", "IV", "V")
+
+#: The narrative paragraphs a draft may edit, besides one per annex note (``annex:<criterion>/<group>``).
+EDITABLE = {
+    "opening": "The opening paragraph: what the Panel considered and when",
+    "determination": "The Panel's determination",
+    "remarks": "The Panel's remarks",
+    "testing": "TAG's paragraph on the test phases (Annex 1)",
+    "residual": "The paragraph on the residual risks (Annex 1)",
+}
+
+
+class Text(BaseModel):
+    """Base of the letter's parts: frozen, nothing it does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConditionLine(Text):
+    """A condition as the letter lists it."""
+
+    number: int
+    kind: str = Field(description="The condition's kind in words")
+    owner: Group
+    text: str
+    due: str
+    origin: str | None = Field(default=None, description="The earlier decision it comes from, in words")
+    carried_over: bool = False
+
+
+class AnnexNote(Text):
+    """The Panel's note on one criterion of one group: a heading and the key of its paragraph."""
+
+    key: str
+    heading: str
+    rating: Rating
+
+
+class AnnexGroup(Text):
+    """One sub-committee's notes in Annex 1."""
+
+    group: Group
+    name: str
+    notes: list[AnnexNote]
+
+
+class AppendixEntry(Text):
+    """A confidential matter the letter leaves to its appendix, shown only to its owners and the Panel."""
+
+    ref: str = Field(description="What the matter is, for the record of who was shown it")
+    heading: str
+    text: str
+    owners: list[Group]
+
+
+class ConfidentialAppendix(Text):
+    """The letter's confidential appendix: its own document, for the groups owning each entry and the Panel."""
+
+    title: str
+    letter_date: date
+    subject: str
+    panel: str
+    distribution: list[str]
+    entries: list[AppendixEntry]
+    withheld: int = Field(default=0, description="Entries left out because the reader may not see them")
+
+
+class LetterText(Text):
+    """Everything the Panel's letter says, composed, before it is laid out as HTML, Markdown or PDF."""
+
+    decision_id: str
+    submission_id: str
+    letterhead: Letterhead
+    letter_date: date
+    subject: str
+    paragraphs: dict[str, str] = Field(description="The narrative paragraphs by key; a draft may edit them")
+    dmcs: list[str]
+    dmcs_in_appendix: int
+    held_back: list[str]
+    carried_over: list[ConditionLine]
+    conditions: list[ConditionLine]
+    conditions_in_appendix: list[str] = Field(description="Sentences naming conditions set out in the appendix")
+    go_live_note: str | None = Field(description="What the prerequisites to go-live mean for the recommendation")
+    report: str
+    resolutions: list[str]
+    contact: str
+    annex_intro: str
+    annex: list[AnnexGroup]
+    provisional_legend: str | None
+    appendix_note: str | None
+    appendix: ConfidentialAppendix
+
+    def paragraph(self, key: str) -> str:
+        """Return a narrative paragraph, or nothing when the letter has none under that key."""
+        return self.paragraphs.get(key, "")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision was taken on: the pack, its evaluation, and which groups own each section's items."""
+
+    pack: EvidencePack
+    evaluation: Evaluation
+    section_owners: Mapping[str, frozenset[Group]] = field(default_factory=dict)
+
+    def items(self) -> dict[str, tuple[str, Item]]:
+        """Return the pack's evidence items by id, each with its section."""
+        found: dict[str, tuple[str, Item]] = {}
+        for path, item in iter_items(self.pack):
+            found.setdefault(item.id, (path.split("[", 1)[0], item))
+        return found
+
+    def findings(self, criterion: str, group: Group) -> list[Finding]:
+        """Return the findings not rated Green of one cell of the evaluation."""
+        for cell in self.evaluation.ratings:
+            if (cell.criterion, cell.group) == (criterion, group):
+                return [finding for finding in cell.findings if finding.rating != Rating.GREEN]
+        return []
+
+
+def listed(parts: list[str]) -> str:
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+
+def criterion_words(criterion: str) -> str:
+    """Write a criterion id as a letter does: LSC 10.4."""
+    return criterion.replace("LSC", "LSC ", 1) if criterion.startswith("LSC") else criterion
+
+
+def edited(text: LetterText, paragraphs: Mapping[str, str], letter_date: date | None) -> LetterText:
+    """Return a letter with some narrative paragraphs rewritten and, if given, a new date."""
+    dated = letter_date or text.letter_date
+    return text.model_copy(
+        update={
+            "paragraphs": {**text.paragraphs, **paragraphs},
+            "letter_date": dated,
+            "appendix": text.appendix.model_copy(update={"letter_date": dated}),
+        }
+    )
+
+
+def editable(text: LetterText) -> dict[str, str]:
+    """Name each paragraph of a letter that a draft may edit, in the order the letter reads."""
+    names = {key: label for key, label in EDITABLE.items() if key in text.paragraphs}
+    ordered: dict[str, str] = {key: names[key] for key in ("opening", "determination", "remarks", "testing")}
+    for group in text.annex:
+        for note in group.notes:
+            ordered[note.key] = f"Annex 1, {group.group.value}: {note.heading}"
+    if text.paragraphs.get("residual"):
+        ordered["residual"] = names["residual"]
+    return ordered

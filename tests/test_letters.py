@@ -1,0 +1,241 @@
+"""Letters as records: draft from a decision, edit, preview, issue, correct, read the appendix, verify a copy."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lsc_engine import load_ruleset
+from lsc_engine.access.policy import Role
+from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.committee.letterhead import load_letterhead
+from lsc_engine.committee.letters import LetterDraftIn, LetterIssueIn
+from lsc_engine.services.committee import Committee
+from lsc_engine.services.letters import Letters
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+from lsc_engine.store.audit import verify_database
+from lsc_engine.store.db import make_engine
+
+from .auth import ActingClient, bearer
+from .conftest import FIXTURES, RULES
+from .helpers import run_lsc
+
+pytestmark = pytest.mark.api
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+
+
+def _decided(client: ActingClient) -> str:
+    submission = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    decided = client.post(
+        f"/v1/submissions/{submission}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06", "notes": "Take care."},
+    )
+    assert decided.status_code == 201, decided.text
+    return str(decided.json()["id"])
+
+
+def _sha(content: bytes) -> str:
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def _pdf_text(content: bytes) -> str:
+    read = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return " ".join(read.stdout.decode().split())
+
+
+def _field(answer: Any) -> object:
+    return answer.json()["details"].get("field")
+
+
+def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Settings) -> None:
+    decision = _decided(client)
+    drafted = client.post(f"/v1/decisions/{decision}/letters", json={"letter_date": "2020-03-09"})
+    assert drafted.status_code == 201, drafted.text
+    letter = drafted.json()
+    assert (letter["state"], letter["revision"], letter["letter_date"]) == ("draft", 1, "2020-03-09")
+    assert {"opening", "determination", "remarks", "testing", "annex:LSC8/OPSG", "residual"} <= set(letter["editable"])
+    assert letter["digests"] == {}
+    url = f"/v1/letters/{letter['id']}"
+
+    again = client.post(f"/v1/decisions/{decision}/letters", json={})
+    assert again.status_code == 409
+    assert again.json()["details"]["letter_id"] == letter["id"]
+
+    early = client.patch(url, json={"revision": 1, "letter_date": "2020-03-01"})
+    assert (early.status_code, _field(early)) == (422, "letter_date")
+    assert "before the Panel considered the evidence on 2020-03-06" in early.json()["message"]
+    unknown = client.patch(url, json={"revision": 1, "paragraphs": [{"key": "annex:LSC1/TAG", "text": "x"}]})
+    assert (unknown.status_code, _field(unknown)) == (422, "paragraphs")
+    assert unknown.json()["details"]["unknown"] == ["annex:LSC1/TAG"]
+    blank = client.patch(url, json={"revision": 1, "paragraphs": [{"key": "remarks", "text": "  "}]})
+    assert blank.status_code == 422
+    assert blank.json()["details"]["problems"][0]["path"] == "body.paragraphs.0.text"
+
+    remark = "Particular care is needed with active installations: their consumers are live."
+    edited = client.patch(
+        url, json={"revision": 1, "letter_date": "2020-03-10", "paragraphs": [{"key": "remarks", "text": remark}]}
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["revision"], edited.json()["letter_date"]) == (2, "2020-03-10")
+    stale = client.patch(url, json={"revision": 1, "paragraphs": [{"key": "remarks", "text": "older"}]})
+    assert (stale.status_code, _field(stale)) == (409, "revision")
+
+    preview = client.get(f"{url}/document", params={"format": "markdown"})
+    assert remark in preview.text
+    assert "\n10 March 2020\n" in preview.text
+
+    stale_issue = client.post(f"{url}/issue", json={"revision": 1})
+    assert (stale_issue.status_code, _field(stale_issue)) == (409, "revision")
+    issued = client.post(f"{url}/issue", json={"revision": 2})
+    assert issued.status_code == 200, issued.text
+    record = issued.json()
+    assert (record["state"], record["revision"]) == ("issued", 3)
+    assert set(record["digests"]) == {
+        "letter.html",
+        "letter.md",
+        "letter.pdf",
+        "appendix.html",
+        "appendix.md",
+        "appendix.pdf",
+    }
+    assert record["editable"] == {}
+
+    changed = client.patch(url, json={"revision": 3, "paragraphs": [{"key": "remarks", "text": "later"}]})
+    assert (changed.status_code, _field(changed)) == (409, "revision")
+    assert "an issued letter does not change" in changed.json()["message"]
+
+    pdf = client.get(f"{url}/document", params={"format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert _sha(pdf.content) == record["digests"]["letter.pdf"], "the file as issued, byte for byte"
+    text = _pdf_text(pdf.content)
+    for said in (
+        "Duncan Stone",
+        "10 March 2020",
+        "Dear Duncan,",
+        "This letter is the Panel's report to the Secretary of State",
+        "I. the Panel accepts DCC's statement of readiness.",
+        remark,
+        "Yours sincerely, Peter Davies SEC Panel Chair",
+        "Annex 1: the Panel's considerations",
+        "DCC's completion reports for System Integration Testing (completed 24 January 2020),",
+        "TAG has not yet recorded its own assessment.",
+    ):
+        assert said in text, said
+    assert "HAN-connected devices" not in text, "the confidential assurance stays in the appendix"
+    assert decision not in text
+    assert "sha256" not in text
+
+    unsuperseding = client.post(f"/v1/decisions/{decision}/letters", json={})
+    assert (unsuperseding.status_code, _field(unsuperseding)) == (409, "supersedes")
+    correction = client.post(f"/v1/decisions/{decision}/letters", json={"supersedes": letter["id"]})
+    assert correction.status_code == 201, correction.text
+    fixed = client.post(f"/v1/letters/{correction.json()['id']}/issue", json={"revision": 1})
+    assert fixed.status_code == 200, fixed.text
+    assert client.get(url).json()["superseded_by"] == correction.json()["id"]
+    listed = client.get(f"/v1/decisions/{decision}/letters").json()
+    assert [(x["id"], x["state"]) for x in listed] == [(letter["id"], "issued"), (correction.json()["id"], "issued")]
+
+    engine = make_engine(settings)
+    try:
+        checked = verify_database(engine)
+    finally:
+        engine.dispose()
+    assert checked.intact, checked.problems
+
+
+def test_the_confidential_appendix_goes_only_to_those_entitled(client: ActingClient) -> None:
+    decision = _decided(client)
+    letter = client.post(f"/v1/decisions/{decision}/letters", json={}).json()
+    url = f"/v1/letters/{letter['id']}"
+    draft = {
+        role: client.get(f"{url}/appendix", params={"format": "markdown"}, headers=bearer(client.tokens[role]))
+        for role in Role
+    }
+    for role in (Role.DCC, Role.TAG, Role.OPSG, Role.OBSERVER):
+        assert draft[role].status_code == 403, role
+        assert "for the Panel and the Sub-Committees whose evidence it holds" in draft[role].json()["message"]
+    for role in (Role.SSC, Role.PANEL):
+        assert draft[role].status_code == 200, role
+        assert "HAN-connected devices" in draft[role].text
+        assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019)" in (
+            draft[role].text
+        )
+    as_json = client.get(url, headers=bearer(client.tokens[Role.OPSG])).json()["text"]["appendix"]
+    assert (as_json["entries"], as_json["withheld"]) == ([], 2)
+
+    issued = client.post(f"{url}/issue", json={"revision": 1}).json()
+    for role in (Role.SSC, Role.PANEL):
+        pdf = client.get(f"{url}/appendix", params={"format": "pdf"}, headers=bearer(client.tokens[role]))
+        assert _sha(pdf.content) == issued["digests"]["appendix.pdf"], role
+        assert "CONFIDENTIAL" in _pdf_text(pdf.content)
+    refused = client.get(f"{url}/appendix", params={"format": "pdf"}, headers=bearer(client.tokens[Role.DCC]))
+    assert refused.status_code == 403
+
+
+def test_a_copy_is_checked_against_the_letters_as_issued(client: ActingClient) -> None:
+    decision = _decided(client)
+    letter = client.post(f"/v1/decisions/{decision}/letters", json={}).json()
+    client.post(f"/v1/letters/{letter['id']}/issue", json={"revision": 1})
+    markdown = client.get(f"/v1/letters/{letter['id']}/document", params={"format": "markdown"}).content
+    found = client.post("/v1/letters/verify", content=markdown).json()["matches"]
+    assert [(m["letter_id"], m["file"], m["letter_date"]) for m in found] == [(letter["id"], "letter.md", "2020-03-06")]
+    altered = markdown.replace(b"Peter Davies", b"Someone Else")
+    assert client.post("/v1/letters/verify", content=altered).json()["matches"] == []
+
+
+def test_a_decision_letter_can_be_dated_and_refuses_a_bad_date(client: ActingClient) -> None:
+    decision = _decided(client)
+    dated = client.get(f"/v1/decisions/{decision}/letter", params={"format": "markdown", "letter_date": "2020-03-09"})
+    assert "\n9 March 2020\n" in dated.text
+    bad = client.get(f"/v1/decisions/{decision}/letter", params={"letter_date": "2020-02-30"})
+    assert bad.status_code == 422
+    assert "letter_date" in bad.text
+
+
+def test_the_schema_has_the_letters_table(settings: Settings) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("the migrations are compared with the models once, on SQLite")
+    migrate.check(settings)  # raises if the models and the migrations differ
+
+
+def test_lsc_letter_verify_names_the_letter_or_exits_2(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    lsc = partial(run_lsc, data_dir=data)
+    assert lsc("submit", str(FIXTURES / "seed-moc-mds-2020-03.json")).returncode == 0
+    engine = make_engine(Settings(data_dir=data))
+    try:
+        ruleset = load_ruleset(RULES)
+        committee = Committee(engine, ruleset)
+        submission = committee.readiness("MOC-MDS").submission_id
+        decided = DecisionIn(outcome="recommend_with_conditions", considered_on=date(2020, 3, 6))
+        decision = committee.decide(submission, decided, actor="cli:test")
+        letters = Letters(engine, ruleset, load_letterhead())
+        draft = letters.draft(decision.id, LetterDraftIn(letter_date=date(2020, 3, 9)), actor="cli:test")
+        issued = letters.issue(draft.id, LetterIssueIn(revision=1), actor="cli:test")
+        pdf = letters.issued_file(issued.id, "letter.pdf")
+    finally:
+        engine.dispose()
+    assert pdf is not None
+    copy = tmp_path / "copy.pdf"
+    copy.write_bytes(pdf)
+    found = lsc("letter", "verify", str(copy))
+    assert found.returncode == 0, found.stderr
+    assert f"is letter.pdf of letter {issued.id} dated 09 March 2020, on decision {decision.id}" in found.stdout
+    copy.write_bytes(pdf[:-10] + b"tampered\n")
+    refused = lsc("letter", "verify", str(copy))
+    assert refused.returncode == 2
+    assert "matches no issued letter" in refused.stderr
+    preview = lsc("letter", decision.id, "--format", "markdown", "--date", "2020-03-11")
+    assert preview.returncode == 0, preview.stderr
+    assert "\n11 March 2020\n" in preview.stdout
+    missing = lsc("letter", "verify", str(tmp_path / "nothing.pdf"))
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr
