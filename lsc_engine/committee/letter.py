@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lsc_engine.committee.composition import compose
 from lsc_engine.committee.letter_text import GROUP_NAMES, RATING_WORDS, ConfidentialAppendix, LetterText
 from lsc_engine.committee.letterhead import load_letterhead
+from lsc_engine.committee.printing import pdf as printed
 from lsc_engine.committee.views import DecisionView
 
 if TYPE_CHECKING:
@@ -99,16 +100,9 @@ def markdown(letter: LetterText | DecisionView) -> str:
     return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(_context(_text(letter)))
 
 
-def _pdf(page: str) -> bytes:
-    from weasyprint import HTML  # imported here: loading it costs a second that other commands need not pay
-
-    document: bytes = HTML(string=page).write_pdf()
-    return document
-
-
 def pdf(letter: LetterText | DecisionView) -> bytes:
     """Lay the letter out as a PDF (A4, fonts embedded)."""
-    return _pdf(html(letter))
+    return printed(html(letter))
 
 
 def render(letter: LetterText | DecisionView, form: LetterFormat) -> bytes:
@@ -124,7 +118,7 @@ def render_appendix(appendix: ConfidentialAppendix, form: LetterFormat) -> bytes
     if form is LetterFormat.MARKDOWN:
         return _templates(form).get_template("appendix.md.j2").render(context).encode()
     page = _templates(LetterFormat.HTML).get_template("appendix.html.j2").render(context)
-    return _pdf(page) if form is LetterFormat.PDF else page.encode()
+    return printed(page) if form is LetterFormat.PDF else page.encode()
 
 
 def style_hash(page: str) -> str:
