@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodyLimits
-from api.routes import catalogue, committee, health, submissions
+from api.routes import catalogue, committee, health, register, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web.app import Pages, create_web_app
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)
+    app.include_router(register.router)
     app.include_router(catalogue.router)
     app.include_router(token_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,10 +10,21 @@ from starlette.datastructures import State
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Scope
 
-from api.web import assessments, conditions, dashboard, decisions, errors, history, self_check, signin, submissions
+from api.web import (
+    assessments,
+    conditions,
+    dashboard,
+    decisions,
+    errors,
+    history,
+    register,
+    self_check,
+    signin,
+    submissions,
+)
 
 #: Every page, by the concept it shows.
-ROUTERS = (signin, dashboard, submissions, history, self_check, conditions, assessments, decisions)
+ROUTERS = (signin, dashboard, submissions, history, self_check, conditions, assessments, decisions, register)
 
 
 def create_web_app(state: State) -> FastAPI:
