@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lsc_engine.committee.register import LetterMention, criterion_words, letter_mentions
+from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.register import Filters, LetterMention, build, criterion_words, letter_mentions
 from lsc_engine.committee.register_files import FORMULA_STARTS, neutralised
 from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.views import DecisionView
+from lsc_engine.core.evidence import ConditionKind, Group
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -62,3 +64,60 @@ def test_the_latest_standing_decision_gives_a_condition_its_letter_number() -> N
         c.id: LetterMention(decision_id="latest", considered_on=date(2020, 3, 6), number=c.number) for c in conditions
     }
     assert found[conditions[0].id].words() == f"condition {conditions[0].number}, decision of 6 March 2020"
+
+
+def _state(kind: ConditionKind, source: str) -> ConditionState:
+    return ConditionState(
+        id="c1",
+        capability="MOC-MDS",
+        key="k",
+        kind=kind,
+        owner=Group.SSC,
+        criteria=["LSC10.4"],
+        text="t",
+        due="before migration starts",
+        due_date=None,
+        source=source,
+        created_at=datetime(2020, 3, 9, tzinfo=UTC),
+        status=Status.OPEN,
+        pause=None,
+        reports=[],
+        next_report_due=None,
+        report_overdue=False,
+        overdue=False,
+        history=[],
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "words", "came_from"),
+    [
+        (
+            ConditionKind.PREREQUISITE_MIGRATION,
+            "carried over: EPCL-2019-07-C1",
+            "Prerequisite to migration start (carried over)",
+            "Carried over from an earlier decision",
+        ),
+        (
+            ConditionKind.CARRIED_OVER,
+            "carried over: EPCL-2019-07-C1",
+            "Carried over",
+            "Carried over from an earlier decision",
+        ),
+        (ConditionKind.ONGOING_REPORTING, "manual", "Ongoing reporting", "Added by hand"),
+    ],
+)
+def test_an_entry_says_its_kind_and_where_it_came_from_in_words(
+    kind: ConditionKind, source: str, words: str, came_from: str
+) -> None:
+    [entry] = build(
+        {"MOC-MDS": [_state(kind, source)]},
+        copies={},
+        versions={},
+        letters={},
+        filters=Filters(),
+        as_on=date(2020, 3, 9),
+    ).entries
+    assert entry.kind_words == words
+    assert entry.came_from == came_from
+    assert entry.letter_words == "Not attached to a decision"

@@ -109,7 +109,8 @@ class Entry(BaseModel):
     @property
     def kind_words(self) -> str:
         """Return its kind in words, noting a carry-over."""
-        return condition_label(self.condition.kind.value, self.carried_from is not None)
+        kind = self.condition.kind
+        return condition_label(kind.value, self.carried_from is not None and kind != ConditionKind.CARRIED_OVER)
 
     @property
     def criteria_words(self) -> str:
