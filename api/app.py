@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodyLimits
-from api.routes import catalogue, committee, health, letters, submissions
+from api.routes import catalogue, committee, health, letters, register, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web.app import Pages, create_web_app
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(submissions.router)
     app.include_router(committee.router)
     app.include_router(letters.router)
+    app.include_router(register.router)
     app.include_router(catalogue.router)
     app.include_router(token_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -143,6 +143,7 @@ CALLS = [
     Call("GET", "/v1/decisions/{decision_id}", _roles(READERS), lambda w: f"/v1/decisions/{w.decision}"),
     Call("GET", "/v1/decisions/{decision_id}/letter", _roles(READERS), lambda w: f"/v1/decisions/{w.decision}/letter"),
     Call("GET", "/v1/readiness/{capability}", _roles(READERS), lambda w: "/v1/readiness/MOC-MDS"),
+    Call("GET", "/v1/register", _roles(READERS), lambda w: "/v1/register?format=csv"),
     Call(
         "POST",
         "/v1/decisions/{decision_id}/letters",
@@ -290,6 +291,9 @@ CALLS = [
         lambda w: f"/letters/{w.letter}/issue",
         form={"revision": "99"},
     ),
+    Call("GET", "/register", _roles(READERS), lambda w: "/register"),
+    Call("GET", "/register.csv", _roles(READERS), lambda w: "/register.csv"),
+    Call("GET", "/register.xlsx", _roles(READERS), lambda w: "/register.xlsx?open=true"),
     Call("POST", "/logout", _roles(EVERYONE), lambda w: "/logout", form={}),
 ]
 

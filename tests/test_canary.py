@@ -11,6 +11,7 @@ shown somewhere too.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from starlette.routing import compile_path
 
 from lsc_engine import load_ruleset, parse_pack
@@ -39,6 +41,7 @@ MARK = re.compile(r"CNRY\d{4}Z")
 PUBLIC: frozenset[Group] = frozenset()
 CAPABILITY = "MOC-MDS"
 OTHER_CAPABILITY = "MOC-SECURE"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -250,6 +253,10 @@ def _variants(path: str, world: World) -> list[str]:
     if path == "/meetings/pack":
         chosen = f"{path}?on=2020-09-01&capability={CAPABILITY}"
         return [path, chosen, f"{chosen}&format=pdf"]
+    if path == "/v1/register":  # the register as JSON, as each file, and filtered
+        return [path, *(f"{path}?format={form}" for form in ("csv", "xlsx")), f"{path}?owner=SSC&open=true"]
+    if path == "/register":
+        return [path, f"{path}?capability={CAPABILITY}&kind=prerequisite_migration"]
     if path.endswith("/history"):
         return [path, f"{path}?from={ids['first_submission_id']}&to={ids['submission_id']}"]
     return [path]
@@ -270,6 +277,9 @@ def addresses(app: Any, world: World) -> list[str]:
 
 
 def _text(answer: Any) -> str:
+    if answer.headers.get("content-type", "").startswith(XLSX):
+        book = load_workbook(io.BytesIO(answer.content))
+        return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row)
     if answer.headers.get("content-type", "").startswith("application/pdf"):
         read = subprocess.run(["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True)
         output: bytes = read.stdout

@@ -19,6 +19,7 @@ from api.web import (
     history,
     letters,
     meeting,
+    register,
     self_check,
     signin,
     submissions,
@@ -38,6 +39,7 @@ ROUTERS = (
     letters,
     timeline,
     meeting,
+    register,
 )
 
 

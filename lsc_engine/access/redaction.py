@@ -24,6 +24,7 @@ from lsc_engine.committee.conditions import ConditionState, Event
 from lsc_engine.committee.gate import Assessment, CellDecision, GateResult
 from lsc_engine.committee.gate import Blocker as GateBlocker
 from lsc_engine.committee.letter_text import ConfidentialAppendix
+from lsc_engine.committee.register import Entry as RegisterEntry
 from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, Cited, HeldBack, ResidualView, Snapshot
 from lsc_engine.committee.views import DecisionView, ReadinessView
 from lsc_engine.core.diff import Diff, RatingChange
@@ -298,6 +299,15 @@ class Redactor:
             }
         )
 
+    def register_entry(self, entry: RegisterEntry) -> RegisterEntry:
+        """Withhold a confidential condition on the register: its text, due point, history notes and origin."""
+        condition = self.condition(entry.condition)
+        if condition is entry.condition:
+            return entry
+        # The earlier decision it comes from goes with its text, as it does from the evaluation's copy.
+        origin = withheld([condition.owner]) if entry.origin else None
+        return entry.model_copy(update={"condition": condition, "origin": origin})
+
     @staticmethod
     def _event(event: Event, note: str) -> Event:
         return event.model_copy(
@@ -460,6 +470,7 @@ _HANDLERS: dict[type, Callable[[Redactor, Any], object]] = {
     GateResult: Redactor.gate,
     CellDecision: Redactor._cell_decision,
     ConditionState: Redactor.condition,
+    RegisterEntry: Redactor.register_entry,
     Condition: Redactor._condition,
     Assessment: Redactor.assessment,
     Diff: Redactor.diff,

@@ -16,6 +16,7 @@ from lsc_engine.committee.carrying import Reopened, carry_forward
 from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
+from lsc_engine.committee.register import Filters, Register
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
 from lsc_engine.committee.timeline import Moment, VersionRecords, record_moments
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
@@ -24,6 +25,7 @@ from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.services.register import read_register
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
@@ -124,6 +126,10 @@ class Committee:
         """Return one condition."""
         with reading(self.database) as tx:
             return _condition(tx.conditions, condition_id, self._today())
+
+    def register(self, filters: Filters) -> Register:
+        """Return the programme-wide register of conditions as at today, filtered."""
+        return read_register(self.database, filters=filters, today=self._today())
 
     def readiness(self, capability: str) -> ReadinessView:
         """Return the capability's current position and whether it may go live, or start migration, now."""

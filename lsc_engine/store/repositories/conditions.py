@@ -58,6 +58,12 @@ def _condition(record: ConditionRecord, history: list[Event], today: date) -> Co
     )
 
 
+def in_letter_order(states: list[ConditionState]) -> list[ConditionState]:
+    """Order a capability's conditions as its register lists them and a letter numbers them: kind, then age."""
+    order = list(ConditionKind)
+    return sorted(states, key=lambda s: (order.index(s.kind), s.created_at, s.key))
+
+
 class Conditions(Repository):
     """A capability's conditions, raised by rules or added by hand, with their state as at a day."""
 
@@ -78,9 +84,22 @@ class Conditions(Repository):
             query = select(ConditionEventRecord).where(col(ConditionEventRecord.condition_id).in_(list(events)))
             for event in self._session.exec(query):
                 events[event.condition_id].append(_event(event))
-        order = list(ConditionKind)
-        states = [_condition(record, events[record.id], today) for record in records]
-        return sorted(states, key=lambda s: (order.index(s.kind), s.created_at, s.key))
+        return in_letter_order([_condition(record, events[record.id], today) for record in records])
+
+    def everywhere(self, *, today: date) -> dict[str, list[tuple[ConditionState, str | None]]]:
+        """Return each capability's conditions as at a day, in letter order, with the submission each came with."""
+        records = self._session.exec(select(ConditionRecord)).all()
+        events: dict[str, list[Event]] = {record.id: [] for record in records}
+        for event in self._session.exec(select(ConditionEventRecord)):
+            events[event.condition_id].append(_event(event))
+        came_with = {record.id: record.submission_id for record in records}
+        states: dict[str, list[ConditionState]] = {}
+        for record in records:
+            states.setdefault(record.capability, []).append(_condition(record, events[record.id], today))
+        return {
+            capability: [(state, came_with[state.id]) for state in in_letter_order(found)]
+            for capability, found in sorted(states.items())
+        }
 
     def get(self, condition_id: str, *, today: date) -> ConditionState | None:
         """Return one condition as at a day."""

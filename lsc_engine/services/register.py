@@ -1,0 +1,58 @@
+"""The programme-wide register of conditions: read from every capability's register, evaluations and decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lsc_engine.committee.register import Filters, Register, build, letter_mentions
+from lsc_engine.core.evaluation import Condition
+from lsc_engine.store.db import Database
+from lsc_engine.store.transactions import Transaction, reading
+
+
+def read_register(database: Database, *, filters: Filters, today: date) -> Register:
+    """Return every capability's conditions as at a day, numbered as the letters number them, filtered."""
+    with reading(database) as tx:
+        found = tx.conditions.everywhere(today=today)
+        conditions = {capability: [state for state, _ in states] for capability, states in found.items()}
+        came_with = {state.id: submission for states in found.values() for state, submission in states}
+        versions = {}
+        for condition_id, submission_id in came_with.items():
+            submission = tx.submissions.get(submission_id) if submission_id else None
+            if submission is not None:
+                versions[condition_id] = submission.version
+        copies = _copies(tx, list(found), {s for s in came_with.values() if s})
+        decisions = [decision for ident in tx.submissions.ids() for decision in tx.committee.decisions(ident)]
+    return build(
+        conditions,
+        copies=copies,
+        versions=versions,
+        letters=letter_mentions(decisions),
+        filters=filters,
+        as_on=today,
+    )
+
+
+def _copies(tx: Transaction, capabilities: list[str], entered_with: set[str]) -> dict[tuple[str, str], Condition]:
+    """Return the evaluations' copies of each capability's conditions, by capability and key.
+
+    A copy is read from the newest evaluation of the version a condition was entered with and of the
+    capability's newest version; the newer copy is kept, confidential if either is (the stricter governs).
+    """
+    submissions = set(entered_with)
+    for capability in capabilities:
+        latest = tx.submissions.latest(capability)
+        if latest is not None:
+            submissions.add(latest.id)
+    ordered = sorted(
+        (submission for ident in submissions if (submission := tx.submissions.get(ident)) is not None),
+        key=lambda s: (s.capability, s.version),
+    )
+    copies: dict[tuple[str, str], Condition] = {}
+    for submission in ordered:
+        for condition in tx.submissions.latest_evaluation(submission.id).evaluation.conditions:
+            key = (submission.capability, condition.id)
+            earlier = copies.get(key)
+            confidential = condition.confidential or (earlier is not None and earlier.confidential)
+            copies[key] = condition.model_copy(update={"confidential": confidential})
+    return copies
