@@ -46,6 +46,21 @@ def test_a_waiting_submission_takes_the_free_turn_before_a_self_check_that_came_
     assert turns.waiting() == 0
 
 
+def test_a_self_check_waits_while_a_submission_is_stored_and_a_submission_does_not() -> None:
+    turns = Turns(1)
+    order: list[str] = []
+    with turns.storing():
+        check = take_turn(turns, "self-check", False, order)
+        wait_until_waiting(turns, 1)
+        take_turn(turns, "submission", True, order).join()  # the turn is free: a submission takes it at once
+        assert order == ["submission"]
+        assert turns.waiting() == 1, "the self-check still waits: a submission is being stored"
+    check.join()
+
+    assert order == ["submission", "self-check"]
+    assert turns.waiting() == 0
+
+
 def test_each_waiting_thread_gets_its_turn_one_at_a_time() -> None:
     turns = Turns(1)
     holding = 0

@@ -144,7 +144,8 @@ class Service:
             result = evaluate(pack, self.ruleset, as_at=when)
             drafts = self._drafts(body, pack, result, submitter, idempotency_key, request_digest)
         try:
-            return self._store_submission(drafts)
+            with self._turns.storing():
+                return self._store_submission(drafts)
         except Collision:
             # Another request with the same key won the race; answer with what it stored.
             if idempotency_key is not None:

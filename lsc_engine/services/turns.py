@@ -13,8 +13,9 @@ class Turns:
     Evaluating is pure Python holding the interpreter's lock, so a process evaluates on one core however many
     threads take turns at it; bounded, fewer of them keep the lock from a thread writing under the audit chain's
     head. A submission is stored and answered with its record, a self-check only answered, so when both wait
-    the submission goes first; self-checks keep their turns among themselves in no set order. Without a bound
-    (``slots`` None) every thread evaluates at once.
+    the submission goes first, and no self-check starts while a submission is being stored (``storing``): on a
+    busy process the evaluation would take the core from the writes that hold the head. Self-checks keep their
+    turns among themselves in no set order. Without a bound (``slots`` None) every thread evaluates at once.
     """
 
     def __init__(self, slots: int | None) -> None:
@@ -24,6 +25,7 @@ class Turns:
         self._busy = 0
         self._waiting = 0
         self._submissions_waiting = 0
+        self._submissions_storing = 0
         self._changed = threading.Condition()
 
     def waiting(self) -> int:
@@ -41,7 +43,7 @@ class Turns:
             self._waiting += 1
             self._submissions_waiting += submission
             try:
-                while self._busy >= self._slots or (not submission and self._submissions_waiting):
+                while self._busy >= self._slots or (not submission and self._submissions_ahead()):
                     self._changed.wait()
             finally:
                 self._waiting -= 1
@@ -53,3 +55,19 @@ class Turns:
             with self._changed:
                 self._busy -= 1
                 self._changed.notify_all()
+
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        """Hold back self-checks while a submission that has evaluated is stored, so that its writes get the core."""
+        with self._changed:
+            self._submissions_storing += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._submissions_storing -= 1
+                self._changed.notify_all()
+
+    def _submissions_ahead(self) -> bool:
+        """Tell whether a submission waits for a turn or is being stored (the condition's lock held)."""
+        return bool(self._submissions_waiting or self._submissions_storing)
