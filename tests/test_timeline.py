@@ -94,6 +94,10 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
     assert "<svg" in text
     assert "LSC6-" not in text
     assert "sha256" not in text
+    assert client.post("/v1/submissions", content=SECURE).status_code == 201
+    secure = client.get("/capabilities/MOC-SECURE/timeline", headers=bearer(client.tokens[Role.PANEL])).text
+    assert "Condition set: Prerequisite to go-live (provisional) (SSC, LSC 10.1)" in secure
+    assert "Condition set: Prerequisite to go-live (SSC, LSC 10.6)" in secure  # the Panel's own: no label
     missing = client.get("/capabilities/NO-SUCH/timeline", headers=bearer(client.tokens[Role.PANEL]))
     assert missing.status_code == 404
     assert "There is no evidence for a capability called NO-SUCH." in missing.text

@@ -25,6 +25,7 @@ from lsc_engine.core.words import (
     PROVISIONAL_LEGEND,
     basis_words,
     condition_label,
+    criterion_words,
     rating_label,
     tagged,
 )
@@ -125,26 +126,36 @@ def table(evaluation: Evaluation) -> Group:
         conditions.add_column("Condition", no_wrap=True)
         for heading in ("Kind", "Owner", "Text"):
             conditions.add_column(heading)
-        for condition in evaluation.conditions:
+        for number, condition in enumerate(evaluation.conditions, start=1):
             kind = tagged(
                 condition_label(condition.kind.value, condition.carried_over_from is not None), condition.provisional
             )
             text = condition.text + _origin(condition)
-            conditions.add_row(Text(condition.id), Text(kind), Text(condition.owner.value), Text(text))
+            conditions.add_row(Text(str(number)), Text(kind), Text(condition.owner.value), Text(text))
         parts.append(conditions)
+    numbers = {condition.id: number for number, condition in enumerate(evaluation.conditions, start=1)}
     for gate, blockers in (("go-live", evaluation.blockers.go_live), ("migration", evaluation.blockers.migration)):
         if blockers:
-            parts.append(Text(f"Blocking {gate}: " + ", ".join(b.ref for b in blockers), style="bold"))
+            parts.append(Text(f"Blocking {gate}: " + ", ".join(_blocker(b, numbers) for b in blockers), style="bold"))
         else:
             parts.append(Text(f"Nothing blocks {gate}.", style="bold"))
     for path in evaluation.path_to_green:
         dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
         suffix = f" (if nothing new happens: {dates})" if dates else ""
-        parts.append(Text(f"To green, {path.criterion}/{path.group.value}{suffix}: " + " ".join(path.actions)))
+        named = f"{criterion_words(path.criterion)} for {path.group.value}"
+        parts.append(Text(f"To green, {named}{suffix}: " + " ".join(path.actions)))
     if evaluation.excluded_evidence:
-        ids = ", ".join(e.id for e in evaluation.excluded_evidence)
+        ids = ", ".join(sorted(e.id for e in evaluation.excluded_evidence))
         parts.append(Text(f"Left out as dated after {evaluation.as_at}: {ids}", style="italic"))
     return Group(*parts)
+
+
+def _blocker(blocker: Blocker, numbers: dict[str, int]) -> str:
+    """Name what blocks a step as the table shows it: a criterion and group, or a condition by its number."""
+    if blocker.kind == "condition":
+        return f"condition {numbers[blocker.ref]}"
+    criterion, _, group = blocker.ref.partition("/")
+    return f"{criterion_words(criterion)} for {group}"
 
 
 def print_table(evaluation: Evaluation, console: Console) -> None:

@@ -12,7 +12,7 @@ from lsc_engine.committee.gate import Assessment, View
 from lsc_engine.committee.views import DecisionView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EventKind, EvidencePack
-from lsc_engine.core.words import KIND_LABELS, RATING_WORDS, criterion_words, day_words
+from lsc_engine.core.words import KIND_LABELS, RATING_WORDS, criterion_words, day_words, tagged
 
 #: The Panel's outcomes as a sentence ends them.
 OUTCOME_WORDS = {
@@ -72,8 +72,13 @@ class VersionRecords:
     decisions: list[DecisionView] = field(default_factory=list)
 
 
-def record_moments(versions: list[VersionRecords], conditions: list[ConditionState]) -> list[Moment]:
-    """Return the moments the records give: versions, evaluations, assessments, revocations, decisions, conditions."""
+def record_moments(
+    versions: list[VersionRecords], conditions: list[ConditionState], provisional: frozenset[str] = frozenset()
+) -> list[Moment]:
+    """Return the moments the records give: versions, evaluations, assessments, revocations, decisions, conditions.
+
+    ``provisional``: the keys of conditions only this ruleset's own (provisional) rules raise, labelled so.
+    """
     moments: list[Moment] = []
     for v in versions:
         ids = {"version": v.version, "submission_id": v.submission_id}
@@ -106,7 +111,8 @@ def record_moments(versions: list[VersionRecords], conditions: list[ConditionSta
             )
     for condition in conditions:
         criteria = ", ".join(criterion_words(c) for c in condition.criteria)
-        named = f"{KIND_LABELS[condition.kind.value]} ({condition.owner.value}, {criteria})"
+        kind = tagged(KIND_LABELS[condition.kind.value], condition.key in provisional)
+        named = f"{kind} ({condition.owner.value}, {criteria})"
         moments.append(Moment(on=condition.created_at.date(), lane=Lane.CONDITIONS, title=f"Condition set: {named}"))
         for event in condition.history:
             title = f"Condition {ACTION_WORDS[event.action]}: {named}"

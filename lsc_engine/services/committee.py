@@ -192,10 +192,11 @@ class Committee:
                 )
             conditions = tx.conditions.of_capability(capability, today=self._today())
             latest = tx.submissions.latest_evaluation(newest.id)
+        provisional = frozenset(c.id for c in latest.evaluation.conditions if c.provisional)
         return CapabilityRecords(
             newest=newest,
             evaluation=latest,
-            moments=record_moments(versions, conditions),
+            moments=record_moments(versions, conditions, provisional),
             last_decision=_last_decision(versions),
         )
 
