@@ -33,6 +33,9 @@ def pages_by_role(visit: Visit) -> list[tuple[Role, str]]:
         found += [(Role(group.lower()), f"{submission}/assess/{group}") for group in ("TAG", "OPSG", "SSC")]
     for capability in ("MOC-MDS", "MOC-SECURE"):
         found += [(role, f"/capabilities/{capability}/conditions") for role in (Role.PANEL, Role.SSC)]
+        found += [(role, f"/capabilities/{capability}/timeline") for role in (Role.PANEL, Role.DCC)]
+    found += [(Role.PANEL, "/register"), (Role.PANEL, "/meetings/pack")]
+    found.append((Role.PANEL, "/meetings/pack?on=2020-09-01&capability=MOC-MDS&capability=MOC-SECURE"))
     found.append((Role.PANEL, "/no-such-page"))
     return found
 
