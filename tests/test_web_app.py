@@ -379,3 +379,13 @@ def test_the_pages_speak_in_plain_words_and_keep_ids_for_tools(client: ActingCli
     assert "data-digest=" in pages["history"]
     assert "the current rules" in _visible(pages["history"])
     assert "raised by the rule “" in _visible(pages["conditions"])
+
+
+def test_the_decision_page_says_which_groups_have_not_assessed(client: ActingClient) -> None:
+    submission = _submission(client)
+    body = {"criterion": "LSC6", "group": "OPSG", "accepted": True, "rating": "amber", "assessor": "OPSG Chair"}
+    assert client.post(f"/v1/submissions/{submission}/assessments", json=body).status_code == 201
+    text = _visible(_html(client.get(f"/submissions/{submission}/decision")))
+    assert "SSC has not assessed this version. Its 5 ratings are the engine's proposals" in text
+    assert "the letter would say that TAG recorded no assessment" in text
+    assert "OPSG has decided 1 of its 8 ratings; the others are the engine's proposals." in text

@@ -16,6 +16,7 @@ from api.web.submission_info import submission_info
 from api.web.templating import page, sentence
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.core.evidence import Group
 from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service
@@ -58,6 +59,15 @@ def _decision_page(
     earlier = [d for d in reversed(decisions) if d is not current]
     conditions = redactor.conditions(committee.conditions(info.capability))
     readiness = redactor.readiness(committee.readiness(info.capability)) if info.id == info.latest_id else None
+    position = redactor.readiness(committee.position(submission_id))
+    assessed = [
+        (
+            group.value,
+            sum(1 for c in position.gate.ratings if c.group == group and c.decided is not None),
+            sum(1 for c in position.gate.ratings if c.group == group),
+        )
+        for group in Group
+    ]
     if refusal is not None:
         ticked = set(refusal.values.get("condition_ids", []))
     else:
@@ -73,6 +83,8 @@ def _decision_page(
         conditions=conditions,
         ticked=ticked,
         readiness=readiness,
+        assessed=assessed,
+        reopened=position.reopened,
         outcomes=OUTCOMES,
         refusal=refusal,
         today=today().isoformat(),
