@@ -389,3 +389,23 @@ def test_the_decision_page_says_which_groups_have_not_assessed(client: ActingCli
     assert "SSC has not assessed this version. Its 5 ratings are the engine's proposals" in text
     assert "the letter would say that TAG recorded no assessment" in text
     assert "OPSG has decided 1 of its 8 ratings; the others are the engine's proposals." in text
+
+
+def test_the_dashboard_filters_sorts_and_shows_the_panels_decision(client: ActingClient) -> None:
+    mds = _submission(client)
+    assert client.post("/v1/submissions", content=SECURE).status_code == 201
+    decision = {"outcome": "recommend_with_conditions", "considered_on": "2020-03-09"}
+    assert client.post(f"/v1/submissions/{mds}/decisions", json=decision).status_code == 201
+    every = _visible(_html(client.get("/")))
+    assert "2 of 2 capabilities shown." in every
+    assert "Recommended go-live with conditions considered on 9 March 2020" in every
+    assert "not decided" in every
+    by_red = _html(client.get("/?sort=red"))
+    assert by_red.index(">MOC-SECURE<") < by_red.index(">MOC-MDS<")
+    blocked = _visible(_html(client.get("/?readiness=not_ready&blocked=yes")))
+    assert "1 of 2 capabilities shown." in blocked
+    assert "MOC-SECURE" in blocked
+    assert "MOC-MDS" not in blocked
+    refused = client.get("/?sort=colour")
+    assert refused.status_code == 400
+    assert "The dashboard cannot use sort “colour”: choose one of capability, readiness, due, red." in refused.text
