@@ -252,3 +252,26 @@ def test_a_capability_must_be_fit_for_addresses(capability: str) -> None:
     assert list(problems) == ["statement.capability"]
     if len(capability) <= 120:
         assert problems["statement.capability"] == NOT_ADDRESSABLE
+
+
+@pytest.mark.parametrize(
+    ("where", "written", "said"),
+    [
+        (("statement", "date"), "1583452800", "write a date as YYYY-MM-DD; a number is not a date"),
+        (("statement", "date"), 20200306, "write a date as YYYY-MM-DD; a number is not a date"),
+        (("incidents", 0, "opened"), "2020", "write a time as YYYY-MM-DDTHH:MM"),
+        (("incidents", 0, "opened"), "20200105", "write a time as YYYY-MM-DDTHH:MM"),
+        (("incidents", 0, "opened"), "2020-01-05", "write a time as YYYY-MM-DDTHH:MM"),
+    ],
+)
+def test_digits_are_never_read_as_seconds_since_1970(where: tuple[str | int, ...], written: object, said: str) -> None:
+    document = seed("seed-moc-mds-2020-03.json")
+    parent: Any = document
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[where[-1]] = written
+    with pytest.raises(InvalidPack) as refused:
+        parse_pack(json.dumps(document).encode())
+    path = json_path(list(where))
+    [problem] = [problem for problem in refused.value.problems if problem.path == path]
+    assert said in problem.message

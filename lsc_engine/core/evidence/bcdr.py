@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import field
-from datetime import date as Date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Model, Note
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Date, Item, Model, Note
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)

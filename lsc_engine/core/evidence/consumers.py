@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
-
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Level, Note, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Date, Item, Level, Note, Text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date as Date
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, ConditionKind, Group, Identifier, Item, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, ConditionKind, Date, Group, Identifier, Item, Text
 
 _DAY_OR_MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
@@ -18,7 +18,7 @@ def _day_or_month(value: str) -> str:
     """Accept a calendar day (YYYY-MM-DD) or a calendar month (YYYY-MM)."""
     if _DAY_OR_MONTH.fullmatch(value):
         try:
-            Date.fromisoformat(value if len(value) > len("YYYY-MM") else f"{value}-01")
+            date.fromisoformat(value if len(value) > len("YYYY-MM") else f"{value}-01")
         except ValueError:  # no such day: the message below says what is expected
             pass
         else:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
-
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Model
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Date, Item, Model
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)

@@ -4,14 +4,13 @@ DCC's own statements on stability, and what was agreed (and disputed) as the tes
 from __future__ import annotations
 
 from dataclasses import field
-from datetime import date as Date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Model, Note, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Date, Item, Model, Note, Text
 
 
 class EventKind(StrEnum):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Model, Person, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Date, Item, Model, Person, Text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)

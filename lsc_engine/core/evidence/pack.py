@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date as Date
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from lsc_engine.core.evidence.base import Item, Model
+from lsc_engine.core.evidence.base import Date, Item, Model
 from lsc_engine.core.evidence.bcdr import Bcdr
 from lsc_engine.core.evidence.consumers import ConsumerRisk
 from lsc_engine.core.evidence.earlier_conditions import EarlierCondition

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import field
-from datetime import date as Date
 from enum import StrEnum
 
 from pydantic import Field
@@ -13,6 +12,7 @@ from lsc_engine.core.evidence.base import (
     RECORD_CONFIG,
     Addressable,
     Count,
+    Date,
     Identifier,
     Item,
     Model,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from enum import StrEnum
 
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Item, Level, Model, Note, Person, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Date, Item, Level, Model, Note, Person, Text
 
 
 class ApprovalStatus(StrEnum):

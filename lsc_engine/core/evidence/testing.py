@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Identifier, Item, Model, Note, Person, Text
+from lsc_engine.core.evidence.base import RECORD_CONFIG, Count, Date, Identifier, Item, Model, Note, Person, Text
 
 
 class PhaseStatus(StrEnum):
