@@ -405,3 +405,17 @@ def test_the_markdown_letter_writes_every_text_as_plain_text() -> None:
         "\\- 1. listed",
     ]
     assert markdown_text("go-live on 6 March 2020, 98.5 % (CPM1)") == "go-live on 6 March 2020, 98.5 % (CPM1)"
+
+
+def test_a_first_decision_on_a_later_version_lists_the_rules_conditions_as_its_own(client: TestClient) -> None:
+    submit(client)
+    second = submit(client)
+    decision = client.post(
+        f"/v1/submissions/{second}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-20"},
+    ).json()
+    letter = client.get(f"/v1/decisions/{decision['id']}/letter", params={"format": "markdown"}).text
+    own = letter.index("The conditions specific to this decision:\n\n")
+    assert letter.index("**1.** DCC makes the CIO report on the cohort available to SSC") > own  # raised on version 1
+    assert "\n\n**3.** DCC reports regularly to SSC" in letter  # numbered as decided, each its own paragraph
+    assert "carried over from an earlier decision" not in letter

@@ -215,8 +215,9 @@ def test_the_carried_over_condition_names_the_decision_it_comes_from(ruleset: Ru
     assert [c.number for c in text.carried_over] == [2]
     assert text.carried_over[0].origin == "the approval of the first set of entries onto the EPCL (SSC, July 2019)"
     written = markdown(text)
-    assert "The condition carried over from earlier decisions and still unmet:\n\n2. An independent third party" in (
-        written
+    assert (
+        "The condition carried over from earlier decisions and still unmet:\n\n**2.** An independent third party"
+        in (written)
     )
     assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019).*" in written
 
@@ -293,3 +294,8 @@ def test_a_letterhead_file_is_refused_naming_the_field(tmp_path: Path) -> None:
         load_letterhead(own)
     with pytest.raises(InvalidLetterhead, match="cannot read the letterhead file"):
         load_letterhead(tmp_path / "missing.toml")
+
+
+def test_an_evidence_id_that_looks_like_a_month_keeps_its_own_name() -> None:
+    said = plain("Category 1 incident INC-2003-01 opened on 2020-03-04; 2020-01 had 7 such incidents.")
+    assert said.startswith("Category 1 incident INC-2003-01 opened on 4 March 2020; January 2020 had 7")

@@ -46,7 +46,9 @@ def _condition_line(condition: AttachedCondition) -> ConditionLine:
         text=sentence_case(condition.text),
         due=condition.due,
         origin=condition.origin,
-        carried_over=condition.carried_over or condition.origin is not None,
+        # Only a condition an earlier decision set is carried over in the letter's sense; one the rules raised on
+        # an earlier version of this capability's evidence, and still open, is this decision's own.
+        carried_over=condition.origin is not None,
     )
 
 
@@ -165,8 +167,8 @@ def compose(
                     )
                 )
     public_conditions = [c for c in snapshot.conditions if not c.confidential]
-    carried = [_condition_line(c) for c in public_conditions if c.carried_over or c.origin]
-    own = [_condition_line(c) for c in public_conditions if not (c.carried_over or c.origin)]
+    carried = [_condition_line(c) for c in public_conditions if c.origin]
+    own = [_condition_line(c) for c in public_conditions if not c.origin]
     in_appendix = []
     for condition in snapshot.conditions:
         if condition.confidential:

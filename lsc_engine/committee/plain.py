@@ -13,8 +13,8 @@ _COUNTED = re.compile(r"\b(\d+)((?:\s+[\w/'-]+){0,4}?\s+[\w-]+)\(s\)")
 _OPTIONAL_PLURAL = re.compile(r"\(s\)")
 #: The verb that follows a counted noun in the same clause, and its singular.
 _SINGULAR_VERBS = {"are": "is", "have": "has", "were": "was"}
-_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b(?!-)")
+_DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH = re.compile(r"(?<![\w-])(\d{4})-(0[1-9]|1[0-2])\b(?!-)")
 _CATEGORIES = re.compile(r"\bCategory (\d)/(\d)\b")
 #: A status or code word joined by underscores (``in_progress``), which a letter writes as words.
 _CODE_WORD = re.compile(r"\b([a-z]+(?:_[a-z]+)+)\b")
