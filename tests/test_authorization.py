@@ -177,7 +177,9 @@ CALLS = [
         _roles({Role.SSC, Role.PANEL}),
         lambda w: f"/v1/letters/{w.letter}/appendix",
     ),
-    Call("POST", "/v1/letters/verify", _roles(READERS), lambda w: "/v1/letters/verify", raw=b"not a letter"),
+    Call(
+        "POST", "/v1/letter-verifications", _roles(READERS), lambda w: "/v1/letter-verifications", raw=b"not a letter"
+    ),
     Call(
         "POST",
         "/v1/tokens",

@@ -185,10 +185,10 @@ def test_a_copy_is_checked_against_the_letters_as_issued(client: ActingClient) -
     letter = client.post(f"/v1/decisions/{decision}/letters", json={}).json()
     client.post(f"/v1/letters/{letter['id']}/issue", json={"revision": 1})
     markdown = client.get(f"/v1/letters/{letter['id']}/document", params={"format": "markdown"}).content
-    found = client.post("/v1/letters/verify", content=markdown).json()["matches"]
+    found = client.post("/v1/letter-verifications", content=markdown).json()["matches"]
     assert [(m["letter_id"], m["file"], m["letter_date"]) for m in found] == [(letter["id"], "letter.md", "2020-03-06")]
     altered = markdown.replace(b"Peter Davies", b"Someone Else")
-    assert client.post("/v1/letters/verify", content=altered).json()["matches"] == []
+    assert client.post("/v1/letter-verifications", content=altered).json()["matches"] == []
 
 
 def test_a_decision_letter_can_be_dated_and_refuses_a_bad_date(client: ActingClient) -> None:

@@ -150,7 +150,7 @@ def get_appendix(
 
 
 @router.post(
-    "/letters/verify",
+    "/letter-verifications",
     response_model=Verified,
     responses={**documented(400, 413, 503)},
     openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
