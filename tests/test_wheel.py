@@ -330,16 +330,30 @@ def test_the_installed_service_serves_every_page(installed: Target, tmp_path: Pa
             json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06", "notes": "From the wheel."},
         )
         assert decided.status_code == 201, decided.text
-        addresses = _page_addresses(
-            {"submission_id": [mds], "capability": [CAPABILITY], "group": list(groups)}, tmp_path
-        )
+        decision = decided.json()["id"]
+        drafted = client.post(f"/v1/decisions/{decision}/letters", headers=api, json={})
+        assert drafted.status_code == 201, drafted.text
+        pages = {
+            "submission_id": [mds],
+            "capability": [CAPABILITY],
+            "group": list(groups),
+            "decision_id": [decision],
+            "letter_id": [drafted.json()["id"]],
+        }
+        addresses = _page_addresses(pages, tmp_path)
         assert f"/submissions/{mds}/decision" in addresses
         assessments = {f"/submissions/{mds}/assess/{group}": group for group in groups}
         assert set(assessments) <= set(addresses)
 
         _sign_in(client, tokens["PANEL"])
+        downloads = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         for address in addresses:
-            if address not in assessments:
+            kind = next((media for suffix, media in downloads.items() if address.endswith(suffix)), None)
+            if kind is not None:  # a page's download: the register as a file
+                answer = client.get(address)
+                assert answer.status_code == 200, f"GET {address}: {answer.status_code}\n{answer.text[:2000]}"
+                assert answer.headers["content-type"].startswith(kind), address
+            elif address not in assessments:
                 _page(client.get(address), address)
         for address, group in assessments.items():
             _sign_in(client, tokens[group])
