@@ -47,6 +47,13 @@ def test_the_pack_gives_each_capability_its_position_changes_concerns_and_condit
         assert said in text, said
     assert text.index("1. MOC-MDS") < text.index("2. MOC-SECURE")
     assert "LSC9-OPSG" not in text
+    assert "postdates the meeting" not in text
+    early = decided.get(
+        "/meetings/pack?on=2020-03-20&capability=MOC-SECURE", headers=bearer(decided.tokens[Role.PANEL])
+    )
+    assert "This evidence postdates the meeting:</strong> it is evaluated as at 7 August 2020, after 20 March 2020" in (
+        early.text
+    )
 
 
 def test_the_pdf_is_the_same_pack_one_capability_a_page(decided: ActingClient) -> None:
