@@ -40,8 +40,8 @@ def _submission(submissions: Submissions, submission_id: str) -> Submission:
     return submission
 
 
-def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment], list[Reopened], Evaluation]:
-    """Return a submission's assessments, with those carried from earlier versions, what reopened, its evaluation.
+def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment], list[Reopened]]:
+    """Return a submission's assessments, with those carried from earlier versions, and the decisions reopened.
 
     Versions are walked oldest first; one with no decision of its own and none carried into it ends every chain,
     so only the versions since then are read.
@@ -49,10 +49,9 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
     current: list[Assessment] = []
     reopened: list[Reopened] = []
     earlier: Evaluation | None = None
-    latest: Evaluation | None = None
     for version, ident in tx.submissions.versions(submission.capability, through=submission.version):
         mine = tx.committee.assessments(ident)
-        if not mine and not current and ident != submission.id:
+        if not mine and not current:
             earlier, reopened = None, []
             continue
         history = [stored.evaluation for stored in tx.submissions.evaluations(ident)]
@@ -63,8 +62,7 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
         else:
             current, reopened = carry_forward(earlier, current, latest, mine, earlier_version=version - 1)
         earlier = latest
-    assert latest is not None, "a stored submission is a version of its capability and has an evaluation"
-    return current, reopened, latest
+    return current, reopened
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ class Committee:
         with reading(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             stored = tx.submissions.latest_evaluation(submission.id)
-            assessments, reopened, _ = _standing(tx, submission)
+            assessments, reopened = _standing(tx, submission)
             revocations = [
                 Revocation(id=r.id, group=r.group, reason=r.reason, actor=r.actor)
                 for r in tx.committee.revocations(submission.id)
