@@ -65,6 +65,14 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
     return current, reopened
 
 
+def _versions(tx: Transaction, capability: str) -> tuple[Submission, list[tuple[int, str]]]:
+    """Return a capability's newest version and every version as (number, submission id), oldest first."""
+    newest = tx.submissions.latest(capability)
+    if newest is None:
+        raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
+    return newest, tx.submissions.versions(capability, through=newest.version)
+
+
 @dataclass(frozen=True)
 class CapabilityRecords:
     """A capability's newest version and evaluation, what its records say in date order, and its last decision."""
@@ -170,11 +178,9 @@ class Committee:
     def timeline(self, capability: str) -> CapabilityRecords:
         """Return what was recorded on a capability, version by version, and its conditions, for its timeline."""
         with reading(self.database) as tx:
-            newest = tx.submissions.latest(capability)
-            if newest is None:
-                raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
+            newest, numbered = _versions(tx, capability)
             versions = []
-            for version, ident in tx.submissions.versions(capability, through=newest.version):
+            for version, ident in numbered:
                 submission = _submission(tx.submissions, ident)
                 stored = tx.submissions.evaluations(ident)
                 versions.append(
@@ -201,10 +207,7 @@ class Committee:
     def capability_decisions(self, capability: str) -> list[DecisionView]:
         """Return every decision recorded on any version of a capability, oldest version first."""
         with reading(self.database) as tx:
-            newest = tx.submissions.latest(capability)
-            if newest is None:
-                raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
-            versions = tx.submissions.versions(capability, through=newest.version)
+            _, versions = _versions(tx, capability)
             return [decision for _, ident in versions for decision in tx.committee.decisions(ident)]
 
     def decision(self, decision_id: str) -> DecisionView:
