@@ -11,7 +11,7 @@ import pytest
 
 from api.web.timeline_chart import timeline_svg
 from lsc_engine.access.policy import Role
-from lsc_engine.committee.timeline import Lane, in_order, milestone_moments
+from lsc_engine.committee.timeline import Lane, Moment, in_order, milestone_moments
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Ruleset
@@ -94,10 +94,31 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
     assert "<svg" in text
     assert "LSC6-" not in text
     assert "sha256" not in text
-    assert client.post("/v1/submissions", content=SECURE).status_code == 201
+    secure_pack = json.loads(SECURE)  # with a pending architecture approval, which only a provisional rule weighs
+    stated = {"source": "SSC minutes", "date": "2020-08-05"}
+    secure_pack["security"]["architecture"] = {"id": "SEC-ARCH", "status": "pending", "provenance": stated}
+    assert client.post("/v1/submissions", content=json.dumps(secure_pack)).status_code == 201
     secure = client.get("/capabilities/MOC-SECURE/timeline", headers=bearer(client.tokens[Role.PANEL])).text
     assert "Condition set: Prerequisite to go-live (provisional) (SSC, LSC 10.1)" in secure
+    assert "Addition to the EPCL postponed by BEIS" in secure
+    assert "Addition to the EPCL considered by BEIS (planned)" in secure
     assert "Condition set: Prerequisite to go-live (SSC, LSC 10.6)" in secure  # the Panel's own: no label
     missing = client.get("/capabilities/NO-SUCH/timeline", headers=bearer(client.tokens[Role.PANEL]))
     assert missing.status_code == 404
     assert "There is no evidence for a capability called NO-SUCH." in missing.text
+
+
+def test_a_gap_of_years_breaks_the_axis_so_each_cluster_keeps_its_own_scale() -> None:
+    evidence = [Moment(on=date(2020, 8, day), lane=Lane.EVIDENCE, title=f"Report {day}") for day in (3, 7, 14)]
+    records = [Moment(on=date(2026, 12, 1), lane=Lane.COMMITTEES, title="Version 1 submitted")]
+    svg = timeline_svg(evidence + records, marked=date(2020, 8, 7))
+    assert svg.count('class="break"') == 1
+    assert "the axis broken where months pass without a moment" in svg
+    places = [float(x) for x in re.findall(r'<circle[^>]* cx="([\d.]+)"', svg)]
+    # The three August 2020 reports stay apart rather than collapsing into one point beside 2026.
+    assert places[1] - places[0] > 20
+    assert places[2] - places[1] > 20
+    assert ">Aug 2020<" in svg
+    assert ">Dec 2026<" in svg
+    assert ">Jan 2021<" not in svg, "the years without a moment are not drawn"
+    assert 'class="break"' not in timeline_svg(evidence, marked=date(2020, 8, 7))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
@@ -16,6 +17,10 @@ LANE_NAMES = {
     Lane.MILESTONES: "Milestones",
 }
 WIDTH, LEFT, RIGHT, TOP, LANE_HEIGHT, AXIS = 900, 130, 20, 16, 40, 34
+#: A gap longer than this many days between moments breaks the axis; a break takes this many pixels.
+GAP_DAYS, BREAK = 120, 24
+#: The fewest days a stretch of the axis is drawn as spanning, and the pixels a month needs to be named.
+MIN_SPAN_DAYS, MONTH_ROOM = 30, 34
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -32,20 +37,62 @@ def _month_starts(first: date, last: date) -> list[date]:
     return found
 
 
+@dataclass(frozen=True)
+class _Stretch:
+    """A run of dates with no long gap, drawn on its own part of the axis."""
+
+    first: date
+    last: date
+    left: float
+    right: float
+
+    def x(self, day: date) -> float:
+        """Place a day within the stretch."""
+        return self.left + (self.right - self.left) * (day - self.first).days / max(1, (self.last - self.first).days)
+
+
+def _stretches(days: list[date]) -> list[_Stretch]:
+    """Split the axis where the dates leave a long gap (evidence from one year, records from another).
+
+    Each stretch gets width in proportion to the days it spans, but never less than a month's worth, so that a
+    short burst of moments stays legible beside a long one.
+    """
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and (day - runs[-1][-1]).days <= GAP_DAYS:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    bounds = [(run[0] - timedelta(days=3), run[-1] + timedelta(days=3)) for run in runs]
+    spans = [max(MIN_SPAN_DAYS, (last - first).days) for first, last in bounds]
+    room = WIDTH - LEFT - RIGHT - BREAK * (len(runs) - 1)
+    found, left = [], float(LEFT)
+    for (first, last), span in zip(bounds, spans, strict=True):
+        right = left + room * span / sum(spans)
+        found.append(_Stretch(first, last, left, right))
+        left = right + BREAK
+    return found
+
+
 def timeline_svg(moments: list[Moment], marked: date | None = None) -> str:
-    """Draw moments on a time axis, one lane per kind; planned ones hollow; ``marked`` as a dashed line."""
+    """Draw moments on a time axis, one lane per kind; planned ones hollow; ``marked`` as a dashed line.
+
+    Where the moments leave a gap of months (a 2020 decision recorded years later), the axis is broken and each
+    side drawn at its own scale, so that neither cluster is squeezed to a point.
+    """
     if not moments:
         return ""
-    first = min(m.on for m in moments) - timedelta(days=3)
-    last = max([*(m.on for m in moments), *([marked] if marked else [])]) + timedelta(days=3)
-    span = max(1, (last - first).days)
+    stretches = _stretches([*(m.on for m in moments), *([marked] if marked else [])])
     lanes = list(Lane)
     height = TOP + LANE_HEIGHT * len(lanes) + AXIS
 
     def x(day: date) -> float:
-        return LEFT + (WIDTH - LEFT - RIGHT) * (day - first).days / span
+        return next(s for s in stretches if s.first <= day <= s.last).x(day)
 
+    first, last = stretches[0].first, stretches[-1].last
     label = f"Timeline from {day_words(first)} to {day_words(last)}"
+    if len(stretches) > 1:
+        label += ", the axis broken where months pass without a moment"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline-chart" role="img" aria-label="{_e(label)}" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">',
@@ -54,19 +101,29 @@ def timeline_svg(moments: list[Moment], marked: date | None = None) -> str:
         "projected dates.</desc>",
     ]
     bottom = TOP + LANE_HEIGHT * len(lanes)
-    drawn = [month for month in _month_starts(first, last) if month >= first]
-    for month in drawn:
-        at = f"{x(month):.1f}"
-        parts.append(f'<line class="grid" x1="{at}" y1="{TOP}" x2="{at}" y2="{bottom}"/>')
-        # The year is written on the first month drawn and on every January.
-        name = MONTHS[month.month - 1] + (f" {month.year}" if month.month == 1 or month == drawn[0] else "")
-        parts.append(f'<text class="tick" x="{at}" y="{bottom + 16}" text-anchor="middle">{_e(name)}</text>')
+    for stretch in stretches:
+        drawn = [month for month in _month_starts(stretch.first, stretch.last) if month >= stretch.first]
+        # Name every month when there is room; otherwise only each January, and the stretch's first month.
+        roomy = (stretch.right - stretch.left) / max(1, len(drawn)) >= MONTH_ROOM
+        for month in drawn:
+            if not (roomy or month.month == 1 or month == drawn[0]):
+                continue
+            at = f"{stretch.x(month):.1f}"
+            parts.append(f'<line class="grid" x1="{at}" y1="{TOP}" x2="{at}" y2="{bottom}"/>')
+            # The year is written on the first month drawn in a stretch and on every January.
+            name = MONTHS[month.month - 1] + (f" {month.year}" if month.month == 1 or month == drawn[0] else "")
+            parts.append(f'<text class="tick" x="{at}" y="{bottom + 16}" text-anchor="middle">{_e(name)}</text>')
     for index, lane in enumerate(lanes):
         middle = TOP + LANE_HEIGHT * index + LANE_HEIGHT / 2
-        parts.append(f'<line class="axis" x1="{LEFT}" y1="{middle:.1f}" x2="{WIDTH - RIGHT}" y2="{middle:.1f}"/>')
+        for stretch in stretches:
+            ends = f'x1="{stretch.left:.1f}" x2="{stretch.right:.1f}"'
+            parts.append(f'<line class="axis" {ends} y1="{middle:.1f}" y2="{middle:.1f}"/>')
         parts.append(
             f'<text class="lane" x="{LEFT - 8}" y="{middle + 4:.1f}" text-anchor="end">{_e(LANE_NAMES[lane])}</text>'
         )
+    for before in stretches[:-1]:
+        gap = before.right + BREAK / 2
+        parts.append(f'<line class="break" x1="{gap - 4:.1f}" y1="{bottom + 4}" x2="{gap + 4:.1f}" y2="{TOP}"/>')
     if marked is not None:
         at = f"{x(marked):.1f}"
         parts.append(f'<line class="as-at" x1="{at}" y1="{TOP}" x2="{at}" y2="{bottom}"/>')
