@@ -57,7 +57,8 @@ def test_table_and_markdown_name_ratings_in_words() -> None:
     assert table.returncode == 4
     assert "NOT READY" in table.stdout
     assert "✖ RED" in table.stdout
-    assert "Blocking go-live: LSC 6 for OPSG, condition 1, condition 2" in table.stdout
+    assert "Blocking go-live: LSC 3 for TAG, LSC 3 for OPSG, LSC 5 for OPSG, LSC 6 for OPSG" in table.stdout
+    assert "Residual risks for SSC, condition 1, condition 2\n" in table.stdout
     markdown = lsc("check", MDS, "--format", "markdown")
     assert "| LSC6 | OPSG | ▲ AMBER |" in markdown.stdout
     assert "**Prerequisite to migration start (carried over)**" in markdown.stdout

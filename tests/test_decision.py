@@ -18,6 +18,7 @@ from lsc_engine.core.facts import Fact
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.matches import Matches
 from lsc_engine.core.messages import render, template_values
+from lsc_engine.core.path_to_green import waiting_words
 
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal, seed
@@ -97,6 +98,12 @@ def test_secure_path_to_green_is_the_window_after_the_deployment(ruleset: Rulese
     # Five days after the deployment of 15 August, and amber, not green: OPSG dissented from the five days.
     assert [(m.rating, m.on) for m in path.milestones] == [(Rating.AMBER, date(2020, 8, 20))]
     assert any("before the first migration planned for 2020-08-24" in action for action in path.actions)
+    # Waiting stops at amber: what green then needs is OPSG's own view and its answer to the window it disputed.
+    assert path.milestones[0].then_needs == [
+        "Put the evidence since 2020-08-07 to OPSG and record whether it now considers the service stable.",
+        "Have OPSG confirm that 5 days are enough, or agree a longer window.",
+    ]
+    assert waiting_words(path.milestones).startswith("amber from 2020-08-20, and no further by waiting;")
 
 
 def test_secure_once_the_deployment_is_reported_the_window_runs_from_it(ruleset: Ruleset) -> None:
@@ -110,12 +117,12 @@ def test_secure_once_the_deployment_is_reported_the_window_runs_from_it(ruleset:
         return next(c for c in evaluate(pack, ruleset, as_at=day).ratings if c.criterion == "LSC6")
 
     assert lsc6(date(2020, 8, 19)).rating == Rating.RED
-    # The window has run, but the last incident report is of 5 August: the days since are not known incident-free.
+    # The window has run, but the last incident report is of 7 August: the days since are not known incident-free.
     uncovered = lsc6(date(2020, 8, 20))
     assert uncovered.rating == Rating.INSUFFICIENT_EVIDENCE
     gap = [f for f in uncovered.findings if f.rating == Rating.INSUFFICIENT_EVIDENCE]
     assert [f.rule_id for f in gap] == ["LSC6-OPSG-incidents-not-covered"]
-    assert "reported up to 2020-08-05; nothing covers the 15 days from 2020-08-06" in gap[0].message
+    assert "reported up to 2020-08-07; nothing covers the 13 days from 2020-08-08" in gap[0].message
     document["incidents_reported_to"] = "2020-08-20"
     pack = parse_pack(json.dumps(document).encode())
     assert lsc6(date(2020, 8, 19)).rating == Rating.RED
@@ -235,7 +242,7 @@ def test_the_cio_report_is_read_with_sub_criterion_6_after_its_own_findings(rule
 def test_a_condition_raised_under_a_former_criterion_id_weighs_on_its_successor(
     ruleset: Ruleset, former: str, now: str, group: Group
 ) -> None:
-    document = seed("seed-moc-secure-2020-08.json")
+    document = seed("seed-moc-mds-2020-03.json")  # its LSC 10.6 and residual risks are Green for SSC
     document["earlier_conditions"] = [earlier_condition("old-ssc-report", "ongoing_reporting", "SSC", [former])]
     result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
     carried = next(c for c in result.conditions if c.id == "old-ssc-report")
@@ -295,8 +302,13 @@ def test_code_performance_measures_rest_on_h13_and_service_providers_measures_on
 
 
 def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:
-    document = seed("seed-moc-secure-2020-08.json")
-    document["bcdr"]["tests"][0]["result"] = "failed"
+    document = seed("seed-moc-secure-2020-08.json")  # the August paper reports no BCDR evidence: add some
+    stated = {"source": "DCC BCDR test report", "date": "2020-06-19"}
+    document["bcdr"] = {
+        "plan": {"id": "BCDR-PLAN", "published": True, "covers_providers": ["DCC"], "provenance": stated},
+        "tests": [{"id": "BCDR-TEST", "date": "2020-06-13", "result": "failed", "provenance": stated}],
+        "required_providers": ["DCC"],
+    }
     result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
     lsc9 = next(c for c in result.ratings if c.criterion == "LSC9")
     assert [(f.rule_id, f.rating.value) for f in lsc9.findings] == [("LSC9-OPSG-test-failed", "red")]

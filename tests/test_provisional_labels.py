@@ -254,7 +254,10 @@ SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
 
 
 def test_a_condition_only_a_provisional_rule_raised_is_tagged_and_the_panels_own_are_not(ruleset: Ruleset) -> None:
-    result = evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7))
+    document = json.loads(SECURE.read_text())
+    stated = {"source": "SSC minutes", "date": "2020-08-05"}
+    document["security"]["architecture"] = {"id": "SEC-ARCH", "status": "pending", "provenance": stated}
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2020, 8, 7))
     by_id = {condition.id: condition for condition in result.conditions}
 
     # Our provisional LSC 10.1 raises the architecture approval; the carried-over July 2019 condition and
@@ -276,6 +279,7 @@ def test_the_markdown_names_blockers_by_rating_and_by_condition_number_not_by_ke
     text = markdown(evaluate(read_pack(SECURE), ruleset, as_at=date(2020, 8, 7)))
 
     blockers = text[text.index("## Blockers") : text.index("## Path to green")]
-    assert "- Go-live blocked by: LSC6 as OPSG rates it; condition 1; condition 2; condition 3\n" in blockers
-    assert "condition 4" in blockers.splitlines()[3], "the carried-over condition blocks migration only"
+    assert "- Go-live blocked by: LSC3 as TAG rates it; LSC3 as OPSG rates it;" in blockers
+    assert "; RR as SSC rates it; condition 1; condition 2\n" in blockers
+    assert "condition 3" in blockers.splitlines()[3], "the carried-over condition blocks migration only"
     assert "cio-report-review" not in blockers

@@ -74,7 +74,7 @@ def test_every_capability_is_numbered_in_letter_order_and_the_carried_condition_
     found = register(seeded)
     assert found["capabilities"] == ["MOC-MDS", "MOC-SECURE"]
     numbers = [(e["capability"], e["number"]) for e in found["entries"]]
-    assert numbers == [("MOC-MDS", n) for n in range(1, 5)] + [("MOC-SECURE", n) for n in range(1, 5)]
+    assert numbers == [("MOC-MDS", n) for n in range(1, 5)] + [("MOC-SECURE", n) for n in range(1, 4)]
     kinds = [e["condition"]["kind"] for e in found["entries"] if e["capability"] == "MOC-MDS"]
     assert kinds == ["prerequisite_go_live", "prerequisite_migration", "ongoing_reporting", "pause_trigger"]
     # The July 2019 condition is attached to both capabilities: one thread, naming its decision and each copy.
@@ -84,13 +84,13 @@ def test_every_capability_is_numbered_in_letter_order_and_the_carried_condition_
             "origin": ORIGIN,
             "members": [
                 {"capability": "MOC-MDS", "number": 2, "status": "open"},
-                {"capability": "MOC-SECURE", "number": 4, "status": "open"},
+                {"capability": "MOC-SECURE", "number": 3, "status": "open"},
             ],
         }
     ]
     carried = next(e for e in found["entries"] if e["capability"] == "MOC-MDS" and e["carried_from"])
     assert carried["origin"] == ORIGIN
-    assert carried["alongside"] == [{"capability": "MOC-SECURE", "number": 4, "status": "open"}]
+    assert carried["alongside"] == [{"capability": "MOC-SECURE", "number": 3, "status": "open"}]
     assert carried["entered_with"] == 1
 
 
@@ -117,14 +117,13 @@ def test_the_numbers_are_those_the_letter_gives(seeded: ActingClient) -> None:
 def test_filters_narrow_the_register_and_keep_each_capabilitys_numbers(seeded: ActingClient) -> None:
     every = register(seeded)["entries"]
     only_secure = register(seeded, capability="MOC-SECURE")["entries"]
-    assert [e["number"] for e in only_secure] == [1, 2, 3, 4]
+    assert [e["number"] for e in only_secure] == [1, 2, 3]
     assert {e["capability"] for e in only_secure} == {"MOC-SECURE"}
     go_live = register(seeded, kind="prerequisite_go_live")["entries"]
     assert [(e["capability"], e["number"]) for e in go_live] == [
         ("MOC-MDS", 1),
         ("MOC-SECURE", 1),
         ("MOC-SECURE", 2),
-        ("MOC-SECURE", 3),
     ]
     ssc = register(seeded, owner="SSC")["entries"]
     assert ssc
@@ -205,7 +204,7 @@ def test_the_exports_hold_the_filtered_register_in_words(seeded: ActingClient) -
     assert carried["Status"] == "Open"
     assert carried["Overdue"] == "No"
     assert carried["Came from"] == f"Carried over from {ORIGIN}"
-    assert carried["Also attached to"] == "MOC-SECURE condition 4: open"
+    assert carried["Also attached to"] == "MOC-SECURE condition 3: open"
     assert carried["In the letter"] == "Not attached to a decision"
     assert rows[0]["Came from"] == "Raised by the rules on version 1 of the evidence"
     about = load_workbook(io.BytesIO(answer.content))["About"]
@@ -261,7 +260,7 @@ def test_the_page_shows_the_thread_and_capabilities_in_plain_words(seeded: Actin
     text = page.text
     assert "Carried over from earlier decisions" in text
     assert f"From {ORIGIN}." in text
-    assert "MOC-MDS as condition 2 (open) and MOC-SECURE as condition 4 (open)" in text
+    assert "MOC-MDS as condition 2 (open) and MOC-SECURE as condition 3 (open)" in text
     assert "Showing owned by SSC:" in text
     assert 'href="/register.csv?owner=SSC"' in text
     assert 'href="/register.xlsx?owner=SSC"' in text

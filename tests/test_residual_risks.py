@@ -118,9 +118,11 @@ def test_every_group_rates_the_residual_risks_after_lsc10(ruleset: Ruleset) -> N
         assert cell.rating == Rating.GREEN
         assert cell.parent is None
         [finding] = cell.findings
+        # SSC accepted on the terms the pack states, as the letter records; TAG and OPSG without terms.
+        terms = ", subject to its LSC 10 conditions" if cell.group == Group.SSC else ""
         assert finding.message == (
             "3 residual risks stated, 3 with a mitigation; none is high without one,"
-            f" and {cell.group.value} has accepted each."
+            f" and {cell.group.value} has accepted each{terms}."
         )
     bases = {c.group: c.findings[0].basis for c in result.ratings[-3:]}
     assert "TAG supported the assessments and accepted the mitigations" in bases[Group.TAG]

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from api.web.templating import rating_word
 from lsc_engine.committee.gate import CellDecision
 from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
+from lsc_engine.core.path_to_green import waiting_words
 from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
-from lsc_engine.core.words import basis_words, criterion_words
+from lsc_engine.core.words import basis_words, criterion_words, day_words
 
 GROUPS = list(Group)
 
@@ -145,8 +145,8 @@ def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
 
 
 def milestone_text(milestones: Iterable[Milestone]) -> str:
-    """Say when a rating improves by time alone, e.g. 'Amber from 2020-08-15, green from 2020-10-01'."""
-    text = ", ".join(f"{rating_word(m.rating).lower()} from {m.on.isoformat()}" for m in milestones)
+    """Say when a rating improves by time alone, e.g. 'Amber from 15 August 2020, green from 1 October 2020.'."""
+    text = waiting_words(milestones, day=day_words)
     return text[:1].upper() + text[1:]
 
 

@@ -6,6 +6,7 @@ shows before it renders: a route cannot forget either.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from api.auth import disclose, redacting
 from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
+from lsc_engine.core.path_to_green import waiting_words
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     KIND_LABELS,
@@ -139,6 +141,7 @@ templates.env.filters.update(
     criterion_label=criterion_words,
     rule_title=rule_title,
     condition_source=condition_source,
+    waiting=partial(waiting_words, day=day_words),
 )
 
 

@@ -19,6 +19,7 @@ from lsc_engine.core.evaluation import (
     ScopeDmc,
     ScopeHeldBack,
 )
+from lsc_engine.core.path_to_green import waiting_words
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     MARKS,
@@ -140,10 +141,10 @@ def table(evaluation: Evaluation) -> Group:
         else:
             parts.append(Text(f"Nothing blocks {gate}.", style="bold"))
     for path in evaluation.path_to_green:
-        dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
-        suffix = f" (if nothing new happens: {dates})" if dates else ""
+        dates = waiting_words(path.milestones)
+        waiting = f" If nothing new happens: {dates}" if dates else ""
         named = f"{criterion_words(path.criterion)} for {path.group.value}"
-        parts.append(Text(f"To green, {named}{suffix}: " + " ".join(path.actions)))
+        parts.append(Text(f"To green, {named}: " + " ".join(path.actions) + waiting))
     if evaluation.excluded_evidence:
         ids = ", ".join(sorted(e.id for e in evaluation.excluded_evidence))
         parts.append(Text(f"Left out as dated after {evaluation.as_at}: {ids}", style="italic"))
@@ -225,10 +226,10 @@ def markdown(evaluation: Evaluation) -> str:
     if not evaluation.path_to_green:
         lines.append("Every criterion is green.")
     for path in evaluation.path_to_green:
-        dates = "; ".join(f"{m.rating.value} from {m.on}" for m in path.milestones)
-        suffix = f" — if nothing new happens: {dates}" if dates else ""
+        dates = waiting_words(path.milestones)
+        waiting = f" If nothing new happens: {dates}" if dates else ""
         lines.append(
-            f"- **{path.criterion} / {path.group.value}** ({path.rating.value}){suffix}: {' '.join(path.actions)}"
+            f"- **{path.criterion} / {path.group.value}** ({path.rating.value}): {' '.join(path.actions)}{waiting}"
         )
     if evaluation.excluded_evidence:
         lines += ["", "## Evidence left out", ""]

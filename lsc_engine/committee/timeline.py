@@ -34,6 +34,8 @@ EVENT_WORDS = {
     EventKind.DEPLOYMENT: "Deployment",
     EventKind.EPCL_ADDITION_REQUESTED: "Addition to the EPCL requested",
     EventKind.FIRST_MIGRATION: "First migration",
+    EventKind.EPCL_ADDITION_POSTPONED: "Addition to the EPCL postponed",
+    EventKind.EPCL_ADDITION_CONSIDERED: "Addition to the EPCL considered",
 }
 
 
@@ -152,19 +154,22 @@ def milestone_moments(pack: EvidencePack, evaluation: Evaluation) -> list[Moment
     milestones = pack.milestones
     if milestones is not None:
         for event in milestones.events:
-            name = EVENT_WORDS[event.event] + (f": {event.what}" if event.what else "")
+            name = EVENT_WORDS[event.event] + (f" by {event.by}" if event.by else "")
+            name += f": {event.what}" if event.what else ""
             if event.happened is not None:
                 late = (
                     f"Planned for {day_words(event.planned)}."
                     if event.planned and event.planned != event.happened
                     else None
                 )
-                moments.append(Moment(on=event.happened, lane=Lane.MILESTONES, title=name, detail=late))
+                detail = " ".join(part for part in (late, event.note) if part) or None
+                moments.append(Moment(on=event.happened, lane=Lane.MILESTONES, title=name, detail=detail))
             elif event.planned is not None:
                 overdue = _overdue(event.planned, evaluation.as_at)
+                detail = " ".join(part for part in (overdue, event.note) if part) or None
                 moments.append(
                     Moment(
-                        on=event.planned, lane=Lane.MILESTONES, title=f"{name} (planned)", detail=overdue, planned=True
+                        on=event.planned, lane=Lane.MILESTONES, title=f"{name} (planned)", detail=detail, planned=True
                     )
                 )
         for statement in milestones.stability_statements:

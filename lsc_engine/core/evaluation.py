@@ -131,6 +131,10 @@ class Milestone(Out):
 
     rating: Rating
     on: date
+    then_needs: list[str] = Field(
+        default_factory=list,
+        description="When waiting alone stops short of green: what must still happen, from that date, for green",
+    )
 
 
 class PathToGreen(Out):

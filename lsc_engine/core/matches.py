@@ -51,11 +51,15 @@ class Matches:
     def cell_rating(self, on: date, cell: Cell) -> Rating:
         """Return one cell's rating as at a date, from its own rules matched against the facts they read."""
         if (on, cell) not in self._rated:
-            part, names = self._part(cell)
-            facts = self.derivation.facts(on, names)
-            ratings = [self._rules[rule_id].rating for rule_id in engine.match(self.ruleset, fact_values(facts), part)]
+            ratings = [rule.rating for rule in self.cell_rules(on, cell)[1]]
             self._rated[(on, cell)] = worst(ratings) if ratings else Rating.INSUFFICIENT_EVIDENCE
         return self._rated[(on, cell)]
+
+    def cell_rules(self, on: date, cell: Cell) -> tuple[dict[str, Fact], list[Rule]]:
+        """Return the facts a cell's rules read as at a date, and those of its rules that fire then."""
+        part, names = self._part(cell)
+        facts = self.derivation.facts(on, names)
+        return facts, [self._rules[rule_id] for rule_id in engine.match(self.ruleset, fact_values(facts), part)]
 
     def _part(self, cell: Cell) -> tuple[tuple[int, ...], frozenset[str]]:
         """Return the places of the cell's rules in the ruleset and the facts their clauses read."""

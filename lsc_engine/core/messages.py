@@ -62,6 +62,11 @@ def template_values(
     return values
 
 
+def overlaid(values: Mapping[str, str], later: Mapping[str, str]) -> Mapping[str, str]:
+    """Return template values with ``later`` ones in place of those they name."""
+    return _Values({**values, **later})
+
+
 #: A noun written for either number, "risk(s)", and a verb right after it that agrees with it.
 _EITHER = re.compile(r"(\w[\w-]*)\(s\)(?:(\s+)(were|are|have)\b)?")
 #: A count standing alone: not a category or severity, nor part of a date, a ratio such as 1/2, a decimal or a

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 from lsc_engine.core.days import shift
 from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating, Milestone, PathToGreen
 from lsc_engine.core.facts import DECLARED
 from lsc_engine.core.matches import Cell, Matches
-from lsc_engine.core.messages import render
+from lsc_engine.core.messages import overlaid, render, template_values
 from lsc_engine.core.ruleset import Rating, Rule, worst
+from lsc_engine.core.words import RATING_WORDS
 
 
 def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
@@ -45,6 +46,9 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
                 reachable = floor.severity <= target.severity < cell.rating.severity
                 if reachable and later.severity <= target.severity:
                     milestones.append(Milestone(rating=target, on=_earliest(matches, key, target, changes)))
+            if milestones and later != Rating.GREEN:
+                needs = _still_needed(matches, key, changes[-1], values)
+                milestones[-1] = milestones[-1].model_copy(update={"then_needs": needs})
         found.append(
             PathToGreen(
                 criterion=cell.criterion,
@@ -55,6 +59,26 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
             )
         )
     return found
+
+
+def waiting_words(milestones: Iterable[Milestone], day: Callable[[date], str] = date.isoformat) -> str:
+    """Say what waiting alone brings, as a sentence: "amber from 2020-08-20, and no further by waiting; ..."."""
+    parts: list[str] = []
+    needs: list[str] = []
+    for milestone in milestones:
+        parts.append(f"{RATING_WORDS[milestone.rating].lower()} from {day(milestone.on)}")
+        needs = milestone.then_needs
+    text = ", ".join(parts)
+    if needs:
+        return f"{text}, and no further by waiting; green then needs more: {' '.join(needs)}"
+    return f"{text}." if text else ""
+
+
+def _still_needed(matches: Matches, key: Cell, on: date, values: Mapping[str, str]) -> list[str]:
+    """Return the remedies of the cell's rules still holding it short of green once waiting has done what it can."""
+    facts, fired = matches.cell_rules(on, key)
+    merged = overlaid(values, template_values(facts, {}, matches.ruleset.operands))
+    return list(dict.fromkeys(render(r.remedy, merged) for r in fired if r.remedy and r.rating != Rating.GREEN))
 
 
 def _earliest(matches: Matches, key: Cell, target: Rating, changes: list[date]) -> date:

@@ -18,6 +18,8 @@ class EventKind(StrEnum):
 
     DEPLOYMENT = "deployment"
     EPCL_ADDITION_REQUESTED = "epcl_addition_requested"
+    EPCL_ADDITION_POSTPONED = "epcl_addition_postponed"
+    EPCL_ADDITION_CONSIDERED = "epcl_addition_considered"
     FIRST_MIGRATION = "first_migration"
 
 
@@ -29,6 +31,8 @@ class Event(Item):
     what: Annotated[Text | None, Field(description="What was or will be deployed, e.g. a code release or a fix")] = None
     planned: Annotated[Date | None, Field(description="The date it is planned for")] = None
     happened: Annotated[Date | None, Field(description="The date it happened; absent while it has not")] = None
+    by: Annotated[Text | None, Field(description="Who does or decides it, e.g. BEIS for the EPCL")] = None
+    note: Note | None = None
 
     @model_validator(mode="after")
     def _dated(self) -> Event:

@@ -36,6 +36,16 @@ def names_group(name: str, group: Group) -> bool:
     )
 
 
+def terms(name: str, group: Group) -> str | None:
+    """Return the terms one name of the group's qualifies its acceptance with ("subject to its LSC 10 conditions")."""
+    rest = _LEAD.sub("", name.strip())
+    for alias in (group.value, *_NAMES[group]):
+        tail = rest[len(alias) :]
+        if rest.casefold().startswith(alias.casefold()) and _QUALIFIER.fullmatch(tail.casefold()) is not None:
+            return tail.strip().removeprefix("(").removesuffix(")").strip() or None
+    return None
+
+
 def accepted_by(text: str, group: Group) -> bool:
     """Whether the group is among those the pack says accepted; DCC's or another group's acceptance is not its."""
     return any(names_group(name, group) for name in acceptors(text))

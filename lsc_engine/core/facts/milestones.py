@@ -352,12 +352,19 @@ def _planned(event: Event) -> date:
     return event.planned or event.happened or date.min
 
 
+#: How a finding names an event of each kind other than a deployment.
+_EVENT_NAMES = {
+    EventKind.FIRST_MIGRATION: "the first migration",
+    EventKind.EPCL_ADDITION_REQUESTED: "the request to add the capability to the EPCL",
+    EventKind.EPCL_ADDITION_POSTPONED: "the postponement of the capability's addition to the EPCL",
+    EventKind.EPCL_ADDITION_CONSIDERED: "the decision on adding the capability to the EPCL",
+}
+
+
 def _what(event: Event) -> str:
     if event.event == EventKind.DEPLOYMENT:
         return f"the deployment of {event.what}" if event.what else "a deployment"
-    if event.event == EventKind.FIRST_MIGRATION:
-        return "the first migration"
-    return "the request to add the capability to the EPCL"
+    return _EVENT_NAMES[event.event]
 
 
 def _against(margin: int, migration: date) -> str:

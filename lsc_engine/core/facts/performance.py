@@ -60,6 +60,21 @@ class _Measure:
     target: float
     minimum: float
     streak: tuple[PerformanceRow, ...]  # the run of months below minimum that ends with the latest
+    year: tuple[PerformanceRow, ...]  # the rows of the twelve months that end with the latest, as reported
+
+    def year_below_target(self) -> str | None:
+        """Say that the measure missed its target in each of the twelve months to its latest, if it did."""
+        if len(self.year) < 12 or any(row.achieved >= self._level(row.target, self.target) for row in self.year):
+            return None
+        at_minimum = sum(1 for row in self.year if row.achieved >= self._level(row.minimum, self.minimum))
+        return (
+            f"{self.label}: below its target service level in each of the 12 months to "
+            f"{_month_text(_month_index(self.latest.month))}, and at or above its minimum in {at_minimum} of them"
+        )
+
+    @staticmethod
+    def _level(stated: float | None, default: float) -> float:
+        return stated if stated is not None else default
 
     @property
     def label(self) -> str:
@@ -118,6 +133,18 @@ class PerformanceFacts(Section):
             Change.DUE_DATES,
         ),
         Declared("performance_below_minimum_streak_measure", "the measure with that run", _ROWS, Change.DUE_DATES),
+        Declared(
+            "performance_year_below_target_code",
+            "Code Performance Measures below target in each of the 12 months to their latest",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
+        Declared(
+            "performance_year_below_target_code_measures",
+            "each of those measures, with the months at or above its minimum",
+            _ROWS,
+            Change.DUE_DATES,
+        ),
         Declared(
             "performance_below_minimum_latest",
             "measures still reporting that are below their minimum service level in their latest month",
@@ -257,6 +284,11 @@ class PerformanceFacts(Section):
         found["performance_below_minimum_streak"] = about(len(streak), streak)
         if longest is not None and streak:
             found["performance_below_minimum_streak_measure"] = about(longest.label, streak)
+        year = [(m, text) for m in current if m.kind is MeasureKind.CODE and (text := m.year_below_target())]
+        found["performance_year_below_target_code"] = count([m.latest for m, _ in year])
+        if year:
+            rows = [row for m, _ in year for row in m.year]
+            found["performance_year_below_target_code_measures"] = about("; ".join(t for _, t in year), rows)
         levels = {
             "minimum": [m for m in current if m.latest.achieved < m.minimum],
             "target": [m for m in current if m.minimum <= m.latest.achieved < m.target],
@@ -282,7 +314,9 @@ def _measure(name: str, rows: Sequence[PerformanceRow], parameters: Parameters) 
         if row.achieved >= row_minimum or _month_index(row.month) != expected:
             break
         streak.append(row)
+    first = _month_index(latest.month) - 11
     return _Measure(
+        year=tuple(row for row in series if _month_index(row.month) >= first),
         name=name,
         kind=measure_kind(name, series),
         months=tuple(sorted({_month_index(row.month) for row in series})),

@@ -8,7 +8,7 @@ is accepted is asked group by group: DCC's own acceptance, or another group's, i
 from __future__ import annotations
 
 from lsc_engine.core.evidence import Group, Level, ResidualRisk
-from lsc_engine.core.facts.acceptance import acceptors, joined, names_group
+from lsc_engine.core.facts.acceptance import acceptors, joined, names_group, terms
 from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _RISKS = ("residual_risks",)
@@ -24,6 +24,11 @@ def awaiting_who(group: Group) -> str:
     return f"{awaiting(group)}_accepted_by"
 
 
+def on_terms(group: Group) -> str:
+    """Name the fact giving the terms the group's acceptance of the risks is subject to, when the pack states any."""
+    return f"residual_risks_{group.value.casefold()}_terms"
+
+
 def _names(risk: ResidualRisk) -> list[str]:
     """Return who the pack says accepted a risk, each name as given; none when nobody did."""
     return acceptors(risk.accepted_by) if risk.accepted_by else []
@@ -36,6 +41,9 @@ def _per_group() -> tuple[Declared, ...]:
             Declared(awaiting(group), f"residual risks accepted by someone, but not by {group.value}", _RISKS)
         )
         declared.append(Declared(awaiting_who(group), f"who accepted the residual risks {group.value} has not", _RISKS))
+        declared.append(
+            Declared(on_terms(group), f"the terms {group.value} accepted the residual risks on, as stated", _RISKS)
+        )
     return tuple(declared)
 
 
@@ -83,4 +91,7 @@ class ResidualFacts(FixedSection):
             found[awaiting(group)] = count(pending)
             if pending:
                 found[awaiting_who(group)] = about(joined(n for r in pending for n in _names(r)), pending)
+            qualified = [(r, t) for r in risks for n in _names(r) if (t := terms(n, group)) is not None]
+            if qualified:
+                found[on_terms(group)] = about(joined(t for _, t in qualified), [r for r, _ in qualified])
         return found
