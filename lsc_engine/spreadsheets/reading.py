@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from lsc_engine.spreadsheets.build import Imported, build
@@ -26,10 +27,12 @@ def _encoding(mapping: Mapping | None) -> Callable[[str], str]:
     return encoding
 
 
-def read_imported(path: Path, *, mapping: Mapping | None = None, max_items: int | None = None) -> Imported:
-    """Build a pack from a workbook, a zip of CSV files, a CSV file or a folder of them."""
-    with open_path(path, _encoding(mapping)) as sheets:
-        return build(sheets, source=path.name, mapping=mapping, max_items=max_items)
+def read_imported(*paths: Path, mapping: Mapping | None = None, max_items: int | None = None) -> Imported:
+    """Build a pack from workbooks, zips of CSV files, CSV files or folders of them: their rows together."""
+    with ExitStack() as stack:
+        sheets = [sheet for path in paths for sheet in stack.enter_context(open_path(path, _encoding(mapping)))]
+        source = ", ".join(path.name for path in paths)
+        return build(sheets, source=source, mapping=mapping, max_items=max_items)
 
 
 def read_upload(data: bytes, name: str, *, mapping: Mapping | None = None, max_items: int | None = None) -> Imported:
