@@ -14,8 +14,8 @@ from lsc_engine.settings import Settings
 from lsc_engine.spreadsheets import export
 from lsc_engine.store import migrate
 
-from .conftest import FIXTURES
 from .auth import ActingClient, acting_client
+from .conftest import FIXTURES
 
 pytestmark = pytest.mark.api
 

@@ -160,14 +160,14 @@ def matrix(
     evaluation: Evaluation,
     pack: EvidencePack,
     decisions: Iterable[CellDecision] = (),
-    rows: Mapping[str, Location] | None = None,
+    read_from: Mapping[str, Location] | None = None,
 ) -> list[MatrixRow]:
     """Lay out the catalogue as rows of cells: the current rating of each owned cell and everything behind it.
 
-    ``rows`` says where each item of a pack built from spreadsheets was read, so that findings name the rows.
+    ``read_from`` says where each item of a pack built from spreadsheets was read, so that findings name the rows.
     """
     catalogue = ruleset.catalogue
-    index = evidence_index(pack, rows)
+    index = evidence_index(pack, read_from)
     cells = {(c.criterion, c.group): c for c in evaluation.ratings}
     decided = {(d.criterion, d.group): d for d in decisions}
     paths = {(p.criterion, p.group): p for p in evaluation.path_to_green}

@@ -140,7 +140,7 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         as_at_text=as_at_text,
         filename=filename,
         evaluation=evaluation,
-        rows=matrix(service.ruleset, evaluation, pack, rows=read_from),
+        rows=matrix(service.ruleset, evaluation, pack, read_from=read_from),
         chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
         evidence=evidence_index(pack, read_from),
     )
