@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bench import cli, stages
+from bench import cli, imports, stages
 
 NUMBER = r"\d+\.\d\d"
 
@@ -33,3 +33,11 @@ def test_the_command_line_table_compares_lsc_check_with_a_validate_only_process(
     )
     assert time_over_floor > 0
     assert resident_over_floor > 0
+
+
+def test_the_import_table_compares_building_a_pack_with_reading_the_workbook_alone() -> None:
+    text = imports.table([imports.measure(200, repeat=1, seed=1)])
+    row = next(line for line in text.splitlines() if line.startswith("| 200 |"))
+    cells = row.strip("|").split(" | ")
+    assert len(cells) == 8
+    assert all(re.fullmatch(r"\d+(\.\d+)?", cell.strip()) for cell in cells)

@@ -80,7 +80,9 @@ def test_a_finding_opens_across_the_phone_and_the_self_check_result_fits(visit: 
     screenshot(visit, "phone-submission-lsc9")
 
     page.goto(visit.base + "/self-check")
-    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(ROOT / SEEDS[1]))
+    page.get_by_label("Evidence pack (JSON or YAML, a workbook, or a zip of CSV files)").set_input_files(
+        str(ROOT / SEEDS[1])
+    )
     page.get_by_role("button", name="Check the pack").click()
     page.wait_for_selector("#result")
     page.evaluate(OPEN_EVERY_DETAIL)

@@ -138,7 +138,9 @@ def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     page = visit.page
     page.goto(visit.base + "/")
     page.get_by_role("link", name="Self-check").click()
-    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(SECURE_PACK))
+    page.get_by_label("Evidence pack (JSON or YAML, a workbook, or a zip of CSV files)").set_input_files(
+        str(SECURE_PACK)
+    )
     page.get_by_role("button", name="Check the pack").click()
     page.wait_for_selector("#result")
     assert "Not ready" in page.locator("dl.facts").inner_text()
@@ -161,7 +163,7 @@ def test_self_check_lists_every_problem_of_a_bad_file(visit: Visit, tmp_path: Pa
     bad.write_text(json.dumps(document))
     page = visit.page
     page.goto(visit.base + "/self-check")
-    page.get_by_label("Evidence pack (JSON or YAML)").set_input_files(str(bad))
+    page.get_by_label("Evidence pack (JSON or YAML, a workbook, or a zip of CSV files)").set_input_files(str(bad))
     page.get_by_role("button", name="Check the pack").click()
     page.wait_for_selector(".problems")
     assert "This file is not a valid evidence pack" in page.locator("h2").first.inner_text()

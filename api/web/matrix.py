@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +13,7 @@ from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
 from lsc_engine.core.path_to_green import waiting_words
 from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
 from lsc_engine.core.words import basis_words, criterion_words, day_words
+from lsc_engine.spreadsheets import Location
 
 GROUPS = list(Group)
 
@@ -65,6 +66,8 @@ class EvidenceRow:
     dated: date | None
     confidential: bool
     title: str | None = None
+    #: Where an item built from a spreadsheet was read: "file, sheet incidents, row 6".
+    row: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,9 @@ def title_of(item: Item) -> str | None:
     return None
 
 
-def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
-    """Index every evidence item of a pack by id."""
+def evidence_index(pack: EvidencePack, rows: Mapping[str, Location] | None = None) -> dict[str, EvidenceRow]:
+    """Index every evidence item of a pack by id, with the spreadsheet row each was read from where known."""
+    located = rows or {}
     return {
         item.id: EvidenceRow(
             id=item.id,
@@ -139,6 +143,7 @@ def evidence_index(pack: EvidencePack) -> dict[str, EvidenceRow]:
             dated=item.provenance.date,
             confidential=item.confidential,
             title=title_of(item),
+            row=located[path].describe() if path in located else None,
         )
         for path, item in iter_items(pack)
     }
@@ -155,10 +160,14 @@ def matrix(
     evaluation: Evaluation,
     pack: EvidencePack,
     decisions: Iterable[CellDecision] = (),
+    read_from: Mapping[str, Location] | None = None,
 ) -> list[MatrixRow]:
-    """Lay out the catalogue as rows of cells: the current rating of each owned cell and everything behind it."""
+    """Lay out the catalogue as rows of cells: the current rating of each owned cell and everything behind it.
+
+    ``read_from`` says where each item of a pack built from spreadsheets was read, so that findings name the rows.
+    """
     catalogue = ruleset.catalogue
-    index = evidence_index(pack)
+    index = evidence_index(pack, read_from)
     cells = {(c.criterion, c.group): c for c in evaluation.ratings}
     decided = {(d.criterion, d.group): d for d in decisions}
     paths = {(p.criterion, p.group): p for p in evaluation.path_to_green}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -26,6 +27,7 @@ from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
+from lsc_engine.spreadsheets import Location, read_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,7 +123,9 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     except ValueError as error:
         return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
     try:
-        pack, evaluation = await run_in_threadpool(_evaluate, body, service.ruleset, as_at, service.max_items)
+        pack, evaluation, read_from = await run_in_threadpool(
+            _evaluate, body, filename, service.ruleset, as_at, service.max_items
+        )
     except InvalidPack as error:
         return _self_check(
             request,
@@ -136,15 +140,20 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         as_at_text=as_at_text,
         filename=filename,
         evaluation=evaluation,
-        rows=matrix(service.ruleset, evaluation, pack),
+        rows=matrix(service.ruleset, evaluation, pack, read_from=read_from),
         chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
-        evidence=evidence_index(pack),
+        evidence=evidence_index(pack, read_from),
     )
 
 
 def _evaluate(
-    body: bytes, ruleset: Ruleset, as_at: date | None, max_items: int | None
-) -> tuple[EvidencePack, Evaluation]:
-    """Parse and evaluate a pack, as at its statement date unless told otherwise."""
-    pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
-    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
+    body: bytes, filename: str, ruleset: Ruleset, as_at: date | None, max_items: int | None
+) -> tuple[EvidencePack, Evaluation, dict[str, Location]]:
+    """Read and evaluate a pack (JSON, YAML or spreadsheets), as at its statement date unless told otherwise."""
+    read_from: dict[str, Location] = {}
+    if body.startswith(b"PK") or Path(filename).suffix.lower() == ".csv":
+        imported = read_upload(body, Path(filename).name, max_items=max_items)
+        pack, read_from = imported.pack, imported.rows
+    else:
+        pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
+    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date), read_from

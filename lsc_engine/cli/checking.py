@@ -5,22 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
-
-from lsc_engine.cli.report import markdown, print_table
-from lsc_engine.core.decision import evaluate
-from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.loading import gc_paused, read_pack
-from lsc_engine.core.rulecheck import check_examples
-from lsc_engine.core.words import PROVISIONAL_LEGEND, rating_label, tagged
-from lsc_engine.errors import LscError
-
-if TYPE_CHECKING:
-    pass
-
 
 from lsc_engine.cli.app import (
     READINESS_EXIT,
@@ -32,23 +20,43 @@ from lsc_engine.cli.app import (
     rules_app,
     ruleset_at,
 )
+from lsc_engine.cli.packs import MappingOption, read_mapping
+from lsc_engine.cli.report import markdown, print_table
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import gc_paused, read_pack
+from lsc_engine.core.rulecheck import check_examples
+from lsc_engine.core.words import PROVISIONAL_LEGEND, rating_label, tagged
+from lsc_engine.errors import LscError
+from lsc_engine.spreadsheets import read_imported
+from lsc_engine.spreadsheets.reading import is_spreadsheet
 
 
 @app.command()
 def check(
-    pack: Annotated[Path, typer.Argument(help="Evidence pack, JSON or YAML.", show_default=False)],
+    pack: Annotated[
+        Path,
+        typer.Argument(
+            help="Evidence pack: JSON, YAML, a workbook (.xlsx), or CSV files (a .zip, a .csv or a folder).",
+            show_default=False,
+        ),
+    ],
     as_at: Annotated[
         str | None, typer.Option("--as-at", help="Evaluate as at this date (default: the pack's statement date).")
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
     rules: RulesOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Self-check an evidence pack. Exit 0 ready, 3 ready with conditions, 4 not ready, 2 invalid, 1 error."""
     try:
         when = parse_date(as_at, "--as-at")
         ruleset = ruleset_at(rules)
         with gc_paused(pack.stat().st_size if pack.is_file() else 0):  # as the service's self-check does
-            evidence = read_pack(pack)
+            if is_spreadsheet(pack):
+                evidence = read_imported(pack, mapping=read_mapping(mapping)).pack
+            else:
+                evidence = read_pack(pack)
             result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
     except LscError as error:
         fail(error)

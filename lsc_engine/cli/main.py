@@ -6,11 +6,11 @@ import sys
 
 from pydantic import ValidationError
 
-from lsc_engine.cli import audit, checking, letters, records, tokens
+from lsc_engine.cli import audit, checking, letters, packs, records, tokens
 from lsc_engine.cli.app import Exit, app, err, report
 from lsc_engine.errors import LscError
 
-COMMANDS = (audit, checking, letters, records, tokens)  # imported for the commands they register on ``app``
+COMMANDS = (audit, checking, letters, packs, records, tokens)  # imported for the commands they register on ``app``
 
 
 def main() -> None:

@@ -1,0 +1,366 @@
+"""Building an evidence pack from sheets, every problem named by its file, sheet, row, column and field."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import parse_pack
+from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.spreadsheets.cells import PLAIN, CellError, JsonValue, Reading, read_cell
+from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, PARENT_COLUMN, Column, Table, layout
+from lsc_engine.spreadsheets.mapping import Mapping as SourceMapping
+from lsc_engine.spreadsheets.mapping import Source
+from lsc_engine.spreadsheets.sources import Sheet
+
+#: The most problems reported; a sheet wrong on every row would otherwise list hundreds of thousands.
+MAX_PROBLEMS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value was read: the file, the sheet, and where known the row, the column and the field."""
+
+    file: str
+    sheet: str
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+
+    def describe(self) -> str:
+        """Name the place as a person looks for it: file, sheet, row, column (field)."""
+        parts = [self.file, f"sheet {self.sheet}"]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
+        text = ", ".join(parts)
+        return f"{text} ({self.field})" if self.field else text
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """Return the location as a plain mapping."""
+        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "field": self.field}
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A pack built from sheets, with the row each evidence item was read from, by the item's JSON path.
+
+    Where an item was read from is kept beside the pack, not in it: the input digest speaks for the
+    evidence, so the same evidence gives the same digest whatever the file was called or the row it sat on.
+    """
+
+    pack: EvidencePack
+    rows: dict[str, Location]
+
+
+@dataclass
+class _Read:
+    """What one table's sheets gave: the records, and where each came from."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    where: list[Location] = field(default_factory=list)
+    #: For a nested list: the id of the record each row belongs to.
+    parents: list[tuple[str, Location]] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self, source: str, mapping: SourceMapping | None) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.layout = layout()
+        self.problems: list[tuple[Location, str]] = []
+        #: Cells that could not be read (file, sheet, row, field): the validation's "missing" for them is not repeated.
+        self.failed: set[tuple[str, str, int | None, str]] = set()
+        self.letters: dict[tuple[str, str], dict[str, str]] = {}
+        self.missing: set[tuple[str, str]] = set()
+        self.tables: dict[str, _Read] = {}
+        self.doc: dict[str, Any] = {}
+        self.keys: dict[str, Location] = {}
+        self.pack_file = source
+
+    def problem(self, where: Location, message: str) -> None:
+        self.problems.append((where, message))
+
+    def read(self, sheet: Sheet) -> None:
+        in_workbook = sheet.name if sheet.in_workbook else None
+        source = self.mapping.source_for(sheet.file, in_workbook) if self.mapping else None
+        if source is None and sheet.name == GUIDE_SHEET:
+            return
+        if source is None and sheet.name == PACK_SHEET:
+            self.pack_sheet(sheet)
+            return
+        table = self.layout.table(source.table if source else sheet.name)
+        if table is None:
+            known = ", ".join([PACK_SHEET, *(t.sheet for t in self.layout.tables)])
+            self.problem(Location(sheet.file, sheet.name), f"not a sheet of the template; its sheets are: {known}")
+            return
+        self.table_sheet(sheet, table, source)
+
+    def table_sheet(self, sheet: Sheet, table: Table, source: Source | None) -> None:
+        read = self.tables.setdefault(table.sheet, _Read())
+        reading = source.reading() if source else PLAIN
+        renamed = source.field_of() if source else {}
+        rows = sheet.rows()
+        header = next(rows, None)
+        columns: list[tuple[int, Column]] = []
+        named: set[str] = set()
+        letters = self.letters.setdefault((sheet.file, sheet.name), {})
+        if header is not None:
+            number, values = header
+            for index, value in enumerate(values):
+                title = str(value).strip() if value is not None else ""
+                letter = get_column_letter(index + 1)
+                if not title:
+                    continue
+                name = renamed.get(title, title if source is None else "")
+                column = table.column(name) if name else None
+                where = Location(sheet.file, sheet.name, number, letter, title)
+                if column is None:
+                    if source is None:
+                        known = ", ".join(c.header for c in table.columns)
+                        self.problem(where, f"unknown column {title!r}; the columns of {table.sheet} are: {known}")
+                    continue
+                if name in named:
+                    self.problem(where, f"a second column for {name}")
+                    continue
+                named.add(name)
+                letters[name] = letter
+                columns.append((index, column))
+        fixed = source.fixed if source else {}
+        for column in table.columns:
+            if column.required and column.header not in named and column.header not in fixed:
+                header_row = header[0] if header else 1
+                wanted = source.columns.get(column.header) if source else None
+                why = f"the mapping reads it from {wanted!r}, which" if wanted else "no column"
+                self.problem(
+                    Location(sheet.file, sheet.name, header_row, None, column.header),
+                    f"{why} is missing: {column.header} is required"
+                    if wanted
+                    else f"no column for {column.header}, which is required",
+                )
+                self.missing.add((table.sheet, column.header))
+        constants = [(column, fixed[column.header]) for column in table.columns if column.header in fixed]
+        self.rows(sheet, table, source, reading, rows, columns, constants, read)
+
+    def rows(
+        self,
+        sheet: Sheet,
+        table: Table,
+        source: Source | None,
+        reading: Reading,
+        rows: Iterable[tuple[int, Sequence[object]]],
+        columns: list[tuple[int, Column]],
+        constants: Sequence[tuple[Column, object]],
+        read: _Read,
+    ) -> None:
+        words = source.values if source else {}
+        width = max((index for index, _ in columns), default=-1) + 1
+        for number, values in rows:
+            if not any(value is not None and value != "" for value in values):
+                continue
+            record: dict[str, Any] = {}
+            for index, column in columns:
+                raw = values[index] if index < len(values) else None
+                if column.header in words and raw is not None:
+                    raw = _word(raw, words[column.header])
+                self.cell(record, raw, column, reading, Location(sheet.file, sheet.name, number))
+            for column, value in constants:
+                self.cell(record, value, column, reading, Location(sheet.file, sheet.name, number))
+            if source is None and len(values) > width and any(v not in (None, "") for v in values[width:]):
+                self.problem(Location(sheet.file, sheet.name, number), "a value in a column without a header")
+            where = Location(sheet.file, sheet.name, number)
+            if table.parent is not None:
+                read.parents.append((str(record.pop(PARENT_COLUMN, "")), where))
+            read.records.append(record)
+            read.where.append(where)
+
+    def cell(
+        self,
+        record: dict[str, Any],
+        raw: object,
+        column: Column,
+        reading: Reading,
+        row: Location,
+    ) -> None:
+        try:
+            value = read_cell(raw, column, reading)
+        except CellError as error:
+            letter = self.letters.get((row.file, row.sheet), {}).get(column.header)
+            self.problem(Location(row.file, row.sheet, row.row, letter, column.header), str(error))
+            self.failed.add((row.file, row.sheet, row.row, column.header))
+            return
+        if value is not None:
+            _put(record, column.path, value)
+
+    def pack_sheet(self, sheet: Sheet) -> None:
+        self.pack_file = sheet.file
+        for number, values in sheet.rows():
+            name = str(values[0]).strip() if values and values[0] is not None else ""
+            raw = values[1] if len(values) > 1 else None
+            if number == 1 and name == "field":
+                continue
+            where = Location(sheet.file, sheet.name, number, "A", name or None)
+            if not name:
+                if raw not in (None, ""):
+                    self.problem(where, "a value without a field name in column A")
+                continue
+            key = self.layout.key(name)
+            if key is None:
+                self.problem(where, f"unknown field {name!r}; column A names a field of the pack sheet")
+                continue
+            if name in self.keys:
+                self.problem(where, f"{name} is given again (first in row {self.keys[name].row})")
+                continue
+            self.keys[name] = Location(sheet.file, sheet.name, number, "B", name)
+            try:
+                value = read_cell(raw, key, PLAIN)
+            except CellError as error:
+                self.problem(self.keys[name], str(error))
+                self.failed.add((sheet.file, sheet.name, number, name))
+                continue
+            if value is not None:
+                _put(self.doc, key.path, value)
+
+    def assemble(self) -> dict[str, Any]:
+        for table in self.layout.tables:
+            read = self.tables.get(table.sheet)
+            if table.parent is None and read is not None:
+                _put(self.doc, table.path, read.records)
+        for table in self.layout.tables:
+            read = self.tables.get(table.sheet)
+            if table.parent is None or read is None:
+                continue
+            parent = self.tables.get(table.parent.sheet)
+            owners = {str(record.get("id")): record for record in parent.records} if parent else {}
+            for record, (owner, where) in zip(read.records, read.parents, strict=True):
+                if owner not in owners:
+                    letter = self.letters.get((where.file, where.sheet), {}).get(PARENT_COLUMN)
+                    self.problem(
+                        Location(where.file, where.sheet, where.row, letter, PARENT_COLUMN),
+                        f"no {table.parent.sheet} row has id {owner!r}" if owner else "say which row this belongs to",
+                    )
+                    continue
+                owners[owner].setdefault(table.path[-1], []).append(record)
+        return self.doc
+
+    def rows_by_path(self) -> dict[str, Location]:
+        rows: dict[str, Location] = {}
+        for table in self.layout.tables:
+            read = self.tables.get(table.sheet)
+            if read is None:
+                continue
+            if table.parent is None:
+                base = ".".join(table.path)
+                for index, where in enumerate(read.where):
+                    rows[f"{base}[{index}]"] = where
+            else:
+                parent = self.tables.get(table.parent.sheet)
+                if parent is None:
+                    continue
+                base = ".".join(table.parent.path)
+                positions = {str(r.get("id")): i for i, r in enumerate(parent.records)}
+                counts: dict[str, int] = {}
+                for (owner, where), _record in zip(read.parents, read.records, strict=True):
+                    if owner in positions:
+                        k = counts.get(owner, 0)
+                        counts[owner] = k + 1
+                        rows[f"{base}[{positions[owner]}].{table.path[-1]}[{k}]"] = where
+        for name, where in self.keys.items():
+            rows[name] = where
+        return rows
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _locate(path: str, rows: dict[str, Location], builder: _Builder) -> tuple[Location, str]:
+    """Find the cell a JSON path names (the row of the longest item path it starts with), and the field."""
+    ends = [match.end() for match in _INDEX.finditer(path)]
+    for end in reversed(ends):
+        where = rows.get(path[:end])
+        if where is not None:
+            field_name = _INDEX.sub("", path[end:]).lstrip(".")
+            letter = builder.letters.get((where.file, where.sheet), {}).get(field_name)
+            return Location(where.file, where.sheet, where.row, letter, field_name or None), field_name
+    plain = _INDEX.sub("", path)
+    if plain in rows:
+        return rows[plain], plain
+    table = next((t for t in builder.layout.tables if ".".join(t.path) == plain), None)
+    if table is not None:
+        read = builder.tables.get(table.sheet)
+        file = read.where[0].file if read and read.where else builder.pack_file
+        return Location(file, table.sheet), ""
+    return Location(builder.pack_file, PACK_SHEET, None, None, plain if plain != "$" else None), plain
+
+
+def _word(raw: object, words: Mapping[str, object]) -> object:
+    """Translate a cell's word through a mapping's values, matching exactly and then ignoring case."""
+    text = str(raw).strip()
+    if text in words:
+        return words[text]
+    folded = {key.casefold(): value for key, value in words.items()}
+    return folded.get(text.casefold(), raw)
+
+
+def _put(target: dict[str, Any], path: Sequence[str], value: JsonValue | list[dict[str, Any]]) -> None:
+    for name in path[:-1]:
+        target = target.setdefault(name, {})
+    target[path[-1]] = value
+
+
+def build(
+    sheets: Iterable[Sheet], *, source: str, mapping: SourceMapping | None = None, max_items: int | None = None
+) -> Imported:
+    """Build a pack from sheets; raise ``InvalidPack`` naming every problem's file, sheet, row, column and field."""
+    builder = _Builder(source, mapping)
+    for sheet in sheets:
+        builder.read(sheet)
+    document = builder.assemble()
+    rows = builder.rows_by_path()
+    pack: EvidencePack | None = None
+    try:
+        pack = parse_pack(json.dumps(document).encode(), source=source, yaml_allowed=False, max_items=max_items)
+    except InvalidPack as invalid:
+        if not invalid.problems:
+            raise
+        for problem in invalid.problems:
+            where, field_name = _locate(problem.path, rows, builder)
+            if _said(builder, where, field_name):
+                continue
+            builder.problem(where, problem.message)
+    if builder.problems or pack is None:
+        raise _refusal(source, builder.problems)
+    return Imported(pack, rows)
+
+
+def _said(builder: _Builder, where: Location, field_name: str) -> bool:
+    """Say whether a problem the validation found is one already reported from reading the cells."""
+    top = field_name.split(".")[0]
+    return (
+        (where.file, where.sheet, where.row, field_name) in builder.failed
+        or any((where.sheet, name) in builder.missing for name in (field_name, top))
+        or any(
+            header.startswith(top + ".") and (where.file, where.sheet, where.row, header) in builder.failed
+            for header in builder.letters.get((where.file, where.sheet), {})
+        )
+    )
+
+
+def _refusal(source: str, found: list[tuple[Location, str]]) -> InvalidPack:
+    shown = found[:MAX_PROBLEMS]
+    problems = [Problem(where.describe(), message) for where, message in shown]
+    if len(found) > MAX_PROBLEMS:
+        problems.append(Problem(source, f"and {len(found) - MAX_PROBLEMS} more problems not listed"))
+    noun = "problem" if len(found) == 1 else "problems"
+    return InvalidPack(
+        f"{source} does not build into a valid evidence pack: {len(found)} {noun}",
+        problems=problems,
+        details={"cells": [where.as_dict() | {"message": message} for where, message in shown]},
+    )

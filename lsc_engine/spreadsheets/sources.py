@@ -1,0 +1,157 @@
+"""The files a pack is built from: a workbook's sheets, or CSV files in a folder or a zip, read row by row."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from lsc_engine.errors import InvalidPack
+from lsc_engine.spreadsheets.archive import open_archive, refused
+
+#: The largest file read, workbook, zip or CSV: a workbook of 100,000 incidents is about 5 MiB.
+MAX_FILE_BYTES = 256 << 20
+
+#: The most rows read from one sheet or CSV file (a spreadsheet holds at most 1,048,576).
+MAX_ROWS = 1_048_576
+
+Row = tuple[int, Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of rows: a workbook's sheet or a CSV file; ``rows`` yields (row number, values) each time."""
+
+    file: str
+    name: str
+    rows: Callable[[], Iterator[Row]]
+    #: Whether it is a workbook's sheet (a mapping then matches its sheet name as well as the file's).
+    in_workbook: bool = False
+
+
+#: The text encoding of a CSV file, given its name (a mapping may say; UTF-8 otherwise).
+Encoding = Callable[[str], str]
+
+
+@contextmanager
+def open_sheets(data: bytes, name: str, encoding: Encoding) -> Iterator[list[Sheet]]:
+    """Open uploaded bytes (a workbook, a zip of CSV files, or one CSV file) as sheets."""
+    if not data.startswith(b"PK"):
+        yield [_csv_sheet(name, lambda: io.BytesIO(data), encoding)]
+        return
+    archive = open_archive(data, name)
+    with archive:
+        if "xl/workbook.xml" in archive.namelist():
+            with _workbook(data, name) as sheets:
+                yield sheets
+            return
+        members = [
+            member
+            for member in archive.infolist()
+            if not member.is_dir()
+            and member.filename.lower().endswith(".csv")
+            and not any(part.startswith((".", "__")) for part in PurePosixPath(member.filename).parts)
+        ]
+        if not members:
+            raise refused(name, "the zip holds neither a workbook nor any .csv file")
+        yield [
+            _csv_sheet(PurePosixPath(member.filename).name, partial(archive.open, member), encoding, within=name)
+            for member in members
+        ]
+
+
+@contextmanager
+def open_path(path: Path, encoding: Encoding) -> Iterator[list[Sheet]]:
+    """Open a workbook, a zip of CSV files, a CSV file or a folder of CSV files as sheets."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and not p.name.startswith("."))
+        if not files:
+            raise refused(str(path), "the folder holds no .csv file")
+        for file in files:
+            _bounded_size(file)
+        yield [_csv_sheet(file.name, partial(_open_binary, file), encoding) for file in files]
+        return
+    _bounded_size(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise refused(str(path), error.strerror or str(error)) from None
+    with open_sheets(data, path.name, encoding) as sheets:
+        yield sheets
+
+
+def _bounded_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise refused(str(path), error.strerror or str(error)) from None
+    if size > MAX_FILE_BYTES:
+        raise refused(str(path), f"the file is {size} bytes; at most {MAX_FILE_BYTES >> 20} MiB are read")
+
+
+def _csv_sheet(file: str, opener: Callable[[], IO[bytes]], encoding: Encoding, within: str | None = None) -> Sheet:
+    shown = f"{within}: {file}" if within else file
+    stem = PurePosixPath(file).stem
+
+    def rows() -> Iterator[Row]:
+        name = encoding(file)
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise refused(shown, f"no text encoding {name!r}") from None
+        with opener() as raw, io.TextIOWrapper(raw, encoding=name, newline="") as text:
+            try:
+                for number, values in enumerate(csv.reader(text), start=1):
+                    if number > MAX_ROWS:
+                        raise refused(shown, f"more than {MAX_ROWS} rows")
+                    yield number, values
+            except UnicodeDecodeError as error:
+                raise refused(shown, f"not {name} text ({error.reason}); name its encoding in a mapping") from None
+            except csv.Error as error:
+                raise refused(shown, f"not a CSV file: {error}") from None
+
+    return Sheet(shown, stem, rows)
+
+
+@contextmanager
+def _workbook(data: bytes, name: str) -> Iterator[list[Sheet]]:
+    from openpyxl import load_workbook  # imported here: only a workbook needs it
+
+    try:
+        # Read-only streams each sheet's rows; data_only reads a formula's value as last saved, never evaluating it.
+        book: Any = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise refused(name, f"not a readable workbook: {type(error).__name__}: {error}") from None
+    try:
+        yield [_workbook_sheet(name, book, title) for title in book.sheetnames]
+    finally:
+        book.close()
+
+
+def _workbook_sheet(file: str, book: Any, title: str) -> Sheet:
+    def rows() -> Iterator[Row]:
+        sheet = book[title]
+        if not hasattr(sheet, "iter_rows"):  # a chart sheet
+            return
+        sheet.reset_dimensions()  # the stated size may be wrong or hostile: read the rows that are there
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS:
+                    raise refused(file, f"sheet {title} has more than {MAX_ROWS} rows")
+                yield number, values
+        except InvalidPack:
+            raise
+        except Exception as error:  # noqa: BLE001 - a damaged sheet: say which
+            raise refused(file, f"sheet {title} cannot be read: {type(error).__name__}: {error}") from None
+
+    return Sheet(file, title, rows, in_workbook=True)
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return path.open("rb")
