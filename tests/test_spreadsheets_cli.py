@@ -58,7 +58,7 @@ def test_a_folder_of_csv_files_with_a_mapping_builds_and_a_bad_mapping_exits_2(t
     assert mapped.returncode == 4
     both = run_lsc("pack", "build", str(rest), str(folder), "--mapping", str(MAPPING), "-o", str(tmp_path / "p.json"))
     assert both.returncode == 0, both.stderr
-    assert len(read_pack(tmp_path / "p.json").incidents or []) == 30  # the workbook's 15 and the export's 15
+    assert len(read_pack(tmp_path / "p.json").incidents or []) == 29  # the workbook's 14 and the export's 15
     bad = tmp_path / "bad.yaml"
     bad.write_text("sources:\n  - table: incidents\n    columns: {severity: Priority}\n")
     refused = run_lsc("pack", "build", str(folder), "--mapping", str(bad), "-o", str(tmp_path / "q.json"))
