@@ -98,9 +98,10 @@ def test_secure_path_to_green_is_the_window_after_the_deployment(ruleset: Rulese
     # Five days after the deployment of 15 August, and amber, not green: OPSG dissented from the five days.
     assert [(m.rating, m.on) for m in path.milestones] == [(Rating.AMBER, date(2020, 8, 20))]
     assert any("before the first migration planned for 2020-08-24" in action for action in path.actions)
-    # Waiting stops at amber: what green then needs is OPSG's own view and its answer to the window it disputed.
+    # Waiting stops at amber: green then needs OPSG's own view, BEIS's decision and OPSG's answer on the window.
     assert path.milestones[0].then_needs == [
         "Put the evidence since 2020-08-07 to OPSG and record whether it now considers the service stable.",
+        "Record the decision taken when the addition to the EPCL is considered again.",
         "Have OPSG confirm that 5 days are enough, or agree a longer window.",
     ]
     assert waiting_words(path.milestones).startswith("amber from 2020-08-20, and no further by waiting;")

@@ -100,7 +100,7 @@ def test_the_markdown_tags_provisional_criteria_and_gives_every_reason_its_basis
     assert "| LSC1 (provisional) | TAG |" in text
     assert "| LSC10.1 (provisional) | SSC |" in text
     assert "| LSC10.6 | SSC |" in text, "the CIO report sits with the Panel's sub-criterion 6"
-    assert "| RR | TAG |" in text
+    assert "| Residual risks | TAG |" in text
     lsc6 = line_with(text, "| LSC6 | OPSG |")
     ours = lsc6[lsc6.index(OURS[1]) :]
     theirs = lsc6[lsc6.index(PANELS_OWN[1]) : lsc6.index(LOOKBACK[1])]
@@ -280,6 +280,6 @@ def test_the_markdown_names_blockers_by_rating_and_by_condition_number_not_by_ke
 
     blockers = text[text.index("## Blockers") : text.index("## Path to green")]
     assert "- Go-live blocked by: LSC3 as TAG rates it; LSC3 as OPSG rates it;" in blockers
-    assert "; RR as SSC rates it; condition 1; condition 2\n" in blockers
+    assert "; Residual risks as SSC rates it; condition 1; condition 2\n" in blockers
     assert "condition 3" in blockers.splitlines()[3], "the carried-over condition blocks migration only"
     assert "cio-report-review" not in blockers

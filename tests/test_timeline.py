@@ -36,7 +36,7 @@ def test_moc_secures_milestones_read_as_the_panel_tracked_them(ruleset: Ruleset)
     [projected] = [m for m in moments if m.title.startswith("LSC 6 ")]
     assert (projected.on, projected.title, projected.planned) == (
         date(2020, 8, 20),
-        "LSC 6 Amber for OPSG if nothing else changes",
+        "LSC 6 Amber for OPSG if planned dates hold and later reports show nothing new",
         True,
     )
     assert projected.detail == "Projected by the engine from the evidence as at 7 August 2020."

@@ -20,7 +20,7 @@ from api.auth import disclose, redacting
 from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
-from lsc_engine.core.path_to_green import waiting_words
+from lsc_engine.core.path_to_green import PREMISE, waiting_words
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     KIND_LABELS,
@@ -129,7 +129,9 @@ def may(context: Context, permission: str, group: str | None = None) -> bool:
     return group is None or principal.role == Role.PANEL or (principal.group is not None and principal.group == group)
 
 
-templates.env.globals.update(may=may, provisional_tag=PROVISIONAL_TAG, provisional_legend=PROVISIONAL_LEGEND)
+templates.env.globals.update(
+    may=may, provisional_tag=PROVISIONAL_TAG, provisional_legend=PROVISIONAL_LEGEND, waiting_premise=PREMISE
+)
 templates.env.filters.update(
     rating_word=rating_word,
     rating_mark=rating_mark,

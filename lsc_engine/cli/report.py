@@ -19,11 +19,13 @@ from lsc_engine.core.evaluation import (
     ScopeDmc,
     ScopeHeldBack,
 )
-from lsc_engine.core.path_to_green import waiting_words
+from lsc_engine.core.path_to_green import PREMISE, waiting_words
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
     MARKS,
     PROVISIONAL_LEGEND,
+    RATING_WORDS,
+    SECTION_WORDS,
     basis_words,
     condition_label,
     criterion_words,
@@ -72,7 +74,12 @@ def _blocker_words(blocker: Blocker, numbers: Mapping[str, int]) -> str:
     if blocker.kind == "condition" and blocker.ref in numbers:
         return f"condition {numbers[blocker.ref]}"
     criterion, _, group = blocker.ref.partition("/")
-    return f"{criterion} as {group} rates it" if group else blocker.ref
+    return f"{_named(criterion)} as {group} rates it" if group else blocker.ref
+
+
+def _named(criterion: str) -> str:
+    """Name a criterion by its id ("LSC6"), or a section such as the residual risks by its name."""
+    return SECTION_WORDS.get(criterion, criterion)
 
 
 def _origin(condition: Condition) -> str:
@@ -111,7 +118,7 @@ def table(evaluation: Evaluation) -> Group:
     for cell in evaluation.ratings:
         reasons = [tagged(f.message, f.provisional) for f in _reasons(cell)]
         ratings.add_row(
-            Text(tagged(cell.criterion, cell.criterion in provisional)),
+            Text(tagged(_named(cell.criterion), cell.criterion in provisional)),
             Text(cell.group.value),
             _rating_text(cell.rating),
             Text("\n".join(reasons)),
@@ -142,7 +149,7 @@ def table(evaluation: Evaluation) -> Group:
             parts.append(Text(f"Nothing blocks {gate}.", style="bold"))
     for path in evaluation.path_to_green:
         dates = waiting_words(path.milestones)
-        waiting = f" If nothing new happens: {dates}" if dates else ""
+        waiting = f" {PREMISE}: {dates}" if dates else ""
         named = f"{criterion_words(path.criterion)} for {path.group.value}"
         parts.append(Text(f"To green, {named}: " + " ".join(path.actions) + waiting))
     if evaluation.excluded_evidence:
@@ -203,7 +210,7 @@ def markdown(evaluation: Evaluation) -> str:
     provisional = evaluation.provisional_criteria()
     for cell in evaluation.ratings:
         reasons = " ".join(_reason(f) for f in _reasons(cell))
-        criterion = tagged(cell.criterion, cell.criterion in provisional)
+        criterion = tagged(_named(cell.criterion), cell.criterion in provisional)
         lines.append(f"| {criterion} | {cell.group.value} | {rating_label(cell.rating)} | {_cell(reasons)} |")
     if _shows_provisional(evaluation):
         lines += ["", PROVISIONAL_LEGEND]
@@ -227,9 +234,10 @@ def markdown(evaluation: Evaluation) -> str:
         lines.append("Every criterion is green.")
     for path in evaluation.path_to_green:
         dates = waiting_words(path.milestones)
-        waiting = f" If nothing new happens: {dates}" if dates else ""
+        waiting = f" {PREMISE}: {dates}" if dates else ""
         lines.append(
-            f"- **{path.criterion} / {path.group.value}** ({path.rating.value}): {' '.join(path.actions)}{waiting}"
+            f"- **{_named(path.criterion)} / {path.group.value}** ({RATING_WORDS[path.rating]}):"
+            f" {' '.join(path.actions)}{waiting}"
         )
     if evaluation.excluded_evidence:
         lines += ["", "## Evidence left out", ""]

@@ -12,6 +12,7 @@ from lsc_engine.committee.gate import Assessment, View
 from lsc_engine.committee.views import DecisionView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EventKind, EvidencePack
+from lsc_engine.core.path_to_green import PREMISE
 from lsc_engine.core.words import KIND_LABELS, RATING_WORDS, criterion_words, day_words, tagged
 
 #: The Panel's outcomes as a sentence ends them.
@@ -188,7 +189,7 @@ def milestone_moments(pack: EvidencePack, evaluation: Evaluation) -> list[Moment
             continue
         for milestone in path.milestones:
             rated = RATING_WORDS[milestone.rating]
-            title = f"{criterion_words(path.criterion)} {rated} for {path.group.value} if nothing else changes"
+            title = f"{criterion_words(path.criterion)} {rated} for {path.group.value} {PREMISE.lower()}"
             detail = "Projected by the engine from the evidence as at " + day_words(evaluation.as_at) + "."
             moments.append(Moment(on=milestone.on, lane=Lane.MILESTONES, title=title, detail=detail, planned=True))
     return moments

@@ -127,7 +127,7 @@ class Blockers(Out):
 
 
 class Milestone(Out):
-    """The earliest date a rating improves to a level if nothing new happens."""
+    """The earliest date a rating improves to a level if planned dates hold and later reports show nothing new."""
 
     rating: Rating
     on: date

@@ -61,6 +61,11 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
     return found
 
 
+#: What every projected date assumes: the planned events happen on their dates and are reported, and the reports
+#: that follow (incidents, monthly results) keep coming and show nothing that holds the rating back.
+PREMISE = "If planned dates hold and later reports show nothing new"
+
+
 def waiting_words(milestones: Iterable[Milestone], day: Callable[[date], str] = date.isoformat) -> str:
     """Say what waiting alone brings, as a sentence: "amber from 2020-08-20, and no further by waiting; ..."."""
     parts: list[str] = []

@@ -142,6 +142,12 @@ class MilestoneFacts(Section):
             Change.DUE_DATES,
         ),
         Declared("milestones_overdue_names", "those events, each with its planned date", _PLANNED, Change.DUE_DATES),
+        Declared(
+            "epcl_postponed",
+            "the latest postponement of the capability's addition to the EPCL not yet followed by a decision on it:"
+            " who, when, why, and when it is to be considered again",
+            _MIGRATION,
+        ),
     )
 
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
@@ -242,9 +248,33 @@ class MilestoneFacts(Section):
         found["milestones_overdue"] = count([item for item, _ in overdue])
         if overdue:
             found["milestones_overdue_names"] = about("; ".join(text for _, text in overdue), [i for i, _ in overdue])
+        postponed = self._postponement()
+        if postponed is not None:
+            found["epcl_postponed"] = postponed
         if self._migration is not None and not _done(self._migration, self.known.at):
             found["first_migration_planned"] = about(_planned(self._migration).isoformat(), [self._migration])
         return found
+
+    def _postponement(self) -> Fact | None:
+        """Say who postponed the EPCL addition and why, unless a decision on the addition has followed it."""
+        at = self.known.at
+        postponed = [e for e in self._events if e.event == EventKind.EPCL_ADDITION_POSTPONED and _done(e, at)]
+        latest = max(postponed, key=lambda e: e.happened or date.min, default=None)
+        if latest is None or latest.happened is None:
+            return None
+        considered = [e for e in self._events if e.event == EventKind.EPCL_ADDITION_CONSIDERED]
+        if any(_done(e, at) and e.happened is not None and e.happened >= latest.happened for e in considered):
+            return None
+        ahead = [e for e in considered if not _done(e, at) and e.planned is not None]
+        text = f"{latest.by or 'The decision-maker'} postponed adding the capability to the EPCL, as recorded on"
+        text += f" {latest.happened.isoformat()}."
+        text += f" {latest.note}" if latest.note else ""
+        behind = [latest]
+        if ahead:
+            again = min(ahead, key=_planned)
+            text += f" It is to be considered again on {_planned(again).isoformat()}."
+            behind.append(again)
+        return about(text, behind)
 
     def _window_facts(self, as_at: date) -> dict[str, Fact]:
         window = self._window
