@@ -172,7 +172,10 @@ def test_a_refused_form_names_each_criterion_and_keeps_every_value(client: Actin
 def test_the_panel_reads_a_groups_decisions_without_a_form(client: ActingClient) -> None:
     submission = _submission(client)
     body = {"criterion": "LSC9", "group": "OPSG", "accepted": False, "rating": "red", "assessor": "OPSG Chair"}
-    assert client.post(f"/v1/submissions/{submission}/assessments", json=body | {"rationale": "No plan."}).status_code == 201
+    assert (
+        client.post(f"/v1/submissions/{submission}/assessments", json=body | {"rationale": "No plan."}).status_code
+        == 201
+    )
     page = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[Role.PANEL]))
     assert page.status_code == 200
     assert 'id="assess-form"' not in page.text

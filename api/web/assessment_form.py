@@ -109,8 +109,10 @@ class Posted:
     values: dict[str, str]
 
 
-def read_rows(group: Group, owned: list[Criterion], cells: Mapping[str, CellDecision], form: Mapping[str, str]) -> Posted:
-    """Read every row of a posted form; raise Unusable naming each criterion and field at fault."""
+def read_rows(
+    group: Group, owned: list[Criterion], cells: Mapping[str, CellDecision], form: Mapping[str, str]
+) -> Posted:
+    """Read every row of a posted form; raise Refused naming each criterion and field at fault."""
     assessor = form.get("assessor", "")
     values = {"assessor": assessor}
     messages: dict[str, str] = {}
@@ -180,9 +182,9 @@ def service_refusal(error: LscError, changed: list[AssessmentIn], values: dict[s
 def _where(path: str, error: LscError, changed: list[AssessmentIn]) -> tuple[str, str] | None:
     """Return the criterion and field a refusal names: by its place in the request, else by its details."""
     if path.startswith("[") and "]." in path:
-        index, _, field = path[1:].partition("].")
+        index, _, named = path[1:].partition("].")
         if index.isdigit() and int(index) < len(changed):
-            return changed[int(index)].criterion, field
+            return changed[int(index)].criterion, named
     criterion, field = error.details.get("criterion"), error.details.get("field")
     if isinstance(criterion, str) and isinstance(field, str):
         return criterion, field

@@ -274,4 +274,8 @@ def revoke(
     except (Unusable, LscError) as error:
         refused = refusal_of("revoke", error, values, shown=values)
         return _assess_page(request, principal, redactor, service, committee, submission_id, chosen, refused)
-    return redirect(request, _page_path(submission_id, chosen), f"{chosen.value} has revoked its recommendation; go-live is blocked.")
+    return redirect(
+        request,
+        _page_path(submission_id, chosen),
+        f"{chosen.value} has revoked its recommendation; go-live is blocked.",
+    )

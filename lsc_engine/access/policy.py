@@ -131,8 +131,10 @@ def require_group(principal: Principal, group: Group) -> None:
 
 def reviews_assessments(principal: Principal) -> bool:
     """Tell whether the caller reads every group's assessments whole without recording any: the Panel."""
-    return principal.role == Role.PANEL and allowed(principal, Permission.READ) and not allowed(
-        principal, Permission.ASSESS
+    return (
+        principal.role == Role.PANEL
+        and allowed(principal, Permission.READ)
+        and not allowed(principal, Permission.ASSESS)
     )
 
 
