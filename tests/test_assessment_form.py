@@ -186,3 +186,43 @@ def test_the_panel_reads_a_groups_decisions_without_a_form(client: ActingClient)
     for role in (Role.DCC, Role.OBSERVER):
         refused = client.get(f"/submissions/{submission}/assess/OPSG", headers=bearer(client.tokens[role]))
         assert refused.status_code == 403
+
+
+def test_the_form_starts_from_a_decision_carried_forward_and_does_not_record_it_again(client: ActingClient) -> None:
+    first = _submission(client)
+    body = {"criterion": "LSC9", "group": "OPSG", "accepted": True, "rating": "green", "assessor": "OPSG Chair"}
+    made = client.post(f"/v1/submissions/{first}/assessments", json=body | {"rationale": "Plan seen in draft."})
+    assert made.status_code == 201
+    second = _submission(client)  # the same evidence again: OPSG's decision carries forward
+    url = f"/submissions/{second}/assess/OPSG"
+    opsg = bearer(client.tokens[Role.OPSG])
+    page = client.get(url, headers=opsg).text
+    assert "version 1, carried forward" in page
+    form = _form(page)
+    assert (form["rating-LSC9"], form["rationale-LSC9"], form["rating-LSC8"]) == (
+        "green",
+        "Plan seen in draft.",
+        "amber",
+    )
+    posted = client.post(f"{url}/all", data=form | {"assessor": "A. Deputy"}, headers=opsg, follow_redirects=False)
+    assert posted.status_code == 303
+    assert "1+unchanged" in posted.headers["location"]  # LSC9 stands as decided; the other 7 are recorded
+    recorded = client.get(f"/v1/submissions/{second}/assessments").json()
+    assert {a["criterion"] for a in recorded if a["assessor"] == "A. Deputy"} == set(OPSG) - {"LSC9"}
+    carried = next(a for a in recorded if a["criterion"] == "LSC9")
+    assert (carried["assessor"], carried["carried_from"]) == ("OPSG Chair", 1)
+
+
+def test_the_one_criterion_post_still_records_and_refuses_beside_its_row(client: ActingClient) -> None:
+    submission = _submission(client)
+    url = f"/submissions/{submission}/assess/OPSG"
+    opsg = bearer(client.tokens[Role.OPSG])
+    one = {"criterion": "LSC9", "accepted": "yes", "rating": "green", "assessor": "OPSG Chair"}
+    refused = client.post(url, data=one, headers=opsg)
+    assert refused.status_code == 422
+    assert "LSC 9: Overriding the proposed amber with green needs a written rationale." in refused.text
+    assert 'id="assess-rationale-LSC9-error"' in refused.text
+    assert _form(refused.text)["rating-LSC9"] == "green"
+    recorded = client.post(url, data=one | {"rating": "amber"}, headers=opsg, follow_redirects=False)
+    assert recorded.status_code == 303
+    assert [a["criterion"] for a in client.get(f"/v1/submissions/{submission}/assessments").json()] == ["LSC9"]
