@@ -6,6 +6,7 @@ reads every group's decisions but records none, sees the same page without the f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -36,12 +37,13 @@ from api.web.forms import (
     refusal_of,
     yes_no,
 )
-from api.web.submission_info import submission_info
+from api.web.submission_info import SubmissionInfo, submission_info
 from api.web.templating import page
 from lsc_engine.access.policy import Permission, Principal, allowed, require, require_group, reviews_assessments
 from lsc_engine.access.redaction import Redactor
-from lsc_engine.committee.gate import decide_cells
+from lsc_engine.committee.gate import CellDecision, decide_cells
 from lsc_engine.committee.inputs import AssessmentIn, RevocationIn
+from lsc_engine.core.evaluation import Evaluation, Finding
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Criterion
 from lsc_engine.core.words import criterion_words
@@ -63,17 +65,11 @@ ASSESSMENT_WORDS = {
 REVOCATION_WORDS = {"reason": Wording("the reason", "give the reason for revoking the recommendation")}
 
 
-def _group(name: str) -> Group:
-    """Return the group a URL names, or raise NotFound in words."""
+def _acting_group(principal: Principal, name: str) -> Group:
+    """Return the group a URL names, once the caller may act for it."""
     group = group_named(name)
     if group is None:
         raise NotFound(f"There is no group {name[:40]}: the groups are TAG, OPSG and SSC.")
-    return group
-
-
-def _acting_group(principal: Principal, name: str) -> Group:
-    """Return the group a URL names, once the caller may act for it."""
-    group = _group(name)
     require_group(principal, group)
     return group
 
@@ -82,22 +78,31 @@ def _page_path(submission_id: str, group: Group) -> str:
     return f"/submissions/{quote(submission_id, safe='')}/assess/{group.value}"
 
 
+@dataclass(frozen=True)
 class _Standing:
     """What a group's page reads: the submission, its evaluation, the group's criteria and current decisions."""
 
-    def __init__(
-        self, redactor: Redactor, service: Service, committee: Committee, submission_id: str, group: Group
-    ) -> None:
-        self.info, evaluation = submission_info(service, submission_id)
-        self.evaluation = redactor.evaluation(evaluation)
-        cells = decide_cells(self.evaluation, committee.assessments(submission_id))
-        self.cells = {c.criterion: c for c in cells if c.group == group}
-        self.findings = {c.criterion: c.findings for c in self.evaluation.ratings if c.group == group}
-        self.owned: list[Criterion] = [
-            criterion
-            for criterion, owner in committee.ruleset.catalogue.cells()
-            if owner == group and criterion.id in self.cells
-        ]
+    info: SubmissionInfo
+    evaluation: Evaluation
+    owned: list[Criterion]
+    cells: dict[str, CellDecision]
+    findings: dict[str, list[Finding]]
+
+
+def _standing(
+    redactor: Redactor, service: Service, committee: Committee, submission_id: str, group: Group
+) -> _Standing:
+    """Read where a group's assessment of a submission stands, the evaluation redacted for the caller."""
+    info, evaluation = submission_info(service, submission_id)
+    evaluation = redactor.evaluation(evaluation)
+    cells = {c.criterion: c for c in decide_cells(evaluation, committee.assessments(submission_id)) if c.group == group}
+    return _Standing(
+        info=info,
+        evaluation=evaluation,
+        owned=[c for c, owner in committee.ruleset.catalogue.cells() if owner == group and c.id in cells],
+        cells=cells,
+        findings={c.criterion: c.findings for c in evaluation.ratings if c.group == group},
+    )
 
 
 def _assess_page(
@@ -111,7 +116,7 @@ def _assess_page(
     refusal: Refusal | None = None,
 ) -> HTMLResponse:
     """Show a group's assessment page: the form for the group, the decisions alone for the Panel."""
-    standing = _Standing(redactor, service, committee, submission_id, group)
+    standing = _standing(redactor, service, committee, submission_id, group)
     assessing = allowed(principal, Permission.ASSESS)
     posted = refusal.values if refusal and refusal.form == "assess" else None
     rows = build_rows(standing.owned, redactor.view(standing.cells), standing.findings, posted)
@@ -184,7 +189,7 @@ def _record_all(
     form: dict[str, str],
 ) -> Response:
     """Record what a posted form changes, all in one transaction, or show the form again with every refusal."""
-    standing = _Standing(redactor, service, committee, submission_id, group)
+    standing = _standing(redactor, service, committee, submission_id, group)
     try:
         posted = read_rows(group, standing.owned, standing.cells, form)
     except Refused as refused:
