@@ -245,7 +245,9 @@ def assess(
         key = criterion.strip().replace(".", "-")
         named = criterion_words(criterion.strip()) if criterion.strip() else "The criterion"
         messages = {
-            name if name in ("assessor", WHOLE_FORM) else field_name(name, key): f"{named}: {text}"
+            name if name in ("assessor", WHOLE_FORM) else field_name(name, key): text
+            if name == "assessor"
+            else f"{named}: {text}"
             for name, text in refused.messages.items()
         }
         values = {field_name(name, key): value for name, value in row.items()} | {"assessor": assessor}
