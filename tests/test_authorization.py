@@ -240,8 +240,15 @@ CALLS = [
     Call(
         "GET",
         "/submissions/{submission_id}/assess/{group}",
-        _roles({Role.OPSG}),
+        _roles({Role.OPSG, Role.PANEL}),  # the Panel reads it without the forms
         lambda w: f"/submissions/{w.submission}/assess/OPSG",
+    ),
+    Call(
+        "POST",
+        "/submissions/{submission_id}/assess/{group}/all",
+        _roles({Role.OPSG}),
+        lambda w: f"/submissions/{w.submission}/assess/OPSG/all",
+        form={"assessor": "A. Member", "rating-LSC9": "amber", "accepted-LSC9": "yes"},
     ),
     Call(
         "POST",
@@ -622,6 +629,10 @@ def test_rationales_and_diffs_of_confidential_cells_are_withheld(client: ActingC
     assert secret not in seen(assessments, Role.TAG)
     assert "[confidential: shown to SSC and the Panel]" in seen(assessments, Role.TAG)
     assert secret in seen(assessments, Role.SSC)
+    assessed, escaped = f"/submissions/{world.submission}/assess", "second report closes finding 7"
+    assert escaped in seen(f"{assessed}/SSC", Role.SSC)
+    assert escaped in seen(f"{assessed}/SSC", Role.PANEL)  # the Panel's read-only view
+    assert escaped not in seen(f"{assessed}/OPSG", Role.OPSG)
     diff = f"/v1/submissions/{world.submission}/diff"
     assert secret not in seen(diff, Role.OBSERVER)
     assert secret in seen(diff, Role.PANEL)

@@ -113,28 +113,28 @@ def test_an_assessment_form_shows_each_refusal_beside_its_field(client: ActingCl
     assert answer.status_code == 422
     html = answer.text
     assert sorted(error_ids(html)) == sorted(
-        f"form-LSC6-{field}-error" for field in ("accepted", "rating", "assessor", "rationale")
+        ["assess-assessor-error", *(f"assess-{field}-LSC6-error" for field in ("accepted", "rating", "rationale"))]
     )
-    assert beside(html, "form-LSC6-accepted-error") == (
-        "Not recorded: Say whether the group accepts DCC's statement for this criterion."
+    assert beside(html, "assess-accepted-LSC6-error") == (
+        "Not recorded: LSC 6: Say whether the group accepts DCC's statement."
     )
-    assert beside(html, "form-LSC6-rating-error") == "Not recorded: Choose a rating: Green, Amber or Red."
-    assert beside(html, "form-LSC6-assessor-error") == (
+    assert beside(html, "assess-rating-LSC6-error") == "Not recorded: LSC 6: Choose a rating: Green, Amber or Red."
+    assert beside(html, "assess-assessor-error") == (
         "Not recorded: The assessor's name must be printable text on one line; "
         "it holds a control character (U+0000) at position 4."
     )
-    assert beside(html, "form-LSC6-rationale-error") == (
-        "Not recorded: The rationale is too long: at most 8000 characters."
+    assert beside(html, "assess-rationale-LSC6-error") == (
+        "Not recorded: LSC 6: The rationale is too long: at most 8000 characters."
     )
-    assert 'aria-describedby="form-LSC6-assessor-error" aria-invalid="true"' in html
+    assert 'aria-describedby="assess-assessor-hint assess-assessor-error" aria-invalid="true"' in html
     assert "body." not in html  # the pages never show JSON paths
     assert "literal_error" not in html
     assert client.get(f"/v1/submissions/{submission_id}/assessments").json() == []
 
     blank = client.post(page, data={"criterion": "LSC6", "accepted": "yes", "rating": "amber", "assessor": "  "})
     assert blank.status_code == 422
-    assert error_ids(blank.text) == ["form-LSC6-assessor-error"]
-    assert beside(blank.text, "form-LSC6-assessor-error") == "Not recorded: Name the assessor."
+    assert error_ids(blank.text) == ["assess-assessor-error"]
+    assert beside(blank.text, "assess-assessor-error") == "Not recorded: Name the assessor."
 
 
 def test_a_service_refusal_is_shown_beside_the_field_its_details_name(client: ActingClient) -> None:
@@ -142,8 +142,8 @@ def test_a_service_refusal_is_shown_beside_the_field_its_details_name(client: Ac
     page = f"/submissions/{submission_id}/assess/OPSG"
     red = client.post(page, data={"criterion": "LSC6", "accepted": "yes", "rating": "red", "assessor": "OPSG Chair"})
     assert red.status_code == 422
-    assert error_ids(red.text) == ["form-LSC6-accepted-error"]
-    assert "cannot accept DCC's statement and rate the criterion red" in beside(red.text, "form-LSC6-accepted-error")
+    assert error_ids(red.text) == ["assess-accepted-LSC6-error"]
+    assert "cannot accept DCC's statement and rate the criterion red" in beside(red.text, "assess-accepted-LSC6-error")
     hidden = client.post(page, data={"criterion": "LSC1", "accepted": "yes", "rating": "green", "assessor": "A"})
     assert hidden.status_code == 422  # OPSG does not rate LSC1, and the page has no LSC1 form: said at the top
     assert "OPSG does not rate LSC1." in hidden.text.split('class="cm-error-summary"')[1].split("</div>")[0]

@@ -38,70 +38,99 @@ def submit(page: Page, form: Locator, button: str | None = None) -> int:
     return status
 
 
-def test_opsg_confirms_its_amber_ratings(visit: Visit) -> None:
+def test_opsg_records_every_decision_with_one_form(visit: Visit) -> None:
     page = visit.page
     visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
     assert page.locator("h1").inner_text() == "OPSG assessment: MOC-MDS, version 1"
-    assert page.locator("section.cm-criterion h2").count() == 8  # LSC3 to LSC9 and the residual risks
+    form = page.locator("#assess-form")
+    assert form.locator("section.cm-criterion h2").count() == 8  # LSC3 to LSC9 and the residual risks
+    assert page.locator("main form").count() == 2  # the decisions and the revocation: no form per criterion
     for criterion in ("LSC6", "LSC8", "LSC9"):
-        form = page.locator(f"#form-{criterion}")
         proposal = page.locator(f"#c-{criterion} .cm-proposal")
         assert "▲ Amber" in proposal.inner_text()
         assert proposal.locator(".cm-findings li").count() >= 1  # the non-green findings, as messages
-        assert form.get_by_label("Yes").is_checked()
-        assert form.locator("input[name=rating][value=amber]").is_checked()  # preselected to the proposal
-        form.get_by_label("Assessor").fill("OPSG Chair")
-        assert submit(page, form) == 303
-        label = criterion.replace("LSC", "LSC ")  # as the committee writes it
-        assert f"OPSG's decision on {label} recorded: Amber." in page.locator(".notice").inner_text()
-    for criterion in ("LSC6", "LSC8", "LSC9"):
-        decided = page.locator(f"#c-{criterion} .cm-decided")
-        text = decided.inner_text()
-        assert "▲ Amber" in text
-        assert "Confirms the proposal" in text
-        assert "OPSG Chair" in text
-        assert "Override" not in text
-    assert "Finding" not in page.locator("#c-LSC6 .cm-proposal").inner_text()
-    assert "3 Category 1/2 incidents on other services" in page.locator("#c-LSC6 .cm-proposal").inner_text()
+    lsc6 = page.locator("#c-LSC6 .cm-proposal")
+    assert "3 Category 1/2 incidents on other services" in lsc6.inner_text()
+    green = page.locator("#c-LSC3 details.cm-green")  # what holds is there, folded
+    assert green.locator("summary").inner_text().endswith("what holds")
+    green.locator("summary").click()
+    assert green.locator("li").count() >= 1
+    assert "✔ Green" in green.locator("li").first.inner_text()
+
+    page.get_by_label("Assessor").fill("OPSG Chair")
+    row = page.locator("#row-LSC9")
+    assert row.get_by_label("Rating", exact=True).input_value() == "amber"  # the proposal, where nothing is decided
+    row.get_by_label("Rating", exact=True).select_option("green")
+    row.get_by_label("Rationale").fill("Revised BCDR plan seen in draft by OPSG.")
+    assert submit(page, form) == 303
+    assert "LSC 9 Green" in page.locator(".notice").inner_text()
+    assert "8 of 8" in page.locator(".cm-progress").inner_text()
+    for criterion in ("LSC6", "LSC8"):
+        decided = page.locator(f"#c-{criterion} .cm-decided").inner_text()
+        assert ("▲ Amber" in decided, "Confirms the proposal" in decided) == (True, True)
+    decided = page.locator("#c-LSC9 .cm-decided").inner_text()
+    assert "Override of the proposed Amber" in decided
+    assert "Revised BCDR plan seen in draft by OPSG." in decided
     screenshot(visit, "committee-assess")
     assert serious_accessibility_violations(visit) == []
 
+    # A new visit starts from OPSG's decisions, with the name this account gave last.
+    page.reload()
+    page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
+    assert page.get_by_label("Assessor").input_value() == "OPSG Chair"
+    row = page.locator("#row-LSC9")
+    assert row.get_by_label("Rating", exact=True).input_value() == "green"
+    assert row.get_by_label("Rationale").input_value() == "Revised BCDR plan seen in draft by OPSG."
+    # Put OPSG's amber back, so the letter and the gate read as the other tests expect whatever the order.
+    row.get_by_label("Rating", exact=True).select_option("amber")
+    row.get_by_label("Rationale").fill("")
+    assert submit(page, page.locator("#assess-form")) == 303
+    assert page.locator(".notice").inner_text().endswith("recorded: LSC 9 Amber. 7 unchanged.")
+    assert "Confirms the proposal" in page.locator("#c-LSC9 .cm-decided").inner_text()
 
-def test_an_override_without_rationale_is_refused_and_keeps_what_was_typed(visit: Visit) -> None:
+
+def test_a_refused_form_names_the_criterion_and_keeps_every_value(visit: Visit) -> None:
     page = visit.page
     visit.sign_in(Role.OPSG)
     mds = submission_of(visit, "MOC-MDS")
     page.goto(f"{visit.base}/submissions/{mds}/assess/OPSG")
-    form = page.locator("#form-LSC9")
-    form.get_by_label("No").check()
-    form.locator("input[name=rating][value=green]").check()
-    form.get_by_label("Assessor").fill("A. Reviewer")
-    assert submit(page, form) == 422
-    form = page.locator("#form-LSC9")
-    message = "Overriding the proposed amber with green needs a written rationale."
-    assert message in form.locator(".error").inner_text()
+    before = page.locator("#c-LSC8 .cm-decided").inner_text()
+    page.get_by_label("Assessor").fill("A. Reviewer")
+    page.locator("#row-LSC8").get_by_label("Rating", exact=True).select_option("green")
+    page.locator("#row-LSC6").get_by_label("Rationale").fill("Incident trend reviewed.")
+    assert submit(page, page.locator("#assess-form")) == 422
+    message = "LSC 8: Overriding the proposed amber with green needs a written rationale."
     assert message in page.locator(".cm-error-summary").inner_text()
-    assert form.locator("input[name=rating][value=green]").is_checked()
-    assert form.get_by_label("No").is_checked()
-    assert form.get_by_label("Assessor").input_value() == "A. Reviewer"
-    assert page.locator("#c-LSC9 .cm-decided .cm-flag-override").count() == 0  # nothing was recorded
+    row = page.locator("#row-LSC8")
+    assert message in row.locator(".error").inner_text()
+    assert row.get_by_label("Rationale").get_attribute("aria-invalid") == "true"
+    assert row.get_by_label("Rating", exact=True).input_value() == "green"
+    assert page.locator("#row-LSC6").get_by_label("Rationale").input_value() == "Incident trend reviewed."
+    assert page.get_by_label("Assessor").input_value() == "A. Reviewer"
+    assert page.locator("#c-LSC8 .cm-decided").inner_text() == before  # nothing was recorded
     screenshot(visit, "committee-assess-refused")
     assert serious_accessibility_violations(visit) == []
 
-    form.get_by_label("Rationale").fill("Revised BCDR plan seen in draft by OPSG.")
-    assert submit(page, form) == 303
-    decided = page.locator("#c-LSC9 .cm-decided").inner_text()
-    assert "✔ Green" in decided
-    assert "Override of the proposed Amber" in decided
-    assert "Revised BCDR plan seen in draft by OPSG." in decided
-    # Put OPSG's amber back, so the letter and the gate read as the other tests expect whatever the order.
-    form = page.locator("#form-LSC9")
-    form.get_by_label("Yes").check()
-    form.locator("input[name=rating][value=amber]").check()
-    assert submit(page, form) == 303
-    assert "Confirms the proposal" in page.locator("#c-LSC9 .cm-decided").inner_text()
+    page.locator(".cm-error-summary a").first.click()  # the summary leads to the field
+    row.get_by_label("Rating", exact=True).select_option("amber")
+    page.locator("#row-LSC6").get_by_label("Rationale").fill("")
+    assert submit(page, page.locator("#assess-form")) == 303
+
+
+def test_the_panel_reads_each_groups_decisions_without_a_form(visit: Visit) -> None:
+    page = visit.page
+    mds = submission_of(visit, "MOC-MDS")
+    answer = page.goto(f"{visit.base}/submissions/{mds}/assess/SSC")
+    assert answer is not None
+    assert answer.status == 200
+    assert page.locator("main form").count() == 0  # nothing to record here
+    assert page.locator("section.cm-criterion").count() >= 1
+    assert "Only SSC records its decisions; this page shows them." in page.locator("main").inner_text()
+    assert page.locator("#revoke-h").inner_text() == "Revocations by SSC"
+    screenshot(visit, "committee-assess-panel")
+    assert serious_accessibility_violations(visit) == []
 
 
 def test_unknown_group_submission_and_capability_are_not_found(visit: Visit) -> None:

@@ -31,6 +31,7 @@ def pages_by_role(visit: Visit) -> list[tuple[Role, str]]:
         found += [(role, submission) for role in (Role.PANEL, Role.DCC, Role.OBSERVER)]
         found += [(Role.PANEL, f"{submission}/history"), (Role.PANEL, f"{submission}/decision")]
         found += [(Role(group.lower()), f"{submission}/assess/{group}") for group in ("TAG", "OPSG", "SSC")]
+        found.append((Role.PANEL, f"{submission}/assess/SSC"))  # the Panel reads a group's decisions
     for capability in ("MOC-MDS", "MOC-SECURE"):
         found += [(role, f"/capabilities/{capability}/conditions") for role in (Role.PANEL, Role.SSC)]
         found += [(role, f"/capabilities/{capability}/timeline") for role in (Role.PANEL, Role.DCC)]

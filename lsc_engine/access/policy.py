@@ -129,6 +129,15 @@ def require_group(principal: Principal, group: Group) -> None:
         )
 
 
+def reviews_assessments(principal: Principal) -> bool:
+    """Tell whether the caller reads every group's assessments whole without recording any: the Panel."""
+    return (
+        principal.role == Role.PANEL
+        and allowed(principal, Permission.READ)
+        and not allowed(principal, Permission.ASSESS)
+    )
+
+
 def sees_confidential(principal: Principal, owner: Group) -> bool:
     """Tell whether the caller may see confidential evidence owned by a group: that group and the Panel."""
     return principal.role == Role.PANEL or principal.group == owner

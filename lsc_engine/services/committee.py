@@ -24,7 +24,7 @@ from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
-from lsc_engine.errors import Conflict, InvalidAction, NotFound
+from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound, Problem
 from lsc_engine.services.register import read_register
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
@@ -73,6 +73,47 @@ def _versions(tx: Transaction, capability: str) -> tuple[Submission, list[tuple[
     return newest, tx.submissions.versions(capability, through=newest.version)
 
 
+def _twice(assessment: AssessmentIn) -> LscError:
+    """Refuse a second decision on the same criterion in one request: which of them would count is unclear."""
+    criterion, group = assessment.criterion, assessment.group.value
+    return InvalidAction(
+        f"{criterion} is decided more than once for {group} in one request",
+        details={"field": "criterion", "criterion": criterion, "group": group},
+    )
+
+
+def _proposal_refusal(
+    assessment: AssessmentIn, proposals: dict[tuple[str, Group], Rating], evaluation_id: str
+) -> LscError | None:
+    """Return why a decision cannot be recorded against the latest evaluation's proposal, if it cannot."""
+    criterion, group, rating = assessment.criterion, assessment.group, Rating(assessment.rating)
+    cell = {"criterion": criterion, "group": group.value}
+    proposed = proposals.get((criterion, group))
+    if proposed is None:  # evaluated under an earlier ruleset, whose catalogue had no such cell
+        return Conflict(
+            f"the latest evaluation, made under an earlier ruleset, does not rate {criterion} for "
+            f"{group.value}; re-evaluate the submission first",
+            details={"field": "criterion", **cell, "evaluation_id": evaluation_id},
+        )
+    if rating != proposed and assessment.rationale is None:
+        return InvalidAction(
+            f"overriding the proposed {proposed.value} with {rating.value} needs a written rationale",
+            details={"field": "rationale", **cell, "proposed": proposed.value, "rating": rating.value},
+        )
+    return None
+
+
+def _refused(refusals: list[tuple[int, LscError]]) -> LscError:
+    """Return the first refusal of a request, naming every refused decision by its place when there are several."""
+    first = refusals[0][1]
+    if len(refusals) > 1:
+        first.problems = [
+            Problem(f"[{index}].{refusal.details.get('field', 'criterion')}", refusal.message)
+            for index, refusal in refusals
+        ]
+    return first
+
+
 @dataclass(frozen=True)
 class CapabilityRecords:
     """A capability's newest version and evaluation, what its records say in date order, and its last decision."""
@@ -116,6 +157,11 @@ class Committee:
         """
         with reading(self.database) as tx:
             return _standing(tx, _submission(tx.submissions, submission_id))[0]
+
+    def last_assessor(self, actor: str) -> str | None:
+        """Return the assessor's name this caller gave last, to offer it again on the next assessment."""
+        with reading(self.database) as tx:
+            return tx.committee.last_assessor(actor)
 
     def revocations(self, submission_id: str, *, group: Group | None = None) -> list[RecordedRevocation]:
         """Return the revocations of a submission, or of one group, oldest first, with when each was recorded."""
@@ -228,49 +274,66 @@ class Committee:
 
     def assess(self, submission_id: str, assessment: AssessmentIn, *, actor: str) -> Assessment:
         """Record a group's decision on a criterion: confirm the proposal, or override it with a rationale."""
+        return self.assess_all(submission_id, [assessment], actor=actor)[0]
+
+    def assess_all(self, submission_id: str, assessments: list[AssessmentIn], *, actor: str) -> list[Assessment]:
+        """Record decisions on several criteria at once: all of them, each audited, or none if any is refused.
+
+        Every decision is checked before any is written. The first refusal is raised as ``assess`` would raise
+        it; when more than one decision is refused, its ``problems`` name each, at ``[index].field``.
+        """
+        refusals = [(i, refusal) for i, a in enumerate(assessments) if (refusal := self._cell_refusal(a))]
+        seen: set[tuple[str, Group]] = set()
+        for index, assessment in enumerate(assessments):
+            cell = (assessment.criterion, assessment.group)
+            if cell in seen:
+                refusals.append((index, _twice(assessment)))
+            seen.add(cell)
+        with writing(self.database) as tx:
+            _submission(tx.submissions, submission_id)
+            stored = tx.submissions.latest_evaluation(submission_id)
+            proposals = {(c.criterion, c.group): c.rating for c in stored.evaluation.ratings}
+            checked = {index for index, _ in refusals}
+            refusals += [
+                (index, refusal)
+                for index, assessment in enumerate(assessments)
+                if index not in checked and (refusal := _proposal_refusal(assessment, proposals, stored.id))
+            ]
+            if refusals:
+                raise _refused(sorted(refusals, key=lambda pair: pair[0]))
+            return [
+                tx.committee.add_assessment(
+                    submission_id,
+                    evaluation_id=stored.id,
+                    criterion=assessment.criterion,
+                    group=assessment.group,
+                    accepted=assessment.accepted,
+                    proposed=proposals[(assessment.criterion, assessment.group)],
+                    rating=Rating(assessment.rating),
+                    assessor=assessment.assessor,
+                    rationale=assessment.rationale,
+                    actor=actor,
+                    at=self._clock(),
+                )
+                for assessment in assessments
+            ]
+
+    def _cell_refusal(self, assessment: AssessmentIn) -> LscError | None:
+        """Return why a decision cannot be recorded whatever the evidence: a cell not rated, or red and accepted."""
         criterion, group, rating = assessment.criterion, assessment.group, Rating(assessment.rating)
         cell = {"criterion": criterion, "group": group.value}
         if (criterion, group) not in {(c.id, g) for c, g in self.ruleset.catalogue.cells()}:
             now = self.ruleset.catalogue.current_id(criterion)
             became = f" ({criterion} is now {now})" if now != criterion else ""
-            raise InvalidAction(
+            return InvalidAction(
                 f"{group.value} does not rate {criterion}{became}", details={"field": "criterion", **cell}
             )
         if assessment.accepted and rating == Rating.RED:
-            raise InvalidAction(
+            return InvalidAction(
                 "a group cannot accept DCC's statement and rate the criterion red",
                 details={"field": "accepted", **cell, "accepted": True, "rating": rating.value},
             )
-        with writing(self.database) as tx:
-            _submission(tx.submissions, submission_id)
-            stored = tx.submissions.latest_evaluation(submission_id)
-            proposed = next(
-                (c.rating for c in stored.evaluation.ratings if (c.criterion, c.group) == (criterion, group)), None
-            )
-            if proposed is None:  # evaluated under an earlier ruleset, whose catalogue had no such cell
-                raise Conflict(
-                    f"the latest evaluation, made under an earlier ruleset, does not rate {criterion} for "
-                    f"{group.value}; re-evaluate the submission first",
-                    details={"field": "criterion", **cell, "evaluation_id": stored.id},
-                )
-            if rating != proposed and assessment.rationale is None:
-                raise InvalidAction(
-                    f"overriding the proposed {proposed.value} with {rating.value} needs a written rationale",
-                    details={"field": "rationale", **cell, "proposed": proposed.value, "rating": rating.value},
-                )
-            return tx.committee.add_assessment(
-                submission_id,
-                evaluation_id=stored.id,
-                criterion=criterion,
-                group=group,
-                accepted=assessment.accepted,
-                proposed=proposed,
-                rating=rating,
-                assessor=assessment.assessor,
-                rationale=assessment.rationale,
-                actor=actor,
-                at=self._clock(),
-            )
+        return None
 
     def revoke(self, submission_id: str, revocation: RevocationIn, *, actor: str) -> Revocation:
         """Record a group withdrawing its recommendation; readiness changes at once."""

@@ -109,6 +109,16 @@ class Committee(Repository):
         self._audited(record, actor=actor, action="assessment.create", at=at)
         return _assessment(record)
 
+    def last_assessor(self, actor: str) -> str | None:
+        """Return the assessor's name on the latest assessment this caller recorded, if any."""
+        query = (
+            select(AssessmentRecord.assessor)
+            .where(AssessmentRecord.actor == actor)
+            .order_by(col(AssessmentRecord.recorded_at).desc(), col(AssessmentRecord.id).desc())
+            .limit(1)
+        )
+        return self._session.exec(query).first()
+
     def revocations(self, submission_id: str, *, group: Group | None = None) -> list[RecordedRevocation]:
         """Return the revocations of a submission (or of one group), oldest first."""
         query = select(RevocationRecord).where(RevocationRecord.submission_id == submission_id)
