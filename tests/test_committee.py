@@ -115,8 +115,10 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
     assert "defect carried over from IOC" in text
     for kind in ("Prerequisite to go-live", "Pause trigger, owned by SSC", "Ongoing reporting, owned by SSC"):
         assert kind in text
-    # The carried-over condition rests on confidential assurance evidence: the letter points to the appendix.
-    assert "Condition 2 (prerequisite to migration start, owned by SSC) rests on confidential evidence" in text
+    # The carried-over condition on the HAN assurance is stated openly, as in the Panel's letter.
+    assert "2. An independent third party assures the security of messages to HAN-connected devices" in text
+    assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019)" in text
+    assert "confidential appendix" not in text
     for criterion, reason in (
         ("LSC 6", "3 Category 1 or 2 incidents on other services"),
         ("LSC 8", "After migration, a tariff change could disturb devices with an auxiliary load circuit."),
@@ -147,8 +149,8 @@ def test_moc_mds_decision_from_assessment_to_letter(client: TestClient, settings
     workflow = {a: n for a, n in actions.items() if a not in ("token.create", "confidential.read")}
     assert sum(workflow.values()) == 17, workflow
     assert actions["token.create"] == 7
-    # the Panel and SSC read the confidential SSC finding (LSC10.4): each read is in the chain
-    assert actions["confidential.read"] >= 1
+    # nothing in MOC MDS is confidential, so no read of it is disclosed
+    assert "confidential.read" not in actions
 
 
 def test_condition_status_transitions(client: TestClient) -> None:

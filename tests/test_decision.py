@@ -156,6 +156,17 @@ def test_mds_conditions_and_gates(ruleset: Ruleset) -> None:
     assert [b.ref for b in result.blockers.go_live] == ["cio-report-review"]
 
 
+def test_a_green_finding_on_confidential_evidence_is_confidential_too(ruleset: Ruleset) -> None:
+    document = seed("synthetic-confidential-item.json")
+    document["security"]["independent_assurance"]["status"] = "confirmed"
+    document["earlier_conditions"] = []  # an open earlier condition would hold the criterion at amber
+    result = evaluate(parse_pack(json.dumps(document).encode()), ruleset, as_at=date(2021, 6, 15))
+    cell = next(c for c in result.ratings if c.criterion == "LSC10.4")
+    assert cell.rating == Rating.GREEN
+    assert [(f.rule_id, f.confidential) for f in cell.findings] == [("LSC10.4-SSC-assured", True)]
+    assert "SEC-T3-HAN-ASSURANCE" in result.confidential_evidence
+
+
 def test_carried_over_condition_no_rule_raises_makes_its_criterion_amber(ruleset: Ruleset) -> None:
     document = seed()
     document["earlier_conditions"].append(

@@ -69,8 +69,8 @@ def letter_on(
 ) -> LetterText:
     """Compose the letter on MOC MDS with every group accepting as proposed (and rationales where given)."""
     document = json.loads(MDS.read_text())
-    if public:  # as in the Panel's own letter, the third-party assurance is not confidential
-        document["security"]["independent_assurance"]["confidential"] = False
+    if not public:  # the Panel's own letter states the third-party assurance openly: the flag is planted here
+        document["security"]["independent_assurance"]["confidential"] = True
     for path, value in (change or {}).items():
         *parents, name = path.split(".")
         holder = document
@@ -230,11 +230,21 @@ def test_the_part_held_back_is_its_own_paragraph_in_markdown(ruleset: Ruleset) -
     ) in written
 
 
+def test_the_moc_mds_letter_states_the_han_assurance_openly_as_the_panels_letter_did(ruleset: Ruleset) -> None:
+    text = letter_on(ruleset)
+    assert text.appendix.entries == []
+    written = markdown(text)
+    assert "confidential" not in written
+    assert "**2.** An independent third party assures the security of messages to HAN-connected devices" in written
+    assert "Independent third-party security assurance of messages to HAN-connected devices is under way" in written
+
+
 def test_confidential_matter_goes_to_the_appendix_never_inline(ruleset: Ruleset) -> None:
     text = letter_on(ruleset, public=False)
     written = markdown(text)
     assert "confidential:" not in written
     assert "HAN-connected devices" not in written
+    assert "the first set of entries onto the EPCL" not in written, "the origin goes with its condition"
     assert "Condition 2 (prerequisite to migration start, owned by SSC) rests on confidential evidence" in written
     assert "A confidential appendix to this letter sets out two matters" in written
     entries = {entry.ref: entry for entry in text.appendix.entries}

@@ -30,13 +30,17 @@ from .helpers import run_lsc
 pytestmark = pytest.mark.api
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
+#: A pack whose SSC evidence is confidential: its HAN assurance (with the condition carried over on it) and an issue.
+CONFIDENTIAL = (FIXTURES / "synthetic-confidential-item.json").read_bytes()
+#: Where the confidential pack's carried-over condition comes from, which only SSC and the Panel may read.
+ORIGIN = "carried over from condition 1 of the decision on FOC Tranche 2 (SEC Panel, 19 February 2021)"
 
 
-def _decided(client: ActingClient) -> str:
-    submission = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+def _decided(client: ActingClient, pack: bytes = MDS, considered_on: str = "2020-03-06") -> str:
+    submission = client.post("/v1/submissions", content=pack).json()["submission"]["id"]
     decided = client.post(
         f"/v1/submissions/{submission}/decisions",
-        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06", "notes": "Take care."},
+        json={"outcome": "recommend_with_conditions", "considered_on": considered_on, "notes": "Take care."},
     )
     assert decided.status_code == 201, decided.text
     return str(decided.json()["id"])
@@ -98,14 +102,10 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
     assert issued.status_code == 200, issued.text
     record = issued.json()
     assert (record["state"], record["revision"]) == ("issued", 3)
-    assert set(record["digests"]) == {
-        "letter.html",
-        "letter.md",
-        "letter.pdf",
-        "appendix.html",
-        "appendix.md",
-        "appendix.pdf",
-    }
+    # Nothing in MOC MDS is confidential, as the Panel's own letter shows: no appendix is issued.
+    assert set(record["digests"]) == {"letter.html", "letter.md", "letter.pdf"}
+    none = client.get(f"{url}/appendix")
+    assert (none.status_code, none.json()["message"]) == (404, "this letter has no confidential appendix")
     assert record["editable"] == {}
 
     changed = client.patch(url, json={"revision": 3, "paragraphs": [{"key": "remarks", "text": "later"}]})
@@ -129,7 +129,7 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
         "TAG has not yet recorded its own assessment.",
     ):
         assert said in text, said
-    assert "HAN-connected devices" not in text, "the confidential assurance stays in the appendix"
+    assert "assurance of messages to HAN-connected devices is under way" in text, "stated openly, as the Panel did"
     assert decision not in text
     assert "sha256" not in text
 
@@ -152,7 +152,7 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
 
 
 def test_the_confidential_appendix_goes_only_to_those_entitled(client: ActingClient) -> None:
-    decision = _decided(client)
+    decision = _decided(client, CONFIDENTIAL, "2021-06-15")
     letter = client.post(f"/v1/decisions/{decision}/letters", json={}).json()
     url = f"/v1/letters/{letter['id']}"
     draft = {
@@ -165,13 +165,15 @@ def test_the_confidential_appendix_goes_only_to_those_entitled(client: ActingCli
     for role in (Role.SSC, Role.PANEL):
         assert draft[role].status_code == 200, role
         assert "HAN-connected devices" in draft[role].text
-        assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019)" in (
-            draft[role].text
-        )
+        assert ORIGIN in draft[role].text
     as_json = client.get(url, headers=bearer(client.tokens[Role.OPSG])).json()["text"]["appendix"]
-    assert (as_json["entries"], as_json["withheld"]) == ([], 2)
+    assert (as_json["entries"], as_json["withheld"]) == ([], 3)
+    document = client.get(f"{url}/document", params={"format": "markdown"}, headers=bearer(client.tokens[Role.SSC]))
+    assert "HAN-connected devices" not in document.text, "the letter itself leaves the assurance to the appendix"
+    assert ORIGIN not in document.text
 
     issued = client.post(f"{url}/issue", json={"revision": 1}).json()
+    assert {"appendix.html", "appendix.md", "appendix.pdf"} <= set(issued["digests"])
     for role in (Role.SSC, Role.PANEL):
         pdf = client.get(f"{url}/appendix", params={"format": "pdf"}, headers=bearer(client.tokens[role]))
         assert _sha(pdf.content) == issued["digests"]["appendix.pdf"], role

@@ -189,10 +189,12 @@ def test_the_self_check_page_names_the_scope_and_the_conditions_origin(pages: Ac
 def test_the_api_and_the_submission_page_withhold_a_confidential_dmcs_name(pages: ActingClient) -> None:
     document = mds_document()
     document["scope"]["dmcs"][3]["confidential"] = True
+    # The Panel stated the HAN assurance openly; flagged here, the condition that rests on it keeps its origin with
+    # its text, for SSC.
+    document["security"]["independent_assurance"]["confidential"] = True
     created = pages.post("/v1/submissions", content=json.dumps(document).encode())
     assert created.status_code == 201, created.text
     submission = created.json()["submission"]["id"]
-    # The HAN assurance condition rests on confidential evidence: its origin goes with its text, to SSC.
     seen = {Role.OPSG: (True, False), Role.PANEL: (True, True), Role.SSC: (False, True), Role.OBSERVER: (False, False)}
     for role, (sees, sees_origin) in seen.items():
         headers = bearer(pages.tokens[role])
@@ -226,9 +228,6 @@ def test_the_decision_page_and_its_letter_name_the_scope_and_the_conditions_orig
     assert f"DCC did not ask the Panel to consider {MIXED} at this time. {WHY}" in letter.text
     assert f"The evidence: {DEFECT}" in letter.text
     assert STATED not in letter.text, "DCC's own word that the part is held back goes without saying"
-    # The carried-over condition rests on the confidential assurance evidence: the letter leaves it to the appendix.
-    assert (
-        "Condition 2 (prerequisite to migration start, owned by SSC) rests on confidential evidence and is set out "
-        "in the confidential appendix."
-    ) in letter.text
-    assert ORIGIN not in letter.text
+    # The carried-over condition rests on public evidence, as in the Panel's letter: the letter names its origin.
+    assert f"carried over from {ORIGIN}." in letter.text
+    assert "confidential appendix" not in letter.text

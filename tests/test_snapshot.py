@@ -32,9 +32,13 @@ RECEIVED = datetime(2020, 3, 6, 13, 0, tzinfo=UTC)
 
 
 def inputs() -> tuple[Submitted, EvidencePack, Evaluation, list[Assessment], list[ConditionState]]:
-    """Build a decision's inputs from the MOC MDS pack: confidential scope and risks, overrides, conditions."""
+    """Build a decision's inputs from the MOC MDS pack: confidential scope, assurance and risks, overrides, conditions.
+
+    The flags are planted: the stored evaluation was made of a pack holding the HAN assurance confidential.
+    """
     document = json.loads((FIXTURES / "seed-moc-mds-2020-03.json").read_text())
     document["scope"]["exclusions"][0]["confidential"] = True
+    document["security"]["independent_assurance"]["confidential"] = True
     document["residual_risks"][1]["confidential"] = True
     pack = parse_pack(json.dumps(document).encode(), yaml_allowed=False)
     evaluation = Evaluation.model_validate_json((GOLDEN / "decision-evaluation.json").read_text())

@@ -230,7 +230,7 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     letter = " ".join(page.locator("body").inner_text().split())
     for dmc in ("MDS electricity meter with gas meter, active", "MDS electricity meter with gas meter, dormant"):
         assert dmc in letter
-    for kind in ("Prerequisite to go-live", "prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
+    for kind in ("Prerequisite to go-live", "Prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
         assert kind in letter
     assert "DCC makes the CIO report on the cohort available to SSC" in letter
     assert "Recorded from the web UI test." in letter

@@ -74,12 +74,16 @@ def test_matrix_shows_words_sub_criteria_and_gaps(visit: Visit) -> None:
     assert page.locator("tr.sub").count() == 4
     for group in ("TAG", "OPSG", "SSC"):  # every group assesses the residual risks
         assert page.locator(f"#row-RR td[data-group={group}] summary").inner_text().split("\n")[0].endswith(" Green")
-    assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0
-    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()
-    assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()
     gate = page.locator("#gate + .gates").inner_text()
     assert "Blocked" in gate
     assert "the Panel has not recorded a decision" in gate
+    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()
+    assert "HAN" in page.locator("#row-LSC10\\.4").inner_text()
+    assert "Confidential" not in page.locator("#row-LSC10\\.4").inner_text(), "stated openly in the Panel's letter"
+    open_capability(visit, "MOC-SECURE")  # whose HAN assurance the pack holds confidential
+    assert page.locator("#row-LSC10\\.4").inner_text().count("Confidential") == 0
+    page.locator("#row-LSC10\\.4 td[data-group=SSC] summary").click()
+    assert "Confidential" in page.locator("#row-LSC10\\.4").inner_text()
 
 
 def test_charts_are_drawn(visit: Visit) -> None:

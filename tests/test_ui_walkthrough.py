@@ -62,7 +62,7 @@ def test_moc_mds_decision_end_to_end(visit: Visit, tmp_path: Path) -> None:
     )
     for dmc in ("MDS electricity meter with gas meter, active", "MDS single-phase electricity meter, active"):
         assert dmc in text
-    for kind in ("prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
+    for kind in ("Prerequisite to migration start", "Ongoing reporting", "Pause trigger"):
         assert kind in text
     assert "LSC 9 - Assurance of required Business Continuity" in text
     assert "revised plan that includes MDS and Telefonica" in text

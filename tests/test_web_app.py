@@ -32,7 +32,8 @@ from .routes import served
 pytestmark = pytest.mark.api  # every test here builds the app on a database of its own
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
-HAN = "SEC-HAN-ASSURANCE"
+CONFIDENTIAL = (FIXTURES / "synthetic-confidential-item.json").read_bytes()
+HAN = "SEC-T3-HAN-ASSURANCE"
 
 
 @pytest.fixture
@@ -198,7 +199,7 @@ def test_an_unexpected_failure_is_a_page_without_a_traceback_logged_once(
 
 
 def test_a_page_view_records_its_disclosures_once(client: ActingClient) -> None:
-    submission = _submission(client)
+    submission = client.post("/v1/submissions", content=CONFIDENTIAL).json()["submission"]["id"]
     before = len(_disclosures(client))
     assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.OPSG])).status_code == 200
     assert len(_disclosures(client)) == before  # nothing confidential is shown to OPSG
