@@ -95,9 +95,8 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """Create an empty, migrated database and yield settings pointing at it; drop it afterwards."""
     if backend == "sqlite":
         settings = Settings(data_dir=tmp_path / "data", **TEST_LIMITS)
-        template = _TEMPLATES.sqlite_file()
         prepare_sqlite_file(settings)  # the directory and the file, with the permissions the service gives them
-        shutil.copyfile(template, settings.data_dir / "lsc.db")
+        shutil.copyfile(_TEMPLATES.sqlite_file(), settings.data_dir / "lsc.db")
         yield settings
         return
     admin = postgres_admin_url()
