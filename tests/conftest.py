@@ -83,6 +83,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
         for name in marks - {mark.name for mark in item.iter_markers()}:
             item.add_marker(name)
+        group = shared_fixture_group(item)
+        if group is not None and item.config.pluginmanager.hasplugin("xdist"):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+#: Fixture scopes wider than a test but narrower than a test process (each pytest-xdist worker has its own session).
+SHARED_SCOPES = frozenset({"class", "module", "package"})
+
+
+def shared_fixture_group(item: pytest.Item) -> str | None:
+    """Return the test's file when it uses a fixture shared by the tests of a module (a live server, the wheel).
+
+    Run in parallel (``--dist loadgroup``, as scripts/test does), the tests of one group go to one worker, so
+    that such a fixture is made once rather than once on each worker that draws one of its tests.
+    """
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the fixtures a test uses
+    if info is None:
+        return None
+    for definitions in info.name2fixturedefs.values():
+        if definitions and definitions[-1].scope in SHARED_SCOPES:
+            return item.nodeid.split("::")[0]
+    return None
 
 
 class CoreTestTouchedADatabase(AssertionError):

@@ -78,12 +78,15 @@ class LiveServer:
         workers: int = 1,
         port: int | None = None,
         migrate: bool = True,
-        startup_timeout: float = 30.0,
+        startup_timeout: float = 120.0,
         stop_timeout: float = 30.0,
         env: dict[str, str] | None = None,
         tokens: dict[Role, str] | None = None,
     ) -> None:
         """Prepare (not start) a server; ``log_dir`` receives its log, ``env`` adds or overrides variables.
+
+        ``startup_timeout`` only guards against a server that hangs: a healthy one is used as soon as it answers,
+        and on CPUs shared with other test workers its processes may take a while to import the application.
 
         ``tokens`` are tokens already on the database (another replica's), used instead of making new ones.
         """

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from lsc_engine import Ruleset
 from lsc_engine.settings import Settings
 from lsc_engine.store.db import make_engine
 
-from .conftest import CoreTestTouchedADatabase, MarkError, needs
+from .conftest import CoreTestTouchedADatabase, MarkError, needs, shared_fixture_group
 
 
 @pytest.mark.parametrize(
@@ -51,3 +52,25 @@ def test_a_core_test_cannot_open_a_database(tmp_path: Path) -> None:
             engine.connect()
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_by_the_module() -> str:
+    """A fixture the tests of this module share, as a seeded live server is shared."""
+    return "made once"
+
+
+def test_a_test_sharing_a_module_fixture_runs_with_the_rest_of_its_file(
+    request: pytest.FixtureRequest, shared_by_the_module: str
+) -> None:
+    assert shared_fixture_group(request.node) == "tests/test_markers.py"
+    group = request.node.get_closest_marker("xdist_group")
+    assert group is not None, "not grouped for pytest-xdist's loadgroup"
+    assert group.args == ("tests/test_markers.py",)
+
+
+def test_a_test_with_fixtures_of_its_own_or_of_the_session_goes_to_any_worker(
+    request: pytest.FixtureRequest, tmp_path: Path, ruleset: Ruleset
+) -> None:
+    assert shared_fixture_group(request.node) is None
+    assert request.node.get_closest_marker("xdist_group") is None
