@@ -417,7 +417,10 @@ def test_a_first_decision_on_a_later_version_lists_the_rules_conditions_as_its_o
         json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-20"},
     ).json()
     letter = client.get(f"/v1/decisions/{decision['id']}/letter", params={"format": "markdown"}).text
-    own = letter.index("The conditions specific to this decision:\n\n")
-    assert letter.index("**1.** DCC makes the CIO report on the cohort available to SSC") > own  # raised on version 1
+    own = letter.index("The conditions, one of them carried over from an earlier decision and still unmet:\n\n")
+    cio = letter.index("**1.** DCC makes the CIO report on the cohort available to SSC")
+    assert cio > own  # raised on version 1, yet the Panel's own on its first decision
+    assert (
+        "and does not revoke its recommendation. *Prerequisite to go-live, owned by SSC, due before go-live.*" in letter
+    )
     assert "\n\n**3.** DCC reports regularly to SSC" in letter  # numbered as decided, each its own paragraph
-    assert "carried over from an earlier decision" not in letter

@@ -215,11 +215,15 @@ def test_the_carried_over_condition_names_the_decision_it_comes_from(ruleset: Ru
     assert [c.number for c in text.carried_over] == [2]
     assert text.carried_over[0].origin == "the approval of the first set of entries onto the EPCL (SSC, July 2019)"
     written = markdown(text)
+    # One list in the order of the numbers, the carried-over condition in its place and marked so.
+    heading = "The conditions, one of them carried over from an earlier decision and still unmet:\n\n**1.** "
+    assert heading in written
+    first, second = written.index("\n**1.** "), written.index("\n**2.** An independent third party")
+    assert first < second < written.index("\n**3.** ")
     assert (
-        "The condition carried over from earlier decisions and still unmet:\n\n**2.** An independent third party"
-        in (written)
+        "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019) and still unmet.*"
+        in written
     )
-    assert "carried over from the approval of the first set of entries onto the EPCL (SSC, July 2019).*" in written
 
 
 def test_the_part_held_back_is_its_own_paragraph_in_markdown(ruleset: Ruleset) -> None:

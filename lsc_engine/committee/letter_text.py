@@ -125,6 +125,21 @@ class LetterText(Text):
         """Return a narrative paragraph, or nothing when the letter has none under that key."""
         return self.paragraphs.get(key, "")
 
+    def numbered_conditions(self) -> list[ConditionLine]:
+        """Return every condition the letter states, carried over or not, in the order of their numbers."""
+        return sorted([*self.carried_over, *self.conditions], key=lambda c: c.number)
+
+    def conditions_heading(self) -> str:
+        """Introduce the numbered conditions, saying how many were carried over from earlier decisions."""
+        total, carried = len(self.carried_over) + len(self.conditions), len(self.carried_over)
+        head = "The condition" if total == 1 else "The conditions"
+        if carried == 0:
+            return f"{head}:"
+        if total == 1:
+            return f"{head}, carried over from an earlier decision and still unmet:"
+        which = "one of them" if carried == 1 else f"{carried} of them"
+        return f"{head}, {which} carried over from an earlier decision and still unmet:"
+
 
 @dataclass(frozen=True)
 class Evidence:
