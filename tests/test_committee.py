@@ -273,7 +273,7 @@ def test_decisions_are_immutable_and_corrected_by_superseding(client: TestClient
     assert not allowed
     assert blockers[0] == correction.json()["id"]
     markdown = client.get(f"/v1/decisions/{correction.json()['id']}/letter", params={"format": "markdown"}).text
-    assert "II. the Panel does not agree that the active and dormant MOC-MDS DMCs may be added" in markdown
+    assert "II. the Panel does not agree that the active and dormant MOC MDS DMCs may be added" in markdown
 
 
 def test_conditions_added_by_hand_and_carried_to_the_next_version(client: TestClient) -> None:

@@ -126,7 +126,7 @@ def test_the_letter_is_addressed_dated_resolved_signed_and_copied(ruleset: Rules
         "- I. the Panel agrees with the Sub-Committees' recommendation to accept DCC's statement of readiness." in text
     )
     assert (
-        "- II. the Panel agrees that the active and dormant MOC-MDS DMCs may be added to the Eligible Product "
+        "- II. the Panel agrees that the active and dormant MOC MDS DMCs may be added to the Eligible Product "
         "Combinations List (EPCL) for SMETS1, subject to the conditions set out in this letter and in Annex 1."
     ) in text
     assert "please contact me or SECAS on 020 7090 7755 or at SECAS@gemserv.com." in text

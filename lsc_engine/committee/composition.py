@@ -52,10 +52,20 @@ def _condition_line(condition: AttachedCondition) -> ConditionLine:
     )
 
 
+def capability_words(capability: str) -> str:
+    """Name a capability as the Panel's letters do: "MOC MDS", not the identifier "MOC-MDS"."""
+    return capability.replace("-", " ").replace("_", " ")
+
+
+def _mid_sentence(text: str) -> str:
+    """Lower a capital that only starts a sentence ("Active and dormant ..."), never an acronym ("SMETS1 ...")."""
+    return text[:1].lower() + text[1:] if text[:2].istitle() else text
+
+
 def _dmc_description(snapshot: Snapshot) -> str:
     types = sorted({dmc.installation_type.value for dmc in snapshot.dmcs})
     kinds = f"{listed(types)} " if types else ""
-    return f"the {kinds}{snapshot.capability} DMCs"
+    return f"the {kinds}{capability_words(snapshot.capability)} DMCs"
 
 
 def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[str]:
@@ -112,15 +122,13 @@ def compose(
     dated = letter_date or decision.considered_on
     service = evidence.pack.statement.service.value if evidence is not None else None
     appendix: list[AppendixEntry] = []
-    subject = (
-        f"Live Services Criteria: {snapshot.cohort} ({snapshot.capability}) joining the Eligible Product "
-        "Combinations List"
-    )
+    named = capability_words(snapshot.capability)
+    subject = f"Live Services Criteria: {named} joining the Eligible Product Combinations List"
     as_at = f", as it stood on {day_words(snapshot.as_at)}" if snapshot.as_at != snapshot.statement_date else ""
     opening = (
         f"On {day_words(snapshot.considered_on)} the Panel considered the evidence DCC submitted with its statement "
         f"of readiness of {day_words(snapshot.statement_date)}{as_at}, on its readiness to migrate and operate "
-        f"{snapshot.cohort} ({snapshot.capability}): the following Device Model Combinations (DMCs)."
+        f"{_mid_sentence(snapshot.cohort)} ({named}): the following Device Model Combinations (DMCs)."
     )
     dmcs = [_dmc_words(dmc.name, dmc.installation_type.value) for dmc in snapshot.dmcs if not dmc.confidential]
     secret_dmcs = [dmc for dmc in snapshot.dmcs if dmc.confidential]
