@@ -114,6 +114,10 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
 
     pdf = client.get(f"{url}/document", params={"format": "pdf"})
     assert pdf.headers["content-type"] == "application/pdf"
+    saved = f'attachment; filename="panel-letter-{record["letter_date"]}-{record["id"][:8]}.pdf"'
+    assert pdf.headers["content-disposition"] == saved, "saved under the letter's date, not a record id"
+    markdown_file = client.get(f"{url}/document", params={"format": "markdown"})
+    assert markdown_file.headers["content-disposition"] == saved.replace(".pdf", ".md")
     assert _sha(pdf.content) == record["digests"]["letter.pdf"], "the file as issued, byte for byte"
     text = _pdf_text(pdf.content)
     for said in (

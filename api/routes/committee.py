@@ -138,7 +138,7 @@ class Letter(BaseModel):
 
     def response(self) -> Response:
         """Render the letter as a response, with the headers its format needs."""
-        name = f"lsc-letter-{self.text.decision_id}.{SUFFIX[self.format]}"
+        name = f"panel-letter-{self.text.letter_date.isoformat()}-{self.text.decision_id[:8]}.{SUFFIX[self.format]}"
         return file_response(render(self.text, self.format), self.format, name)
 
 

@@ -34,7 +34,7 @@ FILES = {"description": "The letter", "content": {media: {} for media in MEDIA.v
 def file_response(content: bytes, form: LetterFormat, name: str) -> Response:
     """Answer with a letter's file, with the headers its format needs."""
     headers = {}
-    if form is LetterFormat.PDF:
+    if form is not LetterFormat.HTML:  # read in the browser; the others are saved under the letter's own name
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
     if form is LetterFormat.HTML:
         allowed_style = style_hash(content.decode())
@@ -50,7 +50,9 @@ class LetterFile(LetterDocument):
     def response(self) -> Response:
         """Send the file."""
         content = self.stored if self.stored is not None else render(self.letter.text, self.format)
-        return file_response(content, self.format, f"lsc-letter-{self.letter.id}.{SUFFIX[self.format]}")
+        dated = self.letter.text.letter_date.isoformat()
+        name = f"panel-letter-{dated}-{self.letter.id[:8]}.{SUFFIX[self.format]}"
+        return file_response(content, self.format, name)
 
 
 class AppendixFile(AppendixDocument):
@@ -68,7 +70,9 @@ class AppendixFile(AppendixDocument):
             raise NotFound("this letter has no confidential appendix", details={"letter_id": self.letter.id})
         whole = self.stored is not None and not appendix.withheld
         content = self.stored if whole and self.stored is not None else render_appendix(appendix, self.format)
-        return file_response(content, self.format, f"lsc-letter-{self.letter.id}-appendix.{SUFFIX[self.format]}")
+        dated = self.letter.text.letter_date.isoformat()
+        name = f"panel-letter-{dated}-{self.letter.id[:8]}-confidential-appendix.{SUFFIX[self.format]}"
+        return file_response(content, self.format, name)
 
 
 class Verified(BaseModel):
