@@ -120,3 +120,24 @@ def test_a_new_version_keeps_the_decisions_whose_grounds_stand(client: ActingCli
     assert shown.count("carried forward from version 1") == 2
     form = client.get(f"/submissions/{second['id']}/assess/OPSG", headers=bearer(client.tokens[Role.OPSG])).text
     assert form.count("version 1, carried forward") == 2
+
+
+@pytest.mark.api
+def test_a_new_version_says_the_panels_decision_was_on_the_earlier_one(client: ActingClient) -> None:
+    first = client.post("/v1/submissions", content=json.dumps(MDS)).json()["submission"]["id"]
+    decided = client.post(
+        f"/v1/submissions/{first}/decisions",
+        json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"},
+    )
+    assert decided.status_code == 201, decided.text
+    sent = client.post("/v1/submissions", content=json.dumps(with_failed_bcdr_test()))
+    assert sent.status_code == 201, sent.text
+    second = sent.json()["submission"]["id"]
+    gate = client.get("/v1/readiness/MOC-MDS").json()["gate"]
+    [panel] = [b for b in gate["go_live"]["blockers"] if b["kind"] == "decision"]
+    assert panel["reason"] == (
+        "the Panel's decision of 6 March 2020 was on version 1 of the evidence;"
+        " this version needs a decision of its own"
+    )
+    page = client.get(f"/submissions/{second}/decision", headers=bearer(client.tokens[Role.PANEL])).text
+    assert "was on version 1 of the evidence" in page

@@ -85,6 +85,7 @@ def _decision_page(
         readiness=readiness,
         assessed=assessed,
         reopened=position.reopened,
+        awaiting=next((b.reason for b in position.gate.go_live.blockers if b.kind == "decision"), None),
         outcomes=OUTCOMES,
         refusal=refusal,
         today=today().isoformat(),

@@ -12,7 +12,7 @@ from lsc_engine.committee.conditions import ConditionState, Pause
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.core.words import RATING_WORDS, criterion_words
+from lsc_engine.core.words import RATING_WORDS, criterion_words, day_words
 
 #: What the Panel may decide on a submission.
 Outcome = Literal["recommend", "recommend_with_conditions", "do_not_recommend"]
@@ -157,8 +157,12 @@ def gate(
     revocations: list[Revocation],
     decision: DecisionSummary | None,
     conditions: list[ConditionState],
+    earlier: tuple[int, DecisionSummary] | None = None,
 ) -> GateResult:
-    """Say whether go-live and migration may happen now, and exactly what stops each."""
+    """Say whether go-live and migration may happen now, and exactly what stops each.
+
+    ``earlier``: when this version has no decision, the Panel's latest on an earlier version, with its number.
+    """
     cells = decide_cells(evaluation, assessments)
     both: list[Blocker] = []
     for cell in cells:
@@ -170,7 +174,14 @@ def gate(
     for revocation in revocations:
         reason = f"{revocation.group.value} revoked its recommendation: {revocation.reason}"
         both.append(Blocker(kind="revocation", ref=revocation.id, reason=reason))
-    if decision is None:
+    if decision is None and earlier is not None:
+        version, before = earlier
+        reason = (
+            f"the Panel's decision of {day_words(before.considered_on)} was on version {version} of the evidence;"
+            " this version needs a decision of its own"
+        )
+        both.append(Blocker(kind="decision", ref="panel", reason=reason))
+    elif decision is None:
         both.append(Blocker(kind="decision", ref="panel", reason="the Panel has not recorded a decision"))
     elif decision.outcome == "do_not_recommend":
         reason = f"the Panel decided on {decision.considered_on} not to recommend go-live"

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from lsc_engine.committee.carrying import Reopened, carry_forward
 from lsc_engine.committee.conditions import ConditionState, check_action
-from lsc_engine.committee.gate import Assessment, Revocation, gate, with_confidentiality
+from lsc_engine.committee.gate import Assessment, DecisionSummary, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.register import Filters, Register
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
@@ -71,6 +71,16 @@ def _versions(tx: Transaction, capability: str) -> tuple[Submission, list[tuple[
     if newest is None:
         raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
     return newest, tx.submissions.versions(capability, through=newest.version)
+
+
+def _earlier_decision(tx: Transaction, submission: Submission) -> tuple[int, DecisionSummary] | None:
+    """Return the Panel's standing decision on the latest earlier version that has one, with that version."""
+    earlier = tx.submissions.versions(submission.capability, through=submission.version - 1)
+    for version, ident in reversed(earlier):
+        found = tx.committee.current_decision(ident)
+        if found is not None:
+            return version, found
+    return None
 
 
 def _twice(assessment: AssessmentIn) -> LscError:
@@ -202,10 +212,16 @@ class Committee:
                 for r in tx.committee.revocations(submission.id)
             ]
             decision = tx.committee.current_decision(submission.id)
+            earlier = None if decision is not None else _earlier_decision(tx, submission)
             conditions = tx.conditions.of_capability(submission.capability, today=self._today())
         evaluation = stored.evaluation
         result = gate(
-            evaluation, assessments=assessments, revocations=revocations, decision=decision, conditions=conditions
+            evaluation,
+            assessments=assessments,
+            revocations=revocations,
+            decision=decision,
+            conditions=conditions,
+            earlier=earlier,
         )
         return ReadinessView(
             capability=submission.capability,
