@@ -141,6 +141,15 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
     assert (unsuperseding.status_code, _field(unsuperseding)) == (409, "supersedes")
     correction = client.post(f"/v1/decisions/{decision}/letters", json={"supersedes": letter["id"]})
     assert correction.status_code == 201, correction.text
+    # The correction starts from the issued letter's own words and date, and says first which letter it replaces.
+    drafted = correction.json()
+    assert drafted["letter_date"] == record["letter_date"]
+    assert drafted["text"]["paragraphs"]["remarks"] == remark
+    replaces = "This letter corrects and replaces the Panel's letter of 10 March 2020 on this decision."
+    assert drafted["text"]["paragraphs"]["correction"] == replaces
+    assert "correction" in drafted["editable"]
+    preview = client.get(f"/v1/letters/{drafted['id']}/document", params={"format": "markdown"}).text
+    assert preview.index(replaces) < preview.index("On 6 March 2020 the Panel considered")
     fixed = client.post(f"/v1/letters/{correction.json()['id']}/issue", json={"revision": 1})
     assert fixed.status_code == 200, fixed.text
     assert client.get(url).json()["superseded_by"] == correction.json()["id"]

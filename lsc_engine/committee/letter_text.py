@@ -33,6 +33,7 @@ ROMAN = ("I", "II", "III", "IV", "V")
 
 #: The narrative paragraphs a draft may edit, besides one per annex note (``annex:<criterion>/<group>``).
 EDITABLE = {
+    "correction": "The sentence saying which letter a correction replaces",
     "opening": "The opening paragraph: what the Panel considered and when",
     "determination": "The Panel's determination",
     "remarks": "The Panel's remarks",
@@ -141,6 +142,20 @@ class LetterText(Text):
         return f"{head}, {which} carried over from an earlier decision and still unmet:"
 
 
+def corrected(fresh: LetterText, issued: LetterText, *, dated: date | None) -> LetterText:
+    """Start a correction from the issued letter's edited words, saying first which letter it replaces.
+
+    The facts (conditions, annex, scope) are composed afresh from the decision; the narrative paragraphs the
+    secretariat edited, and the letter's date unless a new one is given, carry over from the letter corrected.
+    """
+    replaces = (
+        f"This letter corrects and replaces the Panel's letter of {issued.letter_date.day} "
+        f"{issued.letter_date:%B %Y} on this decision."
+    )
+    paragraphs = {**fresh.paragraphs, **issued.paragraphs, "correction": replaces}
+    return fresh.model_copy(update={"paragraphs": paragraphs, "letter_date": dated or issued.letter_date})
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the decision was taken on: the pack, its evaluation, and which groups own each section's items."""
@@ -190,7 +205,9 @@ def edited(text: LetterText, paragraphs: Mapping[str, str], letter_date: date | 
 def editable(text: LetterText) -> dict[str, str]:
     """Name each paragraph of a letter that a draft may edit, in the order the letter reads."""
     names = {key: label for key, label in EDITABLE.items() if key in text.paragraphs}
-    ordered: dict[str, str] = {key: names[key] for key in ("opening", "determination", "remarks", "testing")}
+    ordered: dict[str, str] = {
+        key: names[key] for key in ("correction", "opening", "determination", "remarks", "testing") if key in names
+    }
     for group in text.annex:
         for note in group.notes:
             ordered[note.key] = f"Annex 1, {group.group.value}: {note.heading}"

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from lsc_engine.committee.composition import compose
 from lsc_engine.committee.letter import LetterFormat, render, render_appendix
-from lsc_engine.committee.letter_text import Evidence, LetterText, editable, edited
+from lsc_engine.committee.letter_text import Evidence, LetterText, corrected, editable, edited
 from lsc_engine.committee.letterhead import Letterhead
 from lsc_engine.committee.letters import (
     LetterDraftIn,
@@ -188,6 +188,8 @@ class Letters:
                     details={"field": "supersedes", "current_letter": None, "supersedes": body.supersedes},
                 )
             text = self._compose(tx, decision, body.letter_date)
+            if current is not None:
+                text = corrected(text, current.text, dated=body.letter_date)
             return tx.letters.add(
                 letter_id=None,
                 revision=1,
