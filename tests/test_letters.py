@@ -148,8 +148,8 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
     replaces = "This letter corrects and replaces the Panel's letter of 10 March 2020 on this decision."
     assert drafted["text"]["paragraphs"]["correction"] == replaces
     assert "correction" in drafted["editable"]
-    preview = client.get(f"/v1/letters/{drafted['id']}/document", params={"format": "markdown"}).text
-    assert preview.index(replaces) < preview.index("On 6 March 2020 the Panel considered")
+    drafted_text = client.get(f"/v1/letters/{drafted['id']}/document", params={"format": "markdown"}).text
+    assert drafted_text.index(replaces) < drafted_text.index("On 6 March 2020 the Panel considered")
     fixed = client.post(f"/v1/letters/{correction.json()['id']}/issue", json={"revision": 1})
     assert fixed.status_code == 200, fixed.text
     assert client.get(url).json()["superseded_by"] == correction.json()["id"]
