@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,7 @@ def test_the_exports_hold_the_filtered_register_in_words(seeded: ActingClient) -
     assert carried["Status"] == "Open"
     assert carried["Overdue"] == "No"
     assert carried["Came from"] == f"Carried over from {ORIGIN}"
+    assert carried["Raised on"] == datetime(2019, 7, 12), "set by the earlier decision, not when it was entered"
     assert carried["Also attached to"] == "MOC-SECURE condition 3: open"
     assert carried["In the letter"] == "Not attached to a decision"
     assert rows[0]["Came from"] == "Raised by the rules on version 1 of the evidence"

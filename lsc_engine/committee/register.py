@@ -101,10 +101,19 @@ class Entry(BaseModel):
     )
     origin: str | None = Field(default=None, description="The earlier decision that set it, in words")
     entered_with: int | None = Field(default=None, description="The version of the evidence it was entered with")
+    raised_on: date | None = Field(
+        default=None,
+        description="When it was first set: by the earlier decision for one carried over, else when it was entered",
+    )
     letter: LetterMention | None = Field(default=None, description="Where the latest decision attaching it put it")
     alongside: list[Member] = Field(
         default_factory=list, description="The same carried-over condition on other capabilities"
     )
+
+    @property
+    def first_raised(self) -> date:
+        """Return when the condition was first set: the earlier decision's date, or the day it was entered here."""
+        return self.raised_on or self.condition.created_at.date()
 
     @property
     def kind_words(self) -> str:
@@ -250,6 +259,7 @@ def build(
                     carried_from=_carried_from(state, copy),
                     origin=_origin(copy),
                     entered_with=versions.get(state.id),
+                    raised_on=copy.carried_over_since if copy is not None and copy.carried_over_since else None,
                     letter=letters.get(state.id),
                 )
             )

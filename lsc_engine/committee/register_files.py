@@ -71,7 +71,7 @@ def row(entry: Entry) -> list[Cell]:
         entry.status_words,
         _yes(condition.overdue),
         _yes(condition.report_overdue),
-        condition.created_at.date(),
+        entry.first_raised,
         entry.came_from,
         "; ".join(member.words() for member in entry.alongside),
         entry.letter_words,
