@@ -166,7 +166,10 @@ def test_a_refused_form_names_each_criterion_and_keeps_every_value(client: Actin
     blank = client.post(f"{url}/all", data=form | {"assessor": "", "rating-LSC3": ""}, headers=opsg)
     assert blank.status_code == 422
     assert "Name the assessor." in blank.text
-    assert "LSC 3: Choose a rating: Green, Amber or Red." in blank.text
+    assert "LSC 3:" not in blank.text, "a row left without a rating, and never decided, is left undecided"
+    reasoned = form | {"rating-LSC3": "", "rationale-LSC3": "Rehearsal seen."}
+    unrated = client.post(f"{url}/all", data=reasoned, headers=opsg)
+    assert "LSC 3: Choose a rating: Green, Amber or Red." in unrated.text, "a rationale needs the rating it explains"
 
 
 def test_the_panel_reads_a_groups_decisions_without_a_form(client: ActingClient) -> None:
@@ -226,3 +229,19 @@ def test_the_one_criterion_post_still_records_and_refuses_beside_its_row(client:
     recorded = client.post(url, data=one | {"rating": "amber"}, headers=opsg, follow_redirects=False)
     assert recorded.status_code == 303
     assert [a["criterion"] for a in client.get(f"/v1/submissions/{submission}/assessments").json()] == ["LSC9"]
+
+
+def test_a_group_decides_what_it_is_ready_to_and_leaves_criteria_without_evidence_open(client: ActingClient) -> None:
+    made = client.post("/v1/submissions", content=(FIXTURES / "seed-moc-secure-2020-08.json").read_bytes())
+    submission = made.json()["submission"]["id"]
+    url = f"/submissions/{submission}/assess/OPSG"
+    opsg = bearer(client.tokens[Role.OPSG])
+    form = _form(client.get(url, headers=opsg).text) | {"assessor": "OPSG Chair"}
+    # MOC Secure leaves LSC 3, 5, 8 and 9 without evidence: their rows start with no rating, and stay so.
+    assert form["rating-LSC5"] == ""
+    form |= {"rating-LSC6": "red", "accepted-LSC6": "no", "rationale-LSC6": "Stability not shown after the fix."}
+    sent = client.post(f"{url}/all", data=form, headers=opsg)
+    assert sent.status_code in (200, 303), sent.text
+    recorded = {(a["criterion"], a["rating"]) for a in client.get(f"/v1/submissions/{submission}/assessments").json()}
+    assert ("LSC6", "red") in recorded
+    assert not {criterion for criterion, _ in recorded} & {"LSC3", "LSC5", "LSC8", "LSC9"}

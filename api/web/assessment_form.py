@@ -122,6 +122,11 @@ def read_rows(
         key = criterion.id.replace(".", "-")
         row = {name: form.get(field_name(name, key), "") for name in ROW_WORDS}
         values |= {field_name(name, key): value for name, value in row.items()}
+        if not row["rating"].strip() and not row["rationale"].strip() and cells[criterion.id].decided is None:
+            # A criterion with no proposal to confirm and nothing chosen is left undecided, not refused: the group
+            # may record the criteria it is ready to decide and come back to the rest.
+            unchanged.append(criterion.id)
+            continue
         posted = {"criterion": criterion.id, "group": group.value, **row, "accepted": yes_no(row["accepted"])}
         try:
             assessment = read_form(AssessmentIn, posted | {"assessor": assessor}, {**ROW_WORDS, **ASSESSOR_WORDS})
