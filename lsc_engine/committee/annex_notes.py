@@ -23,9 +23,13 @@ def _rationale(entry: AnnexEntry, evidence: Evidence | None, group: Group) -> st
     """Return the group's own words from a note: its reason without the findings the snapshot joined to it."""
     if entry.override or evidence is None:
         return entry.reason if entry.override else ""
-    joined = " ".join(" ".join(finding.message for finding in evidence.findings(entry.criterion, group)).split())
     reason = " ".join(entry.reason.replace(PROVISIONAL_TAG, "").split())
-    return reason.removesuffix(joined).strip() if joined else reason
+    # The snapshot joined each finding to the group's words; take each out wherever it stands, whatever the order.
+    for finding in evidence.findings(entry.criterion, group):
+        message = " ".join(finding.message.replace(PROVISIONAL_TAG, "").split())
+        if message:
+            reason = reason.replace(message, " ")
+    return " ".join(reason.split())
 
 
 def _concerns(finding: Finding, items: dict[str, tuple[str, Item]]) -> tuple[list[str], list[str]]:
@@ -120,6 +124,8 @@ def annex_paragraph(
     if evidence is not None and not entry.override:
         items = evidence.items()
         for finding in evidence.findings(entry.criterion, group):
+            if rationale and finding.provisional:
+                continue  # the group gave its own reasons: the letter needs none of the engine's own model beside them
             said, answered = _concerns(finding, items)
             concerns += [s for s in said if s not in concerns]
             responses += [s for s in answered if s not in responses]
