@@ -243,7 +243,7 @@ def test_lsc_letter_verify_names_the_letter_or_exits_2(tmp_path: Path) -> None:
     copy.write_bytes(pdf)
     found = lsc("letter", "verify", str(copy))
     assert found.returncode == 0, found.stderr
-    assert f"is letter.pdf of letter {issued.id} dated 09 March 2020, on decision {decision.id}" in found.stdout
+    assert f"is letter.pdf of letter {issued.id} dated 9 March 2020, on decision {decision.id}" in found.stdout
     copy.write_bytes(pdf[:-10] + b"tampered\n")
     refused = lsc("letter", "verify", str(copy))
     assert refused.returncode == 2

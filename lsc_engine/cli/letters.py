@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from lsc_engine.cli.app import Exit, app, database_settings, err, open_database, parse_date
-from lsc_engine.committee.letter import LetterFormat, render
+from lsc_engine.committee.letter import LetterFormat, long_date, render
 from lsc_engine.core.ruleset import load_ruleset
 from lsc_engine.errors import InvalidRequest
 
@@ -76,6 +76,6 @@ def verify(file: Annotated[Path, typer.Argument(help="A letter file: PDF, HTML o
     for match in matches:
         corrected = f"; superseded by letter {match.superseded_by}" if match.superseded_by else ""
         typer.echo(
-            f"{file} is {match.file} of letter {match.letter_id} dated {match.letter_date:%d %B %Y}, on decision "
+            f"{file} is {match.file} of letter {match.letter_id} dated {long_date(match.letter_date)}, on decision "
             f"{match.decision_id}, issued {match.issued_at:%Y-%m-%d %H:%M} UTC{corrected}"
         )
