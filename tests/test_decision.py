@@ -438,3 +438,14 @@ def test_messages_show_percentages_rounded(ruleset: Ruleset) -> None:
 )
 def test_a_noun_agrees_with_the_count_before_it_in_its_clause(written: str, read: str) -> None:
     assert render(written, {}) == read
+
+
+def test_conditions_are_numbered_as_the_letters_number_them(ruleset: Ruleset) -> None:
+    result = evaluate(read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), ruleset, as_at=date(2020, 3, 6))
+    # By kind, reporting before the pause it goes with, as the Panel's letter states them; then by key.
+    assert [c.id for c in result.conditions] == [
+        "cio-report-review",
+        "han-third-party-assurance",
+        "connectivity-transition-reporting",
+        "connectivity-pause",
+    ]

@@ -205,7 +205,9 @@ def _conditions(
         )
         for cell in _cells_of(ruleset, now[key], previous.owner):
             findings.setdefault(cell, []).append(finding)
-    return sorted(raised.values(), key=lambda c: (_STRENGTH.index(c.kind), c.id))
+    # Numbered as the letters and the register number them: by kind (reporting before a pause), then by key.
+    kinds = list(ConditionKind)
+    return sorted(raised.values(), key=lambda c: (kinds.index(c.kind), c.id))
 
 
 def _origin(condition: EarlierCondition | None) -> ConditionOrigin | None:
