@@ -17,6 +17,7 @@ from lsc_engine.committee.letterhead import Letterhead
 from lsc_engine.core.evaluation import Evaluation, Finding
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
 from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.words import day_words
 
 GROUP_NAMES = {
     Group.TAG: "Testing Advisory Group",
@@ -149,8 +150,7 @@ def corrected(fresh: LetterText, issued: LetterText, *, dated: date | None) -> L
     secretariat edited, and the letter's date unless a new one is given, carry over from the letter corrected.
     """
     replaces = (
-        f"This letter corrects and replaces the Panel's letter of {issued.letter_date.day} "
-        f"{issued.letter_date:%B %Y} on this decision."
+        f"This letter corrects and replaces the Panel's letter of {day_words(issued.letter_date)} on this decision."
     )
     paragraphs = {**fresh.paragraphs, **issued.paragraphs, "correction": replaces}
     return fresh.model_copy(update={"paragraphs": paragraphs, "letter_date": dated or issued.letter_date})
