@@ -178,11 +178,11 @@ def test_each_annex_note_gives_the_concern_dccs_response_and_the_groups_view(rul
     paragraphs = letter_on(ruleset).paragraphs
     assert paragraphs["annex:LSC8/OPSG"] == (
         "After migration, a tariff change could disturb devices with an auxiliary load circuit. DCC set out its "
-        'mitigation ("Fix delivered in the SMETS1 Uplift 1.1 release; interim operational workaround"), due by '
-        "31 May 2020. OPSG agreed to accept DCC's statement but assessed this criterion as Amber."
+        "mitigation, due by 31 May 2020: fix delivered in the SMETS1 Uplift 1.1 release; interim operational "
+        "workaround. OPSG agreed to accept DCC's statement but assessed this criterion as Amber."
     )
     assert paragraphs["annex:LSC9/OPSG"] == (
-        "The published BCDR plan does not cover 2 required providers: MDS, Telefonica. DCC has undertaken to "
+        "The published BCDR plan does not yet cover MDS or Telefonica. DCC has undertaken to "
         "publish a revised plan that includes MDS and Telefonica. OPSG agreed to accept DCC's statement but "
         "assessed this criterion as Amber."
     )

@@ -226,7 +226,11 @@ def test_the_decision_page_and_its_letter_name_the_scope_and_the_conditions_orig
     assert f"(carried over from {ORIGIN})" in page
     letter = pages.get(f"/v1/decisions/{decided.json()['id']}/letter", params={"format": "markdown"}, headers=panel)
     assert f"DCC did not ask the Panel to consider {MIXED} at this time. {WHY}" in letter.text
-    assert f"The evidence: {DEFECT}" in letter.text
+    assert f"{WHY}" in letter.text
+    assert (
+        "The DCC defect log of 28 February 2020 records it as an open Severity 3 defect, with its fix due by "
+        "30 June 2020." in letter.text
+    ), "the letter names the defect by its record, without repeating the reason"
     assert STATED not in letter.text, "DCC's own word that the part is held back goes without saying"
     # The carried-over condition rests on public evidence, as in the Panel's letter: the letter names its origin.
     assert f"carried over from {ORIGIN} and still unmet." in letter.text

@@ -32,7 +32,15 @@ def _rationale(entry: AnnexEntry, evidence: Evidence | None, group: Group) -> st
     return " ".join(reason.split())
 
 
-def _concerns(finding: Finding, items: dict[str, tuple[str, Item]]) -> tuple[list[str], list[str]]:
+def _mitigation(risk: ConsumerRisk) -> str:
+    """Say DCC's mitigation of a consumer risk in a sentence of the letter's own."""
+    due = f", due by {day_words(risk.mitigation_due)}" if risk.mitigation_due else ""
+    return sentence_case(f"DCC set out its mitigation{due}: {lower_first((risk.mitigation or '').rstrip('.'))}")
+
+
+def _concerns(
+    finding: Finding, items: dict[str, tuple[str, Item]], required: list[str]
+) -> tuple[list[str], list[str]]:
     """Say a finding as the concern it raises and DCC's response to it, from the evidence it cites."""
     concerns: list[str] = []
     responses: list[str] = []
@@ -41,10 +49,11 @@ def _concerns(finding: Finding, items: dict[str, tuple[str, Item]]) -> tuple[lis
         if isinstance(item, ConsumerRisk) and not item.mitigated:
             concerns.append(sentence_case(item.description))
             if item.mitigation:
-                due = f", due by {day_words(item.mitigation_due)}" if item.mitigation_due else ""
-                responses.append(f'DCC set out its mitigation ("{item.mitigation.rstrip(".")}"){due}.')
+                responses.append(_mitigation(item))
         elif isinstance(item, BcdrPlan) and finding.rule_id.endswith("providers-uncovered"):
-            continue  # said with the revision below, when one is promised
+            missing = [provider for provider in required if provider not in item.covers_providers]
+            if missing:
+                concerns.append(f"The published BCDR plan does not yet cover {listed(missing, 'or')}.")
         elif isinstance(item, BcdrPlan):
             if not item.published:
                 concerns.append("DCC's business continuity and disaster recovery plan is not yet published.")
@@ -77,9 +86,7 @@ def _concerns(finding: Finding, items: dict[str, tuple[str, Item]]) -> tuple[lis
         elif isinstance(item, Connectivity) and item.arrangement.value == "interim":
             target = f" until {lower_first(item.target_description)} is in place" if item.target_description else ""
             concerns.append(f"The capability relies on {lower_first(item.description)}{target}.")
-    if not concerns and (
-        finding.rule_id.endswith("providers-uncovered") or not any(isinstance(i, BcdrPlan) for i in cited)
-    ):
+    if not concerns and not any(isinstance(i, BcdrPlan) for i in cited):
         concerns = [sentence_case(plain(part)) for part in sentences(finding.message)]
         if concerns and finding.provisional:  # a rule of this ruleset's own model says so, as every output marks
             concerns[-1] = tagged(concerns[-1], True)
@@ -123,10 +130,11 @@ def annex_paragraph(
     responses: list[str] = []
     if evidence is not None and not entry.override:
         items = evidence.items()
+        required = evidence.pack.bcdr.required_providers if evidence.pack.bcdr is not None else []
         for finding in evidence.findings(entry.criterion, group):
             if rationale and finding.provisional:
                 continue  # the group gave its own reasons: the letter needs none of the engine's own model beside them
-            said, answered = _concerns(finding, items)
+            said, answered = _concerns(finding, items, required)
             concerns += [s for s in said if s not in concerns]
             responses += [s for s in answered if s not in responses]
     elif not rationale:

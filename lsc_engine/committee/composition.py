@@ -27,9 +27,10 @@ from lsc_engine.committee.letter_text import (
 )
 from lsc_engine.committee.letterhead import Letterhead
 from lsc_engine.committee.plain import counted, sentence_case
-from lsc_engine.committee.snapshot import AttachedCondition, Snapshot
+from lsc_engine.committee.snapshot import AttachedCondition, Cited, Snapshot
 from lsc_engine.committee.testing_paragraph import testing_paragraph
 from lsc_engine.committee.views import DecisionView
+from lsc_engine.core.evidence import DefectStatus
 from lsc_engine.core.words import KIND_LABELS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, day_words
 
 
@@ -52,9 +53,26 @@ def _condition_line(condition: AttachedCondition) -> ConditionLine:
     )
 
 
+def _cited(cited: Cited, evidence: Evidence | None) -> str:
+    """Say an item of evidence behind a held-back part as the letter would: a defect by its record."""
+    testing = evidence.pack.testing if evidence is not None else None
+    defect = next((d for d in (testing.defects or []) if d.id == cited.id), None) if testing is not None else None
+    if defect is None:
+        return sentence_case(cited.text)
+    is_open = defect.status == DefectStatus.OPEN
+    due = f", with its fix due by {day_words(defect.fix_due)}" if defect.fix_due and is_open else ""
+    recorded = f"The {defect.provenance.source} of {day_words(defect.provenance.date)} records it"
+    return f"{recorded} as {'an open' if is_open else 'a closed'} Severity {defect.severity} defect{due}."
+
+
 def capability_words(capability: str) -> str:
     """Name a capability as the Panel's letters do: "MOC MDS", not the identifier "MOC-MDS"."""
     return capability.replace("-", " ").replace("_", " ")
+
+
+def _named(cohort: str, named: str) -> str:
+    """Give the capability's name after its cohort, in brackets unless the cohort already ends in some."""
+    return f", the {named} cohort" if cohort.rstrip().endswith(")") else f" ({named})"
 
 
 def _mid_sentence(text: str) -> str:
@@ -128,7 +146,8 @@ def compose(
     opening = (
         f"On {day_words(snapshot.considered_on)} the Panel considered the evidence DCC submitted with its statement "
         f"of readiness of {day_words(snapshot.statement_date)}{as_at}, on its readiness to migrate and operate "
-        f"{_mid_sentence(snapshot.cohort)} ({named}): the following Device Model Combinations (DMCs)."
+        f"{_mid_sentence(snapshot.cohort)}{_named(snapshot.cohort, named)}: the following Device Model "
+        "Combinations (DMCs)."
     )
     dmcs = [_dmc_words(dmc.name, dmc.installation_type.value) for dmc in snapshot.dmcs if not dmc.confidential]
     secret_dmcs = [dmc for dmc in snapshot.dmcs if dmc.confidential]
@@ -146,10 +165,9 @@ def compose(
     for held in snapshot.held_back:
         what = listed(held.dmcs) if held.dmcs else f"{held.installation_type or 'some'} installations"
         # The first item is DCC's own word that the part is held back, which the sentence already says.
-        cited = [c.text.rstrip(".") for c in held.evidence[1:] if not c.confidential]
-        because = sentence_case(held.reason)
-        if cited:
-            because += f" The evidence: {'; '.join(cited)}."
+        because = " ".join(
+            [sentence_case(held.reason), *(_cited(c, evidence) for c in held.evidence[1:] if not c.confidential)]
+        )
         if held.confidential:
             owners = sorted(evidence.section_owners.get("scope.exclusions", frozenset()) if evidence else [])
             appendix.append(

@@ -179,10 +179,11 @@ class Evidence:
         return []
 
 
-def listed(parts: list[str]) -> str:
+def listed(parts: list[str], conjunction: str = "and") -> str:
+    """Join words as a sentence lists them: "A, B and C"."""
     if not parts:
         return ""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" {conjunction} {parts[-1]}"
 
 
 def criterion_words(criterion: str) -> str:
