@@ -654,6 +654,37 @@ def test_rationales_and_diffs_of_confidential_cells_are_withheld(client: ActingC
     assert secret in seen(diff, Role.PANEL)
 
 
+def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: ActingClient) -> None:
+    """A cell whose rating stays but whose confidential finding now reads otherwise is described only to its owners."""
+    first = client.post("/v1/submissions", content=CONFIDENTIAL).json()["submission"]["id"]
+    changed = json.loads(CONFIDENTIAL)
+    changed["security"]["independent_assurance"]["status"] = "reported"
+    second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
+    secret = "the assurance is reported as in progress"
+    api = f"/v1/submissions/{second}/diff?from={first}&to={second}"
+    page = f"/submissions/{second}/history?from={_latest(client, first)}&to={_latest(client, second)}"
+    for role in Role:
+        answer = client.get(api, headers=bearer(client.tokens[role]))
+        if role == Role.ADMIN:  # administers accounts; reads no records
+            assert answer.status_code == 403
+            continue
+        assert answer.status_code == 200, (role, answer.text)
+        [revised] = [c for c in answer.json()["revised"] if c["criterion"] == "LSC10.4"]
+        shown = client.get(page, headers=bearer(client.tokens[role])).text
+        if role in (Role.SSC, Role.PANEL):
+            assert secret in revised["explanation"], role
+            assert secret in shown, role
+        else:
+            assert secret not in answer.text, role
+            assert secret not in shown, role
+            assert revised["explanation"] == f"LSC10.4/SSC changed: {WITHHELD}", role
+            assert WITHHELD in shown, role
+
+
+def _latest(client: ActingClient, submission: str) -> str:
+    return str(client.get(f"/v1/submissions/{submission}/evaluations").json()[-1]["id"])
+
+
 def test_confidential_items_left_out_by_date_are_not_listed_for_others(client: ActingClient) -> None:
     # before the dates of both confidential SSC items
     made = client.post("/v1/submissions", content=CONFIDENTIAL, params={"as_at": "2021-05-20"})

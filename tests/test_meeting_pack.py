@@ -86,3 +86,39 @@ def test_choosing_a_meeting_and_bad_choices(decided: ActingClient) -> None:
     odd = decided.get("/meetings/pack?on=2020-09-01&capability=MOC-MDS&format=docx", headers=panel)
     assert odd.status_code == 404
     assert "choose html or pdf" in odd.text
+
+
+def test_the_pack_names_a_changed_reason_and_each_groups_own_view(client: ActingClient) -> None:
+    """A CIO report received reopens SSC's LSC 10.6 without changing its rating; OPSG's view carries forward."""
+    first = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    opsg = {"group": "OPSG", "accepted": True, "assessor": "OPSG Chair"}
+    said = "January was the worst month since the service began."
+    for body in (
+        {**opsg, "criterion": "LSC6", "rating": "amber", "rationale": said},
+        {"group": "SSC", "accepted": True, "assessor": "SSC Chair", "criterion": "LSC10.6", "rating": "amber"},
+    ):
+        assert client.post(f"/v1/submissions/{first}/assessments", json=body).status_code == 201
+    decision = {"outcome": "recommend_with_conditions", "considered_on": "2020-03-09"}
+    assert client.post(f"/v1/submissions/{first}/decisions", json=decision).status_code == 201
+    changed = json.loads(MDS)
+    changed["security"]["cio_report"]["status"] = "submitted"
+    second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
+
+    text = client.get("/meetings/pack?on=2020-04-01&capability=MOC-MDS", headers=bearer(client.tokens[Role.PANEL])).text
+    [line] = [part for part in text.split("<li>") if part.startswith("LSC 10.6, SSC")]
+    assert line.startswith("LSC 10.6, SSC: still Amber, but because of new evidence it now reads:"), line
+    assert "has been made available to SSC" in line or "submitted" in line, line
+    assert f"OPSG's view</strong> (OPSG Chair), carried forward from version 1: {said}" in text
+    assert "LSC10.6" not in text.replace('data-cell="LSC10.6', "")
+
+    evaluations = client.get(f"/v1/submissions/{first}/evaluations").json()
+    later = client.get(f"/v1/submissions/{second}/evaluations").json()
+    compared = client.get(
+        f"/submissions/{second}/history?from={evaluations[0]['id']}&to={later[0]['id']}",
+        headers=bearer(client.tokens[Role.PANEL]),
+    ).text
+    assert "No rating differs." in compared
+    revised = compared[compared.index("Same rating, different reasons") :]
+    assert 'data-cell="LSC10.6/SSC"' in revised
+    assert "it now reads: SSC has not accepted the CIO report (its status in the pack: submitted)" in revised
+    assert "it no longer reads: SSC has not accepted the CIO report (its status in the pack: none)" in revised

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from api.auth import Reader, RedactorDep, disclose
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.forms import parse_date, today
-from api.web.history import CAUSES
+from api.web.history import CAUSES, plain_note
 from api.web.templating import page, templates
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.gate import CellDecision
@@ -41,6 +41,9 @@ class Concern:
     decided: bool
     findings: list[Finding]
     path: PathToGreen | None
+    assessor: str | None = None
+    rationale: str | None = None
+    carried_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Change:
     after: str
     causes: str
     found: list[str]
+    reads: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,16 @@ def _concerns(evaluation: Evaluation, decided: list[CellDecision]) -> tuple[list
                 decided=decision is not None and decision.decided is not None,
                 findings=[f for f in cell.findings if f.rating != Rating.GREEN],
                 path=paths.get((cell.criterion, cell.group)),
+                assessor=decision.assessor if decision is not None else None,
+                rationale=decision.rationale if decision is not None else None,
+                carried_from=decision.carried_from if decision is not None else None,
             )
         )
     return concerns, greens
 
 
 def _changes(changes: Diff, titles: dict[str, str]) -> list[Change]:
-    """Put a comparison's changed ratings in words: rule titles, never rule ids."""
+    """Put a comparison's changed ratings, and the ratings whose reasons changed, in words: never rule ids."""
 
     def word(rating: Rating | None) -> str:
         return RATING_WORDS[rating] if rating is not None else "not rated"
@@ -105,9 +112,10 @@ def _changes(changes: Diff, titles: dict[str, str]) -> list[Change]:
             before=word(c.before),
             after=word(c.after),
             causes=" and ".join(CAUSES[cause] for cause in c.causes),
-            found=[titles.get(rule_id, rule_id) for rule_id in c.findings_added],
+            found=[titles.get(rule_id, "a rule of an earlier ruleset") for rule_id in c.findings_added],
+            reads=plain_note(c) if c in changes.revised else "",
         )
-        for c in changes.changes
+        for c in [*changes.changes, *changes.revised]
     ]
 
 

@@ -20,6 +20,7 @@ from api.auth import disclose, redacting
 from api.redacting import NOBODY
 from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
+from lsc_engine.committee.plain import plain
 from lsc_engine.core.path_to_green import PREMISE, waiting_words
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import (
@@ -144,6 +145,7 @@ templates.env.filters.update(
     rule_title=rule_title,
     condition_source=condition_source,
     waiting=partial(waiting_words, day=day_words),
+    prose=plain,
 )
 
 

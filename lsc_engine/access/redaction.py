@@ -378,7 +378,13 @@ class Redactor:
                 for c in changes
             ]
 
-        return diff.model_copy(update={"changes": hide(diff.changes), "overrides": hide(diff.overrides)})
+        return diff.model_copy(
+            update={
+                "changes": hide(diff.changes),
+                "overrides": hide(diff.overrides),
+                "revised": hide(diff.revised),
+            }
+        )
 
     def snapshot(self, snapshot: Snapshot) -> Snapshot:
         """Withhold the confidential parts of a decision's snapshot (and so of its letter)."""

@@ -38,9 +38,7 @@ def _mitigation(risk: ConsumerRisk) -> str:
     return sentence_case(f"DCC set out its mitigation{due}: {lower_first((risk.mitigation or '').rstrip('.'))}")
 
 
-def _concerns(
-    finding: Finding, items: dict[str, tuple[str, Item]], required: list[str]
-) -> tuple[list[str], list[str]]:
+def _concerns(finding: Finding, items: dict[str, tuple[str, Item]], required: list[str]) -> tuple[list[str], list[str]]:
     """Say a finding as the concern it raises and DCC's response to it, from the evidence it cites."""
     concerns: list[str] = []
     responses: list[str] = []

@@ -67,6 +67,10 @@ class Diff(Out):
     overrides: list[RatingChange] = Field(
         default_factory=list, description="Where a group's decision departs from the later side's proposal"
     )
+    revised: list[RatingChange] = Field(
+        default_factory=list,
+        description="Cells whose rating stayed the same but whose findings say something else",
+    )
 
 
 class Override(Out):
@@ -194,7 +198,48 @@ def diff(
         conditions_added=sorted(new_conditions - old_conditions),
         conditions_removed=sorted(old_conditions - new_conditions),
         overrides=override_changes(after, overrides or []),
+        revised=revised_cells(before, after, factors),
     )
+
+
+def _said(evaluation: Evaluation) -> dict[tuple[str, Group], tuple[Rating, dict[str, str]]]:
+    """Return each cell's rating and what each of its findings says, by rule."""
+    return {
+        (cell.criterion, cell.group): (cell.rating, {f.rule_id: f.message for f in cell.findings})
+        for cell in evaluation.ratings
+    }
+
+
+def revised_cells(before: Evaluation, after: Evaluation, causes: list[Cause]) -> list[RatingChange]:
+    """Return the cells rated the same on both sides whose findings came, went or now say something else."""
+    old, new = _said(before), _said(after)
+    secret = _secret_cells(before, after)
+    revised = []
+    for key, (rating, now) in new.items():
+        if key not in old or old[key][0] != rating or old[key][1] == now:
+            continue
+        was = old[key][1]
+        said = [now[rule] for rule in now if was.get(rule) != now[rule]]
+        unsaid = [was[rule] for rule in was if now.get(rule) != was[rule]]
+        parts = []
+        if said:
+            parts.append("it now reads: " + " ".join(said))
+        if unsaid:
+            parts.append("it no longer reads: " + " ".join(unsaid))
+        revised.append(
+            RatingChange(
+                criterion=key[0],
+                group=key[1],
+                before=rating,
+                after=rating,
+                causes=causes,
+                findings_added=sorted(now.keys() - was.keys()),
+                findings_removed=sorted(was.keys() - now.keys()),
+                explanation=f"{key[0]}/{key[1].value} changed: " + "; ".join(parts),
+                confidential=key in secret,
+            )
+        )
+    return revised
 
 
 def _side(evaluation: Evaluation, evaluation_id: str) -> Side:
