@@ -66,6 +66,10 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
         json={"outcome": "recommend_with_conditions", "considered_on": "2020-03-09"},
     )
     assert decided.status_code == 201, decided.text
+    letter = client.post(f"/v1/decisions/{decided.json()['id']}/letters", json={"letter_date": "2020-03-10"})
+    assert letter.status_code == 201, letter.text
+    issued = client.post(f"/v1/letters/{letter.json()['id']}/issue", json={"revision": 1})
+    assert issued.status_code == 200, issued.text
     changed = json.loads(MDS)
     changed["bcdr"]["tests"][0]["result"] = "failed"
     second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
@@ -82,7 +86,15 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
         "9 March 2020",
     ):
         assert said in text, said
-    assert text.index("Version 1 submitted") < text.index("The Panel recommended")
+    assert (
+        text.index("Version 1 submitted")
+        < text.index("OPSG assessed 1 criterion")
+        < text.index("The Panel recommended")
+    )
+    assert text.index("The Panel recommended") < text.index("The Panel&#39;s letter issued")
+    row = text[: text.index("The Panel&#39;s letter issued")].rsplit("<tr", 1)[1]
+    assert "10 March 2020" in row, "the letter is dated by its own date"
+    assert "Recorded on " in text, "an assessment entered after the meeting says when it was entered"
     link = re.search(r'href="(/submissions/[^"]+/history\?from=[^"]+)">What changed since the last meeting', text)
     assert link is not None
     assert link.group(1).startswith(f"/submissions/{second}/history?from=")

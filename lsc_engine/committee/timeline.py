@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from lsc_engine.committee.conditions import Action, ConditionState
 from lsc_engine.committee.gate import Assessment, View
+from lsc_engine.committee.letters import LetterState, LetterView
 from lsc_engine.committee.views import DecisionView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EventKind, EvidencePack
@@ -60,6 +61,7 @@ class Moment(View):
     version: int | None = None
     submission_id: str | None = None
     decision_id: str | None = None
+    letter_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class VersionRecords:
     assessments: list[Assessment]
     revocations: list[RecordedRevocation] = field(default_factory=list)
     decisions: list[DecisionView] = field(default_factory=list)
+    letters: list[LetterView] = field(default_factory=list)
 
 
 def record_moments(
@@ -83,14 +86,16 @@ def record_moments(
     ``provisional``: the keys of conditions only this ruleset's own (provisional) rules raise, labelled so.
     """
     moments: list[Moment] = []
+    decisions = [d for v in versions for d in v.decisions]
     for v in versions:
         ids = {"version": v.version, "submission_id": v.submission_id}
         for number, reason, recorded, result in v.evaluations:
             readiness = READINESS_WORDS[result.overall.value]
             if number == 1:
                 title = f"Version {v.version} submitted"
-                detail = f"Evaluated as at {day_words(result.as_at)}: {readiness}."
-                moments.append(Moment(on=v.received_at.date(), lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
+                on = _taken_on(v.received_at, v.decisions)
+                detail = f"Evaluated as at {day_words(result.as_at)}: {readiness}.{_entered(on, v.received_at)}"
+                moments.append(Moment(on=on, lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
             else:
                 title = f"Version {v.version} evaluated again"
                 detail = f"As at {day_words(result.as_at)} ({reason}): {readiness}."
@@ -112,29 +117,73 @@ def record_moments(
                     **ids,
                 )
             )
+        for letter in v.letters:
+            if letter.state != LetterState.ISSUED:
+                continue
+            moments.append(
+                Moment(
+                    on=letter.letter_date,
+                    lane=Lane.COMMITTEES,
+                    title="The Panel's letter issued",
+                    detail=_letter_note(letter),
+                    letter_id=letter.id,
+                    **ids,
+                )
+            )
     for condition in conditions:
         criteria = ", ".join(criterion_words(c) for c in condition.criteria)
         kind = tagged(KIND_LABELS[condition.kind.value], condition.key in provisional)
         named = f"{kind} ({condition.owner.value}, {criteria})"
-        moments.append(Moment(on=condition.created_at.date(), lane=Lane.CONDITIONS, title=f"Condition set: {named}"))
+        on = _taken_on(condition.created_at, decisions)
+        title = f"Condition set: {named}"
+        moments.append(
+            Moment(on=on, lane=Lane.CONDITIONS, title=title, detail=_entered(on, condition.created_at) or None)
+        )
         for event in condition.history:
             title = f"Condition {ACTION_WORDS[event.action]}: {named}"
             moments.append(Moment(on=event.on, lane=Lane.CONDITIONS, title=title))
     return moments
 
 
+def _taken_on(recorded: datetime, decisions: list[DecisionView]) -> date:
+    """Date a record by when it must have happened: no later than a decision entered after it was considered.
+
+    A meeting's records are often entered afterwards, so a version, an assessment or a condition recorded before
+    a decision that rests on it happened on or before the day that decision was considered.
+    """
+    return min([recorded.date(), *(d.considered_on for d in decisions if d.recorded_at >= recorded)])
+
+
+def _entered(on: date, recorded: datetime) -> str:
+    """Say when a record was entered, when that is not the day it is dated."""
+    return "" if recorded.date() == on else f" Recorded on {day_words(recorded.date())}."
+
+
+def _letter_note(letter: LetterView) -> str | None:
+    """Say whether an issued letter corrects another or was itself corrected."""
+    if letter.superseded_by:
+        return "Corrected by a later letter."
+    return "It corrects the letter issued before it." if letter.supersedes else None
+
+
 def _assessment_moments(v: VersionRecords) -> list[Moment]:
     """Return one moment per group and day of assessment, counting confirmations and overrides."""
     by_day: dict[tuple[date, str], Counter[str]] = {}
+    recorded_on: dict[tuple[date, str], date] = {}
     for assessment in v.assessments:
         if assessment.carried_from is not None or assessment.recorded_at is None:
             continue
-        tally = by_day.setdefault((assessment.recorded_at.date(), assessment.group.value), Counter())
+        recorded = assessment.recorded_at
+        day = _taken_on(recorded, v.decisions)
+        tally = by_day.setdefault((day, assessment.group.value), Counter())
         tally["override" if assessment.override else "confirmed"] += 1
+        recorded_on[(day, assessment.group.value)] = recorded.date()
     moments = []
     for (day, group), tally in sorted(by_day.items()):
         total = tally["override"] + tally["confirmed"]
         detail = f"{tally['confirmed']} confirmed as proposed, {tally['override']} overridden."
+        if recorded_on[(day, group)] != day:
+            detail += f" Recorded on {day_words(recorded_on[(day, group)])}."  # the day of the last one
         title = f"{group} assessed {total} {'criterion' if total == 1 else 'criteria'} of version {v.version}"
         moments.append(
             Moment(
@@ -202,7 +251,14 @@ def _overdue(planned: date, as_at: date) -> str | None:
     return f"The date had passed and it was not reported done as at {day_words(as_at)}."
 
 
+def _step(moment: Moment) -> int:
+    """Rank a committees' moment within its day: assessments, then the Panel's decision, then its letter."""
+    if moment.letter_id is not None:
+        return 2
+    return 1 if moment.decision_id is not None else 0
+
+
 def in_order(moments: list[Moment]) -> list[Moment]:
     """Return moments by date, in a fixed lane order within a day (evidence, committees, conditions, milestones)."""
     lanes = list(Lane)
-    return sorted(moments, key=lambda m: (m.on, lanes.index(m.lane)))
+    return sorted(moments, key=lambda m: (m.on, lanes.index(m.lane), _step(m)))

@@ -253,7 +253,8 @@ class Committee:
                         evaluations=[(e.number, e.reason, e.created_at, e.evaluation) for e in stored],
                         assessments=tx.committee.assessments(ident),
                         revocations=tx.committee.revocations(ident),
-                        decisions=tx.committee.decisions(ident),
+                        decisions=(decisions := tx.committee.decisions(ident)),
+                        letters=[letter for d in decisions for letter in tx.letters.of_decision(d.id)],
                     )
                 )
             conditions = tx.conditions.of_capability(capability, today=self._today())
