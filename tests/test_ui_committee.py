@@ -279,6 +279,7 @@ def test_decision_refusals_keep_the_form(visit: Visit) -> None:
     assert form.locator("input[name=condition_ids]:checked").count() >= 1  # operational acceptance is open
     form.get_by_label("Recommend go-live", exact=True).check()
     form.get_by_label("Notes").fill("Keep this note")
+    form.get_by_label("Considered on").fill("2020-08-07")
     assert submit(page, form) in (409, 422)
     form = page.locator("#decision-form")
     assert 'choose "Recommend go-live with conditions", or untick them.' in form.locator(".error").inner_text()
@@ -299,6 +300,7 @@ def test_decision_refusals_keep_the_form(visit: Visit) -> None:
     stale = other.locator("#decision-form")
     stale.get_by_label("Do not recommend go-live").check()
     stale.get_by_label("Notes").fill("Typed in the stale tab")
+    stale.get_by_label("Considered on").fill("2020-08-07")
     assert submit(other, stale) == 409
     assert "The Panel has already decided on this submission" in other.locator("#decision-form .error").inner_text()
     assert other.locator("#decision-form").get_by_label("Notes").input_value() == "Typed in the stale tab"

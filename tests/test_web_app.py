@@ -412,6 +412,15 @@ def test_the_dashboard_filters_sorts_and_shows_the_panels_decision(client: Actin
     assert "1 of 2 capabilities shown." in blocked
     assert "MOC-SECURE" in blocked
     assert "MOC-MDS" not in blocked
+    undecided = _visible(_html(client.get("/?decided=none")))
+    assert "1 of 2 capabilities shown." in undecided
+    assert "MOC-SECURE" in undecided
+    assert "MOC-MDS" not in undecided
+    with_conditions = _visible(_html(client.get("/?decided=recommend_with_conditions")))
+    assert "1 of 2 capabilities shown." in with_conditions
+    assert "MOC-MDS" in with_conditions
+    assert "MOC-SECURE" not in with_conditions
+    assert "0 of 2 capabilities shown." in _visible(_html(client.get("/?decided=do_not_recommend")))
     refused = client.get("/?sort=colour")
     assert refused.status_code == 400
     assert "The dashboard cannot use sort “colour”: choose one of capability, readiness, due, red." in refused.text

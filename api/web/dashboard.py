@@ -41,6 +41,8 @@ SORTS = {
 }
 #: The readiness a filter may keep.
 READINESS = {"not_ready": "not ready", "ready_with_conditions": "ready with conditions", "ready": "ready"}
+#: The Panel's decision a filter may keep: one of its outcomes, or none yet.
+DECIDED = {"none": "not decided", **{outcome: words for outcome, words in OUTCOME_WORDS.items()}}
 
 
 def row(readiness: ReadinessView) -> Row:
@@ -86,6 +88,12 @@ def _order(rows: list[Row], sort: str) -> list[Row]:
     return sorted(rows, key=keys.get(sort, lambda r: (r.readiness.capability,)))
 
 
+def _outcome(row: Row) -> str:
+    """Return the Panel's outcome on a capability, or "none" before it has decided."""
+    decision = row.readiness.decision
+    return decision.outcome if decision is not None else "none"
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request,
@@ -94,10 +102,12 @@ def dashboard(
     committee: CommitteeDep,
     readiness: str = "",
     blocked: str = "",
+    decided: str = "",
     sort: str = "",
 ) -> HTMLResponse:
-    """Show every capability and where it stands, filtered by readiness or by a blocked go-live, and sorted."""
+    """Show every capability and where it stands, filtered by readiness, decision or blocked go-live, and sorted."""
     readiness = _chosen(readiness, READINESS, "readiness")
+    decided = _chosen(decided, DECIDED, "decided")
     sort = _chosen(sort, SORTS, "sort")
     every = [row(committee.readiness(capability)) for capability in service.capabilities()]
     rows = [
@@ -105,6 +115,7 @@ def dashboard(
         for r in every
         if (not readiness or r.readiness.gate.overall.value == readiness)
         and (not blocked or not r.readiness.gate.go_live.allowed)
+        and (not decided or _outcome(r) == decided)
     ]
     return page(
         request,
@@ -113,6 +124,8 @@ def dashboard(
         total=len(every),
         readiness=readiness,
         blocked=bool(blocked),
+        decided=decided,
+        decided_choices=DECIDED,
         sort=sort,
         sorts=SORTS,
         readiness_choices=READINESS,

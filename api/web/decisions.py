@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import DecisionMaker, FormCaller, Reader, RedactorDep
 from api.web.conditions import STATUS_WORDS
 from api.web.deps import CommitteeDep, ServiceDep
-from api.web.forms import Refusal, Unusable, Wording, notice, read_form, redirect, refusal_of, today
+from api.web.forms import Refusal, Unusable, Wording, notice, read_form, redirect, refusal_of
 from api.web.submission_info import submission_info
 from api.web.templating import page, sentence
 from lsc_engine.access.redaction import Redactor
@@ -88,7 +88,6 @@ def _decision_page(
         awaiting=next((b.reason for b in position.gate.go_live.blockers if b.kind == "decision"), None),
         outcomes=OUTCOMES,
         refusal=refusal,
-        today=today().isoformat(),
         status_words=STATUS_WORDS,
     )
 
