@@ -65,6 +65,11 @@ def _cited(cited: Cited, evidence: Evidence | None) -> str:
     return f"{recorded} as {'an open' if is_open else 'a closed'} Severity {defect.severity} defect{due}."
 
 
+def _numeric(number: str) -> tuple[int, str]:
+    """Order criterion numbers as numbers where they are: 6, 8, 9, 10."""
+    return (int(number), "") if number.isdigit() else (10**6, number)
+
+
 def capability_words(capability: str) -> str:
     """Name a capability as the Panel's letters do: "MOC MDS", not the identifier "MOC-MDS"."""
     return capability.replace("-", " ").replace("_", " ")
@@ -261,14 +266,22 @@ def compose(
         paragraphs["residual"] = residual
         appendix += residual_appendix
     accepting = [g.value for g, a in snapshot.accepted_by.items() if a == "accepted"]
-    noted = "the following" if annex else "nothing further"
+    # The criteria noted, as the Panel's letters name them: "Live Services Criteria 6, 8, 9 and 10".
+    numbers = list(
+        dict.fromkeys(e.criterion.removeprefix("LSC").split(".")[0] for es in snapshot.annex.values() for e in es)
+    )
+    against = (
+        f"the following noted against Live Services {'Criterion' if len(numbers) == 1 else 'Criteria'} "
+        f"{listed(sorted(numbers, key=_numeric))}"
+        if annex
+        else "nothing further noted on the criteria not rated Green"
+    )
     annex_intro = (
         "TAG, OPSG and SSC each reviewed DCC's submission against the Live Services Criteria in their remit. "
         + (
-            f"{listed(accepting)} accepted DCC's statement of readiness, and noted {noted} on the criteria not "
-            "rated Green."
+            f"{listed(accepting)} accepted DCC's statement of readiness, with {against}."
             if accepting
-            else f"They noted {noted} on the criteria not rated Green."
+            else f"They recorded {against}."
         )
     )
     contact = letterhead.contact
