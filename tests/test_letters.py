@@ -95,6 +95,9 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
     preview = client.get(f"{url}/document", params={"format": "markdown"})
     assert remark in preview.text
     assert "\n10 March 2020\n" in preview.text
+    assert preview.text.startswith("**DRAFT: not issued by the Panel**"), "a draft says so before anything else"
+    composed = client.get(f"/v1/decisions/{decision}/letter", params={"format": "pdf"})
+    assert "DRAFT: not issued by the Panel" in _pdf_text(composed.content), "a letter composed on demand is a draft"
 
     stale_issue = client.post(f"{url}/issue", json={"revision": 1})
     assert (stale_issue.status_code, _field(stale_issue)) == (409, "revision")
@@ -118,6 +121,8 @@ def test_draft_edit_preview_issue_and_correct(client: ActingClient, settings: Se
     assert pdf.headers["content-disposition"] == saved, "saved under the letter's date, not a record id"
     markdown_file = client.get(f"{url}/document", params={"format": "markdown"})
     assert markdown_file.headers["content-disposition"] == saved.replace(".pdf", ".md")
+    assert "DRAFT" not in markdown_file.text
+    assert "DRAFT" not in _pdf_text(pdf.content), "the issued letter carries no draft mark"
     assert _sha(pdf.content) == record["digests"]["letter.pdf"], "the file as issued, byte for byte"
     text = _pdf_text(pdf.content)
     for said in (

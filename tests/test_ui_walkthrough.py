@@ -48,11 +48,20 @@ def test_moc_mds_decision_end_to_end(visit: Visit, tmp_path: Path) -> None:
     decision.get_by_label("Considered on").fill("2020-03-06")
     decision.locator("button[type=submit]").click()
     assert "Decision recorded" in page.locator(".notice").inner_text()
+    decision_page = page.url.removeprefix(visit.base)
     screenshot(visit, "walkthrough-decision")
 
-    # The letter, as a PDF, names the DMCs, every attached condition with its kind, and the Amber criteria.
+    # The letter, drafted, issued and downloaded as a PDF, names the DMCs, every attached condition with its kind,
+    # and the Amber criteria.
+    page.get_by_role("link", name="Draft, edit and issue the letter").click()
+    draft = page.locator("#draft-form")
+    draft.get_by_label("The letter's date").fill("2020-03-09")
+    draft.locator("button[type=submit]").click()
+    page.locator("#issue-form button[type=submit]").click()
+    assert "Letter issued" in page.locator(".notice").inner_text()
+    page.goto(page.url.split("/letters/")[0] + decision_page)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the letter (PDF)").click()
+        page.get_by_role("link", name="Download it (PDF)").click()
     pdf = tmp_path / "letter.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -139,7 +139,7 @@ class Letter(BaseModel):
     def response(self) -> Response:
         """Render the letter as a response, with the headers its format needs."""
         name = f"panel-letter-{self.text.letter_date.isoformat()}-{self.text.decision_id[:8]}.{SUFFIX[self.format]}"
-        return file_response(render(self.text, self.format), self.format, name)
+        return file_response(render(self.text, self.format, draft=True), self.format, name)
 
 
 @router.get(

@@ -20,6 +20,7 @@ from lsc_engine.committee.letters import (
     LetterEditIn,
     LetterIssueIn,
     LetterMatch,
+    LetterState,
     LetterView,
     file_name,
 )
@@ -49,7 +50,7 @@ class LetterFile(LetterDocument):
 
     def response(self) -> Response:
         """Send the file."""
-        content = self.stored if self.stored is not None else render(self.letter.text, self.format)
+        content = self.stored if self.stored is not None else render(self.letter.text, self.format, draft=True)
         dated = self.letter.text.letter_date.isoformat()
         name = f"panel-letter-{dated}-{self.letter.id[:8]}.{SUFFIX[self.format]}"
         return file_response(content, self.format, name)
@@ -69,7 +70,10 @@ class AppendixFile(AppendixDocument):
                 )
             raise NotFound("this letter has no confidential appendix", details={"letter_id": self.letter.id})
         whole = self.stored is not None and not appendix.withheld
-        content = self.stored if whole and self.stored is not None else render_appendix(appendix, self.format)
+        draft = self.letter.state != LetterState.ISSUED
+        content = (
+            self.stored if whole and self.stored is not None else render_appendix(appendix, self.format, draft=draft)
+        )
         dated = self.letter.text.letter_date.isoformat()
         name = f"panel-letter-{dated}-{self.letter.id[:8]}-confidential-appendix.{SUFFIX[self.format]}"
         return file_response(content, self.format, name)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import DecisionMaker, FormCaller, Reader, RedactorDep
+from api.deps import LettersDep
 from api.web.conditions import STATUS_WORDS
 from api.web.deps import CommitteeDep, ServiceDep
 from api.web.forms import Refusal, Unusable, Wording, notice, read_form, redirect, refusal_of
@@ -16,9 +17,11 @@ from api.web.submission_info import submission_info
 from api.web.templating import page, sentence
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.committee.letters import LetterState
 from lsc_engine.core.evidence import Group
 from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
+from lsc_engine.services.letters import Letters
 from lsc_engine.services.submissions import Service
 
 router = APIRouter(include_in_schema=False)
@@ -49,14 +52,20 @@ def _decision_page(
     redactor: Redactor,
     service: Service,
     committee: Committee,
+    letters: Letters,
     submission_id: str,
     refusal: Refusal | None = None,
 ) -> HTMLResponse:
-    """Show the decision page of a submission."""
+    """Show the decision page of a submission, with the current decision's letter as issued when there is one."""
     info, _ = submission_info(service, submission_id)
     decisions = [redactor.decision(d) for d in committee.decisions(submission_id)]
     current = next((d for d in reversed(decisions) if d.superseded_by is None), None)
     earlier = [d for d in reversed(decisions) if d is not current]
+    issued = (
+        next((x for x in letters.letters(current.id) if x.state == LetterState.ISSUED and not x.superseded_by), None)
+        if current is not None
+        else None
+    )
     conditions = redactor.conditions(committee.conditions(info.capability))
     readiness = redactor.readiness(committee.readiness(info.capability)) if info.id == info.latest_id else None
     position = redactor.readiness(committee.position(submission_id))
@@ -79,6 +88,7 @@ def _decision_page(
         notice=notice(request),
         submission=info,
         current=current,
+        issued=issued,
         earlier=earlier,
         conditions=conditions,
         ticked=ticked,
@@ -100,9 +110,10 @@ def decision_page(
     submission_id: str,
     service: ServiceDep,
     committee: CommitteeDep,
+    letters: LettersDep,
 ) -> HTMLResponse:
     """Show the Panel's current decision, its letter and earlier decisions, with the form to record one."""
-    return _decision_page(request, redactor, service, committee, submission_id)
+    return _decision_page(request, redactor, service, committee, letters, submission_id)
 
 
 @router.post("/submissions/{submission_id}/decision", response_class=HTMLResponse, response_model=None)
@@ -114,6 +125,7 @@ def record_decision(
     submission_id: str,
     service: ServiceDep,
     committee: CommitteeDep,
+    letters: LettersDep,
     outcome: Annotated[str, Form()] = "",
     considered_on: Annotated[str, Form()] = "",
     condition_ids: Annotated[list[str] | None, Form()] = None,
@@ -135,7 +147,7 @@ def record_decision(
         if isinstance(error, NotFound) and error.details.get("submission_id"):  # the not-found page instead
             raise
         refused = refusal_of("decide", error, values, shown=values, message=_in_words(error))
-        return _decision_page(request, redactor, service, committee, submission_id, refused)
+        return _decision_page(request, redactor, service, committee, letters, submission_id, refused)
     word = "Correction" if decision.supersedes else "Decision"
     path = f"/submissions/{quote(submission_id, safe='')}/decision"
     return redirect(request, path, f"{word} recorded: {OUTCOMES[decision.outcome].lower()}.")

@@ -54,7 +54,8 @@ def show(
 ) -> None:
     """Compose the Panel's letter on a recorded decision (to issue one, draft it in the pages or the API)."""
     dated = parse_date(letter_date, "--date")
-    content = render(make_letters(database_settings(existing=True)).compose(decision_id, dated), output_format)
+    letters = make_letters(database_settings(existing=True))
+    content = render(letters.compose(decision_id, dated), output_format, draft=True)
     if output is None:
         sys.stdout.buffer.write(content)
     else:

@@ -267,12 +267,12 @@ def compose(
         appendix += residual_appendix
     accepting = [g.value for g, a in snapshot.accepted_by.items() if a == "accepted"]
     # The criteria noted, as the Panel's letters name them: "Live Services Criteria 6, 8, 9 and 10".
-    numbers = list(
+    noted = list(
         dict.fromkeys(e.criterion.removeprefix("LSC").split(".")[0] for es in snapshot.annex.values() for e in es)
     )
     against = (
-        f"the following noted against Live Services {'Criterion' if len(numbers) == 1 else 'Criteria'} "
-        f"{listed(sorted(numbers, key=_numeric))}"
+        f"the following noted against Live Services {'Criterion' if len(noted) == 1 else 'Criteria'} "
+        f"{listed(sorted(noted, key=_numeric))}"
         if annex
         else "nothing further noted on the criteria not rated Green"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsc_engine.committee.composition import compose
-from lsc_engine.committee.letter_text import GROUP_NAMES, RATING_WORDS, ConfidentialAppendix, LetterText
+from lsc_engine.committee.letter_text import GROUP_NAMES, RATING_WORDS, ConfidentialAppendix, LetterText, listed
 from lsc_engine.committee.letterhead import load_letterhead
 from lsc_engine.committee.printing import pdf as printed
 from lsc_engine.committee.views import DecisionView
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: What marks every copy of a letter that the Panel has not issued: a draft, a preview, a letter composed on demand.
+DRAFT_MARK = "DRAFT: not issued by the Panel"
 
 
 class LetterFormat(StrEnum):
@@ -77,7 +79,8 @@ def _templates(form: LetterFormat) -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["long_date"] = long_date
-    environment.globals.update(group_names=GROUP_NAMES, rating_words=RATING_WORDS)
+    environment.filters["listed"] = listed
+    environment.globals.update(group_names=GROUP_NAMES, rating_words=RATING_WORDS, draft_mark=DRAFT_MARK)
     return environment
 
 
@@ -86,35 +89,35 @@ def _text(letter: LetterText | DecisionView) -> LetterText:
     return letter if isinstance(letter, LetterText) else compose(letter, load_letterhead())
 
 
-def _context(letter: LetterText) -> dict[str, Any]:
-    return {"letter": letter, "head": letter.letterhead, "p": letter.paragraphs}
+def _context(letter: LetterText, draft: bool) -> dict[str, Any]:
+    return {"letter": letter, "head": letter.letterhead, "p": letter.paragraphs, "draft": draft}
 
 
-def html(letter: LetterText | DecisionView) -> str:
-    """Lay the letter out as an HTML page."""
-    return _templates(LetterFormat.HTML).get_template("letter.html.j2").render(_context(_text(letter)))
+def html(letter: LetterText | DecisionView, *, draft: bool = False) -> str:
+    """Lay the letter out as an HTML page; a draft says so at the top of every page."""
+    return _templates(LetterFormat.HTML).get_template("letter.html.j2").render(_context(_text(letter), draft))
 
 
-def markdown(letter: LetterText | DecisionView) -> str:
-    """Lay the letter out as Markdown."""
-    return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(_context(_text(letter)))
+def markdown(letter: LetterText | DecisionView, *, draft: bool = False) -> str:
+    """Lay the letter out as Markdown; a draft says so first."""
+    return _templates(LetterFormat.MARKDOWN).get_template("letter.md.j2").render(_context(_text(letter), draft))
 
 
-def pdf(letter: LetterText | DecisionView) -> bytes:
+def pdf(letter: LetterText | DecisionView, *, draft: bool = False) -> bytes:
     """Lay the letter out as a PDF (A4, fonts embedded)."""
-    return printed(html(letter))
+    return printed(html(letter, draft=draft))
 
 
-def render(letter: LetterText | DecisionView, form: LetterFormat) -> bytes:
-    """Lay the letter out in a given format, as bytes."""
+def render(letter: LetterText | DecisionView, form: LetterFormat, *, draft: bool = False) -> bytes:
+    """Lay the letter out in a given format, as bytes; ``draft`` for any copy the Panel has not issued."""
     if form is LetterFormat.PDF:
-        return pdf(letter)
-    return (html(letter) if form is LetterFormat.HTML else markdown(letter)).encode()
+        return pdf(letter, draft=draft)
+    return (html(letter, draft=draft) if form is LetterFormat.HTML else markdown(letter, draft=draft)).encode()
 
 
-def render_appendix(appendix: ConfidentialAppendix, form: LetterFormat) -> bytes:
-    """Lay the confidential appendix out in a given format, as bytes."""
-    context = {"appendix": appendix}
+def render_appendix(appendix: ConfidentialAppendix, form: LetterFormat, *, draft: bool = False) -> bytes:
+    """Lay the confidential appendix out in a given format, as bytes; ``draft`` as for the letter."""
+    context = {"appendix": appendix, "draft": draft}
     if form is LetterFormat.MARKDOWN:
         return _templates(form).get_template("appendix.md.j2").render(context).encode()
     page = _templates(LetterFormat.HTML).get_template("appendix.html.j2").render(context)
