@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
+from lsc_engine.committee.annex_notes import annex_paragraph
 from lsc_engine.committee.composition import compose
 from lsc_engine.committee.conditions import ConditionState, Pause, Status
 from lsc_engine.committee.gate import Assessment
 from lsc_engine.committee.letter import markdown
 from lsc_engine.committee.letter_text import Evidence, LetterText
 from lsc_engine.committee.letterhead import load_letterhead
-from lsc_engine.committee.plain import plain, repeats
-from lsc_engine.committee.snapshot import snapshot
+from lsc_engine.committee.plain import plain
+from lsc_engine.committee.snapshot import AnnexEntry, Snapshot, snapshot
 from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evidence import Group
@@ -27,6 +28,7 @@ from lsc_engine.errors import InvalidLetterhead
 
 from .conftest import FIXTURES
 from .helpers import Submitted
+from .test_snapshot import GOLDEN
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
 RECEIVED = datetime(2020, 3, 6, 13, 0, tzinfo=UTC)
@@ -202,14 +204,27 @@ def test_each_annex_note_gives_the_concern_dccs_response_and_the_groups_view(rul
 def test_a_rationale_that_says_what_a_finding_says_is_not_repeated(ruleset: Ruleset) -> None:
     said = "The published BCDR plan does not cover two required providers, MDS and Telefonica."
     lsc9 = letter_on(ruleset, rationales={"LSC9": said}).paragraphs["annex:LSC9/OPSG"]
-    assert lsc9.startswith(said + " DCC has undertaken to publish a revised plan")
-    assert "2 required providers" not in lsc9
+    assert lsc9 == said + " OPSG agreed to accept DCC's statement but assessed this criterion as Amber."
+    assert "MDS or Telefonica" not in lsc9, "the group's own words stand alone"
     own = "OPSG noted that January was the worst month since the service began."
     lsc6 = letter_on(ruleset, rationales={"LSC6": own}).paragraphs["annex:LSC6/OPSG"]
-    assert own in lsc6
-    assert "OPSG did not consider the service stable, as recorded on 6 March 2020" in lsc6, "the Panel's own concern"
+    assert lsc6 == own + " OPSG agreed to accept DCC's statement but assessed this criterion as Amber."
     assert "3 Category 1 or 2 incidents on other services" not in lsc6, "no provisional reason beside the group's own"
-    assert "(provisional)" not in lsc6
+    said = "OPSG accepts DCC's statement but rates LSC 6 Amber: January was the worst month since the service began."
+    lsc6 = letter_on(ruleset, rationales={"LSC6": said}).paragraphs["annex:LSC6/OPSG"]
+    assert lsc6 == said, "words that already give the group's acceptance and rating are not followed by them again"
+
+
+def test_only_what_rests_on_confidential_evidence_goes_to_the_appendix(ruleset: Ruleset) -> None:
+    """A confidential CIO report withholds its own sentence, not the open concern about interim connectivity."""
+    letter = letter_on(ruleset, change={"security.cio_report.confidential": True})
+    public = letter.paragraphs["annex:LSC10.6/SSC"]
+    assert public.startswith("The capability relies on an interim IPsec connection to MDS until")
+    assert "A further concern rests on confidential evidence and is set out in the confidential appendix." in public
+    assert "CIO" not in public
+    [entry] = [e for e in letter.appendix.entries if e.ref == "LSC10.6/SSC"]
+    assert entry.text.startswith("DCC's Competent Independent Organisation (CIO) report on the cohort has not yet")
+    assert "interim IPsec" not in entry.text
 
 
 def test_the_carried_over_condition_names_the_decision_it_comes_from(ruleset: Ruleset) -> None:
@@ -287,11 +302,6 @@ def test_rule_messages_become_prose(message: str, prose: str) -> None:
     assert plain(message) == prose
 
 
-def test_a_sentence_mostly_said_already_counts_as_a_repeat() -> None:
-    assert repeats("The BCDR plan does not cover MDS.", ["OPSG noted the BCDR plan does not cover MDS or Telefonica."])
-    assert not repeats("January was the worst month.", ["The BCDR plan does not cover MDS."])
-
-
 def test_a_letterhead_file_is_refused_naming_the_field(tmp_path: Path) -> None:
     good = load_letterhead()
     assert (good.panel, good.chair.name, good.addressee.salutation) == ("SEC Panel", "Peter Davies", "Dear Duncan,")
@@ -315,3 +325,32 @@ def test_a_letterhead_file_is_refused_naming_the_field(tmp_path: Path) -> None:
 def test_an_evidence_id_that_looks_like_a_month_keeps_its_own_name() -> None:
     said = plain("Category 1 incident INC-2003-01 opened on 2020-03-04; 2020-01 had 7 such incidents.")
     assert said.startswith("Category 1 incident INC-2003-01 opened on 4 March 2020; January 2020 had 7")
+
+
+@pytest.mark.parametrize(
+    ("proposed", "said"),
+    [
+        (
+            Rating.GREEN,
+            "OPSG agreed to accept DCC's statement but assessed this criterion as Amber, departing from "
+            "the Green the evidence suggested.",
+        ),
+        (Rating.INSUFFICIENT_EVIDENCE, "OPSG agreed to accept DCC's statement but assessed this criterion as Amber."),
+    ],
+)
+def test_a_departure_is_named_only_from_a_rating_the_evidence_suggested(proposed: Rating, said: str) -> None:
+    """Evidence too thin for a proposal suggested no rating, so the group cannot be said to depart from one."""
+    stored = Snapshot.model_validate_json((GOLDEN / "decision-snapshot.json").read_text())
+    entry = AnnexEntry(
+        criterion="LSC6",
+        name="Stability",
+        rating=Rating.AMBER,
+        proposed=proposed,
+        decided=Rating.AMBER,
+        accepted=True,
+        override=True,
+        assessor="Chair",
+        reason="",
+    )
+    text, secret = annex_paragraph(entry, Group.OPSG, stored, None)
+    assert (text, secret) == (said, None)

@@ -8,7 +8,7 @@ evidence gives the letter only the group's verdict and leaves the rest to the co
 from __future__ import annotations
 
 from lsc_engine.committee.letter_text import RATING_WORDS, AppendixEntry, Evidence, listed
-from lsc_engine.committee.plain import counted, lower_first, number_words, plain, repeats, sentence_case, sentences
+from lsc_engine.committee.plain import counted, lower_first, number_words, plain, sentence_case, sentences
 from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, ResidualView, Snapshot
 from lsc_engine.core.evaluation import RESIDUAL_RISKS, Finding
 from lsc_engine.core.evidence import Group, Item
@@ -91,20 +91,31 @@ def _concerns(finding: Finding, items: dict[str, tuple[str, Item]], required: li
     return concerns, responses
 
 
-def _verdict(entry: AnnexEntry, group: Group) -> str:
-    """Say whether the group accepted DCC's statement and how it rated the criterion."""
+def _verdict(entry: AnnexEntry, group: Group, *, departed: bool = True) -> str:
+    """Say whether the group accepted DCC's statement and how it rated the criterion.
+
+    ``departed``: whether to say the group departed from what the evidence suggested, which a letter says only
+    when the evidence suggested a rating on the Panel's own criteria.
+    """
     rating = RATING_WORDS[entry.rating]
-    departed = f", departing from the {RATING_WORDS[entry.proposed]} the evidence suggested" if entry.override else ""
+    suggested = departed and entry.override and entry.proposed != Rating.INSUFFICIENT_EVIDENCE
+    departure = f", departing from the {RATING_WORDS[entry.proposed]} the evidence suggested" if suggested else ""
     if entry.accepted is None:
         return f"{group.value} has not recorded its own assessment; the evidence suggests a rating of {rating}."
     if entry.rating == Rating.INSUFFICIENT_EVIDENCE:
         found = "found the evidence insufficient to rate this criterion"
         if entry.accepted:
-            return f"{group.value} accepted DCC's statement but {found}{departed}."
-        return f"{group.value} did not accept DCC's statement and {found}{departed}."
+            return f"{group.value} accepted DCC's statement but {found}{departure}."
+        return f"{group.value} did not accept DCC's statement and {found}{departure}."
     if entry.accepted:
-        return f"{group.value} agreed to accept DCC's statement but assessed this criterion as {rating}{departed}."
-    return f"{group.value} did not accept DCC's statement and assessed this criterion as {rating}{departed}."
+        return f"{group.value} agreed to accept DCC's statement but assessed this criterion as {rating}{departure}."
+    return f"{group.value} did not accept DCC's statement and assessed this criterion as {rating}{departure}."
+
+
+def _says_verdict(own: str, entry: AnnexEntry) -> bool:
+    """Tell whether the group's own words already say that it accepted and how it rated the criterion."""
+    text = own.lower()
+    return "accept" in text and RATING_WORDS[entry.rating].lower() in text
 
 
 def _subject_to(conditions: list[AttachedCondition], criterion: str) -> str:
@@ -115,43 +126,52 @@ def _subject_to(conditions: list[AttachedCondition], criterion: str) -> str:
     return f"The Panel's recommendation on it is subject to {noun} {listed([str(n) for n in numbers])}."
 
 
+def _composed(findings: list[Finding], evidence: Evidence) -> list[str]:
+    """Say what findings raise and DCC's response to them, each once, from the evidence they cite."""
+    items = evidence.items()
+    required = evidence.pack.bcdr.required_providers if evidence.pack.bcdr is not None else []
+    concerns: list[str] = []
+    responses: list[str] = []
+    for finding in findings:
+        said, answered = _concerns(finding, items, required)
+        concerns += [s for s in said if s not in concerns]
+        responses += [s for s in answered if s not in responses]
+    return [*concerns, *responses]
+
+
 def annex_paragraph(
     entry: AnnexEntry, group: Group, snapshot: Snapshot, evidence: Evidence | None
 ) -> tuple[str, str | None]:
     """Write a note in the committee's voice: the concern, DCC's response, the group's acceptance and rating.
 
-    Return the paragraph for the letter, and what the confidential appendix holds instead when the note rests
-    on confidential evidence (the letter then says only that).
+    Where the group gave its own reasons, they stand alone: the engine's findings would only say them again.
+    Otherwise the note is composed from the findings' evidence. Return the paragraph for the letter, and what
+    the confidential appendix holds when part of the note rests on confidential evidence (the letter then
+    keeps what rests on open evidence and points to the appendix for the rest).
     """
     rationale = _rationale(entry, evidence, group)
-    concerns: list[str] = []
-    responses: list[str] = []
-    if evidence is not None and not entry.override:
-        items = evidence.items()
-        required = evidence.pack.bcdr.required_providers if evidence.pack.bcdr is not None else []
-        for finding in evidence.findings(entry.criterion, group):
-            if rationale and finding.provisional:
-                continue  # the group gave its own reasons: the letter needs none of the engine's own model beside them
-            said, answered = _concerns(finding, items, required)
-            concerns += [s for s in said if s not in concerns]
-            responses += [s for s in answered if s not in responses]
-    elif not rationale:
-        concerns = [sentence_case(plain(part)) for part in sentences(entry.reason)]
     own = [sentence_case(part) for part in sentences(rationale)]
-    # Where the group's rationale already says what a finding says, the group's words stand alone.
-    concerns = [s for s in concerns if not repeats(s, own)]
-    responses = [s for s in responses if not repeats(s, own)]
-    body = " ".join(
-        [*concerns, *own, *responses, _verdict(entry, group), _subject_to(snapshot.conditions, entry.criterion)]
-    )
-    body = body.strip()
+    findings = evidence.findings(entry.criterion, group) if evidence is not None else []
+    # The group departed from a suggestion only when the Panel's own rules made it, not this ruleset's own.
+    departed = not findings or not all(f.provisional for f in findings)
+    verdict = "" if own and _says_verdict(rationale, entry) else _verdict(entry, group, departed=departed)
+    subject = _subject_to(snapshot.conditions, entry.criterion)
+    if own:
+        open_part: list[str] = []
+        secret_part = own
+    elif evidence is not None and not entry.override:
+        open_part = _composed([f for f in findings if not f.confidential], evidence)
+        secret_part = _composed([f for f in findings if f.confidential], evidence)
+    else:  # no evidence to split by finding: the recorded reason is all one, confidential if any of it is
+        open_part, secret_part = [], [sentence_case(plain(part)) for part in sentences(entry.reason)]
     if not entry.confidential:
-        return body, None
-    public = (
-        f"{_verdict(entry, group)} The concern behind this rating rests on confidential evidence and is set out "
-        "in the confidential appendix."
+        return " ".join(part for part in [*open_part, *secret_part, verdict, subject] if part), None
+    pointer = (
+        f"{'A further concern' if open_part else 'The concern behind this rating'} rests on confidential evidence "
+        "and is set out in the confidential appendix."
     )
-    return public, body
+    public = " ".join(part for part in [*open_part, verdict, pointer, subject] if part)
+    return public, " ".join(part for part in [*secret_part, verdict] if part)
 
 
 def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[str, list[AppendixEntry]]:

@@ -151,8 +151,8 @@ def compose(
     opening = (
         f"On {day_words(snapshot.considered_on)} the Panel considered the evidence DCC submitted with its statement "
         f"of readiness of {day_words(snapshot.statement_date)}{as_at}, on its readiness to migrate and operate "
-        f"{_mid_sentence(snapshot.cohort)}{_named(snapshot.cohort, named)}: the following Device Model "
-        "Combinations (DMCs)."
+        f"{_mid_sentence(snapshot.cohort)}{_named(snapshot.cohort, named)}. The evidence covered the following "
+        "Device Model Combinations (DMCs):"
     )
     dmcs = [_dmc_words(dmc.name, dmc.installation_type.value) for dmc in snapshot.dmcs if not dmc.confidential]
     secret_dmcs = [dmc for dmc in snapshot.dmcs if dmc.confidential]
@@ -316,8 +316,9 @@ def compose(
         if provisional or any(PROVISIONAL_TAG in text for text in paragraphs.values())
         else None,
         appendix_note=(
-            f"A confidential appendix to this letter sets out {counted(len(appendix), 'matter')} that rest on "
-            "confidential evidence; it goes separately to those entitled to see it."
+            f"A confidential appendix to this letter sets out {counted(len(appendix), 'matter')} that "
+            f"{'rests' if len(appendix) == 1 else 'rest'} on confidential evidence; it goes separately to those "
+            "entitled to see it."
             if appendix
             else None
         ),

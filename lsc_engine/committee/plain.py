@@ -76,18 +76,6 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text.strip()) if part.strip()]
 
 
-def _words(text: str) -> set[str]:
-    return {word for word in re.findall(r"[a-z0-9]+", text.lower()) if len(word) > 2}
-
-
-def repeats(sentence: str, already: list[str], *, overlap: float = 0.6) -> bool:
-    """Tell whether a sentence says mostly what one of the sentences already written says."""
-    words = _words(sentence)
-    if not words:
-        return True
-    return any(len(words & _words(other)) / len(words) >= overlap for other in already)
-
-
 def sentence_case(text: str) -> str:
     """Start a text with a capital and end it with a full stop."""
     stripped = text.strip()
