@@ -286,6 +286,10 @@ def test_the_panels_notes_become_its_remarks(ruleset: Ruleset) -> None:
     ("message", "prose"),
     [
         (
+            "SSC has not accepted the CIO report (its status in the pack: submitted); SSC must review it.",
+            "SSC has not accepted the CIO report (with SSC, not yet reviewed); SSC must review it.",
+        ),
+        (
             "1 risk(s) to consumers are accepted (latest due 2020-05-31).",
             "1 risk to consumers is accepted (latest due 31 May 2020).",
         ),

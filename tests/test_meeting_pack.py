@@ -39,7 +39,7 @@ def test_the_pack_gives_each_capability_its_position_changes_concerns_and_condit
     for said in (
         "Meeting pack for 1 September 2020",
         "Since the Panel's decision considered on 9 March 2020:",
-        "LSC 9, OPSG: Amber to Red, because of new evidence; now: Latest BCDR test failed.",
+        "LSC 9, OPSG: the proposal went from Amber to Red, because of new evidence; now: Latest BCDR test failed.",
         "LSC 9 is Red for OPSG (the engine&#39;s proposal)",
         "The Panel has not decided on this capability before this meeting.",
         "Prerequisite to go-live (SSC)",
@@ -65,7 +65,7 @@ def test_the_pdf_is_the_same_pack_one_capability_a_page(decided: ActingClient) -
         ["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True
     ).stdout.decode()
     assert "SEC Panel meeting pack, 1 September 2020" in text
-    assert "LSC 9, OPSG: Amber to Red, because of new evidence" in text
+    assert "LSC 9, OPSG: the proposal went from Amber to Red, because of new evidence" in text
     pages = text.split("\f")
     assert "1. MOC-MDS: Not ready; go-live blocked" in pages[0]  # the agenda
     starts = [next(i for i, page in enumerate(pages) if f"{name}\nVersion" in page) for name in ("MDS", "SECURE")]
@@ -106,8 +106,11 @@ def test_the_pack_names_a_changed_reason_and_each_groups_own_view(client: Acting
 
     text = client.get("/meetings/pack?on=2020-04-01&capability=MOC-MDS", headers=bearer(client.tokens[Role.PANEL])).text
     [line] = [part for part in text.split("<li>") if part.startswith("LSC 10.6, SSC")]
-    assert line.startswith("LSC 10.6, SSC: still Amber, but because of new evidence it now reads:"), line
-    assert "has been made available to SSC" in line or "submitted" in line, line
+    assert line.startswith(
+        "LSC 10.6, SSC: the proposal is still Amber, but because of new evidence its reasons changed. It now reads:"
+    ), line
+    assert "SSC has not accepted the CIO report (with SSC, not yet reviewed)" in line, line
+    assert "Before, it read: SSC has not accepted the CIO report (not yet made available to SSC)" in line, line
     assert f"OPSG's view</strong> (OPSG Chair), carried forward from version 1: {said}" in text
     assert "LSC10.6" not in text.replace('data-cell="LSC10.6', "")
 
@@ -120,5 +123,17 @@ def test_the_pack_names_a_changed_reason_and_each_groups_own_view(client: Acting
     assert "No rating differs." in compared
     revised = compared[compared.index("Same rating, different reasons") :]
     assert 'data-cell="LSC10.6/SSC"' in revised
-    assert "it now reads: SSC has not accepted the CIO report (its status in the pack: submitted)" in revised
-    assert "it no longer reads: SSC has not accepted the CIO report (its status in the pack: none)" in revised
+    assert "It now reads: SSC has not accepted the CIO report (with SSC, not yet reviewed)" in revised
+    assert "Before, it read: SSC has not accepted the CIO report (not yet made available to SSC)" in revised
+
+
+def test_the_panels_pack_marks_what_is_confidential_and_others_see_it_withheld(client: ActingClient) -> None:
+    confidential = (FIXTURES / "synthetic-confidential-item.json").read_bytes()
+    assert client.post("/v1/submissions", content=confidential).status_code == 201
+    url = "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3"
+    panel = client.get(url, headers=bearer(client.tokens[Role.PANEL])).text
+    assert "Confidential to SSC and the Panel:</span> 1 high-severity security issue is open." in panel
+    dcc = client.get(url, headers=bearer(client.tokens[Role.DCC])).text
+    assert "1 high-severity security issue is open." not in dcc
+    assert "[confidential: shown to SSC and the Panel]" in dcc
+    assert "Confidential to SSC" not in dcc, "a withheld finding is not labelled twice"

@@ -113,6 +113,8 @@ def test_the_numbers_are_those_the_letter_gives(seeded: ActingClient) -> None:
         }
     rows = csv_rows(seeded.get("/v1/register", params={"format": "csv", "capability": "MOC-MDS"}).content)
     assert [row["In the letter"] for row in rows] == [f"condition {n}, decision of 6 March 2020" for n in range(1, 5)]
+    # Entered today, set by the Panel on 6 March 2020 (the carried one by its earlier decision of July 2019).
+    assert [row["Raised on"] for row in rows] == ["2020-03-06", "2019-07-12", "2020-03-06", "2020-03-06"]
 
 
 def test_filters_narrow_the_register_and_keep_each_capabilitys_numbers(seeded: ActingClient) -> None:
@@ -208,7 +210,7 @@ def test_the_exports_hold_the_filtered_register_in_words(seeded: ActingClient) -
     assert carried["Raised on"] == datetime(2019, 7, 12), "set by the earlier decision, not when it was entered"
     assert carried["Also attached to"] == "MOC-SECURE condition 3: open"
     assert carried["In the letter"] == "Not attached to a decision"
-    assert rows[0]["Came from"] == "Raised by the rules on version 1 of the evidence"
+    assert rows[0]["Came from"] == "Raised from version 1 of DCC's evidence"
     about = load_workbook(io.BytesIO(answer.content))["About"]
     assert about.cell(row=2, column=1).value == "Showing: capability MOC-MDS"
     via_api = seeded.get("/v1/register", params={"capability": "MOC-MDS", "format": "csv"})

@@ -44,6 +44,7 @@ class Concern:
     assessor: str | None = None
     rationale: str | None = None
     carried_from: int | None = None
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Change:
     causes: str
     found: list[str]
     reads: str = ""
+    decided: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,18 @@ def _concerns(evaluation: Evaluation, decided: list[CellDecision]) -> tuple[list
                 assessor=decision.assessor if decision is not None else None,
                 rationale=decision.rationale if decision is not None else None,
                 carried_from=decision.carried_from if decision is not None else None,
+                confidential=decision is not None and decision.confidential,
             )
         )
     return concerns, greens
 
 
-def _changes(changes: Diff, titles: dict[str, str]) -> list[Change]:
-    """Put a comparison's changed ratings, and the ratings whose reasons changed, in words: never rule ids."""
+def _changes(changes: Diff, titles: dict[str, str], decided: list[CellDecision]) -> list[Change]:
+    """Put a comparison's changed proposals, and those whose reasons changed, in words: never rule ids.
+
+    Each says what the group decided on the later version, where it has, since that is what stands.
+    """
+    decisions = {(d.criterion, d.group): d.decided for d in decided if d.decided is not None}
 
     def word(rating: Rating | None) -> str:
         return RATING_WORDS[rating] if rating is not None else "not rated"
@@ -114,6 +121,7 @@ def _changes(changes: Diff, titles: dict[str, str]) -> list[Change]:
             causes=" and ".join(CAUSES[cause] for cause in c.causes),
             found=[titles.get(rule_id, "a rule of an earlier ruleset") for rule_id in c.findings_added],
             reads=plain_note(c) if c in changes.revised else "",
+            decided=word(decisions[(c.criterion, c.group)]) if (c.criterion, c.group) in decisions else "",
         )
         for c in [*changes.changes, *changes.revised]
     ]
@@ -137,7 +145,7 @@ def _brief(service: Service, committee: Committee, redactor: Redactor, capabilit
         compared = redactor.diff(
             service.diff(readiness.submission_id, before_id=previous.evaluation_id, after_id=stored.id)
         )
-        changes = _changes(compared, titles)
+        changes = _changes(compared, titles, readiness.gate.ratings)
     concerns, greens = _concerns(evaluation, readiness.gate.ratings)
     return Brief(readiness, evaluation, concerns, greens, previous.considered_on if previous else None, changes)
 

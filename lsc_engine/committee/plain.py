@@ -22,6 +22,14 @@ _CODE_WORD = re.compile(r"\b([a-z]+(?:_[a-z]+)+)\b")
 _STATUS_NONE = re.compile(r"\bstatus is none\b")
 _HAS_STATUS = re.compile(r"\bhas status ([a-z_]+)\b")
 _STANDS_AT_NONE = re.compile(r"\bstands at: none\b")
+#: A record's status as the pack gives it, bracketed in a message: "(its status in the pack: submitted)".
+_STATUS_IN_PACK = re.compile(r" \(its status in the pack: ([a-z_]+)\)")
+#: Each such status of the CIO report, as a letter says it.
+_PACK_STATUS_WORDS = {
+    "none": " (not yet made available to SSC)",
+    "submitted": " (with SSC, not yet reviewed)",
+    "reviewed": " (reviewed by SSC, not yet accepted)",
+}
 #: A sentence's end: a full stop (or ! or ?), perhaps followed by a bracketed tag such as "(provisional)".
 _ENDED = re.compile(r"[.!?](\s*\([^()]*\))?$")
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -65,6 +73,7 @@ def plain(message: str) -> str:
     text = _DAY.sub(lambda m: day_words(date(int(m[1]), int(m[2]), int(m[3]))), text)
     text = _MONTH.sub(lambda m: f"{date(int(m[1]), int(m[2]), 1):%B %Y}", text)
     text = _CATEGORIES.sub(r"Category \1 or \2", text)
+    text = _STATUS_IN_PACK.sub(lambda m: _PACK_STATUS_WORDS.get(m[1], f" (reported as {m[1]})"), text)
     text = _STATUS_NONE.sub("has not been received", text)
     text = _STANDS_AT_NONE.sub("has not been received", text)
     text = _HAS_STATUS.sub(lambda m: f"is {m[1]}", text)

@@ -133,13 +133,13 @@ class Entry(BaseModel):
 
     @property
     def came_from(self) -> str:
-        """Say where the condition came from: an earlier decision, the rules on a version of the evidence, or a hand."""
+        """Say where the condition came from: an earlier decision, a version of DCC's evidence, or a committee."""
         if self.carried_from is not None:
             return f"Carried over from {self.origin or 'an earlier decision'}"
         if self.condition.source == "manual":
             return "Added by hand"
         version = f" version {self.entered_with} of" if self.entered_with is not None else ""
-        return f"Raised by the rules on{version} the evidence"
+        return f"Raised from{version} DCC's evidence"
 
     @property
     def letter_words(self) -> str:
@@ -214,6 +214,17 @@ def letter_mentions(decisions: Iterable[DecisionView]) -> dict[str, LetterMentio
     return {ident: mention for ident, (_, mention) in mentions.items()}
 
 
+def first_attached(decisions: Iterable[DecisionView]) -> dict[str, date]:
+    """Find, for each condition, the day the Panel first considered a standing decision attaching it."""
+    found: dict[str, date] = {}
+    for decision in decisions:
+        if decision.superseded_by is not None:
+            continue
+        for attached in decision.snapshot.conditions:
+            found[attached.id] = min(found.get(attached.id, decision.considered_on), decision.considered_on)
+    return found
+
+
 def _carried_from(condition: ConditionState, copy: Condition | None) -> str | None:
     """Return the earlier condition a condition carries over, from the evaluation's copy or the register's source."""
     if copy is not None and copy.carried_over_from is not None:
@@ -232,6 +243,15 @@ def _origin(copy: Condition | None) -> str | None:
     return None
 
 
+def _raised_on(state: ConditionState, copy: Condition | None, attached: date | None) -> date | None:
+    """Date a condition by the earlier decision that set it, else by the first decision attaching it if sooner."""
+    if copy is not None and copy.carried_over_since:
+        return copy.carried_over_since
+    if attached is not None and attached < state.created_at.date():
+        return attached
+    return None
+
+
 def build(
     conditions: Mapping[str, list[ConditionState]],
     *,
@@ -240,11 +260,13 @@ def build(
     letters: Mapping[str, LetterMention],
     filters: Filters,
     as_on: date,
+    attached_on: Mapping[str, date] | None = None,
 ) -> Register:
     """Number each capability's conditions, thread the carried-over ones, and keep those the filters admit.
 
     ``conditions`` holds each capability's conditions in letter order; ``copies`` the evaluations' copies by
-    capability and key; ``versions`` the version of the evidence each condition (by id) was entered with.
+    capability and key; ``versions`` the version of the evidence each condition (by id) was entered with;
+    ``attached_on`` the day a decision first attached each, which dates a condition entered after the meeting.
     """
     entries: list[Entry] = []
     for capability, states in conditions.items():
@@ -259,7 +281,7 @@ def build(
                     carried_from=_carried_from(state, copy),
                     origin=_origin(copy),
                     entered_with=versions.get(state.id),
-                    raised_on=copy.carried_over_since if copy is not None and copy.carried_over_since else None,
+                    raised_on=_raised_on(state, copy, (attached_on or {}).get(state.id)),
                     letter=letters.get(state.id),
                 )
             )

@@ -94,11 +94,12 @@ def record_moments(
             if number == 1:
                 title = f"Version {v.version} submitted"
                 on = _taken_on(v.received_at, v.decisions)
-                detail = f"Evaluated as at {day_words(result.as_at)}: {readiness}.{_entered(on, v.received_at)}"
+                proposed = f"Evaluated as at {day_words(result.as_at)}: the rules propose {readiness}."
+                detail = proposed + _entered(on, v.received_at)
                 moments.append(Moment(on=on, lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
             else:
                 title = f"Version {v.version} evaluated again"
-                detail = f"As at {day_words(result.as_at)} ({reason}): {readiness}."
+                detail = f"As at {day_words(result.as_at)} ({reason}): the rules propose {readiness}."
                 moments.append(Moment(on=recorded.date(), lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
         moments += _assessment_moments(v)
         for revocation in v.revocations:

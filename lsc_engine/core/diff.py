@@ -223,9 +223,9 @@ def revised_cells(before: Evaluation, after: Evaluation, causes: list[Cause]) ->
         unsaid = [was[rule] for rule in was if now.get(rule) != was[rule]]
         parts = []
         if said:
-            parts.append("it now reads: " + " ".join(said))
+            parts.append("It now reads: " + " ".join(said))
         if unsaid:
-            parts.append("it no longer reads: " + " ".join(unsaid))
+            parts.append("Before, it read: " + " ".join(unsaid))
         revised.append(
             RatingChange(
                 criterion=key[0],
@@ -235,7 +235,7 @@ def revised_cells(before: Evaluation, after: Evaluation, causes: list[Cause]) ->
                 causes=causes,
                 findings_added=sorted(now.keys() - was.keys()),
                 findings_removed=sorted(was.keys() - now.keys()),
-                explanation=f"{key[0]}/{key[1].value} changed: " + "; ".join(parts),
+                explanation=f"{key[0]}/{key[1].value} changed: " + " ".join(parts),
                 confidential=key in secret,
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lsc_engine.committee.register import Filters, Register, build, letter_mentions
+from lsc_engine.committee.register import Filters, Register, build, first_attached, letter_mentions
 from lsc_engine.core.evaluation import Condition
 from lsc_engine.store.db import Database
 from lsc_engine.store.transactions import Transaction, reading
@@ -30,6 +30,7 @@ def read_register(database: Database, *, filters: Filters, today: date) -> Regis
         letters=letter_mentions(decisions),
         filters=filters,
         as_on=today,
+        attached_on=first_attached(decisions),
     )
 
 
