@@ -50,7 +50,7 @@ def test_opsg_records_every_decision_with_one_form(visit: Visit) -> None:
         assert "▲ Amber" in proposal.inner_text()
         assert proposal.locator(".cm-findings li").count() >= 1  # the non-green findings, as messages
     lsc6 = page.locator("#c-LSC6 .cm-proposal")
-    assert "3 Category 1/2 incidents on other services" in lsc6.inner_text()
+    assert "3 Category 1 or 2 incidents on other services" in lsc6.inner_text()
     green = page.locator("#c-LSC3 details.cm-green")  # what holds is there, folded
     assert green.locator("summary").inner_text().endswith("what holds")
     green.locator("summary").click()

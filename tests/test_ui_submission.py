@@ -150,8 +150,8 @@ def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     assert "Not ready" in page.locator("dl.facts").inner_text()
     page.locator("#row-LSC6 td[data-group=OPSG] summary").click()
     reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons").inner_text()
-    assert "3 Category 1/2 incidents on SMETS1 or SMETS2 followed the last deployment" in reasons
-    assert "DCC stated that service stability had not been achieved (as recorded on 2020-08-07)" in reasons
+    assert "3 Category 1 or 2 incidents on SMETS1 or SMETS2 followed the last deployment" in reasons
+    assert "DCC stated that service stability had not been achieved (as recorded on 7 August 2020)" in reasons
     assert "If planned dates hold and later reports show nothing new: Amber from 20 August 2020" in reasons
     assert "and no further by waiting; green then needs more:" in reasons
     blockers = page.locator(".gates").inner_text()

@@ -19,6 +19,7 @@ from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.inputs import DecisionIn
 from lsc_engine.committee.letters import LetterState
 from lsc_engine.core.evidence import Group
+from lsc_engine.core.ruleset import Rating
 from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.letters import Letters
@@ -74,6 +75,7 @@ def _decision_page(
             group.value,
             sum(1 for c in position.gate.ratings if c.group == group and c.decided is not None),
             sum(1 for c in position.gate.ratings if c.group == group),
+            [c for c in position.gate.ratings if c.group == group and c.rating != Rating.GREEN],
         )
         for group in Group
     ]
