@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from datetime import date
 from functools import partial
@@ -259,3 +260,17 @@ def test_lsc_letter_verify_names_the_letter_or_exits_2(tmp_path: Path) -> None:
     missing = lsc("letter", "verify", str(tmp_path / "nothing.pdf"))
     assert missing.returncode == 2
     assert "cannot read" in missing.stderr
+
+
+def test_a_letter_on_a_later_version_names_the_panels_earlier_decision(client: ActingClient) -> None:
+    earlier = _decided(client, considered_on="2020-03-09")
+    changed = json.loads(MDS)
+    changed["security"]["cio_report"]["status"] = "submitted"
+    later = _decided(client, pack=json.dumps(changed).encode(), considered_on="2020-04-01")
+    letter = client.get(f"/v1/decisions/{later}/letter", params={"format": "markdown"}).text
+    assert (
+        "The Panel last decided on this capability on 9 March 2020, on version 1 of DCC's evidence; the conditions "
+        "it set then that are still open are set out again below." in letter
+    )
+    first = client.get(f"/v1/decisions/{earlier}/letter", params={"format": "markdown"}).text
+    assert "last decided" not in first, "a first decision has no earlier one to name"

@@ -139,6 +139,7 @@ def compose(
     *,
     letter_date: date | None = None,
     evidence: Evidence | None = None,
+    previous: tuple[int, date] | None = None,
 ) -> LetterText:
     """Compose the Panel's letter on a decision; dated ``letter_date`` (by default the day the Panel decided)."""
     snapshot = decision.snapshot
@@ -154,6 +155,13 @@ def compose(
         f"{_mid_sentence(snapshot.cohort)}{_named(snapshot.cohort, named)}. The evidence covered the following "
         "Device Model Combinations (DMCs):"
     )
+    if previous is not None:
+        opening = (
+            f"{opening.removesuffix(' The evidence covered the following Device Model Combinations (DMCs):')} "
+            f"The Panel last decided on this capability on {day_words(previous[1])}, on version {previous[0]} of "
+            "DCC's evidence; the conditions it set then that are still open are set out again below. The evidence "
+            "now covers the following Device Model Combinations (DMCs):"
+        )
     dmcs = [_dmc_words(dmc.name, dmc.installation_type.value) for dmc in snapshot.dmcs if not dmc.confidential]
     secret_dmcs = [dmc for dmc in snapshot.dmcs if dmc.confidential]
     for dmc in secret_dmcs:

@@ -88,6 +88,18 @@ def file_content(name: str, kept: str) -> bytes:
     return base64.b64decode(kept) if name.endswith(".pdf") else kept.encode()
 
 
+def _previous_decision(tx: Transaction, decision: DecisionView) -> tuple[int, date] | None:
+    """Return the version and day of the Panel's standing decision on the latest earlier version of the capability."""
+    submission = tx.submissions.get(decision.submission_id)
+    if submission is None:
+        return None
+    for version, ident in reversed(tx.submissions.versions(submission.capability, through=submission.version - 1)):
+        found = tx.committee.current_decision(ident)
+        if found is not None:
+            return version, found.considered_on
+    return None
+
+
 class Letters:
     """The Panel's letters; every write audited in its own transaction."""
 
@@ -114,7 +126,9 @@ class Letters:
         return Evidence(pack, stored.evaluation, self.ruleset.catalogue.section_owners())
 
     def _compose(self, tx: Transaction, decision: DecisionView, letter_date: date | None) -> LetterText:
-        return compose(decision, self.letterhead, letter_date=letter_date, evidence=self._evidence(tx, decision))
+        evidence = self._evidence(tx, decision)
+        previous = _previous_decision(tx, decision)
+        return compose(decision, self.letterhead, letter_date=letter_date, evidence=evidence, previous=previous)
 
     # -- reading -----------------------------------------------------------------------------------
 
