@@ -204,8 +204,9 @@ def test_a_group_not_accepting_a_high_unmitigated_risk_says_why_in_the_paragraph
     ) in paragraph
     assert (
         "TAG and SSC have not yet recorded their assessment of the residual risks; the evidence suggests Red. "
-        "1 high-likelihood or high-impact residual risk has no mitigation for TAG to accept."
-    ) in paragraph
+        "1 high-likelihood or high-impact residual risk has no mitigation for TAG and SSC to accept."
+    ) in paragraph, "what is the same for two groups is said once"
+    assert "for SSC to accept" not in paragraph
     assert "risk(s)" not in paragraph
     assert PROVISIONAL_LEGEND in text, "a provisional reason in the paragraph alone brings the legend"
 

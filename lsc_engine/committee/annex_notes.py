@@ -213,6 +213,8 @@ def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[s
             "residual risks" + (f"; the evidence suggests {' or '.join(suggested)}." if suggested else ".")
         )
     appendix: list[AppendixEntry] = []
+    # Groups' reasons that differ only by the group they name are said once, for every group they concern.
+    alike: dict[str, list[str]] = {}
     for view in views:
         reason = view.reason.strip()
         said = ""
@@ -230,7 +232,14 @@ def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[s
             )
             said += f" {view.group.value}'s reasons on them are set out in the confidential appendix."
         elif reason and view.rating != Rating.GREEN:
-            said += " " + " ".join(sentence_case(plain(s)) for s in sentences(reason))
+            shared = reason.replace(view.group.value, "{group}")
+            if shared not in alike:
+                said += " " + shared  # said where the first group it concerns stands, once all are known
+            alike.setdefault(shared, []).append(view.group.value)
         if said.strip():
             parts.append(said.strip())
-    return " ".join(parts), appendix
+    text = " ".join(parts)
+    for shared, groups in alike.items():
+        written = " ".join(sentence_case(plain(s)) for s in sentences(shared.replace("{group}", listed(groups))))
+        text = text.replace(shared, written, 1)
+    return text, appendix

@@ -9,6 +9,7 @@ there.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from lsc_engine.committee.annex_notes import annex_paragraph, residual_paragraph
@@ -26,7 +27,7 @@ from lsc_engine.committee.letter_text import (
     listed,
 )
 from lsc_engine.committee.letterhead import Letterhead
-from lsc_engine.committee.plain import counted, sentence_case
+from lsc_engine.committee.plain import counted, plain, sentence_case
 from lsc_engine.committee.snapshot import AttachedCondition, Cited, Snapshot
 from lsc_engine.committee.testing_paragraph import testing_paragraph
 from lsc_engine.committee.views import DecisionView
@@ -44,7 +45,7 @@ def _condition_line(condition: AttachedCondition) -> ConditionLine:
         number=condition.number,
         kind=KIND_LABELS[condition.kind.value],
         owner=condition.owner,
-        text=sentence_case(condition.text),
+        text=sentence_case(plain(condition.text)),
         due=condition.due,
         origin=condition.origin,
         # Only a condition an earlier decision set is carried over in the letter's sense; one the rules raised on
@@ -70,13 +71,17 @@ def _numeric(number: str) -> tuple[int, str]:
     return (int(number), "") if number.isdigit() else (10**6, number)
 
 
-def capability_words(capability: str) -> str:
-    """Name a capability as the Panel's letters do: "MOC MDS", not the identifier "MOC-MDS"."""
-    return capability.replace("-", " ").replace("_", " ")
+def capability_words(capability: str, cohort: str = "") -> str:
+    """Name a capability as the Panel's letters do: "MOC MDS", not "MOC-MDS"; spelt as its cohort spells it."""
+    words = capability.replace("-", " ").replace("_", " ")
+    found = re.search(re.escape(words), cohort, re.IGNORECASE)
+    return found.group(0) if found else words
 
 
 def _named(cohort: str, named: str) -> str:
-    """Give the capability's name after its cohort, in brackets unless the cohort already ends in some."""
+    """Give the capability's name after its cohort, unless the cohort names it; in brackets unless it has some."""
+    if named.lower() in cohort.lower():
+        return ""
     return f", the {named} cohort" if cohort.rstrip().endswith(")") else f" ({named})"
 
 
@@ -88,7 +93,7 @@ def _mid_sentence(text: str) -> str:
 def _dmc_description(snapshot: Snapshot) -> str:
     types = sorted({dmc.installation_type.value for dmc in snapshot.dmcs})
     kinds = f"{listed(types)} " if types else ""
-    return f"the {kinds}{capability_words(snapshot.capability)} DMCs"
+    return f"the {kinds}{capability_words(snapshot.capability, snapshot.cohort)} DMCs"
 
 
 def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[str]:
@@ -146,7 +151,7 @@ def compose(
     dated = letter_date or decision.considered_on
     service = evidence.pack.statement.service.value if evidence is not None else None
     appendix: list[AppendixEntry] = []
-    named = capability_words(snapshot.capability)
+    named = capability_words(snapshot.capability, snapshot.cohort)
     subject = f"Live Services Criteria: {named} joining the Eligible Product Combinations List"
     as_at = f", as it stood on {day_words(snapshot.as_at)}" if snapshot.as_at != snapshot.statement_date else ""
     opening = (
