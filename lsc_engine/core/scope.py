@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter
+
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
 from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, Item
 from lsc_engine.core.facts.known import reported_on
@@ -28,7 +30,7 @@ def _stated_fields(item: Item, section: str, text: str) -> dict[str, Any]:
 
 
 def _stated(item: Item, section: str, text: str) -> ScopeEvidence:
-    return ScopeEvidence.model_validate(_stated_fields(item, section, text))
+    return ScopeEvidence(**_stated_fields(item, section, text))
 
 
 def _dmc_fields(dmc: Dmc) -> dict[str, Any]:
@@ -43,7 +45,10 @@ def _dmc_fields(dmc: Dmc) -> dict[str, Any]:
 
 
 def _dmc(dmc: Dmc) -> ScopeDmc:
-    return ScopeDmc.model_validate(_dmc_fields(dmc))
+    return _DMC.validate_python(_dmc_fields(dmc))
+
+
+_DMC: TypeAdapter[ScopeDmc] = TypeAdapter(ScopeDmc)
 
 
 def _defect_words(defect: Defect) -> str:
@@ -88,7 +93,7 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
         ]
         held_ids.update(dmc.id for dmc in parts)
         held.append(_held_back(exclusion, parts, defects))
-    # Validated as one document: a pack may name a hundred thousand DMCs, and building each model (and its
+    # Validated as one document: a pack may name a hundred thousand DMCs, and building each record (and its
     # evidence) by its own call took three times as long.
     covered = [_dmc_fields(dmc) for dmc in dmcs if dmc.id not in held_ids]
     return CohortScope.model_validate({"covered": covered, "held_back": held})
