@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -154,13 +154,13 @@ class Redactor:
         if not dmc.confidential or self._shown(dmc.id, owners):
             return dmc
         evidence = self._scope_evidence(dmc.evidence)
-        return dmc.model_copy(update={"name": withheld(owners), "meters": None, "evidence": evidence})
+        return replace(dmc, name=withheld(owners), meters=None, evidence=evidence)
 
     def _scope_evidence(self, evidence: ScopeEvidence) -> ScopeEvidence:
         owners = self.section_owners.get(evidence.section, frozenset())
         if not evidence.confidential or self._shown(evidence.id, owners):
             return evidence
-        return evidence.model_copy(update={"text": withheld(owners)})
+        return replace(evidence, text=withheld(owners))
 
     def _held_back(self, held: ScopeHeldBack) -> ScopeHeldBack:
         owners = self.section_owners.get("scope.exclusions", frozenset())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 
+import msgspec
 from pydantic import BaseModel
 
 from lsc_engine.core.evidence import EvidencePack
@@ -23,27 +23,38 @@ def input_digest(pack: EvidencePack) -> str:
 PIECE_RECORDS = 5000
 
 
+def _section_fields(value: object) -> dict[str, object]:
+    """Give msgspec a section (a pydantic model) as its fields in declared order, as pydantic writes them."""
+    if isinstance(value, BaseModel):
+        return {name: getattr(value, name) for name in type(value).model_fields}
+    raise TypeError(f"no canonical JSON for {type(value).__name__}")
+
+
+# msgspec writes the pack's records (slotted dataclasses), dates, UTC times, enums, texts and numbers byte for byte
+# as pydantic does, two to three times faster; the one difference, an exponent's sign in floats of 1e16 and more,
+# cannot arise: every number in a pack is bounded well below (``tests/test_digest.py`` checks both).
+_ENCODER = msgspec.json.Encoder(enc_hook=_section_fields)
+
+
 def canonical_json(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterator[bytes]:
     """Yield a model's JSON, byte for byte ``model_dump_json()``, in parts of at most about ``piece`` records."""
     fields = list(type(model).model_fields)
-    serializer = type(model).__pydantic_serializer__
     if not any(_is_long(getattr(model, name), piece) for name in fields):
-        yield serializer.to_json(model)
+        yield _ENCODER.encode(model)
         return
     for position, name in enumerate(fields):
         value = getattr(model, name)
         yield b"{" if position == 0 else b","
-        if not _is_long(value, piece):
-            yield serializer.to_json(model, include={name})[1:-1]  # '"name":value' without the braces
-        elif isinstance(value, BaseModel):
-            yield json.dumps(name).encode() + b":"
+        yield _ENCODER.encode(name) + b":"
+        if isinstance(value, BaseModel):
             yield from canonical_json(value, piece=piece)
+        elif not _is_long(value, piece):
+            yield _ENCODER.encode(value)
         else:
-            head = json.dumps(name).encode() + b":["
-            yield head
+            assert isinstance(value, list)
+            yield b"["
             for start in range(0, len(value), piece):
-                part = model.model_copy(update={name: value[start : start + piece]})
-                records = serializer.to_json(part, include={name})[len(head) + 1 : -2]
+                records = _ENCODER.encode(value[start : start + piece])[1:-1]
                 yield b"," + records if start else records
             yield b"]"
     yield b"}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
 from lsc_engine.core.ruleset import Rating, is_provisional
@@ -158,17 +159,26 @@ class ExcludedEvidence(Out):
     reason: str
 
 
-class ScopeEvidence(Out):
+#: The configuration of the evaluation's records: ``Out``'s, for the slotted, frozen dataclasses that a large pack
+#: has a hundred thousand of (a DMC of the scope and its evidence), which pydantic builds in half a model's time.
+RECORD_CONFIG = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class ScopeEvidence:
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
 
     id: str
-    section: str = Field(description="The pack section holding the item, whose owners may see it when confidential")
+    section: Annotated[
+        str, Field(description="The pack section holding the item, whose owners may see it when confidential")
+    ]
     text: str
     dated: date
     confidential: bool
 
 
-class ScopeDmc(Out):
+@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+class ScopeDmc:
     """A Device Model Combination of the statement, with the evidence that names it."""
 
     id: str

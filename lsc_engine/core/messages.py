@@ -11,10 +11,32 @@ from lsc_engine.core.facts import Fact
 
 
 class _Values(dict[str, str]):
-    """Template values; a name with no value renders as 'unknown' rather than failing."""
+    """Template values, each rendered the first time a template names it; a name with no value reads 'unknown'."""
+
+    def __init__(
+        self,
+        facts: Mapping[str, Fact] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        operands: Mapping[str, frozenset[float]] | None = None,
+    ) -> None:
+        super().__init__()
+        self._facts = facts or {}
+        self._parameters = parameters or {}
+        self._operands = operands or {}
 
     def __missing__(self, key: str) -> str:
-        return "unknown"
+        # An evaluation's templates name a few of its facts and parameters: render those alone, once each.
+        if key in self._facts:
+            text = _text(self._facts[key].value, self._operands.get(key, frozenset()))
+        elif key in self._parameters:
+            text = _text(self._parameters[key])
+        else:
+            return "unknown"
+        self[key] = text
+        return text
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._facts or key in self._parameters or super().__contains__(key)
 
 
 #: A value from a list of allowed values (a status, a kind), which reads with spaces for people: "in progress".
@@ -57,14 +79,24 @@ def template_values(
     Parameters are written as they are; a fact's number is rounded unless it would then read as one of the numbers
     (``operands``) a rule compares that fact with.
     """
-    values = _Values({name: _text(value) for name, value in parameters.items()})
-    values.update({name: _text(fact.value, operands.get(name, frozenset())) for name, fact in facts.items()})
-    return values
+    return _Values(facts, parameters, operands)
 
 
 def overlaid(values: Mapping[str, str], later: Mapping[str, str]) -> Mapping[str, str]:
     """Return template values with ``later`` ones in place of those they name."""
-    return _Values({**values, **later})
+    return _Overlaid(values, later)
+
+
+class _Overlaid(dict[str, str]):
+    """Template values read from ``later`` where it names them, else from ``values``."""
+
+    def __init__(self, values: Mapping[str, str], later: Mapping[str, str]) -> None:
+        super().__init__()
+        self._values = values
+        self._later = later
+
+    def __missing__(self, key: str) -> str:
+        return self._later[key] if key in self._later else self._values[key]
 
 
 #: A noun written for either number, "risk(s)", and a verb right after it that agrees with it.
@@ -77,6 +109,8 @@ _SINGULAR_VERBS = {"were": "was", "are": "is", "have": "has"}
 
 def _agree(text: str) -> str:
     """Write each "noun(s)" for the count before it in its clause: "1 residual risk is", "3 incidents were"."""
+    if "(s)" not in text:
+        return text
 
     def agreed(match: re.Match[str]) -> str:
         clause = re.split(r"[.;:]\s", text[: match.start()])[-1]

@@ -17,29 +17,28 @@ from lsc_engine.core.words import RATING_WORDS
 def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
     """Return each cell's path to green: the remedies of the rules holding it back, and the milestones in reach."""
     horizon = shift(matches.as_at, matches.ruleset.parameters.path_to_green_horizon_days)
+    holding_by_cell: dict[Cell, list[Rule]] = {}
+    for rule in fired:
+        if rule.rating != Rating.GREEN:
+            holding_by_cell.setdefault((rule.criterion, rule.group), []).append(rule)
     found = []
     for cell in cells:
         if cell.rating == Rating.GREEN:
             continue
         key = (cell.criterion, cell.group)
-        actions = [
-            render(rule.remedy, values)
-            for rule in fired
-            if (rule.criterion, rule.group) == key and rule.remedy and rule.rating != Rating.GREEN
-        ]
+        holding = holding_by_cell.get(key, [])
+        actions = [render(rule.remedy, values) for rule in holding if rule.remedy]
         carried = [f for f in cell.findings if f.rule_id == CARRIED_OVER]
         actions += [f"Meet the earlier condition that is still open. {f.message}" for f in carried]
         if any(f.rule_id == NO_CONFIRMATION for f in cell.findings):
             actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
-        floor = worst(f.rating for f in carried)
+        # Only a rating that rests on facts declared to change with the date can improve by waiting, and not past
+        # its carried-over conditions nor the rules holding it back that read none: those fire on every later date.
+        moving = {rule.id for rule in holding if any(DECLARED[clause.fact].changes.with_date for clause in rule.when)}
+        floor = worst([f.rating for f in carried] + [rule.rating for rule in holding if rule.id not in moving])
         milestones = []
-        # Only a rating that rests on facts declared to change with the date can improve by waiting.
-        holding = [r for r in fired if (r.criterion, r.group) == key and r.rating != Rating.GREEN]
-        changes = (
-            matches.change_dates(key, horizon)
-            if any(DECLARED[clause.fact].changes.with_date for rule in holding for clause in rule.when)
-            else []
-        )
+        waiting_helps = bool(moving) and floor.severity < cell.rating.severity
+        changes = matches.change_dates(key, horizon) if waiting_helps else []
         if changes:
             later = matches.cell_rating(changes[-1], key)  # the rating from then until the horizon
             for target in (Rating.AMBER, Rating.GREEN):

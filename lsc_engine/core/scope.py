@@ -5,32 +5,50 @@ The evaluation and the Panel's letter both read the scope from here, so that the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
 
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
 from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, Item
+from lsc_engine.core.facts.known import reported_on
 from lsc_engine.core.words import day_words
+
+_I = TypeVar("_I", bound=Item)
+
+
+def _stated_fields(item: Item, section: str, text: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "section": section,
+        "text": f"{text} ({item.provenance.source}, {day_words(item.provenance.date)})",
+        "dated": item.provenance.date,
+        "confidential": item.confidential,
+    }
 
 
 def _stated(item: Item, section: str, text: str) -> ScopeEvidence:
-    return ScopeEvidence(
-        id=item.id,
-        section=section,
-        text=f"{text} ({item.provenance.source}, {day_words(item.provenance.date)})",
-        dated=item.provenance.date,
-        confidential=item.confidential,
-    )
+    return ScopeEvidence(**_stated_fields(item, section, text))
+
+
+def _dmc_fields(dmc: Dmc) -> dict[str, Any]:
+    return {
+        "id": dmc.id,
+        "name": dmc.name,
+        "installation_type": dmc.installation_type,
+        "meters": dmc.meters,
+        "evidence": _stated_fields(dmc, "scope.dmcs", "Named in the statement"),
+        "confidential": dmc.confidential,
+    }
 
 
 def _dmc(dmc: Dmc) -> ScopeDmc:
-    return ScopeDmc(
-        id=dmc.id,
-        name=dmc.name,
-        installation_type=dmc.installation_type,
-        meters=dmc.meters,
-        evidence=_stated(dmc, "scope.dmcs", "Named in the statement"),
-        confidential=dmc.confidential,
-    )
+    return _DMC.validate_python(_dmc_fields(dmc))
+
+
+_DMC: TypeAdapter[ScopeDmc] = TypeAdapter(ScopeDmc)
 
 
 def _defect_words(defect: Defect) -> str:
@@ -57,10 +75,12 @@ def _held_back(exclusion: Exclusion, dmcs: list[Dmc], defects: dict[str, Defect]
 
 def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     """Return the DMCs covered and those held back, from what was stated by the as-at date."""
-    dmcs = [dmc for dmc in pack.scope.dmcs if dmc.provenance.date <= as_at]
-    exclusions = [e for e in pack.scope.exclusions if e.provenance.date <= as_at]
-    known_defects = (pack.testing.defects or []) if pack.testing is not None else []
-    defects = {d.id: d for d in known_defects if d.provenance.date <= as_at}
+    dmcs = _stated_by(pack.scope.dmcs, as_at)
+    exclusions = _stated_by(pack.scope.exclusions, as_at)
+    # Only the defects an exclusion names are looked up: a pack may hold hundreds of thousands.
+    named_defects = {e.defect_id for e in exclusions if e.defect_id}
+    listed_defects = (pack.testing.defects or []) if pack.testing is not None and named_defects else []
+    defects = {d.id: d for d in listed_defects if d.id in named_defects and d.provenance.date <= as_at}
     held: list[ScopeHeldBack] = []
     held_ids: set[str] = set()
     for exclusion in exclusions:
@@ -73,4 +93,14 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
         ]
         held_ids.update(dmc.id for dmc in parts)
         held.append(_held_back(exclusion, parts, defects))
-    return CohortScope(covered=[_dmc(dmc) for dmc in dmcs if dmc.id not in held_ids], held_back=held)
+    # Validated as one document: a pack may name a hundred thousand DMCs, and building each record (and its
+    # evidence) by its own call took three times as long.
+    covered = [_dmc_fields(dmc) for dmc in dmcs if dmc.id not in held_ids]
+    return CohortScope.model_validate({"covered": covered, "held_back": held})
+
+
+def _stated_by(items: Sequence[_I], as_at: date) -> list[_I]:
+    """Return the items stated by the as-at date, in their order."""
+    if not items or max(map(reported_on, items)) <= as_at:  # the usual case, in C
+        return list(items)
+    return [item for item in items if item.provenance.date <= as_at]

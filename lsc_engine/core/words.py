@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -71,6 +72,7 @@ def basis_words(basis: str) -> str:
     return basis.removeprefix(PROVISIONAL).removeprefix(":").strip() or "this ruleset's own rule"
 
 
+@functools.lru_cache(maxsize=4096)  # a large pack's hundred thousand records share a few hundred dates
 def day_words(day: date) -> str:
     """Write a day as people read it in the Panel's papers: 6 March 2020."""
     return f"{day.day} {day:%B %Y}"

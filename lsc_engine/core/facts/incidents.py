@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
+from itertools import compress
 from operator import attrgetter
 
 from lsc_engine.core.days import shift, shift_moment
@@ -22,7 +23,7 @@ from lsc_engine.core.facts.base import (
     reached,
     reported_later,
 )
-from lsc_engine.core.facts.known import Known, day_end
+from lsc_engine.core.facts.known import Known, day_end, reported_on
 
 _INCIDENTS = ("incidents",)
 _ON_SERVICE = ("incidents", "statement.service")
@@ -111,8 +112,14 @@ class IncidentFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         self._known_end = known.end  # read for each incident, so kept close at hand
-        self._incidents = sorted(self._known_incidents(pack.incidents or []), key=attrgetter("opened"))
-        self._opened = [incident.opened for incident in self._incidents]
+        self._incidents = self._known_incidents(pack.incidents or [])  # in the pack's order
+        # Every date facts are asked for is on or after the known date, so an incident that opened longer ago than
+        # the longest window before it is never recent: only the others are sorted, by opening, for bisection.
+        longest = max(parameters.lookback_days, parameters.worst_month_lookback_days, parameters.stability_window_days)
+        oldest = shift_moment(known.end, -timedelta(days=longest))
+        opened = map(opened_at, self._incidents)
+        self._recent = sorted(compress(self._incidents, map(oldest.__le__, opened)), key=opened_at)
+        self._recent_opened = list(map(opened_at, self._recent))
         # The pack may say how far its incident reporting runs; else an empty list speaks for the statement's date.
         stated = pack.incidents_reported_to
         name, listed, empty_on = "incidents_reported_from", pack.incidents, stated or pack.statement.date
@@ -120,16 +127,19 @@ class IncidentFacts(Section):
             name, listed, empty_on, known.at
         )
         # How far the reporting known at the evaluation's date reaches: its latest report, or the date it states.
-        reports = [i.provenance.date for i in self._incidents]
+        reports = [max(map(reported_on, self._incidents))] if self._incidents else []
         if stated is not None and stated <= known.at:
             reports.append(stated)
         self._reported_to = max(reports, default=empty_on)
         blocking = set(parameters.blocking_categories)
-        self._blocking_unresolved = [i for i in self._incidents if i.category in blocking and self._resolved(i) is None]
+        unresolved = [i for i in blocking_of(self._incidents, blocking) if self._resolved(i) is None]
+        self._blocking_unresolved = sorted(unresolved, key=opened_at)  # in opening order, as every list of facts
 
     def _known_incidents(self, incidents: Sequence[Incident]) -> list[Incident]:
         """Keep the incidents known at the date: reported by then, and opened by then."""
         known_at, known_end = self.known.at, self.known.end
+        if all_known(incidents, known_at, known_end):  # the usual case
+            return list(incidents)
         late = [
             i
             for i, incident in enumerate(incidents)
@@ -169,7 +179,7 @@ class IncidentFacts(Section):
 
         # Unresolved incidents may be of any age; resolved ones only matter inside the longest window.
         longest = max(p.lookback_days, p.worst_month_lookback_days, p.stability_window_days)
-        recent = self._incidents[bisect_left(self._opened, shift_moment(end, -timedelta(days=longest))) :]
+        recent = self._recent[bisect_left(self._recent_opened, shift_moment(end, -timedelta(days=longest))) :]
         unresolved = self._blocking_unresolved
         blocking = unresolved + [i for i in recent if i.category in blocking_set and resolved(i) is not None]
         found["incidents_blocking_unresolved"] = count(unresolved)
@@ -223,7 +233,7 @@ class IncidentFacts(Section):
         start = day_end(after)
         # An incident counts in a look-back while it opened no longer ago than the look-back's length: it
         # leaves on the day its opening date plus that length begins, whatever the time of day it opened.
-        recent = self._incidents[bisect_left(self._opened, shift_moment(start, -timedelta(days=longest))) :]
+        recent = self._recent[bisect_left(self._recent_opened, shift_moment(start, -timedelta(days=longest))) :]
         opened = {incident.opened.date() for incident in recent}
         spans = {p.lookback_days, p.worst_month_lookback_days, longest}
         found = {shift(day, span) for day in opened for span in spans}
@@ -236,6 +246,21 @@ class IncidentFacts(Section):
             if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
                 found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
         return found
+
+
+#: When an incident opened (read in ``map``, like ``reported_on``).
+opened_at = attrgetter("opened")
+_category = attrgetter("category")
+
+
+def all_known(incidents: Sequence[Incident], at: date, end: datetime) -> bool:
+    """Tell whether every incident was reported by ``at`` and opened before ``end`` (in C, as ``blocking_of``)."""
+    return not incidents or (max(map(reported_on, incidents)) <= at and max(map(opened_at, incidents)) < end)
+
+
+def blocking_of(incidents: Sequence[Incident], categories: Set[int]) -> list[Incident]:
+    """Return the incidents of the blocking categories, in their order (in C: a pack may hold a hundred thousand)."""
+    return list(compress(incidents, map(categories.__contains__, map(_category, incidents))))
 
 
 def _known_from(incident: Incident) -> date:

@@ -29,6 +29,7 @@ from lsc_engine.core.evidence import (
     StabilityStatement,
 )
 from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count
+from lsc_engine.core.facts.incidents import all_known, blocking_of
 from lsc_engine.core.facts.known import Known, day_end
 
 _EVENTS = "milestones.events"
@@ -192,6 +193,8 @@ class MilestoneFacts(Section):
         if incidents is None:
             return None
         at, end = self.known.at, self.known.end
+        if all_known(incidents, at, end):  # the usual case
+            return list(incidents)
         found = [i for i in incidents if i.provenance.date <= at and i.opened < end]
         return found if found or not incidents else None
 
@@ -200,9 +203,11 @@ class MilestoneFacts(Section):
             return None
         return incident.resolved
 
+    def _ended(self, incident: Incident) -> datetime:
+        return self._resolved(incident) or incident.opened
+
     def _blocking(self) -> list[Incident]:
-        categories = set(self.parameters.blocking_categories)
-        return [i for i in self._incidents or [] if i.category in categories]
+        return blocking_of(self._incidents or [], set(self.parameters.blocking_categories))
 
     def _stability_window(self) -> _Window:
         """Find what the window counts from and the date it is met, as known at the date."""
@@ -210,10 +215,10 @@ class MilestoneFacts(Section):
         if any(self._resolved(i) is None for i in blocking):
             return _Window(None, True, None, None, None)
         starts: list[tuple[datetime, Item, str]] = []
-        for incident in blocking:
-            ended = self._resolved(incident) or incident.opened
-            text = f"the end of Category {incident.category} incident {incident.id} on {ended.date().isoformat()}"
-            starts.append((ended, incident, text))
+        if blocking:  # of the incidents, only the last to end (the first of those, on a tie) can be what counts
+            last = max(blocking, key=self._ended)
+            ended = self._ended(last)
+            starts.append((ended, last, f"the end of Category {last.category} incident {last.id} on {ended.date()}"))
         for event in self._done:
             assert event.happened is not None
             starts.append((day_end(event.happened), event, f"{_what(event)} on {event.happened.isoformat()}"))

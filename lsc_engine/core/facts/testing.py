@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
+from itertools import compress
+from operator import attrgetter
 
 from lsc_engine.core.evidence import (
     CriterionKind,
@@ -260,12 +262,14 @@ def _regression(
     return found
 
 
+_status = attrgetter("status")
+
+
 def _defects(defects: Sequence[Defect]) -> dict[str, Fact]:
     by_severity: dict[int, list[Defect]] = defaultdict(list)
-    is_open = DefectStatus.OPEN  # looked up once, not once a defect: a pack may hold hundreds of thousands
-    for defect in defects:
-        if defect.status == is_open:
-            by_severity[defect.severity].append(defect)
+    # A pack may hold hundreds of thousands of defects: the open ones are picked out in C, then sorted by severity.
+    for defect in compress(defects, map(DefectStatus.OPEN.__eq__, map(_status, defects))):
+        by_severity[defect.severity].append(defect)
     found = {f"defects_open_sev{s}": count(by_severity[s]) for s in (1, 2, 3, 4)}
     found["defects_open_sev3_undated"] = count([d for d in by_severity[3] if d.fix_due is None])
     return found

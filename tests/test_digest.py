@@ -1,0 +1,64 @@
+"""The input digest's canonical form: pydantic's JSON of the validated pack, byte for byte, however it is written."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from hypothesis import given, settings
+
+from lsc_engine.core.digest import canonical_json, input_digest
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import parse_pack
+
+from .helpers import seed
+from .strategies import Doc, packs
+
+#: The smallest float whose JSON differs between pydantic ("1e+16") and msgspec ("1e16").
+FIRST_DIFFERING_FLOAT = 1e16
+
+
+@settings(max_examples=150, deadline=None)
+@given(packs())
+def test_canonical_json_is_pydantics_json_of_any_valid_pack(drawn: tuple[Doc, date]) -> None:
+    document, _ = drawn
+    pack = parse_pack(json.dumps(document).encode())
+    whole = pack.model_dump_json().encode()
+    for piece in (1, 3, 5000):
+        assert b"".join(canonical_json(pack, piece=piece)) == whole
+
+
+def test_every_number_a_pack_holds_is_written_alike_by_both_serialisers() -> None:
+    unbounded = [path for path, node in _numbers(EvidencePack.model_json_schema()) if not _bounded(node)]
+    assert unbounded == [], f"floats at {unbounded} could reach {FIRST_DIFFERING_FLOAT}: digest them with pydantic"
+
+
+def test_the_digest_ignores_key_order_and_whitespace_but_not_a_value() -> None:
+    document = seed()
+    reordered = json.loads(json.dumps(document), object_pairs_hook=lambda pairs: dict(reversed(pairs)))
+    changed = seed()
+    changed["statement"]["summary"] = "A different summary."
+    first = input_digest(parse_pack(json.dumps(document).encode()))
+    assert input_digest(parse_pack(json.dumps(reordered, indent=3).encode())) == first
+    assert input_digest(parse_pack(json.dumps(changed).encode())) != first
+
+
+def _numbers(node: Any, path: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """List every schema node that admits a JSON number (not an integer), with where it is."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "number":
+            found.append((path, node))
+        for key, value in node.items():
+            found += _numbers(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _numbers(value, f"{path}/{index}")
+    return found
+
+
+def _bounded(node: dict[str, Any]) -> bool:
+    top = node.get("maximum", node.get("exclusiveMaximum"))
+    bottom = node.get("minimum", node.get("exclusiveMinimum"))
+    return top is not None and bottom is not None and max(abs(top), abs(bottom)) < FIRST_DIFFERING_FLOAT
