@@ -681,6 +681,34 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
             assert WITHHELD in shown, role
 
 
+def test_a_condition_a_later_version_raises_from_confidential_evidence_is_withheld_in_every_view(
+    client: ActingClient,
+) -> None:
+    """Entered openly with version 1, the CIO condition rests on a confidential report in version 2: every view
+    withholds it alike (the stricter copy governs), as the register always did."""
+    first = client.post("/v1/submissions", content=MDS).json()["submission"]["id"]
+    decision = {"outcome": "recommend_with_conditions", "considered_on": "2020-03-06"}
+    assert client.post(f"/v1/submissions/{first}/decisions", json=decision).status_code == 201
+    changed = json.loads(MDS)
+    changed["security"]["cio_report"]["confidential"] = True
+    assert client.post("/v1/submissions", content=json.dumps(changed)).status_code == 201
+    text = "DCC makes the CIO report on the cohort available to SSC"
+    views = (
+        "/v1/conditions?capability=MOC-MDS",
+        "/v1/readiness/MOC-MDS",
+        "/v1/register?capability=MOC-MDS&format=csv",
+        "/meetings/pack?on=2020-04-01&capability=MOC-MDS",
+        "/capabilities/MOC-MDS/conditions",
+    )
+    for role in (Role.DCC, Role.OBSERVER, Role.OPSG):
+        for view in views:
+            answer = client.get(view, headers=bearer(client.tokens[role]))
+            assert answer.status_code == 200, (role, view)
+            assert text not in answer.text, (role, view)
+    for view in views:
+        assert text in client.get(view, headers=bearer(client.tokens[Role.SSC])).text, view
+
+
 def _latest(client: ActingClient, submission: str) -> str:
     return str(client.get(f"/v1/submissions/{submission}/evaluations").json()[-1]["id"])
 

@@ -25,7 +25,7 @@ from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound, Problem
-from lsc_engine.services.register import read_register
+from lsc_engine.services.register import classified, read_register
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
@@ -182,12 +182,13 @@ class Committee:
     def conditions(self, capability: str) -> list[ConditionState]:
         """Return a capability's conditions with their status and history."""
         with reading(self.database) as tx:
-            return tx.conditions.of_capability(capability, today=self._today())
+            return classified(tx, capability, tx.conditions.of_capability(capability, today=self._today()))
 
     def condition(self, condition_id: str) -> ConditionState:
         """Return one condition."""
         with reading(self.database) as tx:
-            return _condition(tx.conditions, condition_id, self._today())
+            found = _condition(tx.conditions, condition_id, self._today())
+            return classified(tx, found.capability, [found])[0]
 
     def register(self, filters: Filters) -> Register:
         """Return the programme-wide register of conditions as at today, filtered."""
@@ -213,7 +214,9 @@ class Committee:
             ]
             decision = tx.committee.current_decision(submission.id)
             earlier = None if decision is not None else _earlier_decision(tx, submission)
-            conditions = tx.conditions.of_capability(submission.capability, today=self._today())
+            conditions = classified(
+                tx, submission.capability, tx.conditions.of_capability(submission.capability, today=self._today())
+            )
         evaluation = stored.evaluation
         result = gate(
             evaluation,
@@ -257,7 +260,7 @@ class Committee:
                         letters=[letter for d in decisions for letter in tx.letters.of_decision(d.id)],
                     )
                 )
-            conditions = tx.conditions.of_capability(capability, today=self._today())
+            conditions = classified(tx, capability, tx.conditions.of_capability(capability, today=self._today()))
             latest = tx.submissions.latest_evaluation(newest.id)
         provisional = frozenset(c.id for c in latest.evaluation.conditions if c.provisional)
         return CapabilityRecords(
@@ -448,7 +451,9 @@ class Committee:
                     "there is no current decision to supersede",
                     details={"field": "supersedes", "current_decision": None, "supersedes": supersedes},
                 )
-            conditions = tx.conditions.of_capability(submission.capability, today=self._today())
+            conditions = classified(
+                tx, submission.capability, tx.conditions.of_capability(submission.capability, today=self._today())
+            )
             if condition_ids is None:
                 attached = [c for c in conditions if c.is_open]
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.register import Filters, Register, build, first_attached, letter_mentions
 from lsc_engine.core.evaluation import Condition
 from lsc_engine.store.db import Database
@@ -32,6 +33,21 @@ def read_register(database: Database, *, filters: Filters, today: date) -> Regis
         as_on=today,
         attached_on=first_attached(decisions),
     )
+
+
+def classified(tx: Transaction, capability: str, states: list[ConditionState]) -> list[ConditionState]:
+    """Mark confidential each condition whose copy in the capability's newest evaluation is (the stricter governs).
+
+    A condition is entered once, with the first evaluation that raises it; a later version may raise it from
+    evidence that is now confidential, and every view of it must then withhold it alike.
+    """
+    copies = _copies(tx, [capability], set())
+    return [
+        state.model_copy(update={"confidential": True})
+        if not state.confidential and (copy := copies.get((capability, state.key))) is not None and copy.confidential
+        else state
+        for state in states
+    ]
 
 
 def _copies(tx: Transaction, capabilities: list[str], entered_with: set[str]) -> dict[tuple[str, str], Condition]:
