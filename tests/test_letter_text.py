@@ -129,7 +129,8 @@ def test_the_letter_is_addressed_dated_resolved_signed_and_copied(ruleset: Rules
     )
     assert (
         "- II. the Panel agrees that the active and dormant MOC MDS DMCs may be added to the Eligible Product "
-        "Combinations List (EPCL) for SMETS1, subject to the conditions set out in this letter and in Annex 1."
+        "Combinations List (EPCL) for SMETS1, subject to the conditions set out in this letter and, in relation "
+        "to LSC 10, in Annex 1."
     ) in text
     assert "please contact me or SECAS on 020 7090 7755 or at SECAS@gemserv.com." in text
     assert "Yours sincerely,\n\nPeter Davies  \nSEC Panel Chair\n" in text
@@ -285,6 +286,10 @@ def test_the_panels_notes_become_its_remarks(ruleset: Ruleset) -> None:
 @pytest.mark.parametrize(
     ("message", "prose"),
     [
+        (
+            "SSC has not confirmed it satisfactory; the assurance is reported as reported.",
+            "SSC has not confirmed it satisfactory; the assurance has reported.",
+        ),
         (
             "SSC has not accepted the CIO report (its status in the pack: submitted); SSC must review it.",
             "SSC has not accepted the CIO report (with SSC, not yet reviewed); SSC must review it.",

@@ -247,3 +247,22 @@ def test_a_decision_recorded_before_the_section_reads_without_a_paragraph(stored
     assert view.snapshot.residual_assessments is None
     assert "### Residual risks" not in letter.markdown(view)
     assert stored_snapshot(view.snapshot) == golden.read_text(), "stored again as the same bytes"
+
+
+def test_a_group_accepting_risks_it_rates_amber_or_none_at_all_is_not_said_to_support_mitigations(
+    ruleset: Ruleset,
+) -> None:
+    pack, result = evaluated(MDS, ruleset)
+    opsg = assessed(Group.OPSG, Rating.AMBER, accepted=True)
+    text = letter.markdown(decided(pack, result, [opsg]))
+    paragraph = text[text.index("### Residual risks") :]
+    assert "OPSG accepted DCC's statement on them but rated them Amber." in paragraph
+    assert "OPSG supports" not in paragraph
+    empty = pack.model_copy(update={"residual_risks": []})
+    tag = assessed(Group.TAG, Rating.GREEN, accepted=True)
+    text = letter.markdown(decided(empty, evaluate(empty, ruleset, as_at=empty.statement.date), [tag]))
+    paragraph = text[text.index("### Residual risks") :]
+    assert paragraph.startswith(
+        "### Residual risks\n\nDCC set out no residual risks in its statement. TAG accepts DCC's"
+    )
+    assert "mitigations" not in paragraph, "with no risks there are no mitigations to accept"

@@ -203,7 +203,7 @@ def test_conditions_decision_letter_and_the_gate_opening(visit: Visit, tmp_path:
     assert "Decision recorded: recommend go-live with conditions." in page.locator(".notice").inner_text()
     current = page.locator("section.cm-current").inner_text()
     assert "Recommend go-live with conditions" in current
-    assert "2020-03-06" in current
+    assert "6 March 2020" in current
     assert "Current, not superseded" in current
     decision_id = page.locator("section.cm-current").get_attribute("data-decision")
     assert decision_id  # the record's id is for tools, not for people

@@ -194,10 +194,16 @@ def residual_paragraph(views: list[ResidualView], snapshot: Snapshot) -> tuple[s
         )
         opening = f"DCC set out {counted(len(risks), 'residual risk')} in its statement, {likely}, and {given}."
     parts = [opening]
-    supporting = [v.group.value for v in views if v.accepted and not v.subject_to]
-    if supporting:
+    supporting = [v.group.value for v in views if v.accepted and not v.subject_to and v.rating == Rating.GREEN]
+    if supporting and risks:
         verbs = ("supports", "accepts") if len(supporting) == 1 else ("support", "accept")
         parts.append(f"{listed(supporting)} {verbs[0]} these assessments and {verbs[1]} the mitigations.")
+    elif supporting:
+        parts.append(f"{listed(supporting)} {'accepts' if len(supporting) == 1 else 'accept'} DCC's statement on them.")
+    for view in views:
+        if view.accepted and not view.subject_to and view.rating != Rating.GREEN:
+            rated = RATING_WORDS[view.rating]
+            parts.append(f"{view.group.value} accepted DCC's statement on them but rated them {rated}.")
     for view in views:
         if view.accepted and view.subject_to:
             numbers = listed([str(n) for n in view.subject_to])

@@ -96,6 +96,13 @@ def _dmc_description(snapshot: Snapshot) -> str:
     return f"the {kinds}{capability_words(snapshot.capability, snapshot.cohort)} DMCs"
 
 
+def _in_relation(snapshot: Snapshot) -> str:
+    """Name the criteria the attached conditions concern, as the Panel's letters do: "in relation to LSC 10, "."""
+    criteria = {c.split(".")[0] for condition in snapshot.conditions for c in condition.criteria}
+    named = [criterion_words(c) for c in sorted(criteria, key=lambda c: _numeric(c.removeprefix("LSC")))]
+    return f"in relation to {listed(named)}, " if named else ""
+
+
 def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[str]:
     accepted = [g.value for g, a in snapshot.accepted_by.items() if a == "accepted"]
     refused = [g.value for g, a in snapshot.accepted_by.items() if a == "not accepted"]
@@ -117,7 +124,7 @@ def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[
         "recommend": f"the Panel agrees that {dmcs} may be added to {epcl}.",
         "recommend_with_conditions": (
             f"the Panel agrees that {dmcs} may be added to {epcl}, subject to the conditions set out in this "
-            "letter and in Annex 1."
+            f"letter and, {_in_relation(snapshot)}in Annex 1."
         ),
         "do_not_recommend": f"the Panel does not agree that {dmcs} may be added to {epcl} at this time.",
     }[outcome]
@@ -125,15 +132,16 @@ def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[
 
 
 def _determination(snapshot: Snapshot, outcome: str) -> str:
-    groups = "TAG, OPSG and SSC"
+    heard = [g.value for g, a in snapshot.accepted_by.items() if a != "not recorded"]
+    having = f"Having heard the views of {listed(heard)}" if heard else "Having considered DCC's evidence"
     if outcome == "do_not_recommend":
         return (
-            f"Having heard the views of {groups}, the Panel is not yet satisfied that DCC's evidence shows it is ready "
+            f"{having}, the Panel is not yet satisfied that DCC's evidence shows it is ready "
             "to migrate and operate these DMCs; Annex 1 sets out the criteria that stand in the way."
         )
     subject = ", subject to the conditions below" if outcome == "recommend_with_conditions" else ""
     return (
-        f"Having heard the views of {groups}, the Panel is satisfied that DCC's evidence shows that testing has "
+        f"{having}, the Panel is satisfied that DCC's evidence shows that testing has "
         f"completed and that DCC is ready to migrate and operate these DMCs{subject}."
     )
 
@@ -154,9 +162,11 @@ def compose(
     named = capability_words(snapshot.capability, snapshot.cohort)
     subject = f"Live Services Criteria: {named} joining the Eligible Product Combinations List"
     as_at = f", as it stood on {day_words(snapshot.as_at)}" if snapshot.as_at != snapshot.statement_date else ""
+    # A statement dated the day the Panel met needs no second date.
+    stated = f" of {day_words(snapshot.statement_date)}" if snapshot.statement_date != snapshot.considered_on else ""
     opening = (
         f"On {day_words(snapshot.considered_on)} the Panel considered the evidence DCC submitted with its statement "
-        f"of readiness of {day_words(snapshot.statement_date)}{as_at}, on its readiness to migrate and operate "
+        f"of readiness{stated}{as_at}, on its readiness to migrate and operate "
         f"{_mid_sentence(snapshot.cohort)}{_named(snapshot.cohort, named)}. The evidence covered the following "
         "Device Model Combinations (DMCs):"
     )

@@ -74,6 +74,7 @@ def plain(message: str) -> str:
     text = _MONTH.sub(lambda m: f"{date(int(m[1]), int(m[2]), 1):%B %Y}", text)
     text = _CATEGORIES.sub(r"Category \1 or \2", text)
     text = _STATUS_IN_PACK.sub(lambda m: _PACK_STATUS_WORDS.get(m[1], f" (reported as {m[1]})"), text)
+    text = text.replace("is reported as reported", "has reported")
     text = _STATUS_NONE.sub("has not been received", text)
     text = _STANDS_AT_NONE.sub("has not been received", text)
     text = _HAS_STATUS.sub(lambda m: f"is {m[1]}", text)
