@@ -16,7 +16,16 @@ from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import read_pack
 from lsc_engine.errors import InvalidPack, InvalidRequest
-from lsc_engine.spreadsheets import export, layout, parse_mapping, read_imported, read_upload, template
+from lsc_engine.spreadsheets import (
+    Location,
+    export,
+    layout,
+    parse_mapping,
+    read_imported,
+    read_upload,
+    rows_words,
+    template,
+)
 from lsc_engine.spreadsheets.archive import MAX_RATIO
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, Kind
 
@@ -71,6 +80,45 @@ def test_each_item_records_the_file_sheet_and_row_it_came_from_outside_the_diges
     assert (where.file, where.sheet, where.row) == ("august.xlsx", "incidents", 6)
     assert first.rows["statement.capability"].sheet == PACK_SHEET
     assert second.rows["incidents[4]"].file == "renamed.xlsx"
+
+
+def test_a_single_item_of_the_pack_sheet_is_found_at_the_row_of_its_id() -> None:
+    imported = read_upload(export(read_pack(FIXTURES / "seed-moc-mds-2020-03.json")), "mds.xlsx")
+    book = load_workbook(io.BytesIO(export(imported.pack)), read_only=True)
+    fields = {str(values[0]): number for number, values in enumerate(book[PACK_SHEET].iter_rows(values_only=True), 1)}
+    for path in ("operations.acceptance", "service_users.readiness", "security.cio_report"):
+        assert imported.rows[path].words() == f"mds.xlsx, pack sheet, row {fields[path + '.id']}"
+    assert imported.by_id()["OA-MDS"] == imported.rows["operations.acceptance"]
+    assert imported.by_id()["INC-2001-01"].words() == "mds.xlsx, incidents sheet, row 2"
+
+
+@pytest.mark.parametrize(
+    ("places", "said"),
+    [
+        ([Location("a.xlsx", "incidents", 14)], "a.xlsx, incidents sheet, row 14"),
+        (
+            [Location("a.xlsx", "incidents", 15), Location("a.xlsx", "incidents", 13), Location("a.xlsx", "pack", 9)],
+            "a.xlsx, incidents sheet, rows 13 and 15; pack sheet, row 9",
+        ),
+        (
+            [Location("a.xlsx", "performance", row) for row in (9, 2, 3, 4, 20, 21)],
+            "a.xlsx, performance sheet, rows 2 to 4, 9, 20 and 21",
+        ),
+        (
+            [Location("a.xlsx", "performance", row) for row in range(2, 100_002)],
+            "a.xlsx, performance sheet, rows 2 to 100001",
+        ),
+        ([Location("a.xlsx", "incidents", 3), Location("a.xlsx", "incidents", 3)], "a.xlsx, incidents sheet, row 3"),
+        (
+            [Location("export.csv", "export", 2), Location("e.zip: incidents.csv", "incidents", 7)],
+            "export.csv, row 2; e.zip: incidents.csv, row 7",
+        ),
+        ([Location("a.xlsx", "incidents")], "a.xlsx, incidents sheet"),
+        ([], ""),
+    ],
+)
+def test_rows_are_said_as_people_find_them_each_file_and_sheet_once(places: list[Location], said: str) -> None:
+    assert rows_words(places) == said
 
 
 def test_the_template_is_laid_out_from_the_schema() -> None:

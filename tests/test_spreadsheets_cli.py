@@ -37,6 +37,18 @@ def test_check_reads_a_workbook_as_it_reads_the_pack(tmp_path: Path) -> None:
     assert from_workbook.stdout == from_json.stdout
 
 
+def test_check_of_a_workbook_says_which_rows_each_finding_rests_on(tmp_path: Path) -> None:
+    workbook = tmp_path / "secure.xlsx"
+    run_lsc("pack", "export", str(SECURE), "-o", str(workbook))
+    run = run_lsc("check", str(workbook))
+    assert run.returncode == 4
+    # The Reasons column is the table's last: its wrapped lines join up once the padding is taken out.
+    said = " ".join(run.stdout.split())
+    assert "milestones.go_live_criteria sheet, row 2; incidents sheet, rows 13 to 15." in said
+    assert "Read from secure.xlsx, pack sheet, row 9." in said  # DCC's operational acceptance, a single item
+    assert "Read from" not in run_lsc("check", str(SECURE)).stdout
+
+
 def test_the_empty_template_is_refused_with_exit_2_naming_what_is_missing(tmp_path: Path) -> None:
     workbook = tmp_path / "readiness.xlsx"
     assert run_lsc("pack", "template", "-o", str(workbook)).returncode == 0

@@ -28,7 +28,7 @@ from lsc_engine.core.loading import gc_paused, read_pack
 from lsc_engine.core.rulecheck import check_examples
 from lsc_engine.core.words import PROVISIONAL_LEGEND, rating_label, tagged
 from lsc_engine.errors import LscError
-from lsc_engine.spreadsheets import read_imported
+from lsc_engine.spreadsheets import Location, read_imported
 from lsc_engine.spreadsheets.reading import is_spreadsheet
 
 
@@ -53,8 +53,10 @@ def check(
         when = parse_date(as_at, "--as-at")
         ruleset = ruleset_at(rules)
         with gc_paused(pack.stat().st_size if pack.is_file() else 0):  # as the service's self-check does
+            rows: dict[str, Location] = {}
             if is_spreadsheet(pack):
-                evidence = read_imported(pack, mapping=read_mapping(mapping)).pack
+                imported = read_imported(pack, mapping=read_mapping(mapping))
+                evidence, rows = imported.pack, imported.by_id()
             else:
                 evidence = read_pack(pack)
             result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
@@ -66,7 +68,7 @@ def check(
         # A carriage return in a pack's text would let it overwrite what a terminal has just shown.
         sys.stdout.write(markdown(result).replace("\r\n", "\n").replace("\r", "\n"))
     else:
-        print_table(result, Console(highlight=False, width=max(100, Console().width)))
+        print_table(result, Console(highlight=False, width=max(100, Console().width)), rows)
     raise typer.Exit(READINESS_EXIT[result.overall])
 
 

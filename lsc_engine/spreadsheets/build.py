@@ -10,42 +10,18 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.evidence import EvidencePack, iter_items
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.errors import InvalidPack, Problem
 from lsc_engine.spreadsheets.cells import PLAIN, CellError, JsonValue, Reading, read_cell
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, PARENT_COLUMN, Column, Table, layout
+from lsc_engine.spreadsheets.location import Location
 from lsc_engine.spreadsheets.mapping import Mapping as SourceMapping
 from lsc_engine.spreadsheets.mapping import Source
 from lsc_engine.spreadsheets.sources import Sheet
 
 #: The most problems reported; a sheet wrong on every row would otherwise list hundreds of thousands.
 MAX_PROBLEMS = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where a value was read: the file, the sheet, and where known the row, the column and the field."""
-
-    file: str
-    sheet: str
-    row: int | None = None
-    column: str | None = None
-    field: str | None = None
-
-    def describe(self) -> str:
-        """Name the place as a person looks for it: file, sheet, row, column (field)."""
-        parts = [self.file, f"sheet {self.sheet}"]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column is not None:
-            parts.append(f"column {self.column}")
-        text = ", ".join(parts)
-        return f"{text} ({self.field})" if self.field else text
-
-    def as_dict(self) -> dict[str, str | int | None]:
-        """Return the location as a plain mapping."""
-        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -58,6 +34,10 @@ class Imported:
 
     pack: EvidencePack
     rows: dict[str, Location]
+
+    def by_id(self) -> dict[str, Location]:
+        """Index where each evidence item was read by the item's own id, as findings name their evidence."""
+        return {item.id: self.rows[path] for path, item in iter_items(self.pack) if path in self.rows}
 
 
 @dataclass
@@ -337,7 +317,21 @@ def build(
             builder.problem(where, problem.message)
     if builder.problems or pack is None:
         raise _refusal(source, builder.problems)
-    return Imported(pack, rows)
+    return Imported(pack, _with_single_items(pack, rows, builder.keys))
+
+
+def _with_single_items(
+    pack: EvidencePack, rows: dict[str, Location], keys: Mapping[str, Location]
+) -> dict[str, Location]:
+    """Add the row of each single item read from the pack sheet (``operations.acceptance``): its id's row."""
+    for path, _item in iter_items(pack):
+        if path in rows:
+            continue
+        fields = [where for name, where in keys.items() if name.startswith(path + ".") and where.row is not None]
+        if fields:
+            first = keys.get(path + ".id") or min(fields, key=lambda where: where.row or 0)
+            rows[path] = Location(first.file, first.sheet, first.row)
+    return rows
 
 
 def _said(builder: _Builder, where: Location, field_name: str) -> bool:
