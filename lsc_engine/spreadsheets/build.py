@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,12 +43,36 @@ class Imported:
 
 @dataclass
 class _Read:
-    """What one table's sheets gave: the records, and where each came from."""
+    """What one table's sheets gave: the records, and where each came from.
 
+    A table's records are kept as objects only where rows of another table are put into them, or they are
+    such rows (a criterion and its dissent); every other record is kept as its compact JSON, written as its
+    row is read. A record as JSON takes about a quarter of the memory of the dictionary it was made from, and
+    the pack is validated from JSON anyway, so 100,000 incident rows never stand in memory as dictionaries.
+    """
+
+    #: Whether records stay objects (a nested list's rows, or the rows those belong to).
+    objects: bool
     records: list[dict[str, Any]] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
     where: list[Location] = field(default_factory=list)
     #: For a nested list: the id of the record each row belongs to.
     parents: list[tuple[str, Location]] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any], where: Location) -> None:
+        """Keep one row's record and where it was read."""
+        if self.objects:
+            self.records.append(record)
+        else:
+            self.encoded.append(json.dumps(record, separators=(",", ":")).encode())
+        self.where.append(where)
+
+
+@dataclass(frozen=True)
+class _Placeholder:
+    """Where a table's records go in the pack's JSON, until they are put there."""
+
+    sheet: str
 
 
 class _Builder:
@@ -84,7 +109,7 @@ class _Builder:
         self.table_sheet(sheet, table, source)
 
     def table_sheet(self, sheet: Sheet, table: Table, source: Source | None) -> None:
-        read = self.tables.setdefault(table.sheet, _Read())
+        read = self.tables.setdefault(table.sheet, _Read(objects=bool(table.children) or table.parent is not None))
         reading = source.reading() if source else PLAIN
         renamed = source.field_of() if source else {}
         rows = sheet.rows()
@@ -158,8 +183,7 @@ class _Builder:
             where = Location(sheet.file, sheet.name, number)
             if table.parent is not None:
                 read.parents.append((str(record.pop(PARENT_COLUMN, "")), where))
-            read.records.append(record)
-            read.where.append(where)
+            read.add(record, where)
 
     def cell(
         self,
@@ -208,11 +232,12 @@ class _Builder:
             if value is not None:
                 _put(self.doc, key.path, value)
 
-    def assemble(self) -> dict[str, Any]:
+    def assemble(self) -> bytes:
+        """Put every table's records into the pack and return its JSON, letting go of the records as it goes."""
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
             if table.parent is None and read is not None:
-                _put(self.doc, table.path, read.records)
+                _put(self.doc, table.path, read.records if read.objects else _Placeholder(table.sheet))
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
             if table.parent is None or read is None:
@@ -228,7 +253,32 @@ class _Builder:
                     )
                     continue
                 owners[owner].setdefault(table.path[-1], []).append(record)
-        return self.doc
+        return self.document()
+
+    def document(self) -> bytes:
+        """Write the pack's JSON, each table kept as JSON put in where its placeholder stands."""
+        # A random mark cannot be met in what people wrote, so splitting on it finds only the placeholders.
+        mark = f"lsc-table-{secrets.token_hex(16)}:"
+
+        def placeholder(value: object) -> str:
+            if isinstance(value, _Placeholder):
+                return mark + value.sheet + mark
+            raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+        head = json.dumps(self.doc, default=placeholder).encode()
+        chunks: list[bytes] = []
+        # re.split with a group alternates: the JSON between placeholders, then the sheet a placeholder names.
+        for index, part in enumerate(re.split(b'"' + mark.encode() + b"(.*?)" + mark.encode() + b'"', head)):
+            if index % 2 == 0:
+                chunks.append(part)
+                continue
+            read = self.tables[part.decode()]
+            chunks.append(b"[")
+            for number, record in enumerate(read.encoded):
+                chunks.extend((b",", record) if number else (record,))
+            chunks.append(b"]")
+            read.encoded = []  # the chunks hold the rows now, until they are joined once into the document
+        return b"".join(chunks)
 
     def rows_by_path(self) -> dict[str, Location]:
         rows: dict[str, Location] = {}
@@ -306,7 +356,7 @@ def build(
     rows = builder.rows_by_path()
     pack: EvidencePack | None = None
     try:
-        pack = parse_pack(json.dumps(document).encode(), source=source, yaml_allowed=False, max_items=max_items)
+        pack = parse_pack(document, source=source, yaml_allowed=False, max_items=max_items)
     except InvalidPack as invalid:
         if not invalid.problems:
             raise
