@@ -339,7 +339,7 @@ def _word(raw: object, words: Mapping[str, object]) -> object:
     return folded.get(text.casefold(), raw)
 
 
-def _put(target: dict[str, Any], path: Sequence[str], value: JsonValue | list[dict[str, Any]]) -> None:
+def _put(target: dict[str, Any], path: Sequence[str], value: JsonValue | list[dict[str, Any]] | _Placeholder) -> None:
     for name in path[:-1]:
         target = target.setdefault(name, {})
     target[path[-1]] = value
