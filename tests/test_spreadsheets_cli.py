@@ -45,7 +45,7 @@ def test_check_of_a_workbook_says_which_rows_each_finding_rests_on(tmp_path: Pat
     # The Reasons column is the table's last: its wrapped lines join up once the padding is taken out.
     said = " ".join(run.stdout.split())
     assert "milestones.go_live_criteria sheet, row 2; incidents sheet, rows 13 to 15." in said
-    assert "Read from secure.xlsx, pack sheet, row 9." in said  # DCC's operational acceptance, a single item
+    assert "Read from secure.xlsx, pack sheet, row 12." in said  # operational acceptance: the row of its id
     assert "Read from" not in run_lsc("check", str(SECURE)).stdout
 
 

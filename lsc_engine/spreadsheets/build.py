@@ -88,6 +88,8 @@ class _Builder:
         self.tables: dict[str, _Read] = {}
         self.doc: dict[str, Any] = {}
         self.keys: dict[str, Location] = {}
+        #: What the pack sheet says of each section that may be absent: in the pack, left out, or not said.
+        self.sections: dict[str, bool | None] = {}
         self.pack_file = source
 
     def problem(self, where: Location, message: str) -> None:
@@ -229,7 +231,11 @@ class _Builder:
                 self.problem(self.keys[name], str(error))
                 self.failed.add((sheet.file, sheet.name, number, name))
                 continue
-            if value is not None:
+            if key.section:
+                self.sections[name] = value is True if value is not None else None
+                if value is True:
+                    self.doc.setdefault(name, {})
+            elif value is not None:
                 _put(self.doc, key.path, value)
 
     def assemble(self) -> bytes:
@@ -253,7 +259,25 @@ class _Builder:
                     )
                     continue
                 owners[owner].setdefault(table.path[-1], []).append(record)
+        for name, kept in self.sections.items():
+            if kept is False and name in self.doc:
+                if self.filled(self.doc[name]):
+                    self.problem(
+                        self.keys[name], f"{name} is FALSE (left out), yet some of its fields or sheets are filled in"
+                    )
+                else:  # the template's empty sheets of a section left out
+                    del self.doc[name]
         return self.document()
+
+    def filled(self, value: object) -> bool:
+        """Say whether part of the pack holds anything: a value, or a list or sheet with a row."""
+        if isinstance(value, dict):
+            return any(self.filled(inner) for inner in value.values())
+        if isinstance(value, _Placeholder):
+            return bool(self.tables[value.sheet].encoded)
+        if isinstance(value, list):
+            return bool(value)
+        return value is not None
 
     def document(self) -> bytes:
         """Write the pack's JSON, each table kept as JSON put in where its placeholder stands."""

@@ -56,7 +56,7 @@ def _many(value: object, column: Column, reading: Reading) -> list[str]:
 def _one(value: object, column: Column, reading: Reading) -> JsonValue:
     kind = column.kind
     if kind is Kind.TEXT:
-        return _text(value, column)
+        return unquoted(_text(value, column))
     if kind is Kind.CHOICE:
         return _choice(value, column)
     if kind is Kind.BOOLEAN:
@@ -68,6 +68,27 @@ def _one(value: object, column: Column, reading: Reading) -> JsonValue:
     if kind is Kind.DATE:
         return _date(value, reading)
     return _timestamp(value, reading)
+
+
+#: What starts a text that would otherwise read as an empty cell: ``""`` alone is the empty text.
+BLANK_TEXT_MARK = '""'
+
+
+def blank_looking(text: str) -> bool:
+    """Say whether a text is made only of spaces and quotes, so that a cell holding it needs the blank mark."""
+    return not text.replace('"', "").strip()
+
+
+def quoted(text: str) -> str:
+    """Write a text as a cell holds it: one that looks blank (empty, spaces) after the blank mark."""
+    return BLANK_TEXT_MARK + text if blank_looking(text) else text
+
+
+def unquoted(text: str) -> str:
+    """Read a text written by ``quoted``: ``""`` is the empty text, ``""`` and spaces those spaces."""
+    if text.startswith(BLANK_TEXT_MARK) and blank_looking(text):
+        return text[len(BLANK_TEXT_MARK) :]
+    return text
 
 
 def _text(value: object, column: Column) -> str:
