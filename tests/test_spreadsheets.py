@@ -18,12 +18,14 @@ from lsc_engine.core.loading import read_pack
 from lsc_engine.errors import InvalidPack, InvalidRequest
 from lsc_engine.spreadsheets import (
     Location,
+    archive,
     export,
     layout,
     parse_mapping,
     read_imported,
     read_upload,
     rows_words,
+    sources,
     template,
 )
 from lsc_engine.spreadsheets.archive import MAX_RATIO
@@ -165,11 +167,11 @@ def test_every_problem_is_named_by_file_sheet_row_column_and_field_all_at_once()
     book.save(out)
     refused = refusal(out.getvalue())
     described = {problem.path: problem.message for problem in refused.problems}
-    assert described["readiness.xlsx, sheet incidents, row 3, column E (category)"] == "'severe' is not a whole number"
-    assert "not one of: SMETS1, SMETS2" in described["readiness.xlsx, sheet incidents, row 5, column F (service)"]
-    assert "is before opened" in described["readiness.xlsx, sheet incidents, row 4"]
-    assert "Field required" in described["readiness.xlsx, sheet scope.dmcs, row 3, column A (id)"]
-    assert "is not a date" in described["readiness.xlsx, sheet pack, row 6, column B (statement.date)"]
+    assert described["readiness.xlsx, incidents sheet, row 3, column E (category)"] == "'severe' is not a whole number"
+    assert "not one of: SMETS1, SMETS2" in described["readiness.xlsx, incidents sheet, row 5, column F (service)"]
+    assert "is before opened" in described["readiness.xlsx, incidents sheet, row 4"]
+    assert "Field required" in described["readiness.xlsx, scope.dmcs sheet, row 3, column A (id)"]
+    assert "is not a date" in described["readiness.xlsx, pack sheet, row 6, column B (statement.date)"]
     assert len(refused.problems) == 5
     assert refused.message == "readiness.xlsx does not build into a valid evidence pack: 5 problems"
     cell = next(c for c in refused.details["cells"] if c["field"] == "category")
@@ -194,9 +196,9 @@ def test_unknown_sheets_columns_and_fields_are_named() -> None:
     out = io.BytesIO()
     book.save(out)
     described = {p.path: p.message for p in refusal(out.getvalue()).problems}
-    assert described["readiness.xlsx, sheet notes"].startswith("not a sheet of the template")
-    assert described["readiness.xlsx, sheet incidents, row 1, column K (owner)"].startswith("unknown column 'owner'")
-    assert described["readiness.xlsx, sheet pack, row 60, column A (statement.author)"].startswith("unknown field")
+    assert described["readiness.xlsx, notes sheet"].startswith("not a sheet of the template")
+    assert described["readiness.xlsx, incidents sheet, row 1, column K (owner)"].startswith("unknown column 'owner'")
+    assert described["readiness.xlsx, pack sheet, row 60, column A (statement.author)"].startswith("unknown field")
 
 
 def test_a_missing_required_column_is_named_once_not_on_every_row() -> None:
@@ -207,7 +209,7 @@ def test_a_missing_required_column_is_named_once_not_on_every_row() -> None:
     book.save(out)
     problems = refusal(out.getvalue()).problems
     assert [(p.path, p.message) for p in problems] == [
-        ("readiness.xlsx, sheet incidents, row 1 (category)", "no column for category, which is required")
+        ("readiness.xlsx, incidents sheet, row 1 (category)", "no column for category, which is required")
     ]
 
 
@@ -259,6 +261,74 @@ def test_a_zip_bomb_is_refused_before_any_member_is_expanded(monkeypatch: pytest
     refused = refusal(data, "bomb.xlsx")
     assert f"at most {MAX_RATIO} is read" in refused.problems[0].message
     assert refused.message.startswith("bomb.xlsx cannot be read: xl/worksheets/sheet1.xml expands")
+
+
+def test_an_id_used_twice_is_named_at_its_row_with_the_row_that_has_it_first() -> None:
+    pack = read_pack(SECURE)
+    book = load_workbook(io.BytesIO(export(pack)))
+    book["incidents"]["A5"] = book["incidents"]["A4"].value
+    out = io.BytesIO()
+    book.save(out)
+    assert [(p.path, p.message) for p in refusal(out.getvalue()).problems] == [
+        (
+            "readiness.xlsx, incidents sheet, row 5, column A (id)",
+            f"id {book['incidents']['A4'].value!r} is already used at readiness.xlsx, incidents sheet, row 4",
+        )
+    ]
+
+
+def test_problems_in_a_workbook_and_an_export_read_together_are_all_named_at_once(tmp_path: Path) -> None:
+    book = load_workbook(io.BytesIO(export(read_pack(SECURE).model_copy(update={"incidents": []}))))
+    book["scope.dmcs"]["F2"] = "sleeping"
+    rest = tmp_path / "readiness.xlsx"
+    book.save(rest)
+    export_file = tmp_path / "incidents-export-2020-08-08.csv"
+    lines = EXPORT.read_text().splitlines()
+    lines[2] = lines[2].replace("2 - High", "0 - Unknown")
+    export_file.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidPack) as caught:
+        read_imported(rest, export_file, mapping=parse_mapping(MAPPING.read_bytes()))
+    assert caught.value.message.startswith("readiness.xlsx, incidents-export-2020-08-08.csv does not build")
+    assert [p.path for p in caught.value.problems] == [
+        "readiness.xlsx, scope.dmcs sheet, row 2, column F (installation_type)",
+        "incidents-export-2020-08-08.csv, row 3, column B (category)",
+    ]
+
+
+def test_a_workbook_too_large_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook = tmp_path / "readiness.xlsx"
+    workbook.write_bytes(export(read_pack(SECURE)))
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", workbook.stat().st_size - 1)
+    monkeypatch.setattr(Path, "read_bytes", _never)
+    with pytest.raises(InvalidPack) as caught:
+        read_imported(workbook)
+    assert caught.value.message.endswith(f"the file is {workbook.stat().st_size} bytes; at most 0 MiB are read")
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "said"),
+    [
+        ("MAX_EXPANDED", 1 << 16, "the archive expands to"),
+        ("MAX_MEMBERS", 5, "files; at most 5 are read"),
+    ],
+)
+def test_a_workbook_expanding_too_far_is_refused_before_any_member_is_expanded(
+    monkeypatch: pytest.MonkeyPatch, bound: str, value: int, said: str
+) -> None:
+    data = export(read_pack(SECURE))
+    monkeypatch.setattr(archive, bound, value)
+    monkeypatch.setattr(zipfile.ZipFile, "open", _never)
+    assert said in refusal(data).message
+
+
+def test_a_sheet_over_the_row_limit_is_refused_when_its_rows_pass_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "MAX_ROWS", 10)
+    refused = refusal(export(read_pack(SECURE)))
+    assert refused.message == "readiness.xlsx cannot be read: the pack sheet has more than 10 rows"
+
+
+def _never(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("the file was read")
 
 
 def test_a_file_that_is_not_a_workbook_is_refused_by_name() -> None:
@@ -328,7 +398,7 @@ def test_a_bad_row_of_an_export_is_named_by_its_header(tmp_path: Path) -> None:
     with pytest.raises(InvalidPack) as caught:
         read_imported(rest, export_file, mapping=parse_mapping(MAPPING.read_bytes()))
     described = {p.path: p.message for p in caught.value.problems}
-    sheet = "incidents-export-2020-08-08.csv, sheet incidents-export-2020-08-08, row 4"
+    sheet = "incidents-export-2020-08-08.csv, row 4"  # a CSV file is its own sheet
     assert "is not a date and time" in described[f"{sheet}, column E (opened)"]
     assert described[f"{sheet}, column B (category)"] == "'9 - Unknown' is not a whole number"
 

@@ -55,7 +55,7 @@ def test_the_empty_template_is_refused_with_exit_2_naming_what_is_missing(tmp_pa
     run = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
     assert run.returncode == 2
     assert "readiness.xlsx does not build into a valid evidence pack: 2 problems" in run.stderr
-    assert "readiness.xlsx, sheet scope.dmcs: List should have at least 1 item" in run.stderr
+    assert "readiness.xlsx, scope.dmcs sheet: List should have at least 1 item" in run.stderr
     assert not (tmp_path / "pack.json").exists()
     assert run_lsc("check", str(workbook)).returncode == 2
 

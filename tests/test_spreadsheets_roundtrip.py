@@ -128,7 +128,7 @@ def test_false_with_a_section_filled_in_names_the_row_that_says_so() -> None:
     book.save(out)
     with pytest.raises(InvalidPack) as caught:
         read_upload(out.getvalue(), "pack.xlsx")
-    where = f"pack.xlsx, sheet pack, row {rows['testing'].row}, column B (testing)"
+    where = f"pack.xlsx, pack sheet, row {rows['testing'].row}, column B (testing)"
     assert [(p.path, p.message) for p in caught.value.problems] == [
         (where, "testing is FALSE (left out), yet some of its fields or sheets are filled in")
     ]

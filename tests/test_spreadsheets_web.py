@@ -94,6 +94,6 @@ def test_a_bad_workbook_lists_every_cell_at_fault(pages: ActingClient) -> None:
     book.save(out)
     page = pages.post("/self-check", files={"pack": ("secure.xlsx", out.getvalue())})
     assert page.status_code == 422
-    assert "secure.xlsx, sheet incidents, row 3, column E (category)" in page.text
-    assert "secure.xlsx, sheet scope.dmcs, row 2, column F (installation_type)" in page.text
+    assert "secure.xlsx, incidents sheet, row 3, column E (category)" in page.text
+    assert "secure.xlsx, scope.dmcs sheet, row 2, column F (installation_type)" in page.text
     assert "&#39;sleeping&#39; is not one of: active, dormant, mixed" in page.text

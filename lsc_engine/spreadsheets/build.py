@@ -354,6 +354,15 @@ def _locate(path: str, rows: dict[str, Location], builder: _Builder) -> tuple[Lo
     return Location(builder.pack_file, PACK_SHEET, None, None, plain if plain != "$" else None), plain
 
 
+#: An item's JSON path in a message of the pack's own checks ("already used at incidents[2]").
+_ITEM_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[a-z_]+\[\d+\])*")
+
+
+def _rows_named(message: str, rows: Mapping[str, Location]) -> str:
+    """Name the items a message points at by the rows they were read from, not by their JSON paths."""
+    return _ITEM_PATH.sub(lambda found: rows[found[0]].words() if found[0] in rows else found[0], message)
+
+
 def _word(raw: object, words: Mapping[str, object]) -> object:
     """Translate a cell's word through a mapping's values, matching exactly and then ignoring case."""
     text = str(raw).strip()
@@ -388,7 +397,7 @@ def build(
             where, field_name = _locate(problem.path, rows, builder)
             if _said(builder, where, field_name):
                 continue
-            builder.problem(where, problem.message)
+            builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
         raise _refusal(source, builder.problems)
     return Imported(pack, _with_single_items(pack, rows, builder.keys))

@@ -17,8 +17,8 @@ class Location:
     field: str | None = None
 
     def describe(self) -> str:
-        """Name the place as a person looks for it: file, sheet, row, column (field)."""
-        parts = [self.file, f"sheet {self.sheet}"]
+        """Name a cell as a person looks for it: "a.xlsx, incidents sheet, row 3, column E (category)"."""
+        parts = [self.file] if self.is_csv else [self.file, f"{self.sheet} sheet"]
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:

@@ -143,12 +143,12 @@ def _workbook_sheet(file: str, book: Any, title: str) -> Sheet:
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number > MAX_ROWS:
-                    raise refused(file, f"sheet {title} has more than {MAX_ROWS} rows")
+                    raise refused(file, f"the {title} sheet has more than {MAX_ROWS} rows")
                 yield number, values
         except InvalidPack:
             raise
         except Exception as error:  # noqa: BLE001 - a damaged sheet: say which
-            raise refused(file, f"sheet {title} cannot be read: {type(error).__name__}: {error}") from None
+            raise refused(file, f"the {title} sheet cannot be read: {type(error).__name__}: {error}") from None
 
     return Sheet(file, title, rows, in_workbook=True)
 
