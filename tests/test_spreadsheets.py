@@ -226,9 +226,30 @@ def test_a_deleted_list_sheet_means_not_reported_and_an_empty_one_means_none() -
 def test_formulas_are_read_as_their_saved_values_never_evaluated() -> None:
     pack = read_pack(SECURE)
     data = edited(pack, "incidents", "J2", "=1+1")  # openpyxl saves a formula without a value, as no sheet ran it
-    imported = read_upload(data, "x.xlsx")
+    # A spreadsheet program saves the value a formula showed beside it: here it showed "Rebooted", not 2.
+    saved = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(saved, "w") as copy:
+        for member in original.infolist():
+            content = original.read(member)
+            if b"<f>1+1</f><v />" in content:
+                content = content.replace(
+                    b'<c r="J2" s="2"><f>1+1</f><v />', b'<c r="J2" s="2" t="str"><f>1+1</f><v>Rebooted</v>'
+                )
+            copy.writestr(member, content)
+    imported = read_upload(saved.getvalue(), "x.xlsx")
     assert imported.pack.incidents is not None
-    assert imported.pack.incidents[0].summary is None  # not "2": nothing calculated it
+    assert imported.pack.incidents[0].summary == "Rebooted"
+
+
+def test_a_formula_saved_without_its_value_is_refused_by_its_cell_not_read_as_empty() -> None:
+    data = edited(read_pack(SECURE), "incidents", "G2", "=DATE(2020,6,30)")  # opened, which is required
+    assert [(p.path, p.message) for p in refusal(data).problems] == [
+        (
+            "readiness.xlsx, incidents sheet, row 2, column G (opened)",
+            "the formula '=DATE(2020,6,30)' has no value saved with it, and formulas are never calculated here: "
+            "type the value, or open the workbook in a spreadsheet program and save it",
+        )
+    ]
 
 
 def test_text_that_looks_like_a_formula_is_written_and_read_as_text() -> None:

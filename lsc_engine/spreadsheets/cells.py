@@ -37,10 +37,22 @@ class Reading:
 PLAIN = Reading()
 
 
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without the value it shows: a program wrote it, and nothing has calculated it."""
+
+    formula: str
+
+
 def read_cell(value: object, column: Column, reading: Reading = PLAIN) -> JsonValue:
     """Read a cell as its column's JSON value: None for an empty cell."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, Uncalculated):
+        raise CellError(
+            f"the formula {_shown(value.formula)} has no value saved with it, and formulas are never calculated "
+            "here: type the value, or open the workbook in a spreadsheet program and save it"
+        )
     if column.many:
         return _many(value, column, reading)
     return _one(value, column, reading)
