@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from lsc_engine.core.digest import input_digest
 from lsc_engine.core.loading import read_pack
+from lsc_engine.spreadsheets import export
 
 from .conftest import FIXTURES
 from .helpers import run_lsc
@@ -47,6 +51,25 @@ def test_check_of_a_workbook_says_which_rows_each_finding_rests_on(tmp_path: Pat
     assert "milestones.go_live_criteria sheet, row 2; incidents sheet, rows 13 to 15." in said
     assert "Read from secure.xlsx, pack sheet, row 12." in said  # operational acceptance: the row of its id
     assert "Read from" not in run_lsc("check", str(SECURE)).stdout
+
+
+def test_sheets_left_empty_are_named_as_saying_none_and_several_files_are_checked_together(tmp_path: Path) -> None:
+    book = load_workbook(
+        io.BytesIO(export(read_pack(SECURE).model_copy(update={"incidents": [], "consumer_risks": []})))
+    )
+    workbook = tmp_path / "readiness.xlsx"
+    book.save(workbook)
+    built = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
+    assert built.returncode == 0, built.stderr
+    note = "note: The incidents and consumer_risks sheets have no rows, which says there are none"
+    assert note in built.stderr
+    together = run_lsc("check", str(workbook), str(EXPORT), "--mapping", str(MAPPING))
+    assert together.returncode == 4, together.stderr
+    assert "note: The consumer_risks sheet has no rows" in together.stderr  # the export's incidents fill the other
+    assert f"; {EXPORT.name}, rows " in " ".join(together.stdout.split())  # the export's rows behind a finding
+    mixed = run_lsc("check", str(SECURE), str(workbook))
+    assert mixed.returncode == 2
+    assert "several files are read together only when each is a workbook or CSV files" in mixed.stderr
 
 
 def test_the_empty_template_is_refused_with_exit_2_naming_what_is_missing(tmp_path: Path) -> None:

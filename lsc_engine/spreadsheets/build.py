@@ -35,6 +35,19 @@ class Imported:
 
     pack: EvidencePack
     rows: dict[str, Location]
+    #: Sheets read with no rows whose list may be absent: each says there is none, not that none was reported.
+    empty: tuple[str, ...] = ()
+
+    def empty_note(self) -> str | None:
+        """Say which sheets read as "none" for want of rows, so that one left unfilled is not taken for evidence."""
+        if not self.empty:
+            return None
+        names = ", ".join(self.empty[:-1]) + (" and " if len(self.empty) > 1 else "") + self.empty[-1]
+        noun, verb = ("sheet", "has") if len(self.empty) == 1 else ("sheets", "have")
+        return (
+            f"The {names} {noun} {verb} no rows, which says there are none; "
+            "delete a sheet whose evidence is not reported, and the rules read it as not reported."
+        )
 
     def by_id(self) -> dict[str, Location]:
         """Index where each evidence item was read by the item's own id, as findings name their evidence."""
@@ -400,7 +413,21 @@ def build(
             builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
         raise _refusal(source, builder.problems)
-    return Imported(pack, _with_single_items(pack, rows, builder.keys))
+    return Imported(pack, _with_single_items(pack, rows, builder.keys), _empty_sheets(pack, builder))
+
+
+def _empty_sheets(pack: EvidencePack, builder: _Builder) -> tuple[str, ...]:
+    """Name the sheets read with no rows whose lists the pack could leave out, and now holds empty."""
+    empty = []
+    for table in builder.layout.tables:
+        read = builder.tables.get(table.sheet)
+        if table.nullable and table.parent is None and read is not None and not read.where:
+            value: Any = pack
+            for name in table.path:
+                value = getattr(value, name, None)
+            if value == []:
+                empty.append(table.sheet)
+    return tuple(empty)
 
 
 def _with_single_items(
