@@ -421,7 +421,21 @@ def test_a_bad_row_of_an_export_is_named_by_its_header(tmp_path: Path) -> None:
     described = {p.path: p.message for p in caught.value.problems}
     sheet = "incidents-export-2020-08-08.csv, row 4"  # a CSV file is its own sheet
     assert "is not a date and time" in described[f"{sheet}, column E (opened)"]
-    assert described[f"{sheet}, column B (category)"] == "'9 - Unknown' is not a whole number"
+    assert described[f"{sheet}, column B (category)"] == (
+        "'9 - Unknown' is not a whole number, nor a word the mapping gives a value for category "
+        "('1 - Critical', '2 - High', '3 - Moderate', '4 - Low', '5 - Planning')"
+    )
+
+
+def test_a_column_the_mapping_names_is_missing_even_when_its_field_is_optional(tmp_path: Path) -> None:
+    mapping = parse_mapping(MAPPING.read_bytes().replace(b"resolved: Resolved", b"resolved: Resolved at"))
+    with pytest.raises(InvalidPack) as caught:
+        read_imported(EXPORT, mapping=mapping)
+    described = {p.path: p.message for p in caught.value.problems}  # the export alone has no statement either
+    assert (
+        described[f"{EXPORT.name}, row 1 (resolved)"]
+        == "the mapping reads resolved from 'Resolved at', which is missing"
+    )
 
 
 def test_a_mapping_naming_an_unknown_field_or_sheet_is_refused() -> None:

@@ -154,6 +154,14 @@ class _Builder:
                 letters[name] = letter
                 columns.append((index, column))
         fixed = source.fixed if source else {}
+        for name, header_text in (source.columns if source else {}).items():
+            column = table.column(name)
+            if name not in named and column is not None and not column.required:  # required ones are named below
+                self.problem(
+                    Location(sheet.file, sheet.name, header[0] if header else 1, None, name),
+                    f"the mapping reads {name} from {header_text!r}, which is missing",
+                )
+                self.missing.add((table.sheet, name))
         for column in table.columns:
             if column.required and column.header not in named and column.header not in fixed:
                 header_row = header[0] if header else 1
@@ -188,9 +196,10 @@ class _Builder:
             record: dict[str, Any] = {}
             for index, column in columns:
                 raw = values[index] if index < len(values) else None
+                hint = ""
                 if column.header in words and raw is not None:
-                    raw = _word(raw, words[column.header])
-                self.cell(record, raw, column, reading, Location(sheet.file, sheet.name, number))
+                    raw, hint = _word(raw, words[column.header]), _words_hint(column.header, words[column.header])
+                self.cell(record, raw, column, reading, Location(sheet.file, sheet.name, number), hint)
             for column, value in constants:
                 self.cell(record, value, column, reading, Location(sheet.file, sheet.name, number))
             if source is None and len(values) > width and any(v not in (None, "") for v in values[width:]):
@@ -207,12 +216,13 @@ class _Builder:
         column: Column,
         reading: Reading,
         row: Location,
+        hint: str = "",
     ) -> None:
         try:
             value = read_cell(raw, column, reading)
         except CellError as error:
             letter = self.letters.get((row.file, row.sheet), {}).get(column.header)
-            self.problem(Location(row.file, row.sheet, row.row, letter, column.header), str(error))
+            self.problem(Location(row.file, row.sheet, row.row, letter, column.header), str(error) + hint)
             self.failed.add((row.file, row.sheet, row.row, column.header))
             return
         if value is not None:
@@ -374,6 +384,12 @@ _ITEM_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[a-z_]+\[\d+\])*")
 def _rows_named(message: str, rows: Mapping[str, Location]) -> str:
     """Name the items a message points at by the rows they were read from, not by their JSON paths."""
     return _ITEM_PATH.sub(lambda found: rows[found[0]].words() if found[0] in rows else found[0], message)
+
+
+def _words_hint(name: str, words: Mapping[str, object]) -> str:
+    """Say which words a mapping translates for a field, for a cell that is none of them."""
+    shown = ", ".join(repr(word) for word in list(words)[:10]) + (", ..." if len(words) > 10 else "")
+    return f", nor a word the mapping gives a value for {name} ({shown})"
 
 
 def _word(raw: object, words: Mapping[str, object]) -> object:
