@@ -24,17 +24,15 @@ def _provenance(day: date) -> dict[str, str]:
     return {"source": "generated for benchmarking", "date": day.isoformat()}
 
 
-def generate(size: str, seed: int = 1) -> dict[str, Any]:
-    """Return a valid pack with the counts of the named size; the same seed gives the same pack."""
-    counts = SIZES[size]
-    rng = random.Random(seed)
+def incidents(count: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Return ``count`` incidents opened between mid-2019 and the as-at date, drawn from ``rng``."""
     start = datetime(2019, 6, 15, tzinfo=None)
     span = int((datetime.combine(AS_AT, datetime.min.time()) - start).total_seconds())
-    incidents = []
-    for number in range(counts["incidents"]):
+    made = []
+    for number in range(count):
         opened = start + timedelta(seconds=rng.randrange(span))
         resolved = opened + timedelta(minutes=rng.randrange(5, 600))
-        incidents.append(
+        made.append(
             {
                 "id": f"INC-{number:07d}",
                 "category": rng.choices([1, 2, 3, 4, 5], weights=[1, 3, 20, 40, 36])[0],
@@ -45,6 +43,14 @@ def generate(size: str, seed: int = 1) -> dict[str, Any]:
                 "provenance": _provenance(min(resolved.date(), AS_AT)),
             }
         )
+    return made
+
+
+def generate(size: str, seed: int = 1) -> dict[str, Any]:
+    """Return a valid pack with the counts of the named size; the same seed gives the same pack."""
+    counts = SIZES[size]
+    rng = random.Random(seed)
+    incident_records = incidents(counts["incidents"], rng)
     defects = [
         {
             "id": f"DEF-{number:07d}",
@@ -121,7 +127,7 @@ def generate(size: str, seed: int = 1) -> dict[str, Any]:
             ],
             "planned_daily_volume": 4000,
         },
-        "incidents": incidents,
+        "incidents": incident_records,
         "performance": performance,
         "consumer_risks": [],
         "residual_risks": [],

@@ -40,5 +40,7 @@ def test_the_import_table_compares_building_a_pack_with_reading_the_workbook_alo
     text = imports.table([imports.measure(200, repeat=1, seed=1)])
     row = next(line for line in text.splitlines() if line.startswith("| 200 |"))
     cells = row.strip("|").split(" | ")
-    assert len(cells) == 8
+    assert len(cells) == 10
     assert all(re.fullmatch(r"\d+(\.\d+)?", cell.strip()) for cell in cells)
+    import_growth, floor_growth = float(cells[8]), float(cells[7])
+    assert float(cells[9]) == round(import_growth / max(floor_growth, 1), 1)

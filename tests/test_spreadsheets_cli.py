@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from lsc_engine.core.digest import input_digest
 from lsc_engine.core.loading import read_pack
+from lsc_engine.spreadsheets import export
 
 from .conftest import FIXTURES
 from .helpers import run_lsc
@@ -37,13 +41,44 @@ def test_check_reads_a_workbook_as_it_reads_the_pack(tmp_path: Path) -> None:
     assert from_workbook.stdout == from_json.stdout
 
 
+def test_check_of_a_workbook_says_which_rows_each_finding_rests_on(tmp_path: Path) -> None:
+    workbook = tmp_path / "secure.xlsx"
+    run_lsc("pack", "export", str(SECURE), "-o", str(workbook))
+    run = run_lsc("check", str(workbook))
+    assert run.returncode == 4
+    # The Reasons column is the table's last: its wrapped lines join up once the padding is taken out.
+    said = " ".join(run.stdout.split())
+    assert "milestones.go_live_criteria sheet, row 2; incidents sheet, rows 13 to 15." in said
+    assert "Read from secure.xlsx, pack sheet, row 12." in said  # operational acceptance: the row of its id
+    assert "Read from" not in run_lsc("check", str(SECURE)).stdout
+
+
+def test_sheets_left_empty_are_named_as_saying_none_and_several_files_are_checked_together(tmp_path: Path) -> None:
+    book = load_workbook(
+        io.BytesIO(export(read_pack(SECURE).model_copy(update={"incidents": [], "consumer_risks": []})))
+    )
+    workbook = tmp_path / "readiness.xlsx"
+    book.save(workbook)
+    built = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
+    assert built.returncode == 0, built.stderr
+    note = "note: The incidents and consumer_risks sheets have no rows, which says there are none"
+    assert note in built.stderr
+    together = run_lsc("check", str(workbook), str(EXPORT), "--mapping", str(MAPPING))
+    assert together.returncode == 4, together.stderr
+    assert "note: The consumer_risks sheet has no rows" in together.stderr  # the export's incidents fill the other
+    assert f"; {EXPORT.name}, rows " in " ".join(together.stdout.split())  # the export's rows behind a finding
+    mixed = run_lsc("check", str(SECURE), str(workbook))
+    assert mixed.returncode == 2
+    assert "several files are read together only when each is a workbook or CSV files" in mixed.stderr
+
+
 def test_the_empty_template_is_refused_with_exit_2_naming_what_is_missing(tmp_path: Path) -> None:
     workbook = tmp_path / "readiness.xlsx"
     assert run_lsc("pack", "template", "-o", str(workbook)).returncode == 0
     run = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
     assert run.returncode == 2
     assert "readiness.xlsx does not build into a valid evidence pack: 2 problems" in run.stderr
-    assert "readiness.xlsx, sheet scope.dmcs: List should have at least 1 item" in run.stderr
+    assert "readiness.xlsx, scope.dmcs sheet: List should have at least 1 item" in run.stderr
     assert not (tmp_path / "pack.json").exists()
     assert run_lsc("check", str(workbook)).returncode == 2
 

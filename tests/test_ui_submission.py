@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lsc_engine.access.policy import Role
+from lsc_engine.core.loading import read_pack
 from lsc_engine.settings import Settings
+from lsc_engine.spreadsheets import export
 from lsc_engine.store import migrate
 
 from .auth import acting_client, bearer
@@ -157,6 +160,26 @@ def test_self_check_of_the_secure_pack(visit: Visit) -> None:
     blockers = page.locator(".gates").inner_text()
     assert "Blocked" in blockers
     screenshot(visit, "self-check-result")
+    assert serious_accessibility_violations(visit) == []
+
+
+def test_self_check_of_a_workbook_names_the_rows_behind_each_finding(visit: Visit, tmp_path: Path) -> None:
+    workbook = tmp_path / "secure.xlsx"
+    workbook.write_bytes(export(read_pack(SECURE_PACK)))
+    page = visit.page
+    page.goto(visit.base + "/self-check")
+    page.get_by_label("Evidence pack (JSON or YAML, a workbook, or a zip of CSV files)").set_input_files(str(workbook))
+    page.get_by_role("button", name="Check the pack").click()
+    page.wait_for_selector("#result")
+    assert "Not ready" in page.locator("dl.facts").inner_text()
+    page.locator("#row-LSC6 td[data-group=OPSG] summary").click()
+    reasons = page.locator("#row-LSC6 td[data-group=OPSG] .reasons")
+    incident = reasons.locator("li[data-path^='incidents[']").first.inner_text()
+    assert re.search(r"read from secure\.xlsx, incidents sheet, row \d+\)", incident), incident
+    page.locator("#row-LSC4 td[data-group=OPSG] summary").click()
+    acceptance = page.locator("#row-LSC4 td[data-group=OPSG] li[data-evidence]").first.inner_text()
+    assert "read from secure.xlsx, pack sheet, row 12)" in acceptance  # the row of operations.acceptance.id
+    assert "incidents[" not in reasons.inner_text()  # the place in the pack is for tools, not people
     assert serious_accessibility_violations(visit) == []
 
 

@@ -66,7 +66,7 @@ class EvidenceRow:
     dated: date | None
     confidential: bool
     title: str | None = None
-    #: Where an item built from a spreadsheet was read: "file, sheet incidents, row 6".
+    #: Where an item built from a spreadsheet was read: "secure.xlsx, incidents sheet, row 6".
     row: str | None = None
 
 
@@ -143,7 +143,7 @@ def evidence_index(pack: EvidencePack, rows: Mapping[str, Location] | None = Non
             dated=item.provenance.date,
             confidential=item.confidential,
             title=title_of(item),
-            row=located[path].describe() if path in located else None,
+            row=located[path].words() if path in located else None,
         )
         for path, item in iter_items(pack)
     }

@@ -67,6 +67,7 @@ def _self_check(
     rows: list[MatrixRow] | None = None,
     chart_data: Charts | None = None,
     evidence: dict[str, EvidenceRow] | None = None,
+    note: str | None = None,
 ) -> HTMLResponse:
     """Render the self-check page."""
     return page_of_own_input(
@@ -82,6 +83,7 @@ def _self_check(
         groups=GROUPS,
         charts=chart_data,
         evidence=evidence or {},
+        note=note,
         limit=size_words(request.app.state.settings.max_request_bytes),
     )
 
@@ -123,7 +125,7 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     except ValueError as error:
         return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
     try:
-        pack, evaluation, read_from = await run_in_threadpool(
+        pack, evaluation, read_from, note = await run_in_threadpool(
             _evaluate, body, filename, service.ruleset, as_at, service.max_items
         )
     except InvalidPack as error:
@@ -143,17 +145,22 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         rows=matrix(service.ruleset, evaluation, pack, read_from=read_from),
         chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
         evidence=evidence_index(pack, read_from),
+        note=note,
     )
 
 
 def _evaluate(
     body: bytes, filename: str, ruleset: Ruleset, as_at: date | None, max_items: int | None
-) -> tuple[EvidencePack, Evaluation, dict[str, Location]]:
-    """Read and evaluate a pack (JSON, YAML or spreadsheets), as at its statement date unless told otherwise."""
+) -> tuple[EvidencePack, Evaluation, dict[str, Location], str | None]:
+    """Read and evaluate a pack (JSON, YAML or spreadsheets), as at its statement date unless told otherwise.
+
+    Return also, for spreadsheets, where each item was read and a note on sheets read as "none".
+    """
     read_from: dict[str, Location] = {}
+    note = None
     if body.startswith(b"PK") or Path(filename).suffix.lower() == ".csv":
         imported = read_upload(body, Path(filename).name, max_items=max_items)
-        pack, read_from = imported.pack, imported.rows
+        pack, read_from, note = imported.pack, imported.rows, imported.empty_note()
     else:
         pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
-    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date), read_from
+    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date), read_from, note

@@ -15,6 +15,7 @@ from lsc_engine.cli.app import (
     Format,
     RulesOption,
     app,
+    err,
     fail,
     parse_date,
     rules_app,
@@ -27,18 +28,20 @@ from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import gc_paused, read_pack
 from lsc_engine.core.rulecheck import check_examples
 from lsc_engine.core.words import PROVISIONAL_LEGEND, rating_label, tagged
-from lsc_engine.errors import LscError
-from lsc_engine.spreadsheets import read_imported
+from lsc_engine.errors import InvalidRequest, LscError
+from lsc_engine.spreadsheets import Location, read_imported
 from lsc_engine.spreadsheets.reading import is_spreadsheet
 
 
 @app.command()
 def check(
-    pack: Annotated[
-        Path,
+    packs: Annotated[
+        list[Path],
         typer.Argument(
-            help="Evidence pack: JSON, YAML, a workbook (.xlsx), or CSV files (a .zip, a .csv or a folder).",
+            help="Evidence pack: JSON, YAML, a workbook (.xlsx), or CSV files (a .zip, a .csv or a folder); "
+            "several spreadsheet files are read together, as lsc pack build reads them.",
             show_default=False,
+            metavar="PACK",
         ),
     ],
     as_at: Annotated[
@@ -52,11 +55,19 @@ def check(
     try:
         when = parse_date(as_at, "--as-at")
         ruleset = ruleset_at(rules)
-        with gc_paused(pack.stat().st_size if pack.is_file() else 0):  # as the service's self-check does
-            if is_spreadsheet(pack):
-                evidence = read_imported(pack, mapping=read_mapping(mapping)).pack
+        if len(packs) > 1 and not all(is_spreadsheet(pack) for pack in packs):
+            raise InvalidRequest("several files are read together only when each is a workbook or CSV files")
+        size = sum(pack.stat().st_size for pack in packs if pack.is_file())
+        with gc_paused(size):  # as the service's self-check does
+            rows: dict[str, Location] = {}
+            if is_spreadsheet(packs[0]):
+                imported = read_imported(*packs, mapping=read_mapping(mapping))
+                evidence, rows = imported.pack, imported.by_id()
+                note = imported.empty_note()
+                if note:
+                    err.print(f"note: {note}", markup=False)
             else:
-                evidence = read_pack(pack)
+                evidence = read_pack(packs[0])
             result = evaluate(evidence, ruleset, as_at=when or evidence.statement.date)
     except LscError as error:
         fail(error)
@@ -66,7 +77,7 @@ def check(
         # A carriage return in a pack's text would let it overwrite what a terminal has just shown.
         sys.stdout.write(markdown(result).replace("\r\n", "\n").replace("\r", "\n"))
     else:
-        print_table(result, Console(highlight=False, width=max(100, Console().width)))
+        print_table(result, Console(highlight=False, width=max(100, Console().width)), rows)
     raise typer.Exit(READINESS_EXIT[result.overall])
 
 

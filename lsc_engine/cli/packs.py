@@ -76,6 +76,9 @@ def pack_build(
             path: {"file": where.file, "sheet": where.sheet, "row": where.row} for path, where in imported.rows.items()
         }
         _write(rows, json.dumps(located, indent=2).encode() + b"\n")
+    note = imported.empty_note()
+    if note:
+        err.print(f"note: {note}", markup=False)
     err.print(f"wrote {output}: {input_digest(imported.pack)}", markup=False)
 
 

@@ -32,6 +32,7 @@ from lsc_engine.core.words import (
     rating_label,
     tagged,
 )
+from lsc_engine.spreadsheets import Location, rows_words
 
 
 def _rating_text(rating: Rating) -> Text:
@@ -100,8 +101,17 @@ def _scope_table(scope: CohortScope) -> Table:
     return rows
 
 
-def table(evaluation: Evaluation) -> Group:
-    """Render an evaluation as Rich renderables for a terminal."""
+def _reason_text(finding: Finding, rows: Mapping[str, Location]) -> Text:
+    """Return a finding's message, then, dimmed, the spreadsheet rows its evidence was read from where known."""
+    text = Text(tagged(finding.message, finding.provisional))
+    places = [rows[ident] for ident in finding.evidence if ident in rows]
+    if places:
+        text.append(f"\nRead from {rows_words(places)}.", style="dim")
+    return text
+
+
+def table(evaluation: Evaluation, rows: Mapping[str, Location] | None = None) -> Group:
+    """Render an evaluation as Rich renderables for a terminal; ``rows`` says where each evidence item was read."""
     overall = evaluation.overall.value.replace("_", " ").upper()
     header = Text.assemble(
         ("Readiness of ", ""),
@@ -116,12 +126,12 @@ def table(evaluation: Evaluation) -> Group:
     ratings.add_column("Reasons")
     provisional = evaluation.provisional_criteria()
     for cell in evaluation.ratings:
-        reasons = [tagged(f.message, f.provisional) for f in _reasons(cell)]
+        reasons = Text("\n").join(_reason_text(f, rows or {}) for f in _reasons(cell))
         ratings.add_row(
             Text(tagged(_named(cell.criterion), cell.criterion in provisional)),
             Text(cell.group.value),
             _rating_text(cell.rating),
-            Text("\n".join(reasons)),
+            reasons,
         )
     parts: list[Text | Table] = [header]
     if evaluation.scope is not None:
@@ -166,9 +176,9 @@ def _blocker(blocker: Blocker, numbers: dict[str, int]) -> str:
     return f"{criterion_words(criterion)} for {group}"
 
 
-def print_table(evaluation: Evaluation, console: Console) -> None:
-    """Print an evaluation as a table."""
-    console.print(table(evaluation))
+def print_table(evaluation: Evaluation, console: Console, rows: Mapping[str, Location] | None = None) -> None:
+    """Print an evaluation as a table, each finding with the spreadsheet rows behind it where ``rows`` says."""
+    console.print(table(evaluation, rows))
 
 
 def _cell(text: str) -> str:

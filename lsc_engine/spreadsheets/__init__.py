@@ -5,9 +5,10 @@ files are opened as untrusted input, bounded before they are expanded (``archive
 reads exports whose columns are named differently (``mapping``); ``build`` and ``export`` go each way.
 """
 
-from lsc_engine.spreadsheets.build import Imported, Location, build
+from lsc_engine.spreadsheets.build import Imported, build
 from lsc_engine.spreadsheets.export import export, template
 from lsc_engine.spreadsheets.layout import layout
+from lsc_engine.spreadsheets.location import Location, rows_words
 from lsc_engine.spreadsheets.mapping import Mapping, parse_mapping
 from lsc_engine.spreadsheets.reading import read_imported, read_upload
 
@@ -21,5 +22,6 @@ __all__ = [
     "parse_mapping",
     "read_imported",
     "read_upload",
+    "rows_words",
     "template",
 ]

@@ -4,48 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.evidence import EvidencePack, iter_items
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.errors import InvalidPack, Problem
 from lsc_engine.spreadsheets.cells import PLAIN, CellError, JsonValue, Reading, read_cell
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, PARENT_COLUMN, Column, Table, layout
+from lsc_engine.spreadsheets.location import Location
 from lsc_engine.spreadsheets.mapping import Mapping as SourceMapping
 from lsc_engine.spreadsheets.mapping import Source
 from lsc_engine.spreadsheets.sources import Sheet
 
 #: The most problems reported; a sheet wrong on every row would otherwise list hundreds of thousands.
 MAX_PROBLEMS = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where a value was read: the file, the sheet, and where known the row, the column and the field."""
-
-    file: str
-    sheet: str
-    row: int | None = None
-    column: str | None = None
-    field: str | None = None
-
-    def describe(self) -> str:
-        """Name the place as a person looks for it: file, sheet, row, column (field)."""
-        parts = [self.file, f"sheet {self.sheet}"]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column is not None:
-            parts.append(f"column {self.column}")
-        text = ", ".join(parts)
-        return f"{text} ({self.field})" if self.field else text
-
-    def as_dict(self) -> dict[str, str | int | None]:
-        """Return the location as a plain mapping."""
-        return {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -58,16 +35,57 @@ class Imported:
 
     pack: EvidencePack
     rows: dict[str, Location]
+    #: Sheets read with no rows whose list may be absent: each says there is none, not that none was reported.
+    empty: tuple[str, ...] = ()
+
+    def empty_note(self) -> str | None:
+        """Say which sheets read as "none" for want of rows, so that one left unfilled is not taken for evidence."""
+        if not self.empty:
+            return None
+        names = ", ".join(self.empty[:-1]) + (" and " if len(self.empty) > 1 else "") + self.empty[-1]
+        noun, verb = ("sheet", "has") if len(self.empty) == 1 else ("sheets", "have")
+        return (
+            f"The {names} {noun} {verb} no rows, which says there are none; "
+            "delete a sheet whose evidence is not reported, and the rules read it as not reported."
+        )
+
+    def by_id(self) -> dict[str, Location]:
+        """Index where each evidence item was read by the item's own id, as findings name their evidence."""
+        return {item.id: self.rows[path] for path, item in iter_items(self.pack) if path in self.rows}
 
 
 @dataclass
 class _Read:
-    """What one table's sheets gave: the records, and where each came from."""
+    """What one table's sheets gave: the records, and where each came from.
 
+    A table's records are kept as objects only where rows of another table are put into them, or they are
+    such rows (a criterion and its dissent); every other record is kept as its compact JSON, written as its
+    row is read. A record as JSON takes about a quarter of the memory of the dictionary it was made from, and
+    the pack is validated from JSON anyway, so 100,000 incident rows never stand in memory as dictionaries.
+    """
+
+    #: Whether records stay objects (a nested list's rows, or the rows those belong to).
+    objects: bool
     records: list[dict[str, Any]] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
     where: list[Location] = field(default_factory=list)
     #: For a nested list: the id of the record each row belongs to.
     parents: list[tuple[str, Location]] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any], where: Location) -> None:
+        """Keep one row's record and where it was read."""
+        if self.objects:
+            self.records.append(record)
+        else:
+            self.encoded.append(json.dumps(record, separators=(",", ":")).encode())
+        self.where.append(where)
+
+
+@dataclass(frozen=True)
+class _Placeholder:
+    """Where a table's records go in the pack's JSON, until they are put there."""
+
+    sheet: str
 
 
 class _Builder:
@@ -83,6 +101,8 @@ class _Builder:
         self.tables: dict[str, _Read] = {}
         self.doc: dict[str, Any] = {}
         self.keys: dict[str, Location] = {}
+        #: What the pack sheet says of each section that may be absent: in the pack, left out, or not said.
+        self.sections: dict[str, bool | None] = {}
         self.pack_file = source
 
     def problem(self, where: Location, message: str) -> None:
@@ -104,7 +124,7 @@ class _Builder:
         self.table_sheet(sheet, table, source)
 
     def table_sheet(self, sheet: Sheet, table: Table, source: Source | None) -> None:
-        read = self.tables.setdefault(table.sheet, _Read())
+        read = self.tables.setdefault(table.sheet, _Read(objects=bool(table.children) or table.parent is not None))
         reading = source.reading() if source else PLAIN
         renamed = source.field_of() if source else {}
         rows = sheet.rows()
@@ -134,6 +154,14 @@ class _Builder:
                 letters[name] = letter
                 columns.append((index, column))
         fixed = source.fixed if source else {}
+        for name, header_text in (source.columns if source else {}).items():
+            column = table.column(name)
+            if name not in named and column is not None and not column.required:  # required ones are named below
+                self.problem(
+                    Location(sheet.file, sheet.name, header[0] if header else 1, None, name),
+                    f"the mapping reads {name} from {header_text!r}, which is missing",
+                )
+                self.missing.add((table.sheet, name))
         for column in table.columns:
             if column.required and column.header not in named and column.header not in fixed:
                 header_row = header[0] if header else 1
@@ -168,9 +196,10 @@ class _Builder:
             record: dict[str, Any] = {}
             for index, column in columns:
                 raw = values[index] if index < len(values) else None
+                hint = ""
                 if column.header in words and raw is not None:
-                    raw = _word(raw, words[column.header])
-                self.cell(record, raw, column, reading, Location(sheet.file, sheet.name, number))
+                    raw, hint = _word(raw, words[column.header]), _words_hint(column.header, words[column.header])
+                self.cell(record, raw, column, reading, Location(sheet.file, sheet.name, number), hint)
             for column, value in constants:
                 self.cell(record, value, column, reading, Location(sheet.file, sheet.name, number))
             if source is None and len(values) > width and any(v not in (None, "") for v in values[width:]):
@@ -178,8 +207,7 @@ class _Builder:
             where = Location(sheet.file, sheet.name, number)
             if table.parent is not None:
                 read.parents.append((str(record.pop(PARENT_COLUMN, "")), where))
-            read.records.append(record)
-            read.where.append(where)
+            read.add(record, where)
 
     def cell(
         self,
@@ -188,12 +216,13 @@ class _Builder:
         column: Column,
         reading: Reading,
         row: Location,
+        hint: str = "",
     ) -> None:
         try:
             value = read_cell(raw, column, reading)
         except CellError as error:
             letter = self.letters.get((row.file, row.sheet), {}).get(column.header)
-            self.problem(Location(row.file, row.sheet, row.row, letter, column.header), str(error))
+            self.problem(Location(row.file, row.sheet, row.row, letter, column.header), str(error) + hint)
             self.failed.add((row.file, row.sheet, row.row, column.header))
             return
         if value is not None:
@@ -225,14 +254,19 @@ class _Builder:
                 self.problem(self.keys[name], str(error))
                 self.failed.add((sheet.file, sheet.name, number, name))
                 continue
-            if value is not None:
+            if key.section:
+                self.sections[name] = value is True if value is not None else None
+                if value is True:
+                    self.doc.setdefault(name, {})
+            elif value is not None:
                 _put(self.doc, key.path, value)
 
-    def assemble(self) -> dict[str, Any]:
+    def assemble(self) -> bytes:
+        """Put every table's records into the pack and return its JSON, letting go of the records as it goes."""
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
             if table.parent is None and read is not None:
-                _put(self.doc, table.path, read.records)
+                _put(self.doc, table.path, read.records if read.objects else _Placeholder(table.sheet))
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
             if table.parent is None or read is None:
@@ -248,7 +282,50 @@ class _Builder:
                     )
                     continue
                 owners[owner].setdefault(table.path[-1], []).append(record)
-        return self.doc
+        for name, kept in self.sections.items():
+            if kept is False and name in self.doc:
+                if self.filled(self.doc[name]):
+                    self.problem(
+                        self.keys[name], f"{name} is FALSE (left out), yet some of its fields or sheets are filled in"
+                    )
+                else:  # the template's empty sheets of a section left out
+                    del self.doc[name]
+        return self.document()
+
+    def filled(self, value: object) -> bool:
+        """Say whether part of the pack holds anything: a value, or a list or sheet with a row."""
+        if isinstance(value, dict):
+            return any(self.filled(inner) for inner in value.values())
+        if isinstance(value, _Placeholder):
+            return bool(self.tables[value.sheet].encoded)
+        if isinstance(value, list):
+            return bool(value)
+        return value is not None
+
+    def document(self) -> bytes:
+        """Write the pack's JSON, each table kept as JSON put in where its placeholder stands."""
+        # A random mark cannot be met in what people wrote, so splitting on it finds only the placeholders.
+        mark = f"lsc-table-{secrets.token_hex(16)}:"
+
+        def placeholder(value: object) -> str:
+            if isinstance(value, _Placeholder):
+                return mark + value.sheet + mark
+            raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+        head = json.dumps(self.doc, default=placeholder).encode()
+        chunks: list[bytes] = []
+        # re.split with a group alternates: the JSON between placeholders, then the sheet a placeholder names.
+        for index, part in enumerate(re.split(b'"' + mark.encode() + b"(.*?)" + mark.encode() + b'"', head)):
+            if index % 2 == 0:
+                chunks.append(part)
+                continue
+            read = self.tables[part.decode()]
+            chunks.append(b"[")
+            for number, record in enumerate(read.encoded):
+                chunks.extend((b",", record) if number else (record,))
+            chunks.append(b"]")
+            read.encoded = []  # the chunks hold the rows now, until they are joined once into the document
+        return b"".join(chunks)
 
     def rows_by_path(self) -> dict[str, Location]:
         rows: dict[str, Location] = {}
@@ -300,6 +377,21 @@ def _locate(path: str, rows: dict[str, Location], builder: _Builder) -> tuple[Lo
     return Location(builder.pack_file, PACK_SHEET, None, None, plain if plain != "$" else None), plain
 
 
+#: An item's JSON path in a message of the pack's own checks ("already used at incidents[2]").
+_ITEM_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[a-z_]+\[\d+\])*")
+
+
+def _rows_named(message: str, rows: Mapping[str, Location]) -> str:
+    """Name the items a message points at by the rows they were read from, not by their JSON paths."""
+    return _ITEM_PATH.sub(lambda found: rows[found[0]].words() if found[0] in rows else found[0], message)
+
+
+def _words_hint(name: str, words: Mapping[str, object]) -> str:
+    """Say which words a mapping translates for a field, for a cell that is none of them."""
+    shown = ", ".join(repr(word) for word in list(words)[:10]) + (", ..." if len(words) > 10 else "")
+    return f", nor a word the mapping gives a value for {name} ({shown})"
+
+
 def _word(raw: object, words: Mapping[str, object]) -> object:
     """Translate a cell's word through a mapping's values, matching exactly and then ignoring case."""
     text = str(raw).strip()
@@ -309,7 +401,7 @@ def _word(raw: object, words: Mapping[str, object]) -> object:
     return folded.get(text.casefold(), raw)
 
 
-def _put(target: dict[str, Any], path: Sequence[str], value: JsonValue | list[dict[str, Any]]) -> None:
+def _put(target: dict[str, Any], path: Sequence[str], value: JsonValue | list[dict[str, Any]] | _Placeholder) -> None:
     for name in path[:-1]:
         target = target.setdefault(name, {})
     target[path[-1]] = value
@@ -326,7 +418,7 @@ def build(
     rows = builder.rows_by_path()
     pack: EvidencePack | None = None
     try:
-        pack = parse_pack(json.dumps(document).encode(), source=source, yaml_allowed=False, max_items=max_items)
+        pack = parse_pack(document, source=source, yaml_allowed=False, max_items=max_items)
     except InvalidPack as invalid:
         if not invalid.problems:
             raise
@@ -334,10 +426,38 @@ def build(
             where, field_name = _locate(problem.path, rows, builder)
             if _said(builder, where, field_name):
                 continue
-            builder.problem(where, problem.message)
+            builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
         raise _refusal(source, builder.problems)
-    return Imported(pack, rows)
+    return Imported(pack, _with_single_items(pack, rows, builder.keys), _empty_sheets(pack, builder))
+
+
+def _empty_sheets(pack: EvidencePack, builder: _Builder) -> tuple[str, ...]:
+    """Name the sheets read with no rows whose lists the pack could leave out, and now holds empty."""
+    empty = []
+    for table in builder.layout.tables:
+        read = builder.tables.get(table.sheet)
+        if table.nullable and table.parent is None and read is not None and not read.where:
+            value: Any = pack
+            for name in table.path:
+                value = getattr(value, name, None)
+            if value == []:
+                empty.append(table.sheet)
+    return tuple(empty)
+
+
+def _with_single_items(
+    pack: EvidencePack, rows: dict[str, Location], keys: Mapping[str, Location]
+) -> dict[str, Location]:
+    """Add the row of each single item read from the pack sheet (``operations.acceptance``): its id's row."""
+    for path, _item in iter_items(pack):
+        if path in rows:
+            continue
+        fields = [where for name, where in keys.items() if name.startswith(path + ".") and where.row is not None]
+        if fields:
+            first = keys.get(path + ".id") or min(fields, key=lambda where: where.row or 0)
+            rows[path] = Location(first.file, first.sheet, first.row)
+    return rows
 
 
 def _said(builder: _Builder, where: Location, field_name: str) -> bool:

@@ -37,10 +37,22 @@ class Reading:
 PLAIN = Reading()
 
 
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without the value it shows: a program wrote it, and nothing has calculated it."""
+
+    formula: str
+
+
 def read_cell(value: object, column: Column, reading: Reading = PLAIN) -> JsonValue:
     """Read a cell as its column's JSON value: None for an empty cell."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, Uncalculated):
+        raise CellError(
+            f"the formula {_shown(value.formula)} has no value saved with it, and formulas are never calculated "
+            "here: type the value, or open the workbook in a spreadsheet program and save it"
+        )
     if column.many:
         return _many(value, column, reading)
     return _one(value, column, reading)
@@ -56,7 +68,7 @@ def _many(value: object, column: Column, reading: Reading) -> list[str]:
 def _one(value: object, column: Column, reading: Reading) -> JsonValue:
     kind = column.kind
     if kind is Kind.TEXT:
-        return _text(value, column)
+        return unquoted(_text(value, column))
     if kind is Kind.CHOICE:
         return _choice(value, column)
     if kind is Kind.BOOLEAN:
@@ -68,6 +80,27 @@ def _one(value: object, column: Column, reading: Reading) -> JsonValue:
     if kind is Kind.DATE:
         return _date(value, reading)
     return _timestamp(value, reading)
+
+
+#: What starts a text that would otherwise read as an empty cell: ``""`` alone is the empty text.
+BLANK_TEXT_MARK = '""'
+
+
+def blank_looking(text: str) -> bool:
+    """Say whether a text is made only of spaces and quotes, so that a cell holding it needs the blank mark."""
+    return not text.replace('"', "").strip()
+
+
+def quoted(text: str) -> str:
+    """Write a text as a cell holds it: one that looks blank (empty, spaces) after the blank mark."""
+    return BLANK_TEXT_MARK + text if blank_looking(text) else text
+
+
+def unquoted(text: str) -> str:
+    """Read a text written by ``quoted``: ``""`` is the empty text, ``""`` and spaces those spaces."""
+    if text.startswith(BLANK_TEXT_MARK) and blank_looking(text):
+        return text[len(BLANK_TEXT_MARK) :]
+    return text
 
 
 def _text(value: object, column: Column) -> str:

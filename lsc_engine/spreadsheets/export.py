@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.spreadsheets.cells import quoted
 from lsc_engine.spreadsheets.layout import (
     GUIDE_SHEET,
     PACK_HEADER,
@@ -34,9 +35,11 @@ GUIDE = (
     "items, one field a row: write each value in column B. Every other sheet is a list: one item a row, under a "
     "header row of field names. Hover over a header for what the field means, its unit and the values it allows.",
     "Dates are written YYYY-MM-DD, and dates with times YYYY-MM-DD HH:MM in UTC. A list of values in one cell "
-    "(such as DMC ids) is written one value a line.",
+    "(such as DMC ids) is written one value a line. An empty cell is no value; to give an empty text (a note "
+    'that says nothing), write two double quotes: "".',
     "Delete a list's sheet if that evidence is not reported: an empty sheet says there is none, a missing sheet "
-    "says it was not reported, and the rules read the two differently.",
+    "says it was not reported, and the rules read the two differently. A section (testing, security...) has a "
+    "row of its own on the pack sheet: FALSE leaves the whole section out, TRUE keeps it even when empty.",
     "Sheets whose names start with a section (testing., security.) are left out of the pack, with that "
     "section, when deleted. A sheet such as go_live_criteria.dissent lists items inside another sheet's rows: "
     "its belongs_to column gives the id of that row.",
@@ -111,6 +114,10 @@ def _value(value: Any, column: Column) -> Any:
         return "\n".join(str(part) for part in value)
     if column.kind is Kind.DATE:
         return date.fromisoformat(value)
+    if column.kind is Kind.NUMBER and isinstance(value, float) and float(f"{value:.16g}") != value:
+        return repr(value)  # a workbook is written with 16 digits: one that needs 17 stays exact as text
+    if column.kind is Kind.TEXT and isinstance(value, str):
+        return quoted(value)  # an empty text would read back as an empty cell, which means none
     if column.kind is Kind.TIMESTAMP:
         moment = datetime.fromisoformat(value)
         if moment.microsecond:  # a spreadsheet keeps milliseconds at best: write the exact time as text
@@ -127,7 +134,10 @@ def _pack_sheet(book: Any, plan: Layout, document: Mapping[str, Any] | None) -> 
         sheet.column_dimensions[letter].width = width
     sheet.append([_bold(sheet, title) for title in PACK_HEADER])
     for number, key in enumerate(plan.keys, start=2):
-        value = _value(_lookup(document, key.path), key) if document is not None else None
+        if key.section:  # a section the pack has is said to be there, so that an empty one is kept
+            value = True if document is not None and _lookup(document, key.path) is not None else None
+        else:
+            value = _value(_lookup(document, key.path), key) if document is not None else None
         sheet.append([key.header, _cell(sheet, value, key), key.about()])
         if key.choices or key.kind is Kind.BOOLEAN:
             check = DataValidation(type="list", formula1=_choices(key), allow_blank=True)

@@ -33,6 +33,13 @@ PACK_HEADER = ("field", "value", "about")
 #: How the schema writes a calendar month.
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
+#: What a section's own row on the pack sheet says.
+SECTION_NOTE = (
+    "Whether the pack has this section. Blank: it has it when any of its fields or sheets is filled in. "
+    "TRUE: it has it even when nothing in it is (an empty section, which differs from a missing one). "
+    "FALSE: it has not, and none of its fields or sheets may be filled in"
+)
+
 #: The longest sheet name a spreadsheet allows.
 MAX_SHEET_NAME = 31
 
@@ -66,6 +73,8 @@ class Column:
     optional_parents: tuple[tuple[str, ...], ...] = ()
     #: Text written as a calendar month, YYYY-MM (a spreadsheet turns it into the month's first day).
     month: bool = False
+    #: A pack sheet row naming a section that may be absent: TRUE keeps it in the pack with nothing filled in.
+    section: bool = False
 
     @property
     def header(self) -> str:
@@ -238,6 +247,8 @@ class _Walker:
                 self.table(path, inner, nullable)
             elif inner.get("type") == "object":
                 is_required = name in required and not nullable
+                if not prefix and nullable:
+                    self.keys.append(Column(path, Kind.BOOLEAN, required=False, description=SECTION_NOTE, section=True))
                 self.section(path, inner, parents if is_required else (*parents, path))
             elif "const" not in inner:  # the schema version: always the one this model reads
                 is_required = name in required and not nullable and not parents

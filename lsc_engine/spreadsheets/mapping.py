@@ -112,7 +112,10 @@ def parse_mapping(data: bytes, *, source: str = "the mapping") -> Mapping:
         mapping = Mapping.model_validate(document)
     except ValidationError as error:
         problems = [
-            Problem(json_path([part for part in detail["loc"] if isinstance(part, int | str)]), detail["msg"])
+            Problem(
+                json_path([part for part in detail["loc"] if isinstance(part, int | str)]),
+                str(detail["msg"]).removeprefix("Value error, "),
+            )
             for detail in error.errors(include_url=False)
         ]
         raise InvalidRequest(f"{source} is not a valid mapping", problems=problems) from None

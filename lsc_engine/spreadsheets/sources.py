@@ -12,8 +12,11 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
 from lsc_engine.errors import InvalidPack
 from lsc_engine.spreadsheets.archive import open_archive, refused
+from lsc_engine.spreadsheets.cells import Uncalculated
 
 #: The largest file read, workbook, zip or CSV: a workbook of 100,000 incidents is about 5 MiB.
 MAX_FILE_BYTES = 256 << 20
@@ -139,18 +142,44 @@ def _workbook_sheet(file: str, book: Any, title: str) -> Sheet:
         sheet = book[title]
         if not hasattr(sheet, "iter_rows"):  # a chart sheet
             return
-        sheet.reset_dimensions()  # the stated size may be wrong or hostile: read the rows that are there
         try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if number > MAX_ROWS:
-                    raise refused(file, f"sheet {title} has more than {MAX_ROWS} rows")
-                yield number, values
+            # The sheet's own XML, read as openpyxl's read-only rows are, but keeping what data_only loses: that a
+            # cell holds a formula nobody calculated. Its stated size is not read: it may be wrong or hostile.
+            with book._archive.open(sheet._worksheet_path) as source:
+                parser = _FormulaAwareParser(
+                    source,
+                    sheet._shared_strings,
+                    data_only=True,
+                    epoch=book.epoch,
+                    date_formats=book._date_formats,
+                    timedelta_formats=book._timedelta_formats,
+                )
+                for count, (number, cells) in enumerate(parser.parse(), start=1):
+                    if count > MAX_ROWS or number > MAX_ROWS:
+                        raise refused(file, f"the {title} sheet has more than {MAX_ROWS} rows")
+                    values: list[object] = [None] * max((cell["column"] for cell in cells), default=0)
+                    for cell in cells:
+                        values[cell["column"] - 1] = cell["value"]
+                    yield number, values
         except InvalidPack:
             raise
         except Exception as error:  # noqa: BLE001 - a damaged sheet: say which
-            raise refused(file, f"sheet {title} cannot be read: {type(error).__name__}: {error}") from None
+            raise refused(file, f"the {title} sheet cannot be read: {type(error).__name__}: {error}") from None
 
     return Sheet(file, title, rows, in_workbook=True)
+
+
+class _FormulaAwareParser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's sheet parser, marking a formula cell that holds no value instead of reading it as empty."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        """Read one cell; a formula saved without its value becomes ``Uncalculated``, never calculated here."""
+        cell: dict[str, Any] = super().parse_cell(element)
+        if cell["value"] is None:
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cell["value"] = Uncalculated("=" + (formula.text or ""))
+        return cell
 
 
 def _open_binary(path: Path) -> IO[bytes]:
