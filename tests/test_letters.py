@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pty
 import subprocess
+import sys
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -274,3 +277,21 @@ def test_a_letter_on_a_later_version_names_the_panels_earlier_decision(client: A
     )
     first = client.get(f"/v1/decisions/{earlier}/letter", params={"format": "markdown"}).text
     assert "last decided" not in first, "a first decision has no earlier one to name"
+
+
+def test_lsc_letter_will_not_write_a_pdf_to_a_terminal(tmp_path: Path) -> None:
+    primary, secondary = pty.openpty()
+    try:
+        shown = subprocess.run(
+            [sys.executable, "-m", "lsc_engine", "letter", "show", "any-decision"],
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "LSC_DATA_DIR": str(tmp_path / "data")},
+            check=False,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert shown.returncode == 2
+    assert "a PDF would be written to the terminal: give -o FILE, or --format markdown to read it" in shown.stderr

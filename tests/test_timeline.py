@@ -95,6 +95,8 @@ def test_the_timeline_page_lists_versions_decisions_and_what_changed_since_the_m
     row = text[: text.index("The Panel&#39;s letter issued")].rsplit("<tr", 1)[1]
     assert "10 March 2020" in row, "the letter is dated by its own date"
     assert "Recorded on " in text, "an assessment entered after the meeting says when it was entered"
+    carried = text[: text.rindex("Condition set by an earlier decision, carried over: Prerequisite to migration")]
+    assert "12 July 2019" in carried.rsplit("<tr", 1)[1], "dated by the decision that set it"
     link = re.search(r'href="(/submissions/[^"]+/history\?from=[^"]+)">What changed since the last meeting', text)
     assert link is not None
     assert link.group(1).startswith(f"/submissions/{second}/history?from=")

@@ -54,6 +54,8 @@ def show(
 ) -> None:
     """Compose the Panel's letter on a recorded decision (to issue one, draft it in the pages or the API)."""
     dated = parse_date(letter_date, "--date")
+    if output is None and output_format is LetterFormat.PDF and sys.stdout.isatty():
+        raise InvalidRequest("a PDF would be written to the terminal: give -o FILE, or --format markdown to read it")
     letters = make_letters(database_settings(existing=True))
     content = render(letters.compose(decision_id, dated), output_format, draft=True)
     if output is None:

@@ -1,8 +1,8 @@
 """Annex 1's notes in the committee's voice: the concern, DCC's response or mitigation, the group's view.
 
-Each note is composed from the group's rationale and the facts of the evidence its findings cite; where the
-rationale already says what a finding says, the group's own words stand alone. A note resting on confidential
-evidence gives the letter only the group's verdict and leaves the rest to the confidential appendix.
+Where the group gave its own reasons, they stand alone; otherwise a note is composed from the facts of the
+evidence its findings cite. What rests on confidential evidence goes to the confidential appendix, and the
+letter keeps the rest with the group's verdict.
 """
 
 from __future__ import annotations

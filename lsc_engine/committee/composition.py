@@ -97,10 +97,10 @@ def _dmc_description(snapshot: Snapshot) -> str:
 
 
 def _in_relation(snapshot: Snapshot) -> str:
-    """Name the criteria the attached conditions concern, as the Panel's letters do: "in relation to LSC 10, "."""
+    """Name the criteria the attached conditions concern, as the Panel's letters do: ", in relation to LSC 10,"."""
     criteria = {c.split(".")[0] for condition in snapshot.conditions for c in condition.criteria}
     named = [criterion_words(c) for c in sorted(criteria, key=lambda c: _numeric(c.removeprefix("LSC")))]
-    return f"in relation to {listed(named)}, " if named else ""
+    return f", in relation to {listed(named)}," if named else ""
 
 
 def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[str]:
@@ -124,7 +124,7 @@ def _resolutions(snapshot: Snapshot, outcome: str, service: str | None) -> list[
         "recommend": f"the Panel agrees that {dmcs} may be added to {epcl}.",
         "recommend_with_conditions": (
             f"the Panel agrees that {dmcs} may be added to {epcl}, subject to the conditions set out in this "
-            f"letter and, {_in_relation(snapshot)}in Annex 1."
+            f"letter and{_in_relation(snapshot)} in Annex 1."
         ),
         "do_not_recommend": f"the Panel does not agree that {dmcs} may be added to {epcl} at this time.",
     }[outcome]

@@ -79,11 +79,15 @@ class VersionRecords:
 
 
 def record_moments(
-    versions: list[VersionRecords], conditions: list[ConditionState], provisional: frozenset[str] = frozenset()
+    versions: list[VersionRecords],
+    conditions: list[ConditionState],
+    provisional: frozenset[str] = frozenset(),
+    carried: dict[str, date] | None = None,
 ) -> list[Moment]:
     """Return the moments the records give: versions, evaluations, assessments, revocations, decisions, conditions.
 
-    ``provisional``: the keys of conditions only this ruleset's own (provisional) rules raise, labelled so.
+    ``provisional``: the keys of conditions only this ruleset's own (provisional) rules raise, labelled so;
+    ``carried``: the day an earlier decision set each carried-over condition, by key, which dates its setting.
     """
     moments: list[Moment] = []
     decisions = [d for v in versions for d in v.decisions]
@@ -135,8 +139,9 @@ def record_moments(
         criteria = ", ".join(criterion_words(c) for c in condition.criteria)
         kind = tagged(KIND_LABELS[condition.kind.value], condition.key in provisional)
         named = f"{kind} ({condition.owner.value}, {criteria})"
-        on = _taken_on(condition.created_at, decisions)
-        title = f"Condition set: {named}"
+        earlier = (carried or {}).get(condition.key)
+        on = earlier or _taken_on(condition.created_at, decisions)
+        title = f"Condition set by an earlier decision, carried over: {named}" if earlier else f"Condition set: {named}"
         moments.append(
             Moment(on=on, lane=Lane.CONDITIONS, title=title, detail=_entered(on, condition.created_at) or None)
         )

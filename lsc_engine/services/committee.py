@@ -263,10 +263,11 @@ class Committee:
             conditions = classified(tx, capability, tx.conditions.of_capability(capability, today=self._today()))
             latest = tx.submissions.latest_evaluation(newest.id)
         provisional = frozenset(c.id for c in latest.evaluation.conditions if c.provisional)
+        carried = {c.id: c.carried_over_since for c in latest.evaluation.conditions if c.carried_over_since}
         return CapabilityRecords(
             newest=newest,
             evaluation=latest,
-            moments=record_moments(versions, conditions, provisional),
+            moments=record_moments(versions, conditions, provisional, carried),
             last_decision=_last_decision(versions),
         )
 
