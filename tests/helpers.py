@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -71,3 +72,16 @@ class Submitted:
     version: int
     statement_date: date
     received_at: datetime
+
+
+def left_unfilled(workbook: bytes, *lists: str) -> bytes:
+    """Blank the pack sheet's word on lists, as in a template whose sheets of them were never filled in."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(workbook))
+    for row in book["pack"].iter_rows(min_row=2):
+        if row[0].value in lists:
+            row[1].value = None
+    saved = io.BytesIO()
+    book.save(saved)
+    return saved.getvalue()

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
-
-from openpyxl import load_workbook
 
 from lsc_engine.core.digest import input_digest
 from lsc_engine.core.loading import read_pack
 from lsc_engine.spreadsheets import export
 
 from .conftest import FIXTURES
-from .helpers import run_lsc
+from .helpers import left_unfilled, run_lsc
 
 SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
 EXPORT = FIXTURES / "imports" / "incident-export" / "incidents-export-2020-08-07.csv"
@@ -49,20 +46,27 @@ def test_check_of_a_workbook_says_which_rows_each_finding_rests_on(tmp_path: Pat
     # The Reasons column is the table's last: its wrapped lines join up once the padding is taken out.
     said = " ".join(run.stdout.split())
     assert "milestones.go_live_criteria sheet, row 2; incidents sheet, rows 13 to 15." in said
-    assert "Read from secure.xlsx, pack sheet, row 12." in said  # operational acceptance: the row of its id
+    assert "Read from secure.xlsx, pack sheet, row 13." in said  # operational acceptance: the row of its id
     assert "Read from" not in run_lsc("check", str(SECURE)).stdout
 
 
-def test_sheets_left_empty_are_named_as_saying_none_and_several_files_are_checked_together(tmp_path: Path) -> None:
-    book = load_workbook(
-        io.BytesIO(export(read_pack(SECURE).model_copy(update={"incidents": [], "consumer_risks": []})))
-    )
+def test_sheets_left_unfilled_read_as_not_reported_and_several_files_are_checked_together(tmp_path: Path) -> None:
+    said_none = export(read_pack(SECURE).model_copy(update={"incidents": [], "consumer_risks": []}))
     workbook = tmp_path / "readiness.xlsx"
-    book.save(workbook)
+    workbook.write_bytes(said_none)
     built = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
     assert built.returncode == 0, built.stderr
-    note = "note: The incidents and consumer_risks sheets have no rows, which says there are none"
-    assert note in built.stderr
+    assert "note:" not in built.stderr, "lists said to be empty (TRUE on the pack sheet) are none"
+    assert json.loads((tmp_path / "pack.json").read_text())["consumer_risks"] == []
+    workbook.write_bytes(left_unfilled(said_none, "incidents", "consumer_risks"))
+    built = run_lsc("pack", "build", str(workbook), "-o", str(tmp_path / "pack.json"))
+    assert built.returncode == 0, built.stderr
+    note = (
+        "note: The incidents and consumer_risks sheets have no rows, so they are read as not reported; where there "
+        "are none, write TRUE beside the list's name on the pack sheet."
+    )
+    assert note in " ".join(built.stderr.split())
+    assert json.loads((tmp_path / "pack.json").read_text()).get("consumer_risks") is None, "not reported, not none"
     together = run_lsc("check", str(workbook), str(EXPORT), "--mapping", str(MAPPING))
     assert together.returncode == 4, together.stderr
     assert "note: The consumer_risks sheet has no rows" in together.stderr  # the export's incidents fill the other

@@ -20,6 +20,7 @@ from lsc_engine.store import migrate
 
 from .auth import ActingClient, acting_client
 from .conftest import FIXTURES
+from .helpers import left_unfilled
 
 pytestmark = pytest.mark.api
 
@@ -86,13 +87,14 @@ def test_a_zip_of_csv_files_names_the_file_and_row_behind_each_finding(pages: Ac
     assert all(re.search(r"read from secure\.zip: incidents\.csv, row \d+\)", text) for text in incidents)
 
 
-def test_a_workbook_with_sheets_left_empty_says_they_read_as_none(pages: ActingClient) -> None:
-    workbook = export(read_pack(SECURE).model_copy(update={"consumer_risks": []}))
+def test_a_workbook_with_sheets_left_unfilled_says_they_read_as_not_reported(pages: ActingClient) -> None:
+    workbook = left_unfilled(export(read_pack(SECURE).model_copy(update={"consumer_risks": []})), "consumer_risks")
     page = pages.post("/self-check", files={"pack": ("secure.xlsx", workbook)})
     assert page.status_code == 200
     note = re.search(r'<p class="card note" id="empty-sheets">(.*?)</p>', page.text)
-    assert note, "the page says which sheets read as none"
-    assert html.unescape(note[1]).startswith("The consumer_risks sheet has no rows, which says there are none;")
+    assert note, "the page says which sheets read as not reported"
+    assert html.unescape(note[1]).startswith("The consumer_risks sheet has no rows, so it is read as not reported;")
+    assert "risks to consumers" in page.text.lower()
     plain = pages.post("/self-check", files={"pack": ("secure.xlsx", export(read_pack(SECURE)))})
     assert 'id="empty-sheets"' not in plain.text
 

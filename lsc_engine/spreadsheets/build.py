@@ -35,18 +35,18 @@ class Imported:
 
     pack: EvidencePack
     rows: dict[str, Location]
-    #: Sheets read with no rows whose list may be absent: each says there is none, not that none was reported.
+    #: Sheets read with no rows whose list may be absent, and was not said to be empty: each is not reported.
     empty: tuple[str, ...] = ()
 
     def empty_note(self) -> str | None:
-        """Say which sheets read as "none" for want of rows, so that one left unfilled is not taken for evidence."""
+        """Say which sheets without rows read as not reported, so that one meant to say "none" can say so."""
         if not self.empty:
             return None
         names = ", ".join(self.empty[:-1]) + (" and " if len(self.empty) > 1 else "") + self.empty[-1]
         noun, verb = ("sheet", "has") if len(self.empty) == 1 else ("sheets", "have")
         return (
-            f"The {names} {noun} {verb} no rows, which says there are none; "
-            "delete a sheet whose evidence is not reported, and the rules read it as not reported."
+            f"The {names} {noun} {verb} no rows, so {'it is' if len(self.empty) == 1 else 'they are'} read as not "
+            "reported; where there are none, write TRUE beside the list's name on the pack sheet."
         )
 
     def by_id(self) -> dict[str, Location]:
@@ -103,6 +103,10 @@ class _Builder:
         self.keys: dict[str, Location] = {}
         #: What the pack sheet says of each section that may be absent: in the pack, left out, or not said.
         self.sections: dict[str, bool | None] = {}
+        #: What the pack sheet says of each list that may be absent: none (TRUE), not reported (FALSE), or not said.
+        self.lists: dict[str, bool | None] = {}
+        #: The sheets of such lists that had no rows and were not said to be empty: not reported.
+        self.unreported: list[str] = []
         self.pack_file = source
 
     def problem(self, where: Location, message: str) -> None:
@@ -258,6 +262,8 @@ class _Builder:
                 self.sections[name] = value is True if value is not None else None
                 if value is True:
                     self.doc.setdefault(name, {})
+            elif key.listing:
+                self.lists[name] = value is True if value is not None else None
             elif value is not None:
                 _put(self.doc, key.path, value)
 
@@ -265,8 +271,24 @@ class _Builder:
         """Put every table's records into the pack and return its JSON, letting go of the records as it goes."""
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
-            if table.parent is None and read is not None:
-                _put(self.doc, table.path, read.records if read.objects else _Placeholder(table.sheet))
+            if table.parent is not None:
+                continue
+            said = self.lists.get(".".join(table.path))
+            rows = read is not None and bool(read.where)
+            if said is False and rows:
+                self.problem(
+                    self.keys[".".join(table.path)], f"{table.sheet} is FALSE (not reported), yet its sheet has rows"
+                )
+            if table.nullable and not rows and said is not True:
+                # A sheet left without rows is not taken for a statement that there are none: that must be said.
+                if read is not None:
+                    self.unreported.append(table.sheet)
+                continue
+            if read is None:
+                if said is not True:
+                    continue
+                read = self.tables.setdefault(table.sheet, _Read(objects=bool(table.children)))  # none, the sheet gone
+            _put(self.doc, table.path, read.records if read.objects else _Placeholder(table.sheet))
         for table in self.layout.tables:
             read = self.tables.get(table.sheet)
             if table.parent is None or read is None:
@@ -429,21 +451,7 @@ def build(
             builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
         raise _refusal(source, builder.problems)
-    return Imported(pack, _with_single_items(pack, rows, builder.keys), _empty_sheets(pack, builder))
-
-
-def _empty_sheets(pack: EvidencePack, builder: _Builder) -> tuple[str, ...]:
-    """Name the sheets read with no rows whose lists the pack could leave out, and now holds empty."""
-    empty = []
-    for table in builder.layout.tables:
-        read = builder.tables.get(table.sheet)
-        if table.nullable and table.parent is None and read is not None and not read.where:
-            value: Any = pack
-            for name in table.path:
-                value = getattr(value, name, None)
-            if value == []:
-                empty.append(table.sheet)
-    return tuple(empty)
+    return Imported(pack, _with_single_items(pack, rows, builder.keys), tuple(builder.unreported))
 
 
 def _with_single_items(

@@ -37,8 +37,9 @@ GUIDE = (
     "Dates are written YYYY-MM-DD, and dates with times YYYY-MM-DD HH:MM in UTC. A list of values in one cell "
     "(such as DMC ids) is written one value a line. An empty cell is no value; to give an empty text (a note "
     'that says nothing), write two double quotes: "".',
-    "Delete a list's sheet if that evidence is not reported: an empty sheet says there is none, a missing sheet "
-    "says it was not reported, and the rules read the two differently. A section (testing, security...) has a "
+    "A list whose sheet has no rows is read as not reported, and the rules treat it as missing evidence. Where "
+    "there is none (no incidents, no risks to consumers), write TRUE beside the list's name on the pack sheet: "
+    "an empty list and a list not reported are read differently. A section (testing, security...) also has a "
     "row of its own on the pack sheet: FALSE leaves the whole section out, TRUE keeps it even when empty.",
     "Sheets whose names start with a section (testing., security.) are left out of the pack, with that "
     "section, when deleted. A sheet such as go_live_criteria.dissent lists items inside another sheet's rows: "
@@ -136,6 +137,8 @@ def _pack_sheet(book: Any, plan: Layout, document: Mapping[str, Any] | None) -> 
     for number, key in enumerate(plan.keys, start=2):
         if key.section:  # a section the pack has is said to be there, so that an empty one is kept
             value = True if document is not None and _lookup(document, key.path) is not None else None
+        elif key.listing:  # a list the pack holds empty says there is none; a sheet without rows would not
+            value = True if document is not None and _lookup(document, key.path) == [] else None
         else:
             value = _value(_lookup(document, key.path), key) if document is not None else None
         sheet.append([key.header, _cell(sheet, value, key), key.about()])

@@ -40,6 +40,13 @@ SECTION_NOTE = (
     "FALSE: it has not, and none of its fields or sheets may be filled in"
 )
 
+#: What a list's own row on the pack sheet says.
+LIST_NOTE = (
+    "Whether this list is reported when its sheet has no rows. Blank: a sheet without rows means it was not "
+    "reported, and the rules read it as missing evidence. TRUE: there is none (an empty list). FALSE: it was not "
+    "reported, and its sheet may hold no rows"
+)
+
 #: The longest sheet name a spreadsheet allows.
 MAX_SHEET_NAME = 31
 
@@ -75,6 +82,8 @@ class Column:
     month: bool = False
     #: A pack sheet row naming a section that may be absent: TRUE keeps it in the pack with nothing filled in.
     section: bool = False
+    #: A pack sheet row naming a list that may be absent: TRUE says there is none when its sheet has no rows.
+    listing: bool = False
 
     @property
     def header(self) -> str:
@@ -245,6 +254,8 @@ class _Walker:
             path = (*prefix, name)
             if inner.get("type") == "array" and self.resolve(inner["items"]).get("type") == "object":
                 self.table(path, inner, nullable)
+                if nullable:
+                    self.keys.append(Column(path, Kind.BOOLEAN, required=False, description=LIST_NOTE, listing=True))
             elif inner.get("type") == "object":
                 is_required = name in required and not nullable
                 if not prefix and nullable:
