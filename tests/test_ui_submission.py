@@ -178,7 +178,7 @@ def test_self_check_of_a_workbook_names_the_rows_behind_each_finding(visit: Visi
     assert re.search(r"read from secure\.xlsx, incidents sheet, row \d+\)", incident), incident
     page.locator("#row-LSC4 td[data-group=OPSG] summary").click()
     acceptance = page.locator("#row-LSC4 td[data-group=OPSG] li[data-evidence]").first.inner_text()
-    assert "read from secure.xlsx, pack sheet, row 12)" in acceptance  # the row of operations.acceptance.id
+    assert "read from secure.xlsx, pack sheet, row 13)" in acceptance  # the row of operations.acceptance.id
     assert "incidents[" not in reasons.inner_text()  # the place in the pack is for tools, not people
     assert serious_accessibility_violations(visit) == []
 
