@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterator
 
 import msgspec
@@ -10,8 +11,26 @@ from pydantic import BaseModel
 
 from lsc_engine.core.evidence import EvidencePack
 
+#: The digests taken as packs were read, by the ``id`` of the pack object; an entry goes when its pack does. A copy
+#: of a pack (which may have been changed) is another object, and is digested afresh.
+_TAKEN: dict[int, str] = {}
+
 
 def input_digest(pack: EvidencePack) -> str:
+    """Return the pack's input digest: the one taken when it was read (``take_digest``), or else taken now."""
+    taken = _TAKEN.get(id(pack))
+    return taken if taken is not None else digest_of(pack)
+
+
+def take_digest(pack: EvidencePack) -> str:
+    """Digest a pack as it is read and keep the digest while the pack lives, for every evaluation of it to use."""
+    digest = digest_of(pack)
+    _TAKEN[id(pack)] = digest
+    weakref.finalize(pack, _TAKEN.pop, id(pack), None)
+    return digest
+
+
+def digest_of(pack: EvidencePack) -> str:
     """Digest the pack's canonical JSON form: pydantic's JSON of the validated pack (``model_dump_json``)."""
     digest = hashlib.sha256()
     for piece in canonical_json(pack):

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lsc_engine.core import safe_yaml
+from lsc_engine.core.digest import take_digest
 from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
 from lsc_engine.core.pieces import validate_in_pieces
 from lsc_engine.core.text import ADDRESSABLE, NOT_ADDRESSABLE, NOT_PRINTABLE, PRINTABLE
@@ -134,6 +135,7 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
     problems = check_consistency(pack)
     if problems:
         raise _invalid(problems, source)
+    take_digest(pack)
     return pack
 
 
