@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
 from lsc_engine.core.ruleset import Rating, is_provisional
@@ -159,14 +159,14 @@ class ExcludedEvidence(Out):
     reason: str
 
 
-#: The configuration of the evaluation's records: ``Out``'s, for the slotted, frozen dataclasses that a large pack
-#: has a hundred thousand of (a DMC of the scope and its evidence), which pydantic builds in half a model's time.
-RECORD_CONFIG = ConfigDict(extra="forbid")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScopeEvidence:
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
+
+    # A plain dataclass, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine
+    # builds from values it has checked (in a tenth of the time pydantic takes to validate them); pydantic still
+    # validates them, with ``Out``'s configuration, wherever an evaluation is read back.
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: str
     section: Annotated[
@@ -177,9 +177,11 @@ class ScopeEvidence:
     confidential: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScopeDmc:
     """A Device Model Combination of the statement, with the evidence that names it."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: str
     name: str
