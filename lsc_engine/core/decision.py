@@ -25,7 +25,7 @@ from lsc_engine.core.facts import Fact
 from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import render, template_values
 from lsc_engine.core.path_to_green import paths
-from lsc_engine.core.ruleset import Rating, Rule, Ruleset, parameter_values, worst
+from lsc_engine.core.ruleset import Rating, Rule, Ruleset, worst
 from lsc_engine.core.scope import scope_of
 from lsc_engine.core.words import day_words
 
@@ -49,7 +49,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     """Evaluate an evidence pack under a ruleset as at a date; pure and deterministic."""
     matches = Matches(pack, ruleset, as_at)
     facts, fired = matches.fired(as_at)
-    values = template_values(facts, parameter_values(ruleset.parameters), ruleset.operands)
+    values = template_values(facts, ruleset.template_parameters, ruleset.operands)
     findings: dict[Cell, list[Finding]] = {}
     for rule in fired:
         findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, values))

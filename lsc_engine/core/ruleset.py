@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -300,6 +301,11 @@ class Ruleset(BaseModel):
                 if (number := self.number_operand(clause)) is not None:
                     found.setdefault(clause.fact, set()).add(number)
         return {fact: frozenset(numbers) for fact, numbers in found.items()}
+
+    @cached_property
+    def template_parameters(self) -> Mapping[str, Any]:
+        """Every parameter by name, for message templates."""
+        return MappingProxyType(parameter_values(self.parameters))
 
     @cached_property
     def by_id(self) -> Mapping[str, Rule]:
