@@ -8,8 +8,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import pytest
+
 from lsc_engine import Ruleset, evaluate, read_pack
 from lsc_engine.core.engine import match, to_json
+from lsc_engine.core.facts import Fact
 
 from .conftest import FIXTURES, ROOT
 
@@ -87,3 +90,12 @@ def test_no_core_module_asks_for_the_time() -> None:
         if clock.search(path.read_text())
     )
     assert readers == []
+
+
+def test_a_match_refuses_a_value_that_is_not_a_fact_value_and_keeps_working(ruleset: Ruleset) -> None:
+    facts = {"defects_open_sev1": 2, "defects_open_sev2": 1}
+    expected = match(ruleset, facts)
+    for _ in range(1100):  # more than the sessions the core can hold, were a refused match to leave one behind
+        with pytest.raises(TypeError, match="must be a text, a number or true or false, not Fact"):
+            match(ruleset, {**facts, "defects_open_sev3": Fact(0)})  # type: ignore[dict-item]
+    assert match(ruleset, facts) == expected

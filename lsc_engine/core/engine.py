@@ -72,14 +72,20 @@ def _message(facts: Mapping[str, FactValue], sid: str, keys: Mapping[str, str]) 
     """Serialise one message for the core: the facts the rules read, under their short keys (a flat object).
 
     msgspec writes a float exactly as ``repr`` does between 1e-4 and 1e15; any other float is written out in full
-    by the slower path, for the core cannot read an exponent.
+    by the slower path, for the core cannot read an exponent. A value that is not a text, number or truth value
+    (a ``Fact`` rather than its value, say) is refused: the core would compare it as something else, silently.
     """
     message: dict[str, FactValue] = {key: facts[name] for name, key in keys.items() if name in facts}
+    plain = True
+    for value in message.values():
+        kind = type(value)
+        if kind is float:
+            plain = plain and (value == 0 or 1e-4 <= abs(value) < 1e15)
+        elif kind is not str and kind is not int and kind is not bool:
+            raise TypeError(f"a fact's value must be a text, a number or true or false, not {kind.__name__}")
     message["sid"] = sid
     message["kind"] = _KIND
-    if all(type(value) is not float or value == 0 or 1e-4 <= abs(value) < 1e15 for value in message.values()):
-        return _ENCODE(message).decode()
-    return to_json(message)
+    return _ENCODE(message).decode() if plain else to_json(message)
 
 
 def _operand(clause: Clause, parameters: Callable[[str], Any]) -> Any:
@@ -175,10 +181,10 @@ def match(ruleset: Ruleset, facts: Mapping[str, FactValue], part: tuple[int, ...
     loaded = _register(ruleset, part)
     handle = loaded.handle
     sid = _take_session(loaded)
-    message = _message(facts, sid, loaded.keys)
     fired: list[int] = []
     clean = False
     try:
+        message = _message(facts, sid, loaded.keys)  # in here: a session taken is always given back or deleted
         code, state = core.assert_fact(handle, message)
         if code not in (_HANDLED, _NOT_HANDLED, _DEFERRED):
             raise EngineFailure(f"the rule engine did not take the facts (code {code})")
