@@ -79,7 +79,7 @@ def _message(facts: Mapping[str, FactValue], sid: str, keys: Mapping[str, str]) 
     plain = True
     for value in message.values():
         kind = type(value)
-        if kind is float:
+        if isinstance(value, float):
             plain = plain and (value == 0 or 1e-4 <= abs(value) < 1e15)
         elif kind is not str and kind is not int and kind is not bool:
             raise TypeError(f"a fact's value must be a text, a number or true or false, not {kind.__name__}")
