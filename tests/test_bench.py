@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 
-from bench import cli, imports, stages
+import pytest
+
+from bench import cli, imports, instructions, stages
 
 NUMBER = r"\d+\.\d\d"
 
@@ -48,3 +52,16 @@ def test_the_import_table_compares_building_a_pack_with_reading_the_workbook_alo
     assert all(re.fullmatch(r"\d+(\.\d+)?", cell.strip()) for cell in cells)
     import_growth, floor_growth = float(cells[8]), float(cells[7])
     assert float(cells[9]) == round(import_growth / max(floor_growth, 1), 1)
+
+
+def test_the_instruction_table_counts_each_stage_per_call() -> None:
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI"):
+            pytest.fail("valgrind is not installed: CI installs it with scripts/system-packages")
+        pytest.skip("valgrind is not installed (scripts/system-packages)")
+    counts = instructions.measure("small", ["match", "evaluate"], calls=2)
+    # Counted, not timed: a match is one part of an evaluation, whatever the machine's load.
+    assert 0 < counts["match"] < counts["evaluate"]
+    text = instructions.table({"small": counts})
+    assert re.search(r"^\| match \| \d+\.\d\d \|$", text, re.M)
+    assert re.search(r"^\| evaluate \| \d+\.\d\d \|$", text, re.M)
