@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from datetime import datetime
@@ -32,6 +31,7 @@ from lsc_engine.spreadsheets.archive import MAX_RATIO
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, Kind
 
 from .conftest import FIXTURES
+from .test_spreadsheets_roundtrip import as_csv_zip
 
 IMPORTS = FIXTURES / "imports"
 SECURE = FIXTURES / "seed-moc-secure-2020-08.json"
@@ -359,26 +359,9 @@ def test_a_file_that_is_not_a_workbook_is_refused_by_name() -> None:
 
 def test_a_zip_of_csv_files_builds_the_same_pack(tmp_path: Path) -> None:
     pack = read_pack(SECURE)
-    book = load_workbook(io.BytesIO(export(pack)), read_only=True)
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as csvs:
-        for title in book.sheetnames:
-            if title == GUIDE_SHEET:
-                continue
-            lines = io.StringIO()
-            writer = csv.writer(lines)
-            for row in book[title].iter_rows(values_only=True):
-                writer.writerow(["" if v is None else _iso(v) for v in row])
-            csvs.writestr(f"readiness/{title}.csv", lines.getvalue())
-    imported = read_upload(archive.getvalue(), "readiness.zip")
+    imported = read_upload(as_csv_zip(export(pack), folder="readiness/"), "readiness.zip")
     assert input_digest(imported.pack) == input_digest(pack)
     assert imported.rows["incidents[0]"].file == "readiness.zip: incidents.csv"
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
-    return str(value)
 
 
 def test_a_service_desk_export_is_read_through_its_mapping(tmp_path: Path) -> None:

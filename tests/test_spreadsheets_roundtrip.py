@@ -34,8 +34,8 @@ OPTIONAL_SECTIONS = sorted(name for name, nullable in layout().sections.items() 
 AWKWARD_TEXTS = ["", " ", "\n", "  \t", '""', '"', '"" x', '""""', "=1+1", " leading", "trailing ", "a\nb"]
 
 
-def as_csv_zip(workbook: bytes) -> bytes:
-    """Write every sheet of a workbook but its guide as a CSV file of one zip, as a person's export would."""
+def as_csv_zip(workbook: bytes, folder: str = "") -> bytes:
+    """Write every sheet of a workbook but its guide as a CSV file of one zip (in ``folder``), as a person would."""
     book = load_workbook(io.BytesIO(workbook), read_only=True)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as files:
@@ -46,7 +46,7 @@ def as_csv_zip(workbook: bytes) -> bytes:
             writer = csv.writer(text)
             for values in book[title].iter_rows(values_only=True):
                 writer.writerow(["" if value is None else _csv_text(value) for value in values])
-            files.writestr(f"{title}.csv", text.getvalue())
+            files.writestr(f"{folder}{title}.csv", text.getvalue())
     return archive.getvalue()
 
 
