@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from api.web import self_check
 from lsc_engine.core.loading import read_pack
 from lsc_engine.settings import Settings
 from lsc_engine.spreadsheets import export
@@ -110,3 +111,22 @@ def test_a_bad_workbook_lists_every_cell_at_fault(pages: ActingClient) -> None:
     assert "secure.xlsx, incidents sheet, row 3, column E (category)" in page.text
     assert "secure.xlsx, scope.dmcs sheet, row 2, column F (installation_type)" in page.text
     assert "&#39;sleeping&#39; is not one of: active, dormant, mixed" in page.text
+
+
+@pytest.mark.parametrize("form", ["workbook", "csv"])
+def test_an_upload_expanding_past_the_page_bound_is_refused_before_it_is_read(
+    pages: ActingClient, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    workbook = export(read_pack(SECURE))
+    if form == "csv":
+        rows = load_workbook(io.BytesIO(workbook), read_only=True)["incidents"].iter_rows(values_only=True)
+        text = io.StringIO()
+        csv.writer(text).writerows(["" if value is None else str(value) for value in row] for row in rows)
+        name, upload = "incidents.csv", text.getvalue().encode()
+    else:
+        name, upload = "secure.xlsx", workbook
+    monkeypatch.setattr(self_check, "UPLOAD_EXPANDED_BYTES", 1 << 10)  # what a page reads; `lsc pack build` reads more
+    page = pages.post("/self-check", files={"pack": (name, upload)})
+    assert page.status_code == 422
+    assert "at most 0.000976562 MiB are read" in html.unescape(page.text)
+    assert ("the archive expands to" if form == "workbook" else f"the file is {len(upload)} bytes") in page.text

@@ -31,6 +31,10 @@ from lsc_engine.spreadsheets import Location, read_upload
 
 router = APIRouter(include_in_schema=False)
 
+#: The most a workbook or CSV upload may expand to here: about 120,000 rows, which take a worker a minute or more to
+#: read; ``lsc pack build`` reads up to a GiB. A larger upload would hold a worker for many minutes.
+UPLOAD_EXPANDED_BYTES = 64 << 20
+
 
 def size_words(size: int) -> str:
     """Say a size in bytes the way people read it."""
@@ -159,7 +163,7 @@ def _evaluate(
     read_from: dict[str, Location] = {}
     note = None
     if body.startswith(b"PK") or Path(filename).suffix.lower() == ".csv":
-        imported = read_upload(body, Path(filename).name, max_items=max_items)
+        imported = read_upload(body, Path(filename).name, max_items=max_items, max_expanded=UPLOAD_EXPANDED_BYTES)
         pack, read_from, note = imported.pack, imported.rows, imported.empty_note()
     else:
         pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)

@@ -26,8 +26,9 @@ MAX_RATIO = 200
 RATIO_FROM_BYTES = 1 << 20
 
 
-def open_archive(data: bytes, source: str) -> zipfile.ZipFile:
-    """Open zip bytes after checking that what they expand to is bounded; raise ``InvalidPack`` if not."""
+def open_archive(data: bytes, source: str, max_expanded: int | None = None) -> zipfile.ZipFile:
+    """Open zip bytes after checking that what they expand to is bounded (by ``MAX_EXPANDED`` unless told);
+    raise ``InvalidPack`` if not."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
@@ -47,11 +48,15 @@ def open_archive(data: bytes, source: str) -> zipfile.ZipFile:
                 f"{member.filename} expands {ratio:.0f} times over (at most {MAX_RATIO} is read): "
                 "the archive looks built to exhaust memory",
             )
-    if expanded > MAX_EXPANDED:
-        raise refused(
-            source, f"the archive expands to {expanded} bytes; at most {MAX_EXPANDED // (1 << 20)} MiB are read"
-        )
+    bound = MAX_EXPANDED if max_expanded is None else max_expanded
+    if expanded > bound:
+        raise refused(source, f"the archive expands to {expanded} bytes; {mebibytes(bound)}")
     return archive
+
+
+def mebibytes(bound: int) -> str:
+    """Say how much is read at most, as the refusal of a larger file says it."""
+    return f"at most {bound / (1 << 20):g} MiB are read"
 
 
 def refused(source: str, message: str) -> InvalidPack:

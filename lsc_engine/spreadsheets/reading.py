@@ -35,7 +35,15 @@ def read_imported(*paths: Path, mapping: Mapping | None = None, max_items: int |
         return build(sheets, source=source, mapping=mapping, max_items=max_items)
 
 
-def read_upload(data: bytes, name: str, *, mapping: Mapping | None = None, max_items: int | None = None) -> Imported:
-    """Build a pack from uploaded bytes: a workbook, a zip of CSV files, or one CSV file."""
-    with open_sheets(data, name, _encoding(mapping)) as sheets:
+def read_upload(
+    data: bytes,
+    name: str,
+    *,
+    mapping: Mapping | None = None,
+    max_items: int | None = None,
+    max_expanded: int | None = None,
+) -> Imported:
+    """Build a pack from uploaded bytes: a workbook, a zip of CSV files, or one CSV file, of at most ``max_expanded``
+    bytes once expanded (``archive.MAX_EXPANDED``, a GiB, unless told)."""
+    with open_sheets(data, name, _encoding(mapping), max_expanded) as sheets:
         return build(sheets, source=name, mapping=mapping, max_items=max_items)
