@@ -93,8 +93,7 @@ def _operand(clause: Clause, parameters: Callable[[str], Any]) -> Any:
 
 
 def compile_clause(clause: Clause, parameters: Callable[[str], Any], key: str | None = None) -> list[dict[str, Any]]:
-    """Translate one clause into durable-rules tests on its fact (under ``key``); a comparison never holds for an
-    absent fact."""
+    """Translate a clause into durable-rules tests (its fact under ``key``); no comparison holds for an absent fact."""
     fact = key or clause.fact
     present = {"$ex": {fact: 1}}
     if clause.op == "missing":

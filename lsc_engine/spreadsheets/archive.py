@@ -27,8 +27,7 @@ RATIO_FROM_BYTES = 1 << 20
 
 
 def open_archive(data: bytes, source: str, max_expanded: int | None = None) -> zipfile.ZipFile:
-    """Open zip bytes after checking that what they expand to is bounded (by ``MAX_EXPANDED`` unless told);
-    raise ``InvalidPack`` if not."""
+    """Open zip bytes once what they expand to is bounded (``MAX_EXPANDED`` unless told); else ``InvalidPack``."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
@@ -50,11 +49,11 @@ def open_archive(data: bytes, source: str, max_expanded: int | None = None) -> z
             )
     bound = MAX_EXPANDED if max_expanded is None else max_expanded
     if expanded > bound:
-        raise refused(source, f"the archive expands to {expanded} bytes; {mebibytes(bound)}")
+        raise refused(source, f"the archive expands to {expanded} bytes; {at_most(bound)}")
     return archive
 
 
-def mebibytes(bound: int) -> str:
+def at_most(bound: int) -> str:
     """Say how much is read at most, as the refusal of a larger file says it."""
     return f"at most {bound / (1 << 20):g} MiB are read"
 

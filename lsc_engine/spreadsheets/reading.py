@@ -43,7 +43,6 @@ def read_upload(
     max_items: int | None = None,
     max_expanded: int | None = None,
 ) -> Imported:
-    """Build a pack from uploaded bytes: a workbook, a zip of CSV files, or one CSV file, of at most ``max_expanded``
-    bytes once expanded (``archive.MAX_EXPANDED``, a GiB, unless told)."""
+    """Build a pack from uploaded bytes (a workbook, a zip of CSV files, one CSV file) of at most ``max_expanded``."""
     with open_sheets(data, name, _encoding(mapping), max_expanded) as sheets:
         return build(sheets, source=name, mapping=mapping, max_items=max_items)

@@ -15,7 +15,7 @@ from typing import IO, Any
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from lsc_engine.errors import InvalidPack
-from lsc_engine.spreadsheets.archive import mebibytes, open_archive, refused
+from lsc_engine.spreadsheets.archive import at_most, open_archive, refused
 from lsc_engine.spreadsheets.cells import Uncalculated
 
 #: The largest file read, workbook, zip or CSV: a workbook of 100,000 incidents is about 5 MiB.
@@ -44,11 +44,10 @@ Encoding = Callable[[str], str]
 
 @contextmanager
 def open_sheets(data: bytes, name: str, encoding: Encoding, max_expanded: int | None = None) -> Iterator[list[Sheet]]:
-    """Open uploaded bytes (a workbook, a zip of CSV files, or one CSV file) as sheets of at most ``max_expanded``
-    bytes in all (``archive.MAX_EXPANDED`` unless told)."""
+    """Open uploaded bytes (a workbook, a zip of CSV files, or one CSV file) as sheets, of at most ``max_expanded``."""
     if not data.startswith(b"PK"):
         if max_expanded is not None and len(data) > max_expanded:
-            raise refused(name, f"the file is {len(data)} bytes; {mebibytes(max_expanded)}")
+            raise refused(name, f"the file is {len(data)} bytes; {at_most(max_expanded)}")
         yield [_csv_sheet(name, lambda: io.BytesIO(data), encoding)]
         return
     archive = open_archive(data, name, max_expanded)
