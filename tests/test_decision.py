@@ -434,6 +434,8 @@ def test_messages_show_percentages_rounded(ruleset: Ruleset) -> None:
         ("met on 2020-08-20, 1 day(s) before", "met on 2020-08-20, 1 day before"),  # a date is not a count
         ("98.5% of 1 provider(s)", "98.5% of 1 provider"),
         ("2 found. The provider(s) named", "2 found. The provider(s) named"),  # no count in its own clause
+        ("1 risk(s); 2 issue(s) were open: 1 day(s)", "1 risk; 2 issues were open: 1 day"),  # each in its clause
+        ("1 high-impact risk(s), 2 -risk(s)", "1 high-impact risk, 2 -risks"),  # a noun may hold a hyphen
     ],
 )
 def test_a_noun_agrees_with_the_count_before_it_in_its_clause(written: str, read: str) -> None:

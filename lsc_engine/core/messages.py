@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,22 +100,29 @@ class _Overlaid(dict[str, str]):
         return self._later[key] if key in self._later else self._values[key]
 
 
-#: A noun written for either number, "risk(s)", and a verb right after it that agrees with it.
-_EITHER = re.compile(r"(\w[\w-]*)\(s\)(?:(\s+)(were|are|have)\b)?")
+#: A noun written for either number, "risk(s)", and a verb right after it that agrees with it. A noun starts where a
+#: word does and is read whole (``*+``): tried at every letter and given back letter by letter, it cost more than
+#: all the rest of writing a message.
+_EITHER = re.compile(r"(?<!\w)(\w[\w-]*+)\(s\)(?:(\s+)(were|are|have)\b)?")
 #: A count standing alone: not a category or severity, nor part of a date, a ratio such as 1/2, a decimal or a
 #: percentage.
 _COUNT = re.compile(r"(?<!Category )(?<!Severity )(?<![\w/.:-])(\d+)(?![\w/.%:-])")
 _SINGULAR_VERBS = {"were": "was", "are": "is", "have": "has"}
+#: The end of a clause: a full stop, semicolon or colon and the space after it.
+_CLAUSE_END = re.compile(r"[.;:]\s")
 
 
 def _agree(text: str) -> str:
     """Write each "noun(s)" for the count before it in its clause: "1 residual risk is", "3 incidents were"."""
     if "(s)" not in text:
         return text
+    # Where each clause after the first starts: the clause of a noun runs from the last of these before it.
+    starts = [found.end() for found in _CLAUSE_END.finditer(text)]
 
     def agreed(match: re.Match[str]) -> str:
-        clause = re.split(r"[.;:]\s", text[: match.start()])[-1]
-        counts = _COUNT.findall(clause)
+        noun_at = match.start()
+        clause = starts[bisect_right(starts, noun_at) - 1] if starts and starts[0] <= noun_at else 0
+        counts = _COUNT.findall(text, clause, noun_at)
         if not counts:
             return match.group(0)
         noun, space, verb = match.group(1), match.group(2) or "", match.group(3) or ""
