@@ -19,49 +19,35 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from bench import stages
 from bench.gen import AS_AT, generate
 from bench.report import publish
-from bench.stages import end_to_end
 from lsc_engine.core import engine
-from lsc_engine.core.decision import evaluate
-from lsc_engine.core.digest import digest_of
-from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.facts import Derivation, fact_values
-from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import load_ruleset
 
-#: What each stage runs: the same calls as ``bench.stages`` times, ``evaluate`` on a pack ``parse_pack`` read.
-STAGES = ("floor", "parse", "derive", "match", "digest", "evaluate", "end-to-end")
+#: The stages counted, by a short name, and the ``bench.stages`` stage each one is: the same call on the same pack.
+STAGES = {
+    "floor": stages.FLOOR,
+    "parse": stages.PARSE,
+    "derive": stages.DERIVE,
+    "match": stages.MATCH,
+    "digest": stages.DIGEST,
+    "evaluate": stages.EVALUATE,
+    "end-to-end": stages.END_TO_END,
+}
 #: Calls per count by size: enough for the warm-up and start-up to fall out of the difference.
 CALLS = {"small": 100, "medium": 5, "large": 1}
 _COUNTED = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def _stage(name: str, size: str, seed: int) -> Callable[[], object]:
-    """Prepare one stage on one generated pack and return the call to count."""
-    ruleset = load_ruleset()
-    engine.prepare(ruleset)
-    data = json.dumps(generate(size, seed)).encode()
-    pack = parse_pack(data, yaml_allowed=False)
-    values = fact_values(Derivation(pack, ruleset.parameters, known_at=AS_AT).facts(AS_AT))
-    calls: dict[str, Callable[[], object]] = {
-        "floor": lambda: EvidencePack.model_validate_json(data),
-        "parse": lambda: parse_pack(data, yaml_allowed=False),
-        "derive": lambda: Derivation(pack, ruleset.parameters, known_at=AS_AT).facts(AS_AT),
-        "match": lambda: engine.match(ruleset, values),
-        "digest": lambda: digest_of(pack),
-        "evaluate": lambda: evaluate(pack, ruleset, as_at=AS_AT),
-        "end-to-end": lambda: end_to_end(data, ruleset, AS_AT),
-    }
-    return calls[name]
-
-
 def _run(name: str, size: str, seed: int, calls: int) -> None:
     """Make the stage's warm-up call and then ``calls`` more (the process Valgrind counts)."""
-    call = _stage(name, size, seed)
+    ruleset = load_ruleset()
+    engine.prepare(ruleset)
+    call = stages.stage_calls(json.dumps(generate(size, seed)).encode(), ruleset, AS_AT)[STAGES[name]]
     for _ in range(calls + 1):
         call()
 
@@ -79,10 +65,10 @@ def _counted(name: str, size: str, seed: int, calls: int) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def measure(size: str, stages: Sequence[str], *, calls: int | None = None, seed: int = 1) -> dict[str, float]:
+def measure(size: str, names: Sequence[str], *, calls: int | None = None, seed: int = 1) -> dict[str, float]:
     """Return the instructions per call of each stage on one pack size."""
     count = calls or CALLS[size]
-    return {name: (_counted(name, size, seed, count) - _counted(name, size, seed, 0)) / count for name in stages}
+    return {name: (_counted(name, size, seed, count) - _counted(name, size, seed, 0)) / count for name in names}
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
@@ -92,8 +78,8 @@ def table(results: dict[str, dict[str, float]]) -> str:
         "| millions of instructions per call | " + " | ".join(sizes) + " |",
         "|---|" + "---:|" * len(sizes),
     ]
-    stages = [name for name in STAGES if any(name in results[size] for size in sizes)]
-    for name in stages:
+    counted = [name for name in STAGES if any(name in results[size] for size in sizes)]
+    for name in counted:
         cells = [f"{results[size][name] / 1e6:.2f}" if name in results[size] else "" for size in sizes]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -103,7 +89,7 @@ def main() -> int:
     """Count the stages and print and save the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["small", "medium"], choices=sorted(CALLS))
-    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
     parser.add_argument("--calls", type=int, default=None, help="calls counted per process (default by size)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, default=Path("bench/results/instructions.md"))

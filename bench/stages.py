@@ -179,6 +179,11 @@ def measure(size: str, repeat: int, seed: int) -> dict[str, object]:
 
 def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict[str, list[float]]:
     """Time each stage ``repeat`` times on one pack."""
+    return {stage: timed(call, repeat) for stage, call in stage_calls(data, ruleset, as_at).items()}
+
+
+def stage_calls(data: bytes, ruleset: Ruleset, as_at: date) -> dict[str, Callable[[], object]]:
+    """Prepare each stage on one pack and return its call, by stage (``evaluate`` on a pack ``parse_pack`` read)."""
     pack = parse_pack(data, yaml_allowed=False)
     values = fact_values(Derivation(pack, ruleset.parameters, known_at=as_at).facts(as_at))
     result = evaluate(pack, ruleset, as_at=as_at)
@@ -188,15 +193,15 @@ def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict
             return EvidencePack.model_validate_json(data)
 
     return {
-        FLOOR: timed(lambda: EvidencePack.model_validate_json(data), repeat),
-        FLOOR_PAUSED: timed(floor_paused, repeat),
-        PARSE: timed(lambda: parse_pack(data, yaml_allowed=False), repeat),
-        DERIVE: timed(lambda: Derivation(pack, ruleset.parameters, known_at=as_at).facts(as_at), repeat),
-        MATCH: timed(lambda: engine.match(ruleset, values), repeat),
-        DIGEST: timed(lambda: digest_of(pack), repeat),
-        EVALUATE: timed(lambda: evaluate(pack, ruleset, as_at=as_at), repeat),
-        OUTPUT: timed(result.model_dump_json, repeat),
-        END_TO_END: timed(lambda: end_to_end(data, ruleset, as_at), repeat),
+        FLOOR: lambda: EvidencePack.model_validate_json(data),
+        FLOOR_PAUSED: floor_paused,
+        PARSE: lambda: parse_pack(data, yaml_allowed=False),
+        DERIVE: lambda: Derivation(pack, ruleset.parameters, known_at=as_at).facts(as_at),
+        MATCH: lambda: engine.match(ruleset, values),
+        DIGEST: lambda: digest_of(pack),
+        EVALUATE: lambda: evaluate(pack, ruleset, as_at=as_at),
+        OUTPUT: result.model_dump_json,
+        END_TO_END: lambda: end_to_end(data, ruleset, as_at),
     }
 
 
