@@ -40,6 +40,7 @@ from lsc_engine.core.digest import digest_of
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.facts import Derivation, fact_values
 from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.model_json import model_json
 from lsc_engine.core.ruleset import Ruleset, load_ruleset
 
 REPEATS = {"small": 200, "medium": 10, "large": 3}
@@ -116,7 +117,7 @@ def end_to_end(data: bytes, ruleset: Ruleset, as_at: date) -> bytes:
         pack = parse_pack(data, yaml_allowed=False)
         result = evaluate(pack, ruleset, as_at=as_at)
         del pack
-    return result.model_dump_json().encode()
+    return model_json(result)
 
 
 def resident_growth(data: bytes, *, floor: bool = False) -> int:
@@ -200,7 +201,7 @@ def stage_calls(data: bytes, ruleset: Ruleset, as_at: date) -> dict[str, Callabl
         MATCH: lambda: engine.match(ruleset, values),
         DIGEST: lambda: digest_of(pack),
         EVALUATE: lambda: evaluate(pack, ruleset, as_at=as_at),
-        OUTPUT: result.model_dump_json,
+        OUTPUT: lambda: model_json(result),
         END_TO_END: lambda: end_to_end(data, ruleset, as_at),
     }
 

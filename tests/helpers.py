@@ -85,3 +85,17 @@ def left_unfilled(workbook: bytes, *lists: str) -> bytes:
     saved = io.BytesIO()
     book.save(saved)
     return saved.getvalue()
+
+
+def schema_numbers(node: Any, path: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """List every schema node that admits a JSON number (not an integer), with where it is."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "number":
+            found.append((path, node))
+        for key, value in node.items():
+            found += schema_numbers(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += schema_numbers(value, f"{path}/{index}")
+    return found

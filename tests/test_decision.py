@@ -12,12 +12,13 @@ from hypothesis import given, settings
 
 from bench.gen import generate
 from lsc_engine import Rating, Readiness, Ruleset, evaluate, read_pack
-from lsc_engine.core.digest import PIECE_RECORDS, canonical_json, input_digest
+from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.facts import Fact
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.matches import Matches
 from lsc_engine.core.messages import render, template_values
+from lsc_engine.core.model_json import PIECE_RECORDS, model_json_pieces
 from lsc_engine.core.path_to_green import waiting_words
 
 from .conftest import FIXTURE_PACKS, FIXTURES
@@ -327,20 +328,20 @@ def test_a_failed_bcdr_test_leaves_no_green_finding(ruleset: Ruleset) -> None:
 
 
 @pytest.mark.parametrize("name", FIXTURE_PACKS)
-def test_canonical_json_in_pieces_is_pydantics_json(name: str) -> None:
+def test_model_json_in_pieces_is_pydantics_json(name: str) -> None:
     pack = read_pack(FIXTURES / name)
     whole = pack.model_dump_json().encode()
     for piece in (1, 2, 7, PIECE_RECORDS):
-        assert b"".join(canonical_json(pack, piece=piece)) == whole
+        assert b"".join(model_json_pieces(pack, piece=piece)) == whole
     assert input_digest(pack) == "sha256:" + hashlib.sha256(whole).hexdigest()
 
 
-def test_canonical_json_of_a_pack_with_long_lists_is_pydantics_json() -> None:
+def test_model_json_of_a_pack_with_long_lists_is_pydantics_json() -> None:
     pack = parse_pack(json.dumps(generate("medium", 3)).encode())
     whole = pack.model_dump_json().encode()
-    assert len(list(canonical_json(pack))) > 10  # some lists were long enough to come in pieces
-    assert b"".join(canonical_json(pack)) == whole
-    assert b"".join(canonical_json(pack, piece=997)) == whole
+    assert len(list(model_json_pieces(pack))) > 10  # some lists were long enough to come in pieces
+    assert b"".join(model_json_pieces(pack)) == whole
+    assert b"".join(model_json_pieces(pack, piece=997)) == whole
 
 
 def first_day_rated(matches: Matches, cell: tuple[str, Group], target: Rating, until: date) -> date | None:

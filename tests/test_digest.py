@@ -8,11 +8,12 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from lsc_engine.core.digest import canonical_json, input_digest
+from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.model_json import model_json_pieces
 
-from .helpers import seed
+from .helpers import schema_numbers, seed
 from .strategies import Doc, packs
 
 #: The smallest float whose JSON differs between pydantic ("1e+16") and msgspec ("1e16").
@@ -21,16 +22,16 @@ FIRST_DIFFERING_FLOAT = 1e16
 
 @settings(max_examples=150, deadline=None)
 @given(packs())
-def test_canonical_json_is_pydantics_json_of_any_valid_pack(drawn: tuple[Doc, date]) -> None:
+def test_model_json_is_pydantics_json_of_any_valid_pack(drawn: tuple[Doc, date]) -> None:
     document, _ = drawn
     pack = parse_pack(json.dumps(document).encode())
     whole = pack.model_dump_json().encode()
     for piece in (1, 3, 5000):
-        assert b"".join(canonical_json(pack, piece=piece)) == whole
+        assert b"".join(model_json_pieces(pack, piece=piece)) == whole
 
 
 def test_every_number_a_pack_holds_is_written_alike_by_both_serialisers() -> None:
-    unbounded = [path for path, node in _numbers(EvidencePack.model_json_schema()) if not _bounded(node)]
+    unbounded = [path for path, node in schema_numbers(EvidencePack.model_json_schema()) if not _bounded(node)]
     assert unbounded == [], f"floats at {unbounded} could reach {FIRST_DIFFERING_FLOAT}: digest them with pydantic"
 
 
@@ -42,20 +43,6 @@ def test_the_digest_ignores_key_order_and_whitespace_but_not_a_value() -> None:
     first = input_digest(parse_pack(json.dumps(document).encode()))
     assert input_digest(parse_pack(json.dumps(reordered, indent=3).encode())) == first
     assert input_digest(parse_pack(json.dumps(changed).encode())) != first
-
-
-def _numbers(node: Any, path: str = "#") -> list[tuple[str, dict[str, Any]]]:
-    """List every schema node that admits a JSON number (not an integer), with where it is."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    if isinstance(node, dict):
-        if node.get("type") == "number":
-            found.append((path, node))
-        for key, value in node.items():
-            found += _numbers(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _numbers(value, f"{path}/{index}")
-    return found
 
 
 def _bounded(node: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, Submiss
 from api.types import IsoDate
 from lsc_engine.core.diff import Diff
 from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.model_json import model_json
 
 router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429), route_class=RedactingRoute)
 
@@ -114,12 +115,14 @@ async def create_submission(
     openapi_extra=PACK_BODY,
 )
 @answers_own_input
-async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Evaluation:
+async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Response:
     """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
 
-    The answer is not redacted: it speaks only of the pack the caller has just sent.
+    The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
+    write it, by the faster ``model_json``.
     """
-    return await run_in_threadpool(service.self_check, body, as_at=as_at)
+    result = await run_in_threadpool(service.self_check, body, as_at=as_at)
+    return Response(model_json(result), media_type="application/json")
 
 
 @router.get("/submissions", response_model=list[SubmissionRead], responses={503: RESPONSES[503]})

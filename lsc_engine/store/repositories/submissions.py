@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.model_json import model_json
 from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.models import EvaluationRecord, Submission
 from lsc_engine.store.repositories.base import Repository, new_id
@@ -195,7 +196,7 @@ def new_evaluation(
 
     ``number`` 1 is the evaluation a submission is stored with; by default it is numbered next when stored.
     """
-    text = evaluation.model_dump_json()
+    text = model_json(evaluation).decode()
     result_digest = sha256(text)
     record = EvaluationRecord(
         id=new_id(),
