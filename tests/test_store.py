@@ -19,7 +19,7 @@ from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import NotFound
 from lsc_engine.services.committee import Committee
-from lsc_engine.services.submissions import SMALL_PACK_BYTES, HeldKey, Service, Stored
+from lsc_engine.services.submissions import HeldKey, Service, Stored
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 from lsc_engine.store.audit import sha256, verify_database
@@ -235,16 +235,3 @@ def test_a_submission_holds_the_chains_head_for_four_round_trips_on_postgresql(
     held = sent[locked : sent.index("COMMIT", locked) + 1]
     assert len(held) == 4, held  # the head, the capability's standing, the records with the chain, the commit
     assert "UNION ALL" in held[1]
-
-
-def test_a_small_pack_is_self_checked_now_and_a_large_one_left_to_wait_its_turn(
-    database: Database, ruleset: Ruleset
-) -> None:
-    service = Service(database, ruleset)
-    now = service.self_check_now(MDS)
-    assert now is not None
-    assert now == service.self_check(MDS)
-    padded = MDS.replace(b"{", b"{" + b" " * (SMALL_PACK_BYTES // 10), 10)  # the same pack, past the size
-    assert len(padded) > SMALL_PACK_BYTES
-    assert service.self_check_now(padded) is None
-    assert service.self_check(padded) == now

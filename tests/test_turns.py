@@ -107,28 +107,3 @@ def test_without_a_bound_every_thread_evaluates_at_once() -> None:
 def test_a_bound_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         Turns(0)
-
-
-def test_a_free_turn_is_taken_at_once_and_given_back() -> None:
-    turns = Turns(1)
-    with turns.free_turn() as taken:
-        assert taken
-        with turns.free_turn() as again:
-            assert not again, "the only turn is held"
-    with turns.free_turn() as after:
-        assert after, "the turn was given back"
-    assert turns.waiting() == 0
-
-
-def test_no_free_turn_is_taken_while_a_submission_is_stored() -> None:
-    turns = Turns(1)
-    with turns.storing(), turns.free_turn() as taken:
-        assert not taken, "a submission being stored keeps the core"
-    with turns.free_turn() as taken:
-        assert taken
-
-
-def test_without_a_bound_a_free_turn_is_always_taken() -> None:
-    turns = Turns(None)
-    with turns.free_turn() as first, turns.free_turn() as second:
-        assert (first, second) == (True, True)

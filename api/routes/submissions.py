@@ -118,13 +118,10 @@ async def create_submission(
 async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Response:
     """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
 
-    The answer is not redacted: it speaks only of the pack the caller has just sent. A small pack is evaluated on
-    the event loop when a turn is free, a few milliseconds' work; any other pack waits for its turn in a thread.
-    The answer is written as FastAPI would write it, by the faster ``model_json``.
+    The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
+    write it, by the faster ``model_json``.
     """
-    result = service.self_check_now(body, as_at=as_at)
-    if result is None:
-        result = await run_in_threadpool(service.self_check, body, as_at=as_at)
+    result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 
 

@@ -28,11 +28,6 @@ from lsc_engine.store.transactions import reading, writing
 
 Clock = Callable[[], datetime]
 
-#: The largest pack (in bytes) a self-check may evaluate at once on the caller's thread (``Service.self_check_now``):
-#: up to a few hundred items, evaluated in a few milliseconds, to which a trip to another thread and back added
-#: about a third (docs/performance.md).
-SMALL_PACK_BYTES = 64 << 10
-
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -118,20 +113,6 @@ class Service:
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack
         return result
-
-    def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
-        """Evaluate a small pack without storing it, now or not at all: None when it is large or must wait its turn.
-
-        The service answers a small pack's self-check on its event loop this way, sparing it a trip to a thread and
-        back (``SMALL_PACK_BYTES``); a self-check never waits there, so the loop is never held up by another's turn.
-        """
-        if len(body) > SMALL_PACK_BYTES:
-            return None
-        with self._turns.free_turn() as taken:
-            if not taken:
-                return None
-            pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
-            return evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
 
     def submit(
         self,

@@ -15,8 +15,7 @@ class Turns:
     head. A submission is stored and answered with its record, a self-check only answered, so when both wait
     the submission goes first, and no self-check starts while a submission is being stored (``storing``): on a
     busy process the evaluation would take the core from the writes that hold the head. Self-checks keep their
-    turns among themselves in no set order. A caller that must not wait (the event loop) takes a turn only if
-    one is free (``free_turn``). Without a bound (``slots`` None) every thread evaluates at once.
+    turns among themselves in no set order. Without a bound (``slots`` None) every thread evaluates at once.
     """
 
     def __init__(self, slots: int | None) -> None:
@@ -56,24 +55,6 @@ class Turns:
             with self._changed:
                 self._busy -= 1
                 self._changed.notify_all()
-
-    @contextmanager
-    def free_turn(self) -> Iterator[bool]:
-        """Take a turn only if one is free now and no submission is owed it, and hold it for the block.
-
-        Yields whether a turn was taken: a caller that must not wait (the event loop) goes another way if not.
-        """
-        with self._changed:
-            taken = self._slots is None or (self._busy < self._slots and not self._submissions_ahead())
-            if taken:
-                self._busy += 1
-        try:
-            yield taken
-        finally:
-            if taken:
-                with self._changed:
-                    self._busy -= 1
-                    self._changed.notify_all()
 
     @contextmanager
     def storing(self) -> Iterator[None]:
