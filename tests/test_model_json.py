@@ -60,6 +60,13 @@ def test_fields_held_in_another_order_are_written_as_pydantic_writes_them() -> N
     )
 
 
+def test_only_a_models_fields_are_written_whatever_else_it_holds() -> None:
+    blocker = Blocker(kind="condition", ref="C1", reason="A reason", confidential=False)
+    noted = blocker.model_copy(update={"note": "not a field"})
+    assert "note" in noted.__dict__
+    assert model_json(noted) == noted.model_dump_json().encode() == model_json(blocker)
+
+
 def test_only_models_and_what_json_holds_are_written() -> None:
     with pytest.raises(TypeError, match="no JSON for object"):
         model_json(object())  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ msgspec writes records (slotted or plain dataclasses), dates, UTC times, enums, 
 numbers exactly as pydantic does, two to three times faster: pydantic reads every enum's value through Python.
 The one difference, an exponent's sign in floats of 1e16 and more, cannot arise in a pack (``tests/test_digest.py``
 checks that every number in its schema is bounded) nor in an evaluation, which holds no floats. Models (the pack's
-sections, an evaluation's parts) are handed to msgspec as the fields they hold, which pydantic writes in the order held.
+sections, an evaluation's parts) are handed to msgspec as the fields they hold, which pydantic writes in the order
+held.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from pydantic import BaseModel
 
 
 def _fields(value: object) -> dict[str, object]:
-    """Give msgspec a model as its fields, in the order pydantic writes them: the order it holds them in."""
+    """Give msgspec a model as pydantic writes it: the fields it holds, in the order held, and nothing else."""
     if not isinstance(value, BaseModel):
         raise TypeError(f"no JSON for {type(value).__name__}")
-    fields: dict[str, object] = value.__dict__
-    return fields
+    held: dict[str, object] = value.__dict__
+    declared = type(value).__pydantic_fields__
+    if held.keys() == declared.keys():
+        return held
+    # A copy given a key of no field, or a cached property once read, holds more than pydantic writes.
+    return {name: field for name, field in held.items() if name in declared}
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=_fields)
