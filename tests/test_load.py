@@ -111,3 +111,25 @@ Requests/sec:    718.80
         "errors": "connect 0, read 1, write 0, timeout 0",
     }
     assert wrk.parse("Requests/sec: 1.00\n")["non-2xx"] == "0"
+
+
+def test_wrk_latencies_read_in_milliseconds() -> None:
+    assert [wrk.milliseconds(text) for text in ("850.00us", "27.41ms", "1.02s", "1.50m")] == [
+        0.85,
+        27.41,
+        1020.0,
+        90000.0,
+    ]
+    with pytest.raises(ValueError, match="not a wrk latency"):
+        wrk.milliseconds("fast")
+
+
+def test_the_service_targets_are_checked_as_stated_and_scaled_by_the_floor() -> None:
+    figures = {"requests/s": "600.00", "p99": "40.00ms"}
+    rows = wrk.targets(figures, floor_ms=0.58)  # a machine twice as slow as the one the targets were set on
+    assert rows[2:] == [
+        "| at least 1000 requests/s | 600 | no |",
+        "| p99 under 50 ms | 40.0 ms | yes |",
+        "| at least 1000 requests/s, scaled (this machine 2.00x slower) | 1200 | yes |",
+        "| p99 under 50 ms, scaled | 20.0 ms | yes |",
+    ]
