@@ -189,11 +189,7 @@ def scope(ctx: Context) -> Doc:
         return document
 
     if ctx(st.booleans()):
-        exclusions = ctx.some(exclusion, 2)
-        # One exclusion at most holds back every DMC of a type (named DMCs may be held back again).
-        wide = [e.get("installation_type") for e in exclusions if not e.get("dmc_ids") and e.get("installation_type")]
-        if len(wide) == len(set(wide)):
-            document["exclusions"] = exclusions
+        document["exclusions"] = ctx.some(exclusion, 2)
     return document
 
 

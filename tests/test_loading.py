@@ -100,26 +100,6 @@ def test_duplicate_ids_and_dangling_references_are_rejected() -> None:
     assert problems["scope.exclusions[0].dmc_ids[0]"] == "no DMC 'DMC-NOWHERE' in scope.dmcs"
 
 
-def test_a_second_exclusion_of_every_dmc_of_a_type_is_rejected() -> None:
-    document = seed()
-    document["scope"]["dmcs"] = [
-        {**document["scope"]["dmcs"][0], "id": f"DMC-{n}", "installation_type": "active"} for n in range(300)
-    ]
-    wide = {**document["scope"]["exclusions"][0], "dmc_ids": [], "installation_type": "active"}
-    others = [{**wide, "id": f"EXC-{n}"} for n in range(1, 300)]
-    document["scope"]["exclusions"] = [wide, {**wide, "id": "EXC-D", "installation_type": "dormant"}, *others]
-    body = json.dumps(document).encode()
-    assert len(body) < 200_000, "a pack of kilobytes, whose scope would have listed 90,000 DMCs held back"
-    problems = problems_of(document)
-    assert len(problems) == 299, "the first exclusion of each type stands"
-    assert problems["scope.exclusions[2].installation_type"] == (
-        "scope.exclusions[0] already holds back every active DMC; give both reasons in one exclusion"
-    )
-    named = {**wide, "id": "EXC-NAMED", "dmc_ids": ["DMC-1", "DMC-2"]}  # a DMC may also be held back by name
-    document["scope"]["exclusions"] = [wide, named]
-    assert [e.id for e in parse_pack(json.dumps(document).encode()).scope.exclusions] == [wide["id"], "EXC-NAMED"]
-
-
 def test_yaml_that_is_not_a_mapping_is_rejected() -> None:
     with pytest.raises(InvalidPack) as caught:
         parse_pack(b"- just\n- a list\n")

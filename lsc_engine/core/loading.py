@@ -183,7 +183,12 @@ def check_consistency(pack: EvidencePack) -> list[Problem]:
                 problems.append(Problem(f"{path}.id", f"id {item.id!r} is already used at {seen[item.id]}"))
             else:
                 seen[item.id] = path
-    problems.extend(_scope_consistency(pack))
+    dmc_ids = {dmc.id for dmc in pack.scope.dmcs}
+    for index, exclusion in enumerate(pack.scope.exclusions):
+        for position, dmc_id in enumerate(exclusion.dmc_ids):
+            if dmc_id not in dmc_ids:
+                path = f"scope.exclusions[{index}].dmc_ids[{position}]"
+                problems.append(Problem(path, f"no DMC {dmc_id!r} in scope.dmcs"))
     for index, condition in enumerate(pack.earlier_conditions):
         origin = condition.origin
         if origin is not None and not condition.raised_on.isoformat().startswith(origin.on):
@@ -195,35 +200,6 @@ def check_consistency(pack: EvidencePack) -> list[Problem]:
             )
     if pack.testing is not None:
         problems.extend(_testing_consistency(pack))
-    return problems
-
-
-def _scope_consistency(pack: EvidencePack) -> list[Problem]:
-    """Find exclusions naming DMCs the scope does not list, and two that hold back every DMC of one type.
-
-    Each exclusion lists the DMCs it holds back, so a second exclusion of every DMC of a type would list them all
-    again: a few hundred such lines would make an evaluation of megabytes from a pack of kilobytes.
-    """
-    problems: list[Problem] = []
-    dmc_ids = {dmc.id for dmc in pack.scope.dmcs}
-    every_of: dict[str, int] = {}
-    for index, exclusion in enumerate(pack.scope.exclusions):
-        for position, dmc_id in enumerate(exclusion.dmc_ids):
-            if dmc_id not in dmc_ids:
-                path = f"scope.exclusions[{index}].dmc_ids[{position}]"
-                problems.append(Problem(path, f"no DMC {dmc_id!r} in scope.dmcs"))
-        kind = exclusion.installation_type
-        if exclusion.dmc_ids or kind is None:
-            continue
-        first = every_of.setdefault(kind.value, index)
-        if first != index:
-            problems.append(
-                Problem(
-                    f"scope.exclusions[{index}].installation_type",
-                    f"scope.exclusions[{first}] already holds back every {kind.value} DMC; "
-                    "give both reasons in one exclusion",
-                )
-            )
     return problems
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import field
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 from pydantic.dataclasses import dataclass
@@ -56,12 +55,7 @@ class Exclusion(Item):
     """Part of the cohort held back from this statement, and why."""
 
     dmc_ids: list[Identifier] = field(default_factory=list)
-    installation_type: Annotated[
-        InstallationType | None,
-        Field(
-            description="With no DMC named, every DMC of this type is held back; one exclusion at most does so per type"
-        ),
-    ] = None
+    installation_type: InstallationType | None = None
     reason: Text
     defect_id: Identifier | None = None
 
