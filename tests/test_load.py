@@ -130,6 +130,8 @@ def test_the_service_targets_are_checked_as_stated_and_scaled_by_the_floor() -> 
     assert rows[2:] == [
         "| at least 1000 requests/s | 600 | no |",
         "| p99 under 50 ms | 40.0 ms | yes |",
-        "| at least 1000 requests/s, scaled (this machine 2.00x slower) | 1200 | yes |",
+        "| at least 1000 requests/s, scaled (floor 2.00x the issue machine's) | 1200 | yes |",
         "| p99 under 50 ms, scaled | 20.0 ms | yes |",
     ]
+    unreported = wrk.targets(wrk.parse("Requests/sec: 10.00\n"), floor_ms=0.29)
+    assert unreported[3] == "| p99 under 50 ms | not reported | no |"
