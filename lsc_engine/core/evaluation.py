@@ -159,14 +159,18 @@ class ExcludedEvidence(Out):
     reason: str
 
 
+#: The configuration pydantic reads the scope's plain dataclasses with, wherever an evaluation is read back.
+SCOPE_RECORD_CONFIG = ConfigDict(extra="forbid")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScopeEvidence:
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
 
     # A plain dataclass, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine
     # builds from values the pack's validation has checked, without validating them again (a fifth cheaper);
-    # pydantic still validates them, with ``Out``'s configuration, wherever an evaluation is read back.
-    __pydantic_config__ = ConfigDict(extra="forbid")
+    # pydantic still validates them, refusing an unknown field as ``Out`` does, wherever an evaluation is read back.
+    __pydantic_config__ = SCOPE_RECORD_CONFIG
 
     id: str
     section: Annotated[
@@ -181,7 +185,7 @@ class ScopeEvidence:
 class ScopeDmc:
     """A Device Model Combination of the statement, with the evidence that names it."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")
+    __pydantic_config__ = SCOPE_RECORD_CONFIG
 
     id: str
     name: str
