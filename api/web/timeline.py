@@ -10,7 +10,7 @@ from api.web.deps import CommitteeDep
 from api.web.templating import page
 from api.web.timeline_chart import LANE_NAMES, timeline_svg
 from lsc_engine.committee.timeline import in_order, milestone_moments
-from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,7 @@ def timeline_page(
     except NotFound:
         raise NotFound(f"There is no evidence for a capability called {capability[:120]}.") from None
     # Milestones come from the newest pack as the caller may see it: a confidential event's words stay hidden.
-    pack = redactor.visible_pack(parse_pack(records.newest.pack.encode(), yaml_allowed=False))
+    pack = redactor.visible_pack(read_stored_pack(records.newest.pack))
     evaluation = redactor.evaluation(records.evaluation.evaluation)
     moments = in_order([*records.moments, *milestone_moments(pack, evaluation)])
     last = records.last_decision

@@ -17,6 +17,7 @@ from lsc_engine.core import safe_yaml
 from lsc_engine.core.digest import take_digest
 from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
 from lsc_engine.core.pieces import validate_in_pieces
+from lsc_engine.core.repeats import check_repeats
 from lsc_engine.core.text import ADDRESSABLE, NOT_ADDRESSABLE, NOT_PRINTABLE, PRINTABLE
 from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
 
@@ -109,12 +110,19 @@ def _invalid(problems: Iterable[Problem], source: str, *, malformed: bool = Fals
 def parse_pack(
     data: bytes, *, source: str = "the pack", yaml_allowed: bool = True, max_items: int | None = None
 ) -> EvidencePack:
-    """Validate JSON (or, failing that and allowed, YAML) bytes into an evidence pack of at most ``max_items``."""
+    """Validate JSON (or, failing that and allowed, YAML) bytes into a new evidence pack of at most ``max_items``."""
     with gc_paused(len(data)):
-        return _parse_pack(data, source, yaml_allowed, max_items)
+        return _parse_pack(data, source, yaml_allowed, max_items, new=True)
 
 
-def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | None) -> EvidencePack:
+def read_stored_pack(text: str) -> EvidencePack:
+    """Read a pack the store accepted earlier, which a rule made since for new packs does not refuse."""
+    data = text.encode()
+    with gc_paused(len(data)):
+        return _parse_pack(data, "the stored pack", False, None, new=False)
+
+
+def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | None, *, new: bool) -> EvidencePack:
     stripped = data.lstrip()
     if stripped.startswith(b"{") or not yaml_allowed:
         try:
@@ -132,7 +140,7 @@ def _parse_pack(data: bytes, source: str, yaml_allowed: bool, max_items: int | N
                 f"{source} holds {count} evidence items; the limit is {max_items}",
                 details={"items": count, "limit": max_items},
             )
-    problems = check_consistency(pack)
+    problems = check_consistency(pack) + (check_repeats(pack) if new else [])
     if problems:
         raise _invalid(problems, source)
     take_digest(pack)

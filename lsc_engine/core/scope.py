@@ -5,12 +5,12 @@ The evaluation and the Panel's letter both read the scope from here, so that the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
-from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, Item
+from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, InstallationType, Item
 from lsc_engine.core.facts.known import reported_on
 from lsc_engine.core.words import day_words
 
@@ -69,21 +69,30 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     named_defects = {e.defect_id for e in exclusions if e.defect_id}
     listed_defects = (pack.testing.defects or []) if pack.testing is not None and named_defects else []
     defects = {d.id: d for d in listed_defects if d.id in named_defects and d.provenance.date <= as_at}
-    held: list[ScopeHeldBack] = []
-    held_ids: set[str] = set()
-    for exclusion in exclusions:
-        # Named DMCs are held back; an exclusion naming none holds back every DMC of its installation type.
-        named = set(exclusion.dmc_ids)
-        parts = [
-            dmc
-            for dmc in dmcs
-            if dmc.id in named or (not named and dmc.installation_type == exclusion.installation_type)
-        ]
-        held_ids.update(dmc.id for dmc in parts)
-        held.append(_held_back(exclusion, parts, defects))
+    held = [_held_back(exclusion, parts, defects) for exclusion, parts in _holds(dmcs, exclusions)]
+    held_ids = {dmc.id for held_back in held for dmc in held_back.dmcs}
     # Built from the pack's validated values, not validated again: a pack may name a hundred thousand DMCs.
     covered = [_dmc(dmc) for dmc in dmcs if dmc.id not in held_ids] if held_ids else list(map(_dmc, dmcs))
     return CohortScope.model_construct(covered=covered, held_back=held)
+
+
+def _holds(dmcs: list[Dmc], exclusions: list[Exclusion]) -> Iterator[tuple[Exclusion, list[Dmc]]]:
+    """Pair each exclusion with the DMCs it holds back, in the pack's order, without reading every DMC for each.
+
+    Named DMCs are held back; an exclusion naming none holds back every DMC of its installation type.
+    """
+    position = {dmc.id: index for index, dmc in enumerate(dmcs)} if any(e.dmc_ids for e in exclusions) else {}
+    of_type: dict[InstallationType | None, list[Dmc]] = {}
+    if not all(e.dmc_ids for e in exclusions):
+        for dmc in dmcs:
+            of_type.setdefault(dmc.installation_type, []).append(dmc)
+    for exclusion in exclusions:
+        if exclusion.dmc_ids:
+            # A DMC named but not yet stated by the as-at date is not held back yet.
+            found = {position[dmc_id] for dmc_id in exclusion.dmc_ids if dmc_id in position}
+            yield exclusion, [dmcs[index] for index in sorted(found)]
+        else:
+            yield exclusion, of_type.get(exclusion.installation_type, [])
 
 
 def _stated_by(items: Sequence[_I], as_at: date) -> list[_I]:

@@ -22,7 +22,7 @@ from lsc_engine.committee.timeline import Moment, VersionRecords, record_moments
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound, Problem
 from lsc_engine.services.register import classified, read_register
@@ -483,7 +483,7 @@ class Committee:
                 )
             stored = tx.submissions.latest_evaluation(submission_id)
             assessments = _standing(tx, submission)[0]
-            pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
+            pack = read_stored_pack(submission.pack)
             snapshot = build_snapshot(
                 submission,
                 pack,

@@ -25,7 +25,7 @@ from lsc_engine.committee.letters import (
     file_name,
 )
 from lsc_engine.committee.views import DecisionView
-from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.store.db import Database
@@ -122,7 +122,7 @@ class Letters:
         stored = tx.submissions.evaluation(decision.evaluation_id)
         if submission is None or stored is None:
             return None
-        pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
+        pack = read_stored_pack(submission.pack)
         return Evidence(pack, stored.evaluation, self.ruleset.catalogue.section_owners())
 
     def _compose(self, tx: Transaction, decision: DecisionView, letter_date: date | None) -> LetterText:

@@ -15,7 +15,7 @@ from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, dif
 from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
-from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.loading import gc_paused, parse_pack, read_stored_pack
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, NotFound
 from lsc_engine.services.turns import Turns
@@ -265,7 +265,7 @@ class Service:
         with reading(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             previous = tx.submissions.latest_evaluation(submission_id)
-        pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
+        pack = read_stored_pack(submission.pack)
         result = evaluate(pack, self.ruleset, as_at=self._kept_date(as_at or previous.as_at, "as_at"))
         draft = new_evaluation(submission_id, result, reason="re-evaluation", at=self._clock())
         with writing(self.database) as tx:
@@ -321,7 +321,7 @@ class Service:
         factors = differing(old, new)
         if set(factors) != {Cause.EVIDENCE, Cause.AS_AT} or new.ruleset_digest != self.ruleset.digest:
             return {}
-        middle = evaluate(parse_pack(new_pack.encode(), yaml_allowed=False), self.ruleset, as_at=old.as_at)
+        middle = evaluate(read_stored_pack(new_pack), self.ruleset, as_at=old.as_at)
         by_evidence, by_date = changed_cells(old, middle), changed_cells(middle, new)
         return {
             key: [cause for cause, cells in ((Cause.EVIDENCE, by_evidence), (Cause.AS_AT, by_date)) if key in cells]
@@ -338,7 +338,7 @@ class Service:
                 submission = _submission(tx.submissions, submission_id)
                 record = tx.submissions.latest_evaluation(submission_id)
             current = record.evaluation
-            pack = parse_pack(submission.pack.encode(), yaml_allowed=False)
+            pack = read_stored_pack(submission.pack)
             proposed = evaluate(pack, candidate, as_at=current.as_at)
             changes = diff(current, proposed, before_id=record.id, after_id="candidate")
             if changes.changes or changes.overall_changed:
