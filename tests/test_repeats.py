@@ -4,6 +4,7 @@ packs stored before that bound still read. The scope holds back exactly what eac
 from __future__ import annotations
 
 import json
+from collections import Counter
 from copy import deepcopy
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from lsc_engine.core import repeats
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack, read_stored_pack
+from lsc_engine.core.repeats import check_repeats
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.core.scope import scope_of
 from lsc_engine.errors import InvalidPack
@@ -50,56 +52,76 @@ def refused(body: bytes) -> list[tuple[str, str]]:
 
 
 ACTIVE = [dmc("DMC-A", "active"), dmc("DMC-B", "active"), dmc("DMC-D", "dormant")]
+FIVE = "scope.exclusions[0], scope.exclusions[1], scope.exclusions[2], scope.exclusions[3] and scope.exclusions[4]"
+WHY = "at most 5 exclusions may hold back one DMC, for the evaluation repeats it under each"
 
 
-def test_ten_exclusions_may_hold_back_one_dmc_and_the_eleventh_is_refused_where_it_stands() -> None:
-    ten = [exclusion(i, installation_type="active") for i in range(10)]
-    scope = scope_of(parse_pack(pack_with(ACTIVE, ten), yaml_allowed=False), date(2021, 6, 1))
-    assert [[d.id for d in part.dmcs] for part in scope.held_back] == [["DMC-A", "DMC-B"]] * 10
-    assert refused(pack_with(ACTIVE, [*ten, exclusion(10, installation_type="active")])) == [
+def test_five_exclusions_may_hold_back_one_dmc_and_the_sixth_is_refused_where_it_stands() -> None:
+    five = [exclusion(i, installation_type="active") for i in range(5)]
+    scope = scope_of(parse_pack(pack_with(ACTIVE, five), yaml_allowed=False), date(2021, 6, 1))
+    assert [[d.id for d in part.dmcs] for part in scope.held_back] == [["DMC-A", "DMC-B"]] * 5
+    seven = [*five, exclusion(5, installation_type="active"), exclusion(6, installation_type="active")]
+    assert refused(pack_with(ACTIVE, seven)) == [
         (
-            "scope.exclusions[10].installation_type",
-            "it holds back every active DMC, so DMC 'DMC-A' is held back by 11 exclusions up to here; "
-            "at most 10 exclusions may hold back one DMC",
-        )
+            "scope.exclusions[5].installation_type",
+            f"this exclusion holds back every active DMC, and DMC 'DMC-A' is already held back by {FIVE}; {WHY}",
+        ),
+        (
+            "scope.exclusions[6].installation_type",
+            "this exclusion holds back every active DMC, and DMC 'DMC-A' is already held back by "
+            f"{FIVE.replace(' and ', ', ')} and 1 more; {WHY}",
+        ),
     ]
 
 
 def test_named_and_type_wide_exclusions_are_counted_together() -> None:
-    named = [exclusion(i, dmc_ids=["DMC-B"]) for i in range(5)]
-    wide = [exclusion(5 + i, installation_type="active") for i in range(6)]
+    named = [exclusion(i, dmc_ids=["DMC-B"]) for i in range(3)]
+    wide = [exclusion(3 + i, installation_type="active") for i in range(3)]
     [(path, message)] = refused(pack_with(ACTIVE, named + wide))
-    assert path == "scope.exclusions[10].installation_type"
-    assert "DMC 'DMC-B' is held back by 11 exclusions" in message, "the DMC held back most often is named"
-    wide = [exclusion(i, installation_type="active") for i in range(10)]
-    late = exclusion(10, dmc_ids=["DMC-D", "DMC-B"])
+    assert path == "scope.exclusions[5].installation_type"
+    assert f"DMC 'DMC-B' is already held back by {FIVE};" in message, "the DMC held back most often is named"
+    later = [*named, exclusion(3, dmc_ids=["DMC-A"]), *(exclusion(4 + i, installation_type="active") for i in range(3))]
+    [(path, message)] = refused(pack_with(ACTIVE, later))
+    assert path == "scope.exclusions[6].installation_type", "DMC-B, named more often than DMC-A named since"
+    assert "'DMC-B' is already held back by scope.exclusions[0], scope.exclusions[1], scope.exclusions[2]," in message
+    wide = [exclusion(i, installation_type="active") for i in range(5)]
+    late = exclusion(5, dmc_ids=["DMC-D", "DMC-B", "DMC-A"])
     assert refused(pack_with(ACTIVE, [*wide, late])) == [
         (
-            "scope.exclusions[10].dmc_ids[1]",
-            "DMC 'DMC-B' is held back by 11 exclusions up to here; at most 10 exclusions may hold back one DMC",
+            "scope.exclusions[5].dmc_ids[1]",
+            f"DMC 'DMC-B' is already held back by {FIVE}; {WHY}; the same holds for 1 other DMC it names",
         )
     ]
 
 
 def test_what_holds_back_nothing_more_is_not_counted() -> None:
-    twice = [exclusion(i, dmc_ids=["DMC-A", "DMC-A"]) for i in range(10)]
-    no_such_type = [exclusion(10 + i, installation_type="mixed") for i in range(11)]
-    body = pack_with(ACTIVE, twice + no_such_type)
+    twice = [exclusion(i, dmc_ids=["DMC-A", "DMC-A"]) for i in range(5)]
+    no_such_type = [exclusion(5 + i, installation_type="mixed") for i in range(6)]
+    no_such_defect = [exclusion(11 + i, dmc_ids=["DMC-D"], defect_id="DEF-NOT-LISTED") for i in range(5)]
+    body = pack_with(ACTIVE, twice + no_such_type + no_such_defect)
     scope = scope_of(parse_pack(body, yaml_allowed=False), date(2021, 6, 1))
-    assert [len(part.dmcs) for part in scope.held_back] == [1] * 10 + [0] * 11
+    assert [len(part.dmcs) for part in scope.held_back] == [1] * 5 + [0] * 6 + [1] * 5
 
 
-def test_eleven_exclusions_may_not_name_one_defect() -> None:
+def test_six_exclusions_may_not_name_one_defect() -> None:
     document = json.loads(pack_with(ACTIVE, []))
     defect = document["testing"]["defects"][0]["id"]
-    exclusions = [exclusion(i, dmc_ids=["DMC-A" if i % 2 else "DMC-B"], defect_id=defect) for i in range(11)]
+    exclusions = [exclusion(i, dmc_ids=["DMC-A" if i % 2 else "DMC-B"], defect_id=defect) for i in range(6)]
     assert refused(pack_with(ACTIVE, exclusions)) == [
         (
-            "scope.exclusions[10].defect_id",
-            f"defect {defect!r} is named by 11 exclusions up to here; at most 10 exclusions may name one defect "
-            "(name its DMCs in one exclusion instead)",
+            "scope.exclusions[5].defect_id",
+            f"defect {defect!r} is already named by {FIVE}; at most 5 exclusions may name one defect, for the "
+            "evaluation repeats it under each; name the DMCs it holds back in one exclusion",
         )
     ]
+
+
+def test_an_exclusion_gets_one_problem_however_many_of_its_dmcs_are_held_back_too_often() -> None:
+    dmcs = [dmc(f"DMC-{i}", "active") for i in range(200)]
+    every = [exclusion(i, dmc_ids=[d["id"] for d in dmcs]) for i in range(8)]
+    problems = refused(pack_with(dmcs, every))
+    assert [path for path, _ in problems] == [f"scope.exclusions[{i}].dmc_ids[0]" for i in (5, 6, 7)]
+    assert problems[0][1].endswith("; the same holds for 199 other DMCs it names")
 
 
 def test_a_pack_stored_before_the_bound_still_reads_and_evaluates(ruleset: Ruleset) -> None:
@@ -119,7 +141,7 @@ def test_the_service_refuses_such_a_pack_by_path_and_keeps_nothing(client: Actin
         answer = client.post(route, content=body)
         assert answer.status_code == 422, (route, answer.text)
         paths = [problem["path"] for problem in answer.json()["details"]["problems"]]
-        assert paths == ["scope.exclusions[10].installation_type", "scope.exclusions[11].installation_type"]
+        assert paths == [f"scope.exclusions[{i}].installation_type" for i in range(5, 12)]
     assert client.get("/v1/submissions").json() == []
 
 
@@ -145,6 +167,7 @@ def test_a_stored_pack_over_the_bound_is_re_evaluated_compared_and_shown(
 # -- the scope against its definition -------------------------------------------------------------------------
 
 DAYS = ["2021-06-01", "2021-06-08", "2021-06-25"]
+DEFECT = HELD_BACK["testing"]["defects"][0]["id"]
 
 
 @st.composite
@@ -155,10 +178,11 @@ def scopes(draw: st.DrawFn) -> tuple[bytes, date]:
     dmcs = draw(st.permutations(dmcs))
     ids = [d["id"] for d in dmcs]
     exclusions = []
-    for index in range(draw(st.integers(0, 12))):
+    for index in range(draw(st.integers(0, 16))):
         given: dict[str, Any] = {"dmc_ids": draw(st.lists(st.sampled_from(ids), max_size=4))}
         if draw(st.booleans()):
             given["installation_type"] = draw(st.sampled_from(TYPES))
+        given["defect_id"] = draw(st.sampled_from([None, DEFECT, "DEF-NOT-LISTED"]))
         exclusions.append(exclusion(index, draw(st.sampled_from(DAYS)), **given))
     as_at = draw(st.sampled_from([date(2021, 6, 1), date(2021, 6, 10), date(2021, 7, 1)]))
     return pack_with(dmcs, exclusions), as_at
@@ -184,3 +208,30 @@ def test_the_scope_holds_back_what_each_exclusion_names_or_every_dmc_of_its_type
     scope = scope_of(pack, as_at)
     got = ([d.id for d in scope.covered], [[d.id for d in part.dmcs] for part in scope.held_back])
     assert got == defined(pack, as_at)
+
+
+def too_often(pack: EvidencePack) -> list[int]:
+    """The exclusions that, counted in order, make a DMC held back or a defect named more than five times."""
+    defects = {defect.id for defect in (pack.testing.defects if pack.testing and pack.testing.defects else [])}
+    held: Counter[str] = Counter()
+    named: Counter[str] = Counter()
+    found = []
+    for index, part in enumerate(pack.scope.exclusions):
+        kind = part.installation_type
+        ids = set(part.dmc_ids) or {d.id for d in pack.scope.dmcs if d.installation_type == kind}
+        held.update(ids)
+        if part.defect_id in defects:
+            named[part.defect_id] += 1
+        if any(held[dmc_id] > 5 for dmc_id in ids) or (part.defect_id in defects and named[part.defect_id] > 5):
+            found.append(index)
+    return found
+
+
+@given(scopes())
+@settings(max_examples=300)
+def test_a_pack_is_refused_at_each_exclusion_citing_a_dmc_or_defect_a_sixth_time(drawn: tuple[bytes, date]) -> None:
+    body, _ = drawn
+    pack = read_stored_pack(body.decode())
+    at_fault = [int(problem.path.removeprefix("scope.exclusions[").split("]")[0]) for problem in check_repeats(pack)]
+    assert sorted(set(at_fault)) == too_often(pack)
+    assert all(at_fault.count(index) <= 2 for index in at_fault), "one problem for its DMCs, one for its defect"

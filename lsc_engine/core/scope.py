@@ -46,14 +46,14 @@ def _defect_words(defect: Defect) -> str:
     return f"{state} Severity {defect.severity} defect{due}{summary}"
 
 
-def _held_back(exclusion: Exclusion, dmcs: list[Dmc], defects: dict[str, Defect]) -> ScopeHeldBack:
+def _held_back(exclusion: Exclusion, dmcs: list[ScopeDmc], defects: dict[str, Defect]) -> ScopeHeldBack:
     evidence = [_stated(exclusion, "scope.exclusions", "Held back by DCC")]
     defect = defects.get(exclusion.defect_id) if exclusion.defect_id else None
     if defect is not None:
         evidence.append(_stated(defect, "testing.defects", _defect_words(defect)))
     return ScopeHeldBack(
         id=exclusion.id,
-        dmcs=[_dmc(dmc) for dmc in dmcs],
+        dmcs=dmcs,
         installation_type=exclusion.installation_type,
         reason=exclusion.reason,
         evidence=evidence,
@@ -69,8 +69,16 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     named_defects = {e.defect_id for e in exclusions if e.defect_id}
     listed_defects = (pack.testing.defects or []) if pack.testing is not None and named_defects else []
     defects = {d.id: d for d in listed_defects if d.id in named_defects and d.provenance.date <= as_at}
-    held = [_held_back(exclusion, parts, defects) for exclusion, parts in _holds(dmcs, exclusions)]
-    held_ids = {dmc.id for held_back in held for dmc in held_back.dmcs}
+    listed: dict[str, ScopeDmc] = {}  # a DMC held back by several exclusions is built once
+
+    def entry(dmc: Dmc) -> ScopeDmc:
+        found = listed.get(dmc.id)
+        if found is None:
+            found = listed[dmc.id] = _dmc(dmc)
+        return found
+
+    held = [_held_back(exclusion, list(map(entry, parts)), defects) for exclusion, parts in _holds(dmcs, exclusions)]
+    held_ids = set(listed)
     # Built from the pack's validated values, not validated again: a pack may name a hundred thousand DMCs.
     covered = [_dmc(dmc) for dmc in dmcs if dmc.id not in held_ids] if held_ids else list(map(_dmc, dmcs))
     return CohortScope.model_construct(covered=covered, held_back=held)
