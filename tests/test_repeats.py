@@ -235,3 +235,16 @@ def test_a_pack_is_refused_at_each_exclusion_citing_a_dmc_or_defect_a_sixth_time
     at_fault = [int(problem.path.removeprefix("scope.exclusions[").split("]")[0]) for problem in check_repeats(pack)]
     assert sorted(set(at_fault)) == too_often(pack)
     assert all(at_fault.count(index) <= 2 for index in at_fault), "one problem for its DMCs, one for its defect"
+
+
+def test_the_most_an_allowed_pack_can_ask_for_is_about_ten_times_its_size(ruleset: Ruleset) -> None:
+    """Many small DMCs, each held back by as many exclusions as may hold it back: the worst case the bound allows."""
+    dmcs = [dmc(str(i), "active") for i in range(2_000)]
+    wide = [exclusion(i, installation_type="active") for i in range(5)]
+    sizes = {}
+    for name, exclusions in (("none held back", []), ("all held back five times", wide)):
+        body = pack_with(dmcs, exclusions)
+        evaluation = evaluate(parse_pack(body, yaml_allowed=False), ruleset, as_at=date(2021, 6, 20))
+        sizes[name] = len(evaluation.model_dump_json()) / len(body)
+    assert sizes["none held back"] < 3
+    assert sizes["all held back five times"] < 12
