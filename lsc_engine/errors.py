@@ -27,6 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The most problems an error lists: a pack wrong in every one of a million items would otherwise list them all.
+MOST_PROBLEMS_LISTED = 1000
+
 
 @dataclass(frozen=True)
 class Problem:

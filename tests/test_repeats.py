@@ -20,7 +20,7 @@ from lsc_engine.core.loading import parse_pack, read_stored_pack
 from lsc_engine.core.repeats import check_repeats
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.core.scope import scope_of
-from lsc_engine.errors import InvalidPack
+from lsc_engine.errors import InvalidPack, Problem
 
 from .auth import ActingClient
 from .conftest import FIXTURES
@@ -68,8 +68,7 @@ def test_five_exclusions_may_hold_back_one_dmc_and_the_sixth_is_refused_where_it
         ),
         (
             "scope.exclusions[6].installation_type",
-            "this exclusion holds back every active DMC, and DMC 'DMC-A' is already held back by "
-            f"{FIVE.replace(' and ', ', ')} and 1 more; {WHY}",
+            "every active DMC is held back once more here (see scope.exclusions[5])",
         ),
     ]
 
@@ -122,6 +121,40 @@ def test_an_exclusion_gets_one_problem_however_many_of_its_dmcs_are_held_back_to
     problems = refused(pack_with(dmcs, every))
     assert [path for path, _ in problems] == [f"scope.exclusions[{i}].dmc_ids[0]" for i in (5, 6, 7)]
     assert problems[0][1].endswith("; the same holds for 199 other DMCs it names")
+
+
+def test_a_dmc_is_told_of_in_full_once_and_pointed_back_to_after() -> None:
+    exclusions = [exclusion(i, dmc_ids=["DMC-A" if i < 3 else "DMC-B"]) for i in range(6)]
+    exclusions += [exclusion(6 + i, installation_type="active") for i in range(4)]
+    exclusions += [exclusion(10, dmc_ids=["DMC-B"]), exclusion(11, dmc_ids=["DMC-A"])]
+    first_b = ", ".join(f"scope.exclusions[{i}]" for i in (3, 4, 5, 6, 7))
+    assert refused(pack_with(ACTIVE, exclusions)) == [
+        (
+            "scope.exclusions[8].installation_type",
+            "this exclusion holds back every active DMC, and DMC 'DMC-A' is already held back by scope.exclusions[0], "
+            f"scope.exclusions[1], scope.exclusions[2], scope.exclusions[6] and scope.exclusions[7]; {WHY}",
+        ),
+        (
+            "scope.exclusions[9].installation_type",
+            "every active DMC is held back once more here (see scope.exclusions[8])",
+        ),
+        ("scope.exclusions[10].dmc_ids[0]", f"DMC 'DMC-B' is already held back by {first_b} and 2 more; {WHY}"),
+        (
+            "scope.exclusions[11].dmc_ids[0]",
+            "DMC 'DMC-A' is held back once more here (see scope.exclusions[8])",
+        ),
+    ]
+
+
+def test_a_refusal_stays_smaller_than_the_pack_and_lists_at_most_a_thousand_problems() -> None:
+    body = pack_with(ACTIVE, [exclusion(i, installation_type="active") for i in range(3_000)])
+    with pytest.raises(InvalidPack) as caught:
+        parse_pack(body, yaml_allowed=False)
+    assert str(caught.value) == "the pack is not a valid evidence pack: 2995 problems"
+    problems = caught.value.problems
+    assert len(problems) == 1_001
+    assert problems[-1] == Problem("$", "and 1995 more problems not listed")
+    assert max(len(problem.message) for problem in problems[1:-1]) < 100, "told in full once, then pointed back to"
 
 
 def test_a_pack_stored_before_the_bound_still_reads_and_evaluates(ruleset: Ruleset) -> None:

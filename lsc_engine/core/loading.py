@@ -19,7 +19,7 @@ from lsc_engine.core.evidence import EvidencePack, item_groups, iter_items
 from lsc_engine.core.pieces import validate_in_pieces
 from lsc_engine.core.repeats import check_repeats
 from lsc_engine.core.text import ADDRESSABLE, NOT_ADDRESSABLE, NOT_PRINTABLE, PRINTABLE
-from lsc_engine.errors import InvalidPack, MalformedPack, PayloadTooLarge, Problem
+from lsc_engine.errors import MOST_PROBLEMS_LISTED, InvalidPack, MalformedPack, PayloadTooLarge, Problem
 
 #: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``).
 PIECES_FROM_BYTES = 1 << 20
@@ -100,11 +100,18 @@ def _is_union_tag(part: int | str) -> bool:
 
 
 def _invalid(problems: Iterable[Problem], source: str, *, malformed: bool = False) -> InvalidPack:
-    listed = list(problems)
+    found = list(problems)
     if malformed:
-        return MalformedPack(f"{source} is not well-formed: {listed[0].message}", problems=listed)
-    noun = "problem" if len(listed) == 1 else "problems"
-    return InvalidPack(f"{source} is not a valid evidence pack: {len(listed)} {noun}", problems=listed)
+        return MalformedPack(f"{source} is not well-formed: {found[0].message}", problems=found)
+    noun = "problem" if len(found) == 1 else "problems"
+    listed, unlisted = found[:MOST_PROBLEMS_LISTED], len(found) - MOST_PROBLEMS_LISTED
+    if unlisted <= 0:
+        return InvalidPack(f"{source} is not a valid evidence pack: {len(found)} {noun}", problems=listed)
+    return InvalidPack(
+        f"{source} is not a valid evidence pack: {len(found)} {noun}",
+        problems=[*listed, Problem("$", f"and {unlisted} more problems not listed")],
+        details={"unlisted": unlisted},
+    )
 
 
 def parse_pack(

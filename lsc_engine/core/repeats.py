@@ -8,6 +8,7 @@ exclusion that names it. Without a bound, a pack of a few kilobytes could ask fo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from lsc_engine.core.evidence import EvidencePack, Exclusion, InstallationType
 from lsc_engine.errors import Problem
@@ -25,7 +26,7 @@ def check_repeats(pack: EvidencePack) -> list[Problem]:
 
 
 class _Citations:
-    """The exclusions read so far that hold back each DMC, each installation type and name each defect."""
+    """How many exclusions read so far hold back each DMC and each type's DMCs, and name each defect; the first few."""
 
     def __init__(self, pack: EvidencePack) -> None:
         self.type_of = {dmc.id: dmc.installation_type for dmc in pack.scope.dmcs}
@@ -33,10 +34,12 @@ class _Citations:
         for dmc in pack.scope.dmcs:
             self.first_of_type.setdefault(dmc.installation_type, dmc.id)
         self.defects = {defect.id for defect in (pack.testing.defects or [])} if pack.testing is not None else set()
-        self.naming: dict[str, list[int]] = {}  # the exclusions naming each DMC
+        self.naming = _Tally()  # the exclusions naming each DMC
+        self.of_type = _Tally()  # the exclusions holding back every DMC of a type
+        self.naming_defect = _Tally()
         self.most_named: dict[InstallationType, str] = {}  # the DMC of each type that the most exclusions name
-        self.of_type: dict[InstallationType, list[int]] = {}  # the exclusions holding back every DMC of a type
-        self.naming_defect: dict[str, list[int]] = {}
+        self.leading: dict[InstallationType, int] = {}  # how many exclusions name it
+        self.told: dict[str, str] = {}  # the exclusion whose problem said so in full, by DMC and by defect
 
     def problems(self, exclusions: Sequence[Exclusion]) -> list[Problem]:
         """Read the exclusions in order: one problem at most for each, at the first citation too many."""
@@ -55,51 +58,92 @@ class _Citations:
         if kind is None or kind not in self.first_of_type:  # it holds back no DMC
             return None
         dmc_id = self.most_named.get(kind, self.first_of_type[kind])
-        count, first = self._holding(dmc_id, kind)
-        self.of_type.setdefault(kind, []).append(index)
+        count = self.naming.count(dmc_id) + self.of_type.count(kind)
+        first = self._first(dmc_id, kind) if count >= MOST_CITATIONS else []
+        self.of_type.add(kind, index)
         if count < MOST_CITATIONS:
             return None
+        where = f"{path}.installation_type"
+        told = self.told.setdefault(f"DMC {dmc_id!r}", path)
+        if told != path:
+            return Problem(where, f"every {kind} DMC is held back once more here (see {told})")
         said = _already(f"DMC {dmc_id!r}", count, first, _HELD)
-        return Problem(f"{path}.installation_type", f"this exclusion holds back every {kind} DMC, and {said}")
+        return Problem(where, f"this exclusion holds back every {kind} DMC, and {said}")
 
     def _holds_named(self, index: int, exclusion: Exclusion, path: str) -> Problem | None:
-        over: list[tuple[int, str, int, list[int]]] = []
-        seen: set[str] = set()
-        for position, dmc_id in enumerate(exclusion.dmc_ids):
-            kind = self.type_of.get(dmc_id)
-            if kind is None or dmc_id in seen:  # a DMC not in the pack: check_consistency says so
+        # The loop that runs once per DMC named: plain dictionaries, read into locals.
+        type_of, named, named_first = self.type_of, self.naming.counts, self.naming.firsts
+        wide, most_named, leading = self.of_type.counts, self.most_named, self.leading
+        over: tuple[int, str, int, list[int]] | None = None
+        others = 0
+        for dmc_id in dict.fromkeys(exclusion.dmc_ids):
+            kind = type_of.get(dmc_id)
+            if kind is None:  # a DMC not in the pack: check_consistency says so
                 continue
-            seen.add(dmc_id)
-            count, first = self._holding(dmc_id, kind)
-            if count >= MOST_CITATIONS:
-                over.append((position, dmc_id, count, first))
-            self.naming.setdefault(dmc_id, []).append(index)
-            leader = self.most_named.get(kind)
-            if leader is None or len(self.naming[dmc_id]) > len(self.naming[leader]):
-                self.most_named[kind] = dmc_id
-        if not over:
+            before = named.get(dmc_id, 0)
+            if before + wide.get(kind, 0) >= MOST_CITATIONS:
+                if over is None:
+                    position = exclusion.dmc_ids.index(dmc_id)
+                    over = (position, dmc_id, before + wide.get(kind, 0), self._first(dmc_id, kind))
+                else:
+                    others += 1
+            named[dmc_id] = before + 1
+            if before < MOST_CITATIONS:
+                named_first.setdefault(dmc_id, []).append(index)
+            if before + 1 > leading.get(kind, 0):
+                most_named[kind], leading[kind] = dmc_id, before + 1
+        if over is None:
             return None
-        position, dmc_id, count, first = over[0]
-        others = len(over) - 1
+        position, dmc_id, count, first = over
+        where = f"{path}.dmc_ids[{position}]"
         more = f"; the same holds for {others} other DMC{'s' if others > 1 else ''} it names" if others else ""
-        return Problem(f"{path}.dmc_ids[{position}]", _already(f"DMC {dmc_id!r}", count, first, _HELD) + more)
+        return Problem(where, self._said(f"DMC {dmc_id!r}", path, count, first, _HELD) + more)
 
-    def _holding(self, dmc_id: str, kind: InstallationType) -> tuple[int, list[int]]:
-        """Return how many exclusions read so far hold back a DMC, and the first few of them."""
-        named, wide = self.naming.get(dmc_id, []), self.of_type.get(kind, [])
-        return len(named) + len(wide), sorted(named[:MOST_CITATIONS] + wide[:MOST_CITATIONS])[:MOST_CITATIONS]
+    def _first(self, dmc_id: str, kind: InstallationType) -> list[int]:
+        """Return the first few exclusions read so far that hold back a DMC."""
+        return sorted(self.naming.first(dmc_id) + self.of_type.first(kind))[:MOST_CITATIONS]
 
     def _names_defect(self, index: int, exclusion: Exclusion, path: str) -> Problem | None:
         defect_id = exclusion.defect_id
         if defect_id is None or defect_id not in self.defects:  # nothing of it is repeated
             return None
-        earlier = self.naming_defect.setdefault(defect_id, [])
-        count, first = len(earlier), earlier[:MOST_CITATIONS]
-        earlier.append(index)
+        count, first = self.naming_defect.count(defect_id), self.naming_defect.first(defect_id)
+        self.naming_defect.add(defect_id, index)
         if count < MOST_CITATIONS:
             return None
-        said = _already(f"defect {defect_id!r}", count, first, _NAMED)
-        return Problem(f"{path}.defect_id", f"{said}; name the DMCs it holds back in one exclusion")
+        where = f"{path}.defect_id"
+        said = self._said(f"defect {defect_id!r}", path, count, first, _NAMED)
+        return Problem(where, f"{said}; name the DMCs it holds back in one exclusion")
+
+    def _said(self, what: str, path: str, count: int, first: list[int], verbs: tuple[str, str]) -> str:
+        """Say in full, the first time, which exclusions already cite an item; after that, point back there."""
+        told = self.told.setdefault(what, path)
+        if told != path:
+            return f"{what} is {verbs[0]} once more here (see {told})"
+        return _already(what, count, first, verbs)
+
+
+class _Tally:
+    """How many exclusions cite each key, and the first few of them."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Any, int] = {}
+        self.firsts: dict[Any, list[int]] = {}
+
+    def add(self, key: object, index: int) -> None:
+        """Count one more exclusion citing the key."""
+        self.counts[key] = self.counts.get(key, 0) + 1
+        first = self.firsts.setdefault(key, [])
+        if len(first) < MOST_CITATIONS:
+            first.append(index)
+
+    def count(self, key: object) -> int:
+        """Return how many exclusions cite the key."""
+        return self.counts.get(key, 0)
+
+    def first(self, key: object) -> list[int]:
+        """Return the first few exclusions citing the key."""
+        return self.firsts.get(key, [])
 
 
 #: How a message says that exclusions cite a DMC, and a defect: as done already, and as may be done.

@@ -13,16 +13,13 @@ from openpyxl.utils import get_column_letter
 
 from lsc_engine.core.evidence import EvidencePack, iter_items
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.errors import InvalidPack, Problem
+from lsc_engine.errors import MOST_PROBLEMS_LISTED, InvalidPack, Problem
 from lsc_engine.spreadsheets.cells import PLAIN, CellError, JsonValue, Reading, read_cell
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, PARENT_COLUMN, Column, Table, layout
 from lsc_engine.spreadsheets.location import Location
 from lsc_engine.spreadsheets.mapping import Mapping as SourceMapping
 from lsc_engine.spreadsheets.mapping import Source
 from lsc_engine.spreadsheets.sources import Sheet
-
-#: The most problems reported; a sheet wrong on every row would otherwise list hundreds of thousands.
-MAX_PROBLEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -439,18 +436,20 @@ def build(
     document = builder.assemble()
     rows = builder.rows_by_path()
     pack: EvidencePack | None = None
+    unlisted = 0
     try:
         pack = parse_pack(document, source=source, yaml_allowed=False, max_items=max_items)
     except InvalidPack as invalid:
         if not invalid.problems:
             raise
-        for problem in invalid.problems:
+        unlisted = invalid.details.get("unlisted", 0)
+        for problem in invalid.problems[: len(invalid.problems) - 1 if unlisted else None]:  # not "and N more"
             where, field_name = _locate(problem.path, rows, builder)
             if _said(builder, where, field_name):
                 continue
             builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
-        raise _refusal(source, builder.problems)
+        raise _refusal(source, builder.problems, unlisted)
     return Imported(pack, _with_single_items(pack, rows, builder.keys), tuple(builder.unreported))
 
 
@@ -481,14 +480,16 @@ def _said(builder: _Builder, where: Location, field_name: str) -> bool:
     )
 
 
-def _refusal(source: str, found: list[tuple[Location, str]]) -> InvalidPack:
-    shown = found[:MAX_PROBLEMS]
+def _refusal(source: str, found: list[tuple[Location, str]], unlisted: int = 0) -> InvalidPack:
+    """Refuse a workbook for the problems found, and for ``unlisted`` more that the pack's own checks found."""
+    shown = found[:MOST_PROBLEMS_LISTED]
     problems = [Problem(where.describe(), message) for where, message in shown]
-    if len(found) > MAX_PROBLEMS:
-        problems.append(Problem(source, f"and {len(found) - MAX_PROBLEMS} more problems not listed"))
-    noun = "problem" if len(found) == 1 else "problems"
+    total = len(found) + unlisted
+    if total > len(shown):
+        problems.append(Problem(source, f"and {total - len(shown)} more problems not listed"))
+    noun = "problem" if total == 1 else "problems"
     return InvalidPack(
-        f"{source} does not build into a valid evidence pack: {len(found)} {noun}",
+        f"{source} does not build into a valid evidence pack: {total} {noun}",
         problems=problems,
         details={"cells": [where.as_dict() | {"message": message} for where, message in shown]},
     )
