@@ -157,6 +157,25 @@ def test_a_refusal_stays_smaller_than_the_pack_and_lists_at_most_a_thousand_prob
     assert max(len(problem.message) for problem in problems[1:-1]) < 100, "told in full once, then pointed back to"
 
 
+def test_a_pack_may_carry_fifty_earlier_conditions_and_no_more() -> None:
+    document = json.loads((FIXTURES / "seed-moc-mds-2020-03.json").read_text())
+    [condition] = document["earlier_conditions"]
+
+    def carrying(count: int) -> bytes:
+        document["earlier_conditions"] = [{**condition, "id": f"C-{i}", "key": f"condition-{i}"} for i in range(count)]
+        return json.dumps(document).encode()
+
+    assert len(parse_pack(carrying(50), yaml_allowed=False).earlier_conditions) == 50
+    assert refused(carrying(51)) == [
+        (
+            "earlier_conditions[50]",
+            "the pack carries 51 earlier conditions; at most 50 may be carried, for the evaluation repeats each on "
+            "every criterion it weighs on",
+        )
+    ]
+    assert len(read_stored_pack(carrying(51).decode()).earlier_conditions) == 51
+
+
 def test_a_pack_stored_before_the_bound_still_reads_and_evaluates(ruleset: Ruleset) -> None:
     body = pack_with(ACTIVE, [exclusion(i, installation_type="active") for i in range(12)])
     assert refused(body)

@@ -1,8 +1,10 @@
-"""How often a new pack's exclusions may cite one DMC or one defect, each citation being repeated in the evaluation.
+"""How much of a new pack the evaluation may repeat: citations of one DMC or defect, and earlier conditions.
 
 The evaluation lists a held-back DMC in full under every exclusion that holds it back, and a defect under every
-exclusion that names it. Without a bound, a pack of a few kilobytes could ask for an evaluation of megabytes
-(three hundred exclusions of every active DMC), and the time to build it grows with its size.
+exclusion that names it; it repeats an earlier condition's text and origin on every cell the condition weighs on,
+once as a finding and once in the path to green. Without a bound, a pack of a few kilobytes could ask for an
+evaluation of megabytes (three hundred exclusions of every active DMC), and the time to build it grows with its
+size.
 """
 
 from __future__ import annotations
@@ -15,14 +17,26 @@ from lsc_engine.errors import Problem
 
 #: The most exclusions that may hold back one DMC, and the most that may name one defect.
 MOST_CITATIONS = 5
+#: The most earlier conditions a pack may carry: each may be written some thirty times over.
+MOST_EARLIER_CONDITIONS = 50
 
 
 def check_repeats(pack: EvidencePack) -> list[Problem]:
-    """Find each exclusion that holds back a DMC, or names a defect, that enough exclusions before it already do."""
+    """Find exclusions citing a DMC or defect that enough exclusions before them already do; too many conditions."""
+    problems = []
+    if len(pack.earlier_conditions) > MOST_EARLIER_CONDITIONS:
+        problems.append(
+            Problem(
+                f"earlier_conditions[{MOST_EARLIER_CONDITIONS}]",
+                f"the pack carries {len(pack.earlier_conditions)} earlier conditions; at most "
+                f"{MOST_EARLIER_CONDITIONS} may be carried, for the evaluation repeats each on every criterion it "
+                "weighs on",
+            )
+        )
     exclusions = pack.scope.exclusions
-    if len(exclusions) <= MOST_CITATIONS:  # the usual case: nothing can be cited too often
-        return []
-    return _Citations(pack).problems(exclusions)
+    if len(exclusions) > MOST_CITATIONS:  # else, as usual, nothing can be cited too often
+        problems += _Citations(pack).problems(exclusions)
+    return problems
 
 
 class _Citations:
