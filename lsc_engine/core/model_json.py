@@ -36,12 +36,15 @@ def model_json(model: BaseModel) -> bytes:
     return _ENCODER.encode(model)
 
 
-#: Records written at a time when a list is long; a large pack's JSON is then never whole in memory.
-PIECE_RECORDS = 5000
+#: Records written at a time when a list is long: a pack's JSON is then never whole in memory, nor much of it.
+PIECE_RECORDS = 1000
 
 
-def model_json_pieces(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterator[bytes]:
-    """Yield a model's JSON, byte for byte ``model_dump_json()``, in parts of at most about ``piece`` records."""
+def model_json_pieces(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterator[bytes | memoryview]:
+    """Yield a model's JSON, byte for byte ``model_dump_json()``, in parts of at most about ``piece`` records.
+
+    A part may be a view of the bytes msgspec wrote (a list's records without its brackets), which is not copied.
+    """
     fields = _fields(model)
     if not any(_is_long(value, piece) for value in fields.values()):
         yield _ENCODER.encode(model)
@@ -57,8 +60,9 @@ def model_json_pieces(model: BaseModel, *, piece: int = PIECE_RECORDS) -> Iterat
             assert isinstance(value, list)
             yield b"["
             for start in range(0, len(value), piece):
-                records = _ENCODER.encode(value[start : start + piece])[1:-1]
-                yield b"," + records if start else records
+                if start:
+                    yield b","
+                yield memoryview(_ENCODER.encode(value[start : start + piece]))[1:-1]
             yield b"]"
     yield b"}"
 
