@@ -8,7 +8,8 @@ assembly (the rest of ``evaluate``, timed on a pack ``parse_pack`` read), JSON o
 The floor is pydantic's own ``EvidencePack.model_validate_json`` on the same bytes in the same run, timed
 as any caller would run it (the cycle collector on), and once more with the collector paused as the engine
 pauses it for a large pack, the stricter floor. End to end is bytes in, evaluation JSON out, as the
-service's self-check does it. Ratios, not absolute times, are what carry from one machine to another.
+service's self-check does it. Ratios, not absolute times, are what carry from one machine to another; the
+stages take turns (``stage_times``), so that a change in the machine's load reaches the floor as it reaches them.
 
 Peak memory is measured twice: the largest Python heap end to end allocates (tracemalloc, in this
 process), and how far the resident set of a fresh process grows while it runs end to end once (the
@@ -46,6 +47,8 @@ from lsc_engine.core.ruleset import Ruleset, load_ruleset
 REPEATS = {"small": 200, "medium": 10, "large": 3}
 #: A stage quicker than this (seconds) is timed without a collection before each run; see ``timed``.
 COLLECT_EACH_RUN_FROM = 0.005
+#: How many turns the stages take (``stage_times``).
+TURNS = 10
 
 FLOOR = "validate floor (pydantic alone)"
 FLOOR_PAUSED = "validate floor, collector paused"
@@ -80,8 +83,19 @@ def timed(function: Callable[[], object], repeat: int) -> list[float]:
     stage it runs only once: a full collection walks every object and leaves the caches cold, which would
     double or triple what a sub-millisecond stage measures.
     """
+    return _block(function, repeat, collect_each=_takes_long(function)) if repeat else []
+
+
+def _takes_long(function: Callable[[], object]) -> bool:
+    """Tell whether a stage takes long enough for a collection before each run (three runs say)."""
     gc.collect()
-    if repeat and statistics.median(_runs(function, 3)) < COLLECT_EACH_RUN_FROM:
+    return statistics.median(_runs(function, 3)) >= COLLECT_EACH_RUN_FROM
+
+
+def _block(function: Callable[[], object], repeat: int, *, collect_each: bool) -> list[float]:
+    """Run a function ``repeat`` times in a row, collecting before each run or only before the first."""
+    if not collect_each:
+        gc.collect()
         return _runs(function, repeat)
     times = []
     for _ in range(repeat):
@@ -179,8 +193,21 @@ def measure(size: str, repeat: int, seed: int) -> dict[str, object]:
 
 
 def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict[str, list[float]]:
-    """Time each stage ``repeat`` times on one pack."""
-    return {stage: timed(call, repeat) for stage, call in stage_calls(data, ruleset, as_at).items()}
+    """Time each stage ``repeat`` times on one pack, the stages taking turns.
+
+    The runs of each stage are spread over up to ``TURNS`` turns, and in each turn every stage runs its share in a
+    row: a change in the machine's load then falls on the floor and on the stages alike, and the ratios between
+    them hold, where timing each stage's runs all at once let a busy minute land on one stage only.
+    """
+    calls = stage_calls(data, ruleset, as_at)
+    collect_each = {stage: _takes_long(call) for stage, call in calls.items()}
+    times: dict[str, list[float]] = {stage: [] for stage in calls}
+    turns = max(1, min(repeat, TURNS))
+    for turn in range(turns):
+        share = repeat // turns + (1 if turn < repeat % turns else 0)
+        for stage, call in calls.items():
+            times[stage] += _block(call, share, collect_each=collect_each[stage])
+    return times
 
 
 def stage_calls(data: bytes, ruleset: Ruleset, as_at: date) -> dict[str, Callable[[], object]]:
