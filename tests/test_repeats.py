@@ -1,5 +1,6 @@
-"""A new pack's exclusions may cite one DMC or one defect only so often, since the evaluation repeats each citation;
-packs stored before that bound still read. The scope holds back exactly what each exclusion names, or its type."""
+"""A new pack's exclusions may cite one DMC or one defect only so often, and it may carry only so many earlier
+conditions, since the evaluation repeats each; a refusal stays smaller than the pack; packs stored before these
+bounds still read. The scope holds back exactly what each exclusion names, or its type."""
 
 from __future__ import annotations
 
