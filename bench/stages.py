@@ -200,6 +200,8 @@ def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict
     them hold, where timing each stage's runs all at once let a busy minute land on one stage only.
     """
     calls = stage_calls(data, ruleset, as_at)
+    if not repeat:
+        return {stage: [] for stage in calls}
     collect_each = {stage: _takes_long(call) for stage, call in calls.items()}
     times: dict[str, list[float]] = {stage: [] for stage in calls}
     turns = max(1, min(repeat, TURNS))

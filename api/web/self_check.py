@@ -65,6 +65,7 @@ def _self_check(
     status_code: int = 200,
     error: str | None = None,
     problems: list[Problem] | None = None,
+    unlisted: int = 0,
     as_at_text: str = "",
     filename: str | None = None,
     evaluation: Evaluation | None = None,
@@ -80,6 +81,7 @@ def _self_check(
         status_code=status_code,
         error=error,
         problems=problems or [],
+        unlisted=unlisted,
         as_at_text=as_at_text,
         filename=filename,
         evaluation=evaluation,
@@ -138,6 +140,7 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
             status_code=422,
             error="This file is not a valid evidence pack.",
             problems=error.problems or [Problem("$", error.message)],
+            unlisted=error.details.get("unlisted", 0),
             as_at_text=as_at_text,
             filename=filename,
         )

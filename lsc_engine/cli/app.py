@@ -95,6 +95,8 @@ def report(error: LscError, *, heading: str = "error") -> None:
     err.print(f"{heading}: {error.message}", markup=False)
     for problem in error.problems:
         err.print(f"  {problem.path}: {problem.message}", markup=False)
+    if unlisted := error.details.get("unlisted"):
+        err.print(f"  and {unlisted} more problems not listed", markup=False)
 
 
 def fail(error: LscError) -> NoReturn:

@@ -436,20 +436,19 @@ def build(
     document = builder.assemble()
     rows = builder.rows_by_path()
     pack: EvidencePack | None = None
-    unlisted = 0
     try:
-        pack = parse_pack(document, source=source, yaml_allowed=False, max_items=max_items)
+        # Every problem, for those the cells have already told of are left out before the count.
+        pack = parse_pack(document, source=source, yaml_allowed=False, max_items=max_items, listed=None)
     except InvalidPack as invalid:
         if not invalid.problems:
             raise
-        unlisted = invalid.details.get("unlisted", 0)
-        for problem in invalid.problems[: len(invalid.problems) - 1 if unlisted else None]:  # not "and N more"
+        for problem in invalid.problems:
             where, field_name = _locate(problem.path, rows, builder)
             if _said(builder, where, field_name):
                 continue
             builder.problem(where, _rows_named(problem.message, rows))
     if builder.problems or pack is None:
-        raise _refusal(source, builder.problems, unlisted)
+        raise _refusal(source, builder.problems)
     return Imported(pack, _with_single_items(pack, rows, builder.keys), tuple(builder.unreported))
 
 
@@ -480,16 +479,15 @@ def _said(builder: _Builder, where: Location, field_name: str) -> bool:
     )
 
 
-def _refusal(source: str, found: list[tuple[Location, str]], unlisted: int = 0) -> InvalidPack:
-    """Refuse a workbook for the problems found, and for ``unlisted`` more that the pack's own checks found."""
+def _refusal(source: str, found: list[tuple[Location, str]]) -> InvalidPack:
+    """Refuse a workbook for the problems found: the first of them, and in ``details.unlisted`` how many more."""
     shown = found[:MOST_PROBLEMS_LISTED]
-    problems = [Problem(where.describe(), message) for where, message in shown]
-    total = len(found) + unlisted
-    if total > len(shown):
-        problems.append(Problem(source, f"and {total - len(shown)} more problems not listed"))
-    noun = "problem" if total == 1 else "problems"
+    details: dict[str, object] = {"cells": [where.as_dict() | {"message": message} for where, message in shown]}
+    if len(found) > len(shown):
+        details["unlisted"] = len(found) - len(shown)
+    noun = "problem" if len(found) == 1 else "problems"
     return InvalidPack(
-        f"{source} does not build into a valid evidence pack: {total} {noun}",
-        problems=problems,
-        details={"cells": [where.as_dict() | {"message": message} for where, message in shown]},
+        f"{source} does not build into a valid evidence pack: {len(found)} {noun}",
+        problems=[Problem(where.describe(), message) for where, message in shown],
+        details=details,
     )
