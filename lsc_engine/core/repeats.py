@@ -77,16 +77,13 @@ class _Citations:
         self.of_type.add(kind, index)
         if count < MOST_CITATIONS:
             return None
-        where = f"{path}.installation_type"
-        told = self.told.setdefault(f"DMC {dmc_id!r}", path)
-        if told != path:
-            return Problem(where, f"every {kind} DMC is held back once more here (see {told})")
-        said = _already(f"DMC {dmc_id!r}", count, first, _HELD)
-        return Problem(where, f"this exclusion holds back every {kind} DMC, and {said}")
+        lead, again = f"this exclusion holds back every {kind} DMC, and ", f"every {kind} DMC is held back"
+        said = self._said(f"DMC {dmc_id!r}", path, count, first, _HELD, lead=lead, again=again)
+        return Problem(f"{path}.installation_type", said)
 
     def _holds_named(self, index: int, exclusion: Exclusion, path: str) -> Problem | None:
-        # The loop that runs once per DMC named: plain dictionaries, read into locals.
-        type_of, named, named_first = self.type_of, self.naming.counts, self.naming.firsts
+        # The loop that runs once per DMC named: what it reads, read into locals.
+        type_of, naming, named = self.type_of, self.naming, self.naming.counts
         wide, most_named, leading = self.of_type.counts, self.most_named, self.leading
         over: tuple[int, str, int, list[int]] | None = None
         others = 0
@@ -101,9 +98,7 @@ class _Citations:
                     over = (position, dmc_id, before + wide.get(kind, 0), self._first(dmc_id, kind))
                 else:
                     others += 1
-            named[dmc_id] = before + 1
-            if before < MOST_CITATIONS:
-                named_first.setdefault(dmc_id, []).append(index)
+            naming.add(dmc_id, index)
             if before + 1 > leading.get(kind, 0):
                 most_named[kind], leading[kind] = dmc_id, before + 1
         if over is None:
@@ -129,12 +124,25 @@ class _Citations:
         said = self._said(f"defect {defect_id!r}", path, count, first, _NAMED)
         return Problem(where, f"{said}; name the DMCs it holds back in one exclusion")
 
-    def _said(self, what: str, path: str, count: int, first: list[int], verbs: tuple[str, str]) -> str:
-        """Say in full, the first time, which exclusions already cite an item; after that, point back there."""
+    def _said(
+        self,
+        what: str,
+        path: str,
+        count: int,
+        first: list[int],
+        verbs: tuple[str, str],
+        *,
+        lead: str = "",
+        again: str | None = None,
+    ) -> str:
+        """Say in full, the first time, which exclusions already cite an item; after that, point back there.
+
+        ``lead`` comes before the full saying; ``again`` says what happens once more (by default, the item cited).
+        """
         told = self.told.setdefault(what, path)
         if told != path:
-            return f"{what} is {verbs[0]} once more here (see {told})"
-        return _already(what, count, first, verbs)
+            return f"{again or f'{what} is {verbs[0]}'} once more here (see {told})"
+        return lead + _already(what, count, first, verbs)
 
 
 class _Tally:
