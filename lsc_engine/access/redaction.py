@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from msgspec import structs
 from pydantic import BaseModel
 
 from lsc_engine.access.policy import Principal, Role, sees_confidential
@@ -154,13 +155,13 @@ class Redactor:
         if not dmc.confidential or self._shown(dmc.id, owners):
             return dmc
         evidence = self._scope_evidence(dmc.evidence)
-        return replace(dmc, name=withheld(owners), meters=None, evidence=evidence)
+        return structs.replace(dmc, name=withheld(owners), meters=None, evidence=evidence)
 
     def _scope_evidence(self, evidence: ScopeEvidence) -> ScopeEvidence:
         owners = self.section_owners.get(evidence.section, frozenset())
         if not evidence.confidential or self._shown(evidence.id, owners):
             return evidence
-        return replace(evidence, text=withheld(owners))
+        return structs.replace(evidence, text=withheld(owners))
 
     def _held_back(self, held: ScopeHeldBack) -> ScopeHeldBack:
         owners = self.section_owners.get("scope.exclusions", frozenset())

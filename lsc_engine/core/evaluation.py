@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -10,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
+from lsc_engine.core.plain_records import PlainRecord
 from lsc_engine.core.ruleset import Rating, is_provisional
 from lsc_engine.core.words import origin_words
 
@@ -159,18 +159,11 @@ class ExcludedEvidence(Out):
     reason: str
 
 
-#: The configuration pydantic reads the scope's plain dataclasses with, wherever an evaluation is read back.
-SCOPE_RECORD_CONFIG = ConfigDict(extra="forbid")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScopeEvidence:
+class ScopeEvidence(PlainRecord, frozen=True, kw_only=True, gc=False):
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
 
-    # A plain dataclass, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine
-    # builds from values the pack's validation has checked, without validating them again (a fifth cheaper);
-    # pydantic still validates them, refusing an unknown field as ``Out`` does, wherever an evaluation is read back.
-    __pydantic_config__ = SCOPE_RECORD_CONFIG
+    # A plain record, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine builds
+    # from values the pack's validation has checked; pydantic validates them wherever an evaluation is read back.
 
     id: str
     section: Annotated[
@@ -181,11 +174,8 @@ class ScopeEvidence:
     confidential: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScopeDmc:
+class ScopeDmc(PlainRecord, frozen=True, kw_only=True, gc=False):
     """A Device Model Combination of the statement, with the evidence that names it."""
-
-    __pydantic_config__ = SCOPE_RECORD_CONFIG
 
     id: str
     name: str

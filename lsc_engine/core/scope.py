@@ -10,7 +10,16 @@ from datetime import date
 from typing import TypeVar
 
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
-from lsc_engine.core.evidence import Defect, DefectStatus, Dmc, EvidencePack, Exclusion, InstallationType, Item
+from lsc_engine.core.evidence import (
+    Defect,
+    DefectStatus,
+    Dmc,
+    EvidencePack,
+    Exclusion,
+    InstallationType,
+    Item,
+    Provenance,
+)
 from lsc_engine.core.facts.known import reported_on
 from lsc_engine.core.words import day_words
 
@@ -18,25 +27,50 @@ _I = TypeVar("_I", bound=Item)
 
 
 def _stated(item: Item, section: str, text: str) -> ScopeEvidence:
-    day = item.provenance.date
     return ScopeEvidence(
         id=item.id,
         section=section,
-        text=f"{text} ({item.provenance.source}, {day_words(day)})",
-        dated=day,
+        text=f"{text} ({_where(item.provenance)})",
+        dated=item.provenance.date,
         confidential=item.confidential,
     )
 
 
-def _dmc(dmc: Dmc) -> ScopeDmc:
-    return ScopeDmc(
-        id=dmc.id,
-        name=dmc.name,
-        installation_type=dmc.installation_type,
-        meters=dmc.meters,
-        evidence=_stated(dmc, "scope.dmcs", "Named in the statement"),
-        confidential=dmc.confidential,
-    )
+def _where(provenance: Provenance) -> str:
+    return f"{provenance.source}, {day_words(provenance.date)}"
+
+
+class _Dmcs:
+    """Builds the scope's DMCs, each once: most were stated in one document, whose words they then share."""
+
+    def __init__(self) -> None:
+        self.built: dict[str, ScopeDmc] = {}
+        self._named: dict[tuple[str, date], str] = {}
+
+    def new(self, dmc: Dmc) -> ScopeDmc:
+        """Build a DMC's entry anew."""
+        provenance = dmc.provenance
+        stated = provenance.source, provenance.date
+        named = self._named.get(stated)
+        if named is None:
+            named = self._named[stated] = f"Named in the statement ({_where(provenance)})"
+        return ScopeDmc(
+            id=dmc.id,
+            name=dmc.name,
+            installation_type=dmc.installation_type,
+            meters=dmc.meters,
+            evidence=ScopeEvidence(
+                id=dmc.id, section="scope.dmcs", text=named, dated=provenance.date, confidential=dmc.confidential
+            ),
+            confidential=dmc.confidential,
+        )
+
+    def held(self, dmc: Dmc) -> ScopeDmc:
+        """Return a held-back DMC's entry, built the first time an exclusion holds it back."""
+        found = self.built.get(dmc.id)
+        if found is None:
+            found = self.built[dmc.id] = self.new(dmc)
+        return found
 
 
 def _defect_words(defect: Defect) -> str:
@@ -69,18 +103,13 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     named_defects = {e.defect_id for e in exclusions if e.defect_id}
     listed_defects = (pack.testing.defects or []) if pack.testing is not None and named_defects else []
     defects = {d.id: d for d in listed_defects if d.id in named_defects and d.provenance.date <= as_at}
-    listed: dict[str, ScopeDmc] = {}  # a DMC held back by several exclusions is built once
-
-    def entry(dmc: Dmc) -> ScopeDmc:
-        found = listed.get(dmc.id)
-        if found is None:
-            found = listed[dmc.id] = _dmc(dmc)
-        return found
-
-    held = [_held_back(exclusion, list(map(entry, parts)), defects) for exclusion, parts in _holds(dmcs, exclusions)]
-    held_ids = set(listed)
+    entries = _Dmcs()
+    held = [
+        _held_back(exclusion, list(map(entries.held, parts)), defects) for exclusion, parts in _holds(dmcs, exclusions)
+    ]
+    held_ids = entries.built.keys()
     # Built from the pack's validated values, not validated again: a pack may name a hundred thousand DMCs.
-    covered = [_dmc(dmc) for dmc in dmcs if dmc.id not in held_ids] if held_ids else list(map(_dmc, dmcs))
+    covered = [entries.new(dmc) for dmc in dmcs if dmc.id not in held_ids] if held_ids else list(map(entries.new, dmcs))
     return CohortScope.model_construct(covered=covered, held_back=held)
 
 
