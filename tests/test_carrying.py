@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from lsc_engine.access.policy import Role
 from lsc_engine.committee.carrying import carry_forward
@@ -81,7 +82,7 @@ def test_new_evidence_behind_an_unchanged_rating_reopens_the_decision(ruleset: R
     later = first.model_copy(
         update={
             "ratings": [
-                c.model_copy(update={"findings": [f.model_copy(update={"evidence": ["INC-NEW"]}) for f in c.findings]})
+                structs.replace(c, findings=[structs.replace(f, evidence=["INC-NEW"]) for f in c.findings])
                 if c is lsc6
                 else c
                 for c in first.ratings

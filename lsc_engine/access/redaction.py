@@ -187,13 +187,13 @@ class Redactor:
                     self.disclosed.update(finding.evidence or [finding.rule_id])
             return cell
         hidden.add((cell.criterion, cell.group))
-        return cell.model_copy(update={"findings": [self._finding(f, cell.group) for f in cell.findings]})
+        return structs.replace(cell, findings=[self._finding(f, cell.group) for f in cell.findings])
 
     @staticmethod
     def _finding(finding: Finding, group: Group) -> Finding:
         if not finding.confidential:
             return finding
-        return finding.model_copy(update={"message": withheld([group]), "evidence": []})
+        return structs.replace(finding, message=withheld([group]), evidence=[])
 
     def _condition(self, condition: Condition) -> Condition:
         if not condition.confidential or self._shown(condition.id, [condition.owner]):
@@ -212,12 +212,12 @@ class Redactor:
             owners = [Group(blocker.ref.rsplit("/", 1)[-1])]
         if self.sees(owners):
             return blocker
-        return blocker.model_copy(update={"reason": f"{blocker.ref}: {withheld(owners)}"})
+        return structs.replace(blocker, reason=f"{blocker.ref}: {withheld(owners)}")
 
     def _path(self, path: PathToGreen, hidden: set[Cell]) -> PathToGreen:
         if (path.criterion, path.group) not in hidden:
             return path
-        return path.model_copy(update={"actions": [withheld([path.group])]})
+        return structs.replace(path, actions=[withheld([path.group])])
 
     def pack(self, document: PackDocument) -> PackDocument:
         """Replace each confidential item of a stored pack the caller may not see by a stub naming its owners."""

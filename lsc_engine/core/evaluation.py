@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
@@ -38,7 +39,7 @@ class Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Finding(Out):
+class Finding(PlainRecord, frozen=True, gc=False):
     """A rule that fired, or a gap no rule covered, with the evidence behind it."""
 
     rule_id: str
@@ -46,9 +47,11 @@ class Finding(Out):
     rating: Rating
     message: str
     basis: str
-    evidence: list[str] = Field(description="Ids of the evidence items behind the finding (a sample when long)")
+    evidence: Annotated[
+        list[str], Field(description="Ids of the evidence items behind the finding (a sample when long)")
+    ]
     evidence_count: int
-    confidential: bool = Field(description="True when any evidence behind the finding is confidential")
+    confidential: Annotated[bool, Field(description="True when any evidence behind the finding is confidential")]
 
     @property
     def provisional(self) -> bool:
@@ -56,7 +59,7 @@ class Finding(Out):
         return is_provisional(self.basis)
 
 
-class CellRating(Out):
+class CellRating(PlainRecord, frozen=True, gc=False):
     """The proposed rating of one criterion by one owning group."""
 
     criterion: str
@@ -67,7 +70,7 @@ class CellRating(Out):
     findings: list[Finding]
 
 
-class CriterionRating(Out):
+class CriterionRating(PlainRecord, frozen=True, gc=False):
     """A criterion's rating: the worst of its owners' ratings and its sub-criteria."""
 
     criterion: str
@@ -111,13 +114,13 @@ class Condition(Out):
     )
 
 
-class Blocker(Out):
+class Blocker(PlainRecord, frozen=True, gc=False):
     """Something that stops go-live or migration."""
 
     kind: Literal["rating", "condition"]
     ref: str
     reason: str
-    confidential: bool = Field(description="True when the reason rests on confidential evidence")
+    confidential: Annotated[bool, Field(description="True when the reason rests on confidential evidence")]
 
 
 class Blockers(Out):
@@ -127,30 +130,31 @@ class Blockers(Out):
     migration: list[Blocker]
 
 
-class Milestone(Out):
+class Milestone(PlainRecord, frozen=True, gc=False):
     """The earliest date a rating improves to a level if planned dates hold and later reports show nothing new."""
 
     rating: Rating
     on: date
-    then_needs: list[str] = Field(
-        default_factory=list,
-        description="When waiting alone stops short of green: what must still happen, from that date, for green",
-    )
+    then_needs: Annotated[
+        list[str],
+        Field(description="When waiting alone stops short of green: what must still happen, from that date, for green"),
+    ] = msgspec.field(default_factory=list)
 
 
-class PathToGreen(Out):
+class PathToGreen(PlainRecord, frozen=True, gc=False):
     """What must change for a non-green rating to become green."""
 
     criterion: str
     group: Group
     rating: Rating
     actions: list[str]
-    milestones: list[Milestone] = Field(
-        description="Dates on which the rating improves by time alone (e.g. a stability window), if any"
-    )
+    milestones: Annotated[
+        list[Milestone],
+        Field(description="Dates on which the rating improves by time alone (e.g. a stability window), if any"),
+    ]
 
 
-class ExcludedEvidence(Out):
+class ExcludedEvidence(PlainRecord, frozen=True, gc=False):
     """Evidence left out because it is dated after the as-at date."""
 
     id: str
@@ -159,7 +163,7 @@ class ExcludedEvidence(Out):
     reason: str
 
 
-class ScopeEvidence(PlainRecord, frozen=True, kw_only=True, gc=False):
+class ScopeEvidence(PlainRecord, frozen=True, gc=False):
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
 
     # A plain record, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine builds
@@ -174,7 +178,7 @@ class ScopeEvidence(PlainRecord, frozen=True, kw_only=True, gc=False):
     confidential: bool
 
 
-class ScopeDmc(PlainRecord, frozen=True, kw_only=True, gc=False):
+class ScopeDmc(PlainRecord, frozen=True, gc=False):
     """A Device Model Combination of the statement, with the evidence that names it."""
 
     id: str

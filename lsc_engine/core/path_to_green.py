@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
+from msgspec import structs
+
 from lsc_engine.core.days import shift
 from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating, Milestone, PathToGreen
 from lsc_engine.core.facts import DECLARED
@@ -47,7 +49,7 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
                     milestones.append(Milestone(rating=target, on=_earliest(matches, key, target, changes)))
             if milestones and later != Rating.GREEN:
                 needs = _still_needed(matches, key, changes[-1], values)
-                milestones[-1] = milestones[-1].model_copy(update={"then_needs": needs})
+                milestones[-1] = structs.replace(milestones[-1], then_needs=needs)
         found.append(
             PathToGreen(
                 criterion=cell.criterion,
