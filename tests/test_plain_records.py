@@ -1,17 +1,18 @@
-"""The scope's plain records: built by msgspec, read, written and described by pydantic as the dataclasses they were."""
+"""The evaluation's plain records: built by msgspec, read, written and described by pydantic as they were before."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lsc_engine.core.decision import evaluate
-from lsc_engine.core.evaluation import CohortScope, Evaluation, ScopeDmc, ScopeEvidence
+from lsc_engine.core.evaluation import Blocker, Blockers, CohortScope, Evaluation, ScopeDmc, ScopeEvidence
 from lsc_engine.core.evidence import InstallationType
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.model_json import model_json
@@ -52,9 +53,22 @@ class FormerDmc:
     confidential: bool
 
 
-def _schema(kind: Any) -> Any:
-    named = json.dumps(TypeAdapter(list[kind]).json_schema())
-    return json.loads(named.replace("FormerEvidence", "ScopeEvidence").replace("FormerDmc", "ScopeDmc"))
+class FormerBlocker(BaseModel):
+    """Something that stops go-live or migration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["rating", "condition"]
+    ref: str
+    reason: str
+    confidential: bool = Field(description="True when the reason rests on confidential evidence")
+
+
+def _schema(kind: Any, mode: Literal["validation", "serialization"] = "validation") -> Any:
+    named = json.dumps(TypeAdapter(list[kind]).json_schema(mode=mode))
+    for former, now in (("FormerEvidence", "ScopeEvidence"), ("FormerDmc", "ScopeDmc"), ("FormerBlocker", "Blocker")):
+        named = named.replace(former, now)
+    return json.loads(named)
 
 
 def _dmc(**changes: object) -> dict[str, Any]:
@@ -63,11 +77,13 @@ def _dmc(**changes: object) -> dict[str, Any]:
     return {**dmc, "confidential": False, **changes}
 
 
-def test_the_json_schema_is_the_one_the_dataclasses_gave() -> None:
-    assert _schema(ScopeDmc) == _schema(FormerDmc)
-    validation = TypeAdapter(list[ScopeDmc]).json_schema()
-    assert validation == TypeAdapter(list[ScopeDmc]).json_schema(mode="serialization")
-    assert "title" not in validation["$defs"]["ScopeDmc"]["properties"]["evidence"]  # a reference, as before
+@pytest.mark.parametrize("mode", ["validation", "serialization"])
+def test_the_json_schema_is_the_one_the_former_dataclasses_and_models_gave(
+    mode: Literal["validation", "serialization"],
+) -> None:
+    assert _schema(ScopeDmc, mode) == _schema(FormerDmc, mode)
+    assert _schema(Blocker, mode) == _schema(FormerBlocker, mode)
+    assert "title" not in _schema(ScopeDmc, mode)["$defs"]["ScopeDmc"]["properties"]["evidence"]  # a reference
 
 
 def test_an_evaluation_reads_back_to_the_same_records_and_the_same_json(ruleset: Ruleset) -> None:
@@ -119,6 +135,42 @@ def test_a_record_read_back_refuses_what_its_dataclass_refused_at_the_same_path(
     problems = refused.value.errors()
     assert [problem["loc"][: len(where)] for problem in problems] == [where]
     assert kind is None or problems[0]["type"] == kind
+
+
+BLOCKER = {"kind": "rating", "ref": "LSC1/TAG", "reason": "A reason", "confidential": False}
+
+
+@pytest.mark.parametrize("read_as", ["json", "python"])
+@pytest.mark.parametrize(
+    ("blocker", "problem"),
+    [
+        ({**BLOCKER, "colour": 1}, ("extra_forbidden", ("go_live", 0, "colour"))),
+        ([1], ("model_type", ("go_live", 0))),
+        ({**BLOCKER, "kind": "other"}, ("literal_error", ("go_live", 0, "kind"))),
+        ({"kind": "rating"}, ("missing", ("go_live", 0, "ref"))),
+    ],
+)
+def test_a_former_model_read_back_refuses_as_the_model_did(
+    blocker: object, problem: tuple[str, tuple[object, ...]], read_as: str
+) -> None:
+    document = {"go_live": [blocker], "migration": []}
+    read: Callable[[], object] = (
+        (lambda: Blockers.model_validate_json(json.dumps(document)))
+        if read_as == "json"
+        else (lambda: Blockers.model_validate(document))
+    )
+    with pytest.raises(ValidationError) as refused:
+        read()
+    assert (refused.value.errors()[0]["type"], refused.value.errors()[0]["loc"]) == problem
+
+
+def test_what_pydantic_is_asked_to_leave_out_of_a_record_is_left_out() -> None:
+    blockers = Blockers(
+        go_live=[Blocker(kind="rating", ref="LSC1/SSC", reason="secret", confidential=True)], migration=[]
+    )
+    left_out = blockers.model_dump_json(exclude={"go_live": {"__all__": {"reason"}}})
+    assert left_out == '{"go_live":[{"kind":"rating","ref":"LSC1/SSC","confidential":true}],"migration":[]}'
+    assert blockers.model_dump(include={"go_live": {0: {"ref"}}}) == {"go_live": [{"ref": "LSC1/SSC"}]}
 
 
 def test_records_are_frozen() -> None:

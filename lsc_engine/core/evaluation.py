@@ -166,8 +166,9 @@ class ExcludedEvidence(PlainRecord, frozen=True, gc=False):
 class ScopeEvidence(PlainRecord, frozen=True, gc=False):
     """An item of evidence behind the scope, in words: what it says and where and when it was stated."""
 
-    # A plain record, like ``ScopeDmc``: a large pack's scope has a hundred thousand of each, which the engine builds
-    # from values the pack's validation has checked; pydantic validates them wherever an evaluation is read back.
+    # A large pack's scope has a hundred thousand of these and of ``ScopeDmc``, which were dataclasses before they
+    # were records: pydantic still meets them as such.
+    mirror = "dataclass"
 
     id: str
     section: Annotated[
@@ -180,6 +181,8 @@ class ScopeEvidence(PlainRecord, frozen=True, gc=False):
 
 class ScopeDmc(PlainRecord, frozen=True, gc=False):
     """A Device Model Combination of the statement, with the evidence that names it."""
+
+    mirror = "dataclass"
 
     id: str
     name: str
