@@ -12,11 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.deps import printable_address
 from api.limits import BodyLimits
 from api.routes import catalogue, committee, health, letters, register, submissions
 from api.routes import tokens as token_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         summary="Readiness decisions against the Live Services Criteria",
         responses={400: errors.RESPONSES[400]},
+        dependencies=[Depends(printable_address)],
         # The interactive docs pages load their scripts from a CDN; nothing here may, so only the
         # OpenAPI document itself is served.
         docs_url=None,

@@ -1,4 +1,4 @@
-"""Request dependencies: the services, the settings, and a size-limited request body.
+"""Request dependencies: the services, the settings, a size-limited request body, and printable addresses.
 
 The trivial ones are coroutines, so that FastAPI runs them on the event loop instead of handing each to
 the thread pool.
@@ -10,10 +10,29 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from lsc_engine.core.text import unprintable
+from lsc_engine.errors import InvalidRequest, Problem
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.letters import Letters
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
+
+
+async def printable_address(request: Request) -> None:
+    """Refuse a request whose address holds a control or direction-changing character, before any route reads it.
+
+    Such a value names nothing that could be stored (PostgreSQL cannot even compare a text holding NUL), so every
+    route of both applications refuses it here, naming the parameter, rather than each in its own way.
+    """
+    given = [("path", request.path_params.items()), ("query", request.query_params.multi_items())]
+    problems = [
+        Problem(f"{where}.{name}", f"must be printable text; it holds {found}")
+        for where, values in given
+        for name, value in values
+        if (found := unprintable(str(value), multiline=True)) is not None
+    ]
+    if problems:
+        raise InvalidRequest("the address holds a character no name or id may hold", problems=problems)
 
 
 async def get_service(request: Request) -> Service:

@@ -256,3 +256,24 @@ def test_a_body_that_is_not_json_is_400_on_every_route_that_takes_one(client: Ac
     assert not_utf8.status_code == 400
     wrong_shape = client.post("/v1/conditions", json=[CONDITION])
     assert wrong_shape.status_code == 422  # well-formed JSON of the wrong shape is still a field to correct
+
+
+def test_an_address_holding_a_control_or_direction_changing_character_is_refused_naming_the_parameter(
+    client: ActingClient,
+) -> None:
+    submission_id = submit(client)
+    for url, params, path in (
+        ("/v1/conditions", {"capability": "MOC\x00MDS"}, "query.capability"),
+        ("/v1/submissions", {"capability": "\u202eMOC-MDS"}, "query.capability"),
+        ("/v1/submissions/SUB%00-1", {}, "path.submission_id"),
+        (f"/v1/submissions/{submission_id}/diff", {"from": "\x00"}, "query.from"),
+    ):
+        answer = client.get(url, params=params)
+        assert answer.status_code == 400, (url, answer.text)
+        assert answer.json()["code"] == "invalid_request"
+        assert [problem["path"] for problem in answer.json()["details"]["problems"]] == [path]
+        assert "must be printable text; it holds" in answer.json()["details"]["problems"][0]["message"]
+    page = client.get("/submissions/SUB%00-1/history", headers={"Accept": "text/html"})
+    assert page.status_code == 400
+    assert "no name or id may hold" in markup.unescape(page.text)
+    assert client.get("/v1/conditions", params={"capability": "MOC-MDS"}).status_code == 200

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette._utils import get_route_path
 from starlette.datastructures import State
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Scope
 
+from api.deps import printable_address
 from api.web import (
     assessments,
     conditions,
@@ -45,7 +46,7 @@ ROUTERS = (
 
 def create_web_app(state: State) -> FastAPI:
     """Build the pages' application on the main application's state (its services, settings and limits)."""
-    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, dependencies=[Depends(printable_address)])
     # Inside a mounted application ``request.app`` is that application: sharing the state object lets the
     # pages and the dependencies they share with the API find the same services.
     web.state = state
