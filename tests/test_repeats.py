@@ -364,3 +364,11 @@ def test_the_most_an_allowed_pack_can_ask_for_is_under_twelve_times_its_size(rul
         sizes[name] = len(evaluation.model_dump_json()) / len(body)
     assert sizes["none held back"] < 3
     assert sizes["all held back five times"] < 12
+
+
+def test_an_import_names_the_exclusions_a_refusal_lists_as_one_list_of_rows() -> None:
+    refused = upload(pack_with(ACTIVE, [exclusion(i, installation_type="active") for i in range(7)]))
+    first, again = refused.problems
+    assert first.path == "pack.xlsx, scope.exclusions sheet, row 7, column F (installation_type)"
+    assert "is already held back by pack.xlsx, scope.exclusions sheet, rows 2 to 6; at most 5" in first.message
+    assert again.message.endswith("once more here (see pack.xlsx, scope.exclusions sheet, row 7)")

@@ -16,7 +16,7 @@ from lsc_engine.core.loading import parse_pack
 from lsc_engine.errors import MOST_PROBLEMS_LISTED, InvalidPack, Problem
 from lsc_engine.spreadsheets.cells import PLAIN, CellError, JsonValue, Reading, read_cell
 from lsc_engine.spreadsheets.layout import GUIDE_SHEET, PACK_SHEET, PARENT_COLUMN, Column, Table, layout
-from lsc_engine.spreadsheets.location import Location
+from lsc_engine.spreadsheets.location import Location, rows_words
 from lsc_engine.spreadsheets.mapping import Mapping as SourceMapping
 from lsc_engine.spreadsheets.mapping import Source
 from lsc_engine.spreadsheets.sources import Sheet
@@ -396,13 +396,29 @@ def _locate(path: str, rows: dict[str, Location], builder: _Builder) -> tuple[Lo
     return Location(builder.pack_file, PACK_SHEET, None, None, plain if plain != "$" else None), plain
 
 
-#: An item's JSON path in a message of the pack's own checks ("already used at incidents[2]").
+#: An item's JSON path in a message of the pack's own checks ("already used at incidents[2]") ...
 _ITEM_PATH = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\[\d+\](?:\.[a-z_]+\[\d+\])*")
+#: ... or a list of them ("held back by scope.exclusions[0], scope.exclusions[1] and scope.exclusions[2]").
+_ITEM_PATHS = re.compile(rf"{_ITEM_PATH.pattern}(?:(?:, | and ){_ITEM_PATH.pattern})*")
+_BETWEEN_PATHS = re.compile(r", | and ")
 
 
 def _rows_named(message: str, rows: Mapping[str, Location]) -> str:
-    """Name the items a message points at by the rows they were read from, not by their JSON paths."""
-    return _ITEM_PATH.sub(lambda found: rows[found[0]].words() if found[0] in rows else found[0], message)
+    """Name the items a message points at by the rows they were read from, not by their JSON paths.
+
+    A list of items is said as one list of rows, each file and sheet named once ("rows 2, 4 and 7").
+    """
+
+    def one(found: re.Match[str]) -> str:
+        return rows[found[0]].words() if found[0] in rows else found[0]
+
+    def named(found: re.Match[str]) -> str:
+        paths = _BETWEEN_PATHS.split(found[0])
+        if len(paths) > 1 and all(path in rows for path in paths):
+            return rows_words(rows[path] for path in paths)
+        return _ITEM_PATH.sub(one, found[0])
+
+    return _ITEM_PATHS.sub(named, message)
 
 
 def _words_hint(name: str, words: Mapping[str, object]) -> str:
