@@ -19,20 +19,44 @@ from lsc_engine.settings import Settings
 
 
 async def printable_address(request: Request) -> None:
-    """Refuse a request whose address holds a control or direction-changing character, before any route reads it.
+    """Refuse a request whose address holds a control, invisible or direction-changing character, before any route.
 
     Such a value names nothing that could be stored (PostgreSQL cannot even compare a text holding NUL), so every
     route of both applications refuses it here, naming the parameter, rather than each in its own way.
     """
     given = [("path", request.path_params.items()), ("query", request.query_params.multi_items())]
     problems = [
-        Problem(f"{where}.{name}", f"must be printable text; it holds {found}")
-        for where, values in given
-        for name, value in values
-        if (found := unprintable(str(value), multiline=True)) is not None
+        problem for where, values in given for name, value in values if (problem := _unprintable(where, name, value))
     ]
     if problems:
         raise InvalidRequest("the address holds a character no name or id may hold", problems=problems)
+
+
+def _unprintable(where: str, name: str, value: object) -> Problem | None:
+    if (found := unprintable(name)) is not None:  # not named back: the name is what cannot be shown
+        return Problem(where, f"a parameter's name must be printable text on one line; it holds {found}")
+    if (found := unprintable(str(value))) is not None:
+        return Problem(f"{where}.{name}", f"must be printable text on one line; it holds {found}")
+    return None
+
+
+async def utf8_form(request: Request) -> None:
+    """Refuse a form sent in another character set than UTF-8, which every page's form is sent in.
+
+    Read in another (a client may name any, such as ``unicode_escape``), a field could hold text that cannot even be
+    shown back beside it.
+    """
+    kind, _, parameters = request.headers.get("content-type", "").partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+            raise InvalidRequest(
+                "a form must be sent in UTF-8",
+                problems=[Problem("body", f"it was sent as {charset or 'an unnamed character set'}")],
+            )
 
 
 async def get_service(request: Request) -> Service:

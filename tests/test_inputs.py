@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from lsc_engine.access.policy import Role
+from lsc_engine.core.text import unprintable
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
@@ -272,8 +273,44 @@ def test_an_address_holding_a_control_or_direction_changing_character_is_refused
         assert answer.status_code == 400, (url, answer.text)
         assert answer.json()["code"] == "invalid_request"
         assert [problem["path"] for problem in answer.json()["details"]["problems"]] == [path]
-        assert "must be printable text; it holds" in answer.json()["details"]["problems"][0]["message"]
+        assert "must be printable text on one line; it holds" in answer.json()["details"]["problems"][0]["message"]
+    for url, problem in (("/v1/submissions?a%00b=1", "query"), ("/v1/readiness/MOC-MDS%0A", "path.capability")):
+        answer = client.get(url)
+        assert answer.status_code == 400, url
+        assert [p["path"] for p in answer.json()["details"]["problems"]] == [problem]
     page = client.get("/submissions/SUB%00-1/history", headers={"Accept": "text/html"})
     assert page.status_code == 400
     assert "no name or id may hold" in markup.unescape(page.text)
     assert client.get("/v1/conditions", params={"capability": "MOC-MDS"}).status_code == 200
+
+
+def test_a_form_sent_in_another_character_set_than_utf8_is_refused_and_nothing_is_recorded(
+    client: ActingClient,
+) -> None:
+    submission_id = submit(client)
+    page = f"/submissions/{submission_id}/revoke/SSC"
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="reason"\r\n\r\ngone \\ud800\r\n--XyZ--\r\n'
+    for charset in ("unicode_escape", '"utf-7"'):
+        headers = {**bearer(client.tokens[Role.SSC]), "Accept": "text/html"}
+        headers["Content-Type"] = f"multipart/form-data; boundary=XyZ; charset={charset}"
+        refused = client.post(page, content=body, headers=headers)
+        assert refused.status_code == 400, refused.text
+        assert "form must be sent in UTF-8" in markup.unescape(refused.text)
+    assert client.get("/v1/readiness/MOC-MDS").json()["revocations"] == []
+    utf8 = {**bearer(client.tokens[Role.SSC]), "Content-Type": "multipart/form-data; boundary=XyZ; charset=UTF-8"}
+    plain = b'--XyZ\r\nContent-Disposition: form-data; name="reason"\r\n\r\nfine\r\n--XyZ--\r\n'
+    assert client.post(page, content=plain, headers=utf8).status_code < 400
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("gone \ud800", "half of a character (U+D800) at position 5"),
+        ("a\x00b", "a control character (U+0000) at position 1"),
+        ("name\u202e", "a direction-changing character (U+202E) at position 4"),
+        ("two\nlines", "a control character (U+000A) at position 3"),
+    ],
+)
+def test_unprintable_text_is_named_by_what_and_where(text: str, said: str) -> None:
+    assert unprintable(text) == said
+    assert unprintable("plain words, accents é and 😀") is None

@@ -10,7 +10,7 @@ from starlette.datastructures import State
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Scope
 
-from api.deps import printable_address
+from api.deps import printable_address, utf8_form
 from api.web import (
     assessments,
     conditions,
@@ -46,7 +46,9 @@ ROUTERS = (
 
 def create_web_app(state: State) -> FastAPI:
     """Build the pages' application on the main application's state (its services, settings and limits)."""
-    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, dependencies=[Depends(printable_address)])
+    web = FastAPI(
+        openapi_url=None, docs_url=None, redoc_url=None, dependencies=[Depends(printable_address), Depends(utf8_form)]
+    )
     # Inside a mounted application ``request.app`` is that application: sharing the state object lets the
     # pages and the dependencies they share with the API find the same services.
     web.state = state

@@ -47,6 +47,8 @@ def unprintable(text: str, *, multiline: bool = False) -> str | None:
         category = unicodedata.category(char)
         if category == "Cc":
             return f"a control character (U+{ord(char):04X}) at position {position}"
+        if category == "Cs":  # half of a character: no text in UTF-8 holds one
+            return f"half of a character (U+{ord(char):04X}) at position {position}"
         if not multiline and category in INVISIBLE_IN_NAMES:
             return f"an invisible or line-breaking character (U+{ord(char):04X}) at position {position}"
     return None
