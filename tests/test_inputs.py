@@ -8,13 +8,16 @@ database (PostgreSQL cannot store NUL: it answered 500 before).
 from __future__ import annotations
 
 import html as markup
+import json
 import re
 from typing import Any
 
 import pytest
 
 from lsc_engine.access.policy import Role
+from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.text import unprintable
+from lsc_engine.errors import InvalidPack
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
@@ -314,3 +317,18 @@ def test_a_form_sent_in_another_character_set_than_utf8_is_refused_and_nothing_i
 def test_unprintable_text_is_named_by_what_and_where(text: str, said: str) -> None:
     assert unprintable(text) == said
     assert unprintable("plain words, accents é and 😀") is None
+
+
+def test_a_pack_naming_a_provider_or_a_measure_in_unprintable_text_is_refused_at_each_path() -> None:
+    document = json.loads(MDS)
+    document["bcdr"]["required_providers"][0] = "EVIL\u202e"
+    document["bcdr"]["plan"]["covers_providers"].append("ESC\x1b[31m")
+    document["performance"][0]["measure"] = "a\x00b"
+    with pytest.raises(InvalidPack) as refused:
+        parse_pack(json.dumps(document).encode())
+    last = len(document["bcdr"]["plan"]["covers_providers"]) - 1
+    assert sorted(problem.path for problem in refused.value.problems) == [
+        f"bcdr.plan.covers_providers[{last}]",
+        "bcdr.required_providers[0]",
+        "performance[0].measure",
+    ]

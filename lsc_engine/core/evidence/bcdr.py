@@ -10,6 +10,10 @@ from pydantic import Field
 from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.evidence.base import RECORD_CONFIG, Date, Item, Model, Note
+from lsc_engine.core.text import PRINTABLE
+
+#: A service provider's name, as a plan and the pack's list of those required name it.
+Provider = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=RECORD_CONFIG)
@@ -17,7 +21,7 @@ class BcdrPlan(Item):
     """The business continuity and disaster recovery plan."""
 
     published: bool
-    covers_providers: list[Annotated[str, Field(min_length=1, max_length=200)]] = field(default_factory=list)
+    covers_providers: list[Provider] = field(default_factory=list)
     pending_revision: Annotated[Note | None, Field(description="A revision that is promised but not yet published")] = (
         None
     )
@@ -44,4 +48,4 @@ class Bcdr(Model):
 
     plan: BcdrPlan | None = None
     tests: list[BcdrTest] = Field(default_factory=list)
-    required_providers: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list)
+    required_providers: list[Provider] = Field(default_factory=list)

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from pydantic.dataclasses import dataclass
 
 from lsc_engine.core.evidence.base import RECORD_CONFIG, Item, Month, Note, Percent
+from lsc_engine.core.text import PRINTABLE
 
 
 class MeasureKind(StrEnum):
@@ -38,7 +39,7 @@ _WORDS = {
 class PerformanceRow(Item):
     """One month's result for one performance measure."""
 
-    measure: Annotated[str, Field(min_length=1, max_length=40)]
+    measure: Annotated[str, Field(min_length=1, max_length=40, pattern=PRINTABLE)]
     month: Month
     achieved: Percent
     target: Annotated[Percent | None, Field(description="Defaults to the ruleset's target level")] = None
@@ -63,7 +64,7 @@ class PerformanceRow(Item):
 class PerformanceAim(Item):
     """A level DCC aims for a measure to reach by a later month: an intention, not a reported result."""
 
-    measure: Annotated[str, Field(min_length=1, max_length=40)]
+    measure: Annotated[str, Field(min_length=1, max_length=40, pattern=PRINTABLE)]
     aim: Annotated[Percent, Field(description="The level aimed for")]
     by_month: Annotated[Month, Field(description="The month by which it is aimed for")]
     minimum: Annotated[Percent | None, Field(description="The measure's minimum service level, where stated")] = None
