@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from python_multipart.multipart import parse_options_header
 
 from lsc_engine.core.text import unprintable
 from lsc_engine.errors import InvalidRequest, Problem
@@ -46,17 +47,17 @@ async def utf8_form(request: Request) -> None:
     Read in another (a client may name any, such as ``unicode_escape``), a field could hold text that cannot even be
     shown back beside it.
     """
-    kind, _, parameters = request.headers.get("content-type", "").partition(";")
-    if kind.strip().lower() != "multipart/form-data":
+    # Read as the form parser reads it: the content type lowered, parameters unquoted.
+    kind, parameters = parse_options_header(request.headers.get("content-type", ""))
+    named = parameters.get(b"charset")
+    if kind != b"multipart/form-data" or named is None:
         return
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        charset = value.strip().strip('"').lower()
-        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
-            raise InvalidRequest(
-                "a form must be sent in UTF-8",
-                problems=[Problem("body", f"it was sent as {charset or 'an unnamed character set'}")],
-            )
+    charset = named.decode("latin-1").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise InvalidRequest(
+            "a form must be sent in UTF-8",
+            problems=[Problem("body", f"it was sent as {charset or 'an unnamed character set'}")],
+        )
 
 
 async def get_service(request: Request) -> Service:
