@@ -61,7 +61,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
         cohort=pack.statement.cohort,
         as_at=as_at,
         overall=overall,
-        scope=scope_of(pack, as_at),
+        scope=scope_of(pack, as_at, matches.derivation.known),
         ratings=cells,
         criteria=_criteria(ruleset, cells),
         conditions=conditions,

@@ -5,9 +5,8 @@ The evaluation and the Panel's letter both read the scope from here, so that the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import TypeVar
 
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
 from lsc_engine.core.evidence import (
@@ -20,10 +19,8 @@ from lsc_engine.core.evidence import (
     Item,
     Provenance,
 )
-from lsc_engine.core.facts.known import reported_on
+from lsc_engine.core.facts.known import Known
 from lsc_engine.core.words import day_words
-
-_I = TypeVar("_I", bound=Item)
 
 
 def _stated(item: Item, section: str, text: str) -> ScopeEvidence:
@@ -47,29 +44,28 @@ class _Dmcs:
         self.built: dict[str, ScopeDmc] = {}
         self._named: dict[tuple[str, date], str] = {}
 
-    def new(self, dmc: Dmc) -> ScopeDmc:
-        """Build a DMC's entry anew."""
-        provenance = dmc.provenance
-        stated = provenance.source, provenance.date
-        named = self._named.get(stated)
-        if named is None:
-            named = self._named[stated] = f"Named in the statement ({_where(provenance)})"
-        return ScopeDmc(
-            id=dmc.id,
-            name=dmc.name,
-            installation_type=dmc.installation_type,
-            meters=dmc.meters,
-            evidence=ScopeEvidence(
-                id=dmc.id, section="scope.dmcs", text=named, dated=provenance.date, confidential=dmc.confidential
-            ),
-            confidential=dmc.confidential,
-        )
+    def new(self, dmcs: Iterable[Dmc]) -> list[ScopeDmc]:
+        """Build the DMCs' entries anew, in their order (in one loop: a pack may name a hundred thousand)."""
+        named = self._named
+        built = []
+        for dmc in dmcs:
+            provenance = dmc.provenance
+            dated = provenance.date
+            stated = provenance.source, dated
+            words = named.get(stated)
+            if words is None:
+                words = named[stated] = f"Named in the statement ({_where(provenance)})"
+            # Positional, in the order the records declare their fields: a third quicker than by name.
+            key, confidential = dmc.id, dmc.confidential
+            evidence = ScopeEvidence(key, "scope.dmcs", words, dated, confidential)
+            built.append(ScopeDmc(key, dmc.name, dmc.installation_type, dmc.meters, evidence, confidential))
+        return built
 
     def held(self, dmc: Dmc) -> ScopeDmc:
         """Return a held-back DMC's entry, built the first time an exclusion holds it back."""
         found = self.built.get(dmc.id)
         if found is None:
-            found = self.built[dmc.id] = self.new(dmc)
+            found = self.built[dmc.id] = self.new([dmc])[0]
         return found
 
 
@@ -95,10 +91,16 @@ def _held_back(exclusion: Exclusion, dmcs: list[ScopeDmc], defects: dict[str, De
     )
 
 
-def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
-    """Return the DMCs covered and those held back, from what was stated by the as-at date."""
-    dmcs = _stated_by(pack.scope.dmcs, as_at)
-    exclusions = _stated_by(pack.scope.exclusions, as_at)
+def scope_of(pack: EvidencePack, as_at: date, known: Known | None = None) -> CohortScope:
+    """Return the DMCs covered and those held back, from what was stated by the as-at date.
+
+    Given what an evaluation's derivation knew at that date, the scope reads the lists it has read already.
+    """
+    known = known or Known(as_at)
+    if known.at != as_at:
+        raise ValueError(f"the scope as at {as_at} cannot be read from what was known at {known.at}")
+    dmcs = known.items(pack.scope.dmcs, "scope.dmcs")
+    exclusions = known.items(pack.scope.exclusions, "scope.exclusions")
     # Only the defects an exclusion names are looked up: a pack may hold hundreds of thousands.
     named_defects = {e.defect_id for e in exclusions if e.defect_id}
     listed_defects = (pack.testing.defects or []) if pack.testing is not None and named_defects else []
@@ -109,7 +111,7 @@ def scope_of(pack: EvidencePack, as_at: date) -> CohortScope:
     ]
     held_ids = entries.built.keys()
     # Built from the pack's validated values, not validated again: a pack may name a hundred thousand DMCs.
-    covered = [entries.new(dmc) for dmc in dmcs if dmc.id not in held_ids] if held_ids else list(map(entries.new, dmcs))
+    covered = entries.new(dmc for dmc in dmcs if dmc.id not in held_ids) if held_ids else entries.new(dmcs)
     return CohortScope.model_construct(covered=covered, held_back=held)
 
 
@@ -130,10 +132,3 @@ def _holds(dmcs: list[Dmc], exclusions: list[Exclusion]) -> Iterator[tuple[Exclu
             yield exclusion, [dmcs[index] for index in sorted(found)]
         else:
             yield exclusion, of_type.get(exclusion.installation_type, [])
-
-
-def _stated_by(items: Sequence[_I], as_at: date) -> list[_I]:
-    """Return the items stated by the as-at date, in their order."""
-    if not items or max(map(reported_on, items)) <= as_at:  # the usual case, in C
-        return list(items)
-    return [item for item in items if item.provenance.date <= as_at]

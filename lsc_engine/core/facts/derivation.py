@@ -18,7 +18,8 @@ class Derivation:
         self.pack = pack
         self.parameters = parameters
         self.known_at = known_at
-        known = Known(known_at)
+        #: What was known at ``known_at``; the scope reads the lists the sections have read from it.
+        self.known = known = Known(known_at)
         sections = [kind(pack, parameters, known) for kind in SECTIONS]
         # A section that declares no fact changing with the date is asked once, here.
         self._fixed: dict[str, Fact] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Set
 from datetime import date, datetime, timedelta
 from itertools import compress
 from operator import attrgetter
@@ -23,7 +23,8 @@ from lsc_engine.core.facts.base import (
     reached,
     reported_later,
 )
-from lsc_engine.core.facts.known import Known, day_end, reported_on
+from lsc_engine.core.facts.incident_log import IncidentLog, known_from, opened_at
+from lsc_engine.core.facts.known import Known, day_end
 
 _INCIDENTS = ("incidents",)
 _ON_SERVICE = ("incidents", "statement.service")
@@ -112,7 +113,8 @@ class IncidentFacts(Section):
     def __init__(self, pack: EvidencePack, parameters: Parameters, known: Known) -> None:
         super().__init__(pack, parameters, known)
         self._known_end = known.end  # read for each incident, so kept close at hand
-        self._incidents = self._known_incidents(pack.incidents or [])  # in the pack's order
+        log = IncidentLog.of(pack, parameters, known)
+        self._incidents = log.known  # in the pack's order
         # Every date facts are asked for is on or after the known date, so an incident that opened longer ago than
         # the longest window before it is never recent: only the others are sorted, by opening, for bisection.
         longest = max(parameters.lookback_days, parameters.worst_month_lookback_days, parameters.stability_window_days)
@@ -123,30 +125,16 @@ class IncidentFacts(Section):
         # The pack may say how far its incident reporting runs; else an empty list speaks for the statement's date.
         stated = pack.incidents_reported_to
         name, listed, empty_on = "incidents_reported_from", pack.incidents, stated or pack.statement.date
-        self._late = reported_later(name, listed, self._incidents, _known_from) or empty_reported_later(
+        self._late = reported_later(name, listed, self._incidents, known_from) or empty_reported_later(
             name, listed, empty_on, known.at
         )
         # How far the reporting known at the evaluation's date reaches: its latest report, or the date it states.
-        reports = [max(map(reported_on, self._incidents))] if self._incidents else []
+        reports = [log.latest_report] if log.latest_report is not None else []
         if stated is not None and stated <= known.at:
             reports.append(stated)
         self._reported_to = max(reports, default=empty_on)
-        blocking = set(parameters.blocking_categories)
-        unresolved = [i for i in blocking_of(self._incidents, blocking) if self._resolved(i) is None]
+        unresolved = [i for i in log.blocking if self._resolved(i) is None]
         self._blocking_unresolved = sorted(unresolved, key=opened_at)  # in opening order, as every list of facts
-
-    def _known_incidents(self, incidents: Sequence[Incident]) -> list[Incident]:
-        """Keep the incidents known at the date: reported by then, and opened by then."""
-        known_at, known_end = self.known.at, self.known.end
-        if all_known(incidents, known_at, known_end):  # the usual case
-            return list(incidents)
-        late = [
-            i
-            for i, incident in enumerate(incidents)
-            if incident.provenance.date > known_at or incident.opened >= known_end
-        ]
-        dated = [_known_from(incidents[i]) for i in late]
-        return self.known.without(incidents, late, "incidents", dated)
 
     def _resolved(self, incident: Incident) -> datetime | None:
         """When an incident ended, as far as was known at the date (None: still open then)."""
@@ -241,31 +229,15 @@ class IncidentFacts(Section):
         # and the days since the last blocking incident ended count from the end of each.
         lengths = [timedelta(days=days) for days in (p.stability_window_days, *days_since)]
         earliest = shift_moment(start, -max(lengths))
-        for incident in self._incidents:
-            ended = incident.resolved
-            if ended is not None and earliest <= ended < self._known_end:  # ended as far as was known then
-                found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
+        # The ends known then, picked out in C: a pack may list a hundred thousand incidents.
+        ends = filter(self._known_end.__gt__, filter(earliest.__le__, filter(None, map(_resolved_at, self._incidents))))
+        for ended in ends:
+            found |= {_first_day_ending_at_or_after(shift_moment(ended, length)) for length in lengths}
         return found
 
 
-#: When an incident opened (read in ``map``, like ``reported_on``).
-opened_at = attrgetter("opened")
-_category = attrgetter("category")
-
-
-def all_known(incidents: Sequence[Incident], at: date, end: datetime) -> bool:
-    """Tell whether every incident was reported by ``at`` and opened before ``end`` (in C, as ``blocking_of``)."""
-    return not incidents or (max(map(reported_on, incidents)) <= at and max(map(opened_at, incidents)) < end)
-
-
-def blocking_of(incidents: Sequence[Incident], categories: Set[int]) -> list[Incident]:
-    """Return the incidents of the blocking categories, in their order (in C: a pack may hold a hundred thousand)."""
-    return list(compress(incidents, map(categories.__contains__, map(_category, incidents))))
-
-
-def _known_from(incident: Incident) -> date:
-    """Return the date an incident became known: its report's, or its opening's when that is later."""
-    return max(incident.provenance.date, incident.opened.date())
+#: When an incident was resolved, if it was (read in ``map``).
+_resolved_at = attrgetter("resolved")
 
 
 def _first_day_ending_at_or_after(moment: datetime) -> date:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from lsc_engine.core.days import shift_moment
 from lsc_engine.core.evidence import Item
@@ -39,6 +39,9 @@ class Known:
         self.at = at
         self.end = day_end(at)
         self.excluded: list[Excluded] = []
+        #: What several sections read alike from the pack as at the date, by its kind: read by the first to ask.
+        self.shared: dict[type, object] = {}
+        self._read: dict[int, tuple[Sequence[Item], Sequence[Item]]] = {}
 
     def item(self, item: _I | None, path: str) -> _I | None:
         """Return an item if it was known at the date, else None (recording it as excluded)."""
@@ -50,13 +53,24 @@ class Known:
         return item
 
     def items(self, items: Sequence[_I] | None, path: str) -> list[_I]:
-        """Return the items known at the date, recording the others as excluded."""
+        """Return the items known at the date, recording the others as excluded.
+
+        A list is read once: asked again (the scope reads the DMCs the migration facts count), the list first
+        returned is returned again, and it is shared, so no one may change it.
+        """
         at = self.at
-        items = items or []
-        if not items or max(map(reported_on, items)) <= at:  # the usual case: every item was known
-            return list(items)
-        late = [index for index, item in enumerate(items) if item.provenance.date > at]
-        return self.without(items, late, path, [items[index].provenance.date for index in late])
+        if not items:
+            return []
+        read = self._read.get(id(items))
+        if read is not None and read[0] is items:
+            return cast(list[_I], read[1])
+        if max(map(reported_on, items)) <= at:  # the usual case: every item was known
+            found = list(items)
+        else:
+            late = [index for index, item in enumerate(items) if item.provenance.date > at]
+            found = self.without(items, late, path, [items[index].provenance.date for index in late])
+        self._read[id(items)] = (items, found)  # the list is held, so its id is not another's while it is here
+        return found
 
     def without(self, items: Sequence[_I], late: list[int], path: str, dated: list[date]) -> list[_I]:
         """Return the items but those at the ``late`` positions, recording each of those as excluded on its date."""

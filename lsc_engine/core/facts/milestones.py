@@ -29,7 +29,7 @@ from lsc_engine.core.evidence import (
     StabilityStatement,
 )
 from lsc_engine.core.facts.base import Change, Declared, Fact, Parameters, Section, about, count
-from lsc_engine.core.facts.incidents import all_known, blocking_of
+from lsc_engine.core.facts.incident_log import IncidentLog
 from lsc_engine.core.facts.known import Known, day_end
 
 _EVENTS = "milestones.events"
@@ -163,7 +163,10 @@ class MilestoneFacts(Section):
         self._done = [e for e in self._deployments() if e.happened is not None and e.happened <= known.at]
         self._ahead = [e for e in self._deployments() if not _done(e, known.at) and _planned(e) >= known.at]
         self._behind = [e for e in self._deployments() if not _done(e, known.at) and _planned(e) < known.at]
-        self._incidents = self._known_incidents(pack.incidents)
+        log, listed = IncidentLog.of(pack, parameters, known), pack.incidents
+        # None when the pack lists incidents but none had been reported by the date.
+        self._incidents = None if listed is None or (listed and not log.known) else log.known
+        self._blocking = log.blocking if self._incidents is not None else []
         self._window = self._stability_window() if self._incidents is not None else None
         # DCC's own statement is tested against the deployments after it; a group's view stands until it records
         # another.
@@ -185,19 +188,6 @@ class MilestoneFacts(Section):
     def _deployments(self) -> list[Event]:
         return [e for e in self._events if e.event == EventKind.DEPLOYMENT]
 
-    def _known_incidents(self, incidents: Sequence[Incident] | None) -> list[Incident] | None:
-        """Return the incidents known at the date, or None when none had been reported by then.
-
-        The incidents section records those it leaves out; they are only filtered here.
-        """
-        if incidents is None:
-            return None
-        at, end = self.known.at, self.known.end
-        if all_known(incidents, at, end):  # the usual case
-            return list(incidents)
-        found = [i for i in incidents if i.provenance.date <= at and i.opened < end]
-        return found if found or not incidents else None
-
     def _resolved(self, incident: Incident) -> datetime | None:
         if incident.resolved is None or incident.resolved >= self.known.end:
             return None
@@ -206,12 +196,9 @@ class MilestoneFacts(Section):
     def _ended(self, incident: Incident) -> datetime:
         return self._resolved(incident) or incident.opened
 
-    def _blocking(self) -> list[Incident]:
-        return blocking_of(self._incidents or [], set(self.parameters.blocking_categories))
-
     def _stability_window(self) -> _Window:
         """Find what the window counts from and the date it is met, as known at the date."""
-        blocking = self._blocking()
+        blocking = self._blocking
         if any(self._resolved(i) is None for i in blocking):
             return _Window(None, True, None, None, None)
         starts: list[tuple[datetime, Item, str]] = []
@@ -312,7 +299,7 @@ class MilestoneFacts(Section):
             assert last.happened is not None
             done = f"{last.what or 'a deployment'}, deployed on {last.happened.isoformat()}"
             found["last_deployment"] = about(done, [last])
-            since = sorted((i for i in self._blocking() if i.opened.date() >= last.happened), key=lambda i: i.opened)
+            since = sorted((i for i in self._blocking if i.opened.date() >= last.happened), key=lambda i: i.opened)
             found["incidents_since_deployment"] = count(since)
             if since:
                 found["incidents_since_deployment_list"] = about(_incident_list(since), since)
