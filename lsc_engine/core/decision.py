@@ -56,7 +56,8 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     conditions = _conditions(matches.derivation.earlier_conditions, ruleset, fired, facts, values, findings)
     cells = _cells(ruleset, findings)
     overall = _overall(cells, conditions)
-    return Evaluation(
+    # Built from the engine's own values, of the declared types, so not validated again (as the scope's records).
+    return Evaluation.model_construct(
         capability=pack.statement.capability,
         cohort=pack.statement.cohort,
         as_at=as_at,
@@ -265,4 +266,4 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
             migration.append(blocker)
         elif condition.kind == ConditionKind.PREREQUISITE_MIGRATION:
             migration.append(blocker)
-    return Blockers(go_live=go_live, migration=migration)
+    return Blockers.model_construct(go_live=go_live, migration=migration)

@@ -9,7 +9,6 @@ from msgspec import structs
 
 from lsc_engine.core.days import shift
 from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating, Milestone, PathToGreen
-from lsc_engine.core.facts import DECLARED
 from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import overlaid, render, template_values
 from lsc_engine.core.ruleset import Rating, Rule, worst
@@ -36,7 +35,7 @@ def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: 
             actions.append(f"Provide evidence that {cell.criterion} is met for {cell.group.value}.")
         # Only a rating that rests on facts declared to change with the date can improve by waiting, and not past
         # its carried-over conditions nor the rules holding it back that read none: those fire on every later date.
-        moving = {rule.id for rule in holding if any(DECLARED[clause.fact].changes.with_date for clause in rule.when)}
+        moving = {rule.id for rule in holding if rule.reads_dated_facts}
         floor = worst([f.rating for f in carried] + [rule.rating for rule in holding if rule.id not in moving])
         milestones = []
         waiting_helps = bool(moving) and floor.severity < cell.rating.severity

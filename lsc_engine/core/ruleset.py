@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.facts import FACTS, FactValue
+from lsc_engine.core.facts import DECLARED, FACTS, FactValue
 from lsc_engine.core.loading import json_path
 from lsc_engine.core.sections import SECTIONS
 from lsc_engine.errors import InvalidRuleset, Problem
@@ -275,6 +275,11 @@ class Rule(Data):
         for text in [self.message, self.remedy or "", *(c.text for c in self.conditions)]:
             names += [name for name in placeholders(text) if name in FACTS]
         return list(dict.fromkeys(names))
+
+    @cached_property
+    def reads_dated_facts(self) -> bool:
+        """Tell whether a clause reads a fact that may change with the date: only then can waiting lift the rule."""
+        return any(DECLARED[clause.fact].changes.with_date for clause in self.when)
 
 
 def placeholders(template: str) -> list[str]:
