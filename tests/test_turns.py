@@ -107,3 +107,58 @@ def test_without_a_bound_every_thread_evaluates_at_once() -> None:
 def test_a_bound_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         Turns(0)
+
+
+def test_a_free_turn_is_taken_at_once_and_given_back() -> None:
+    turns = Turns(1)
+    with turns.free_turn() as taken:
+        assert taken
+        with turns.free_turn() as again:
+            assert not again, "the only slot is held"
+    with turns.free_turn() as taken:
+        assert taken, "the slot was given back"
+    order: list[str] = []
+    take_turn(turns, "after", False, order).join()
+    assert order == ["after"]
+
+
+def test_no_free_turn_while_a_submission_is_stored() -> None:
+    turns = Turns(2)
+    with turns.storing(), turns.free_turn() as taken:
+        assert not taken, "a submission being stored holds back self-checks, though a slot is free"
+    with turns.free_turn() as taken:
+        assert taken
+
+
+def test_a_free_turn_never_waits_and_keeps_a_thread_waiting_out() -> None:
+    turns = Turns(1)
+    order: list[str] = []
+    with turns.free_turn() as taken:
+        assert taken
+        waiting = take_turn(turns, "self-check", False, order)
+        wait_until_waiting(turns, 1)
+        assert order == [], "the thread waits while the free turn is held"
+    waiting.join()
+    assert order == ["self-check"]
+    assert turns.waiting() == 0
+
+
+def test_without_a_bound_a_turn_is_always_free() -> None:
+    turns = Turns(None)
+    with turns.turn(submission=False), turns.storing(), turns.free_turn() as taken:
+        assert taken
+
+
+def test_no_free_turn_while_a_submission_arrives_and_threads_do_not_wait_for_it() -> None:
+    turns = Turns(2)
+    order: list[str] = []
+    with turns.arriving():
+        with turns.free_turn() as taken:
+            assert not taken, "a submission on its way in holds back self-checks on the event loop"
+        take_turn(turns, "self-check", False, order).join()  # a thread's turn starts at once
+    assert order == ["self-check"]
+    with turns.free_turn() as taken:
+        assert taken
+    unbounded = Turns(None)
+    with unbounded.arriving(), unbounded.free_turn() as taken:
+        assert not taken
