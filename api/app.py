@@ -17,7 +17,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.arrivals import SubmissionsArriving
 from api.deps import printable_address
 from api.limits import BodyLimits
 from api.routes import catalogue, committee, health, letters, register, submissions
@@ -108,7 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout_seconds=settings.body_timeout_seconds,
     )
     app.add_middleware(SecurityMiddleware)
-    app.add_middleware(SubmissionsArriving, service=service)  # outermost: from a submission's very start
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.submissions import AT_ONCE_BYTES
-from lsc_engine.core.evaluation import Evaluation
-from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
@@ -125,58 +120,6 @@ def test_self_check_matches_the_cli_and_stores_nothing(client: TestClient) -> No
     assert response.status_code == 200
     assert response.json()["overall"] == "not_ready"
     assert client.get("/v1/submissions").json() == []
-
-
-def _on_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-def test_a_small_self_check_is_evaluated_on_the_event_loop_and_a_large_one_in_a_thread(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    where: list[bool] = []
-    evaluate = Service._self_check
-
-    def noting_where(service: Service, body: bytes, as_at: date | None) -> Evaluation:
-        where.append(_on_event_loop())
-        return evaluate(service, body, as_at)
-
-    monkeypatch.setattr(Service, "_self_check", noting_where)
-    assert len(SECURE) <= AT_ONCE_BYTES
-    padded = SECURE + b" " * (AT_ONCE_BYTES + 1 - len(SECURE))  # the same pack, one byte over the bound
-    small = client.post("/v1/self-check", content=SECURE, params={"as_at": "2020-08-07"})
-    large = client.post("/v1/self-check", content=padded, params={"as_at": "2020-08-07"})
-    assert where == [True, False]
-    assert small.status_code == large.status_code == 200
-    assert small.content == large.content
-    bad = client.post("/v1/self-check", content=b"{}")  # refused on the event loop as in a thread
-    assert bad.status_code == 422
-    assert bad.json()["code"] == "invalid_pack"
-
-
-def test_while_a_submission_is_on_its_way_self_checks_go_to_threads(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at_once: list[bool] = []
-    submit = Service.submit
-
-    def noting_turns(service: Service, body: bytes, **given: Any) -> Any:
-        at_once.append(service.self_check_at_once(MDS) is not None)
-        return submit(service, body, **given)
-
-    monkeypatch.setattr(Service, "submit", noting_turns)
-    assert client.post("/v1/submissions", content=MDS).status_code == 201
-    assert at_once == [False], "no self-check is evaluated on the event loop while a submission is in flight"
-    service: Service = client.app.state.service  # type: ignore[attr-defined]
-    with service.submission_arriving():
-        assert service.self_check_at_once(MDS) is None
-        answer = client.post("/v1/self-check", content=MDS)  # answered all the same, from a thread
-    assert answer.status_code == 200
-    assert service.self_check_at_once(MDS) is not None
 
 
 @pytest.mark.parametrize(

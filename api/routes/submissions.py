@@ -19,10 +19,6 @@ from lsc_engine.core.model_json import model_json
 
 router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429), route_class=RedactingRoute)
 
-#: The largest self-check body evaluated on the event loop rather than in a thread: a pack of this size is
-#: evaluated in a few milliseconds, so other requests wait no longer than that (the small benchmark pack is 20 KB).
-AT_ONCE_BYTES = 32 << 10
-
 EXAMPLE_PACK: dict[str, Any] = {
     "statement": {
         "capability": "MOC-MDS",
@@ -125,11 +121,7 @@ async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, a
     The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
     write it, by the faster ``model_json``.
     """
-    # A small pack is evaluated in a millisecond or two: on the event loop, when a turn is free, it is answered
-    # without going to a thread and back (at 8 connections, a fifth more answers a second and half the p99).
-    result = service.self_check_at_once(body, as_at=as_at) if len(body) <= AT_ONCE_BYTES else None
-    if result is None:
-        result = await run_in_threadpool(service.self_check, body, as_at=as_at)
+    result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -108,21 +107,8 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        with self._turns.turn(submission=False):
-            return self._self_check(body, as_at)
-
-    def self_check_at_once(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
-        """Evaluate a pack without storing anything if a turn is free now, without waiting; else return None."""
-        with self._turns.free_turn() as taken:
-            return self._self_check(body, as_at) if taken else None
-
-    def submission_arriving(self) -> AbstractContextManager[None]:
-        """Mark a submission on its way in, so that no self-check is evaluated at once ahead of it."""
-        return self._turns.arriving()
-
-    def _self_check(self, body: bytes, as_at: date | None) -> Evaluation:
         # A large pack is built, evaluated and freed without the cycle collector walking it.
-        with gc_paused(len(body)):
+        with self._turns.turn(submission=False), gc_paused(len(body)):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack

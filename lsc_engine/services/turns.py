@@ -26,7 +26,6 @@ class Turns:
         self._waiting = 0
         self._submissions_waiting = 0
         self._submissions_storing = 0
-        self._submissions_arriving = 0
         self._changed = threading.Condition()
 
     def waiting(self) -> int:
@@ -56,45 +55,6 @@ class Turns:
             with self._changed:
                 self._busy -= 1
                 self._changed.notify_all()
-
-    @contextmanager
-    def free_turn(self) -> Iterator[bool]:
-        """Take a self-check's turn only if one is free now, and hold it for the block: yield whether it was taken.
-
-        Taken when a ``turn(submission=False)`` would start at once (a free slot, no submission waiting or being
-        stored) and no submission is on its way to a turn (``arriving``), so it never waits: the event loop may
-        call it, and no self-check taken there goes ahead of a submission.
-        """
-        with self._changed:
-            free = not self._submissions_arriving and (
-                self._slots is None or (self._busy < self._slots and not self._submissions_ahead())
-            )
-            if free:
-                self._busy += 1
-        if not free:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            with self._changed:
-                self._busy -= 1
-                self._changed.notify_all()
-
-    @contextmanager
-    def arriving(self) -> Iterator[None]:
-        """Mark a submission on its way in, from its request's start to its answer: no turn is free meanwhile.
-
-        Self-checks then take their turns in threads, where a waiting submission goes first; one evaluated on the
-        event loop would hold up the submission's request there until it is done.
-        """
-        with self._changed:
-            self._submissions_arriving += 1
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._submissions_arriving -= 1
 
     @contextmanager
     def storing(self) -> Iterator[None]:
