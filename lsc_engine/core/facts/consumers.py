@@ -69,7 +69,7 @@ class ConsumerFacts(Section):
         unmitigated = [r for r in open_risks if not r.mitigation]
         planned = [r for r in open_risks if r.mitigation]
         overdue = [r for r in planned if r.mitigation_due is not None and r.mitigation_due < as_at]
-        pending = [r for r in planned if r not in overdue]
+        pending = [r for r in planned if r.mitigation_due is None or r.mitigation_due >= as_at]
         found = {
             "consumer_risks": count(risks),
             "consumer_risks_unmitigated": count(unmitigated),

@@ -79,19 +79,24 @@ class ResidualFacts(FixedSection):
         if late:
             return late
         high = [r for r in risks if Level.HIGH in (r.likelihood, r.impact)]
+        # Who accepted each risk, read once: a risk may name a hundred, and each name is asked about every group.
+        named = [(risk, _names(risk)) for risk in risks]
         found = {
             "residual_risks": count(risks),
             "residual_risks_mitigated": count([r for r in risks if r.mitigation]),
             "residual_risks_high": count(high),
             "residual_risks_high_unmitigated": count([r for r in high if not r.mitigation]),
-            "residual_risks_unaccepted": count([r for r in risks if not _names(r)]),
+            "residual_risks_unaccepted": count([r for r, names in named if not names]),
         }
         for group in Group:
-            pending = [r for r in risks if _names(r) and not any(names_group(n, group) for n in _names(r))]
+            # A name that is not the group's states none of its terms: only the group's own are asked for them.
+            mine = [(r, [n for n in names if names_group(n, group)]) for r, names in named]
+            pending = [r for (r, names), (_, own) in zip(named, mine, strict=True) if names and not own]
             found[awaiting(group)] = count(pending)
             if pending:
-                found[awaiting_who(group)] = about(joined(n for r in pending for n in _names(r)), pending)
-            qualified = [(r, t) for r in risks for n in _names(r) if (t := terms(n, group)) is not None]
+                who = (n for (r, names), (_, own) in zip(named, mine, strict=True) if names and not own for n in names)
+                found[awaiting_who(group)] = about(joined(who), pending)
+            qualified = [(r, t) for r, own in mine for n in own if (t := terms(n, group)) is not None]
             if qualified:
                 found[on_terms(group)] = about(joined(t for _, t in qualified), [r for r, _ in qualified])
         return found

@@ -1,0 +1,112 @@
+"""Texts a hostile pack may hold are read in time that grows with their length, not with its square.
+
+A pack's names and acceptors reach the messages and the reading of who accepted what. Two of those readings took
+time growing with the square of a text's length: a 29 KB pack of phase names took 20 s to evaluate, one of
+testing issues' acceptors 3.5 s. Each is checked here against the way it was read before (kept below as the
+reference), and for the work it does, counted rather than timed.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lsc_engine.core import messages
+from lsc_engine.core.evidence import Group
+from lsc_engine.core.facts import acceptance
+from lsc_engine.core.messages import render
+
+#: Pieces that messages are made of where nouns meet counts, clauses, dates and ratios.
+_PIECES = ["1", "2", "10", " ", ", ", ". ", "; ", ": ", "/", "-", ".", "%", "risk(s)", "day(s)", "a-b(s)", "(s)",
+           " were", " are", " have", "Category ", "Severity ", "x", "2020-08-20", "1/2", "98.5"]  # fmt: skip
+
+
+def _agreed_before(text: str) -> str:
+    """Nouns made to agree as they were before: each noun's clause searched again for its counts."""
+    if "(s)" not in text:
+        return text
+    starts = [found.end() for found in messages._CLAUSE_END.finditer(text)]
+
+    def agreed(match: re.Match[str]) -> str:
+        noun_at = match.start()
+        clause = starts[bisect_right(starts, noun_at) - 1] if starts and starts[0] <= noun_at else 0
+        counts = messages._COUNT.findall(text, clause, noun_at)
+        if not counts:
+            return match.group(0)
+        noun, space, verb = match.group(1), match.group(2) or "", match.group(3) or ""
+        if counts[-1] == "1":
+            return noun + space + messages._SINGULAR_VERBS.get(verb, verb)
+        return noun + "s" + space + verb
+
+    return messages._EITHER.sub(agreed, text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_nouns_agree_as_they_did(text: str) -> None:
+    assert render(text, {}) == _agreed_before(text)
+
+
+class _CountingPattern:
+    """A compiled pattern that counts the characters its searches are given to read."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.read = 0
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        end = len(text) if endpos is None else endpos
+        self.read += end - pos
+        return self.pattern.finditer(text, pos, end)
+
+    def findall(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Any]:
+        end = len(text) if endpos is None else endpos
+        self.read += end - pos
+        return self.pattern.findall(text, pos, end)
+
+
+def test_a_clause_of_many_nouns_is_read_for_counts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = _CountingPattern(messages._COUNT)
+    monkeypatch.setattr(messages, "_COUNT", counting)
+    names = ", ".join(f"phase {n} risk(s)" for n in range(2000))  # one clause: a list of names
+    written = f"2 phases are incomplete: {names}."
+    text = render(written, {})
+    assert text.count("risks") == 1999
+    assert "phase 1 risk, phase 2 risks" in text
+    assert counting.read <= len(written)  # before, each noun's clause was read again up to it: about 37 million
+
+
+_ACCEPTORS = ["DCC", "TAG", "OPSG", "SSC", "the SSC", "supported by OPSG", "SSC subject to its conditions", "x"]
+_BETWEEN = [";", ",", "/", "&", "+", " and ", " AND ", " ", "  ", "\t", "", "band"]
+
+
+def _acceptors_before(text: str) -> list[str]:
+    return [name for name in re.split(r"\s*(?:[;,/&+]|\band\b)\s*", text.strip(), flags=re.IGNORECASE) if name]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_ACCEPTORS + _BETWEEN), max_size=12).map("".join))
+def test_acceptors_are_split_as_they_were(text: str) -> None:
+    assert acceptance.acceptors(text) == _acceptors_before(text)
+    for group in Group:
+        for name in acceptance.acceptors(text):
+            rest = re.sub(r"^(?:(?:supported|accepted|agreed) by\s+)?(?:the\s+)?", "", name.strip(), flags=re.I)
+            aliases = (group.value.casefold(), *acceptance._NAMES[group])
+            before = any(
+                rest.casefold().startswith(alias) and acceptance._QUALIFIER.fullmatch(rest.casefold()[len(alias) :])
+                for alias in aliases
+            )
+            assert acceptance.names_group(name, group) == before
+
+
+def test_a_long_run_of_spaces_is_split_in_one_pass() -> None:
+    # Matched with the spaces around a separator, a run of a million spaces was tried again from each of them:
+    # about half a million million steps. It is now read once.
+    assert acceptance.acceptors("DCC" + " " * 1_000_000 + "and TAG") == ["DCC", "TAG"]
+    assert acceptance.acceptors("t" + " " * 1_000_000 + "t") == ["t" + " " * 1_000_000 + "t"]
