@@ -90,13 +90,14 @@ class ResidualFacts(FixedSection):
         }
         for group in Group:
             # A name that is not the group's states none of its terms: only the group's own are asked for them.
-            mine = [(r, [n for n in names if names_group(n, group)]) for r, names in named]
-            pending = [r for (r, names), (_, own) in zip(named, mine, strict=True) if names and not own]
-            found[awaiting(group)] = count(pending)
+            own = [[name for name in names if names_group(name, group)] for _, names in named]
+            pending = [(r, names) for (r, names), mine in zip(named, own, strict=True) if names and not mine]
+            found[awaiting(group)] = count([r for r, _ in pending])
             if pending:
-                who = (n for (r, names), (_, own) in zip(named, mine, strict=True) if names and not own for n in names)
-                found[awaiting_who(group)] = about(joined(who), pending)
-            qualified = [(r, t) for r, own in mine for n in own if (t := terms(n, group)) is not None]
+                who = joined(name for _, names in pending for name in names)
+                found[awaiting_who(group)] = about(who, [r for r, _ in pending])
+            stated = zip(named, own, strict=True)
+            qualified = [(r, t) for (r, _), mine in stated for n in mine if (t := terms(n, group)) is not None]
             if qualified:
                 found[on_terms(group)] = about(joined(t for _, t in qualified), [r for r, _ in qualified])
         return found
