@@ -49,7 +49,8 @@ def _concerns(finding: Finding, items: dict[str, tuple[str, Item]], required: li
             if item.mitigation:
                 responses.append(_mitigation(item))
         elif isinstance(item, BcdrPlan) and finding.rule_id.endswith("providers-uncovered"):
-            missing = [provider for provider in required if provider not in item.covers_providers]
+            covered = set(item.covers_providers)  # a set: a plan may list thousands
+            missing = [provider for provider in required if provider not in covered]
             if missing:
                 concerns.append(f"The published BCDR plan does not yet cover {listed(missing, 'or')}.")
         elif isinstance(item, BcdrPlan):

@@ -10,6 +10,7 @@ there.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from lsc_engine.committee.annex_notes import annex_paragraph, residual_paragraph
@@ -31,7 +32,7 @@ from lsc_engine.committee.plain import counted, plain, sentence_case
 from lsc_engine.committee.snapshot import AttachedCondition, Cited, Snapshot
 from lsc_engine.committee.testing_paragraph import testing_paragraph
 from lsc_engine.committee.views import DecisionView
-from lsc_engine.core.evidence import DefectStatus
+from lsc_engine.core.evidence import Defect, DefectStatus
 from lsc_engine.core.words import KIND_LABELS, PROVISIONAL_LEGEND, PROVISIONAL_TAG, day_words
 
 
@@ -54,10 +55,18 @@ def _condition_line(condition: AttachedCondition) -> ConditionLine:
     )
 
 
-def _cited(cited: Cited, evidence: Evidence | None) -> str:
-    """Say an item of evidence behind a held-back part as the letter would: a defect by its record."""
+def _defects(evidence: Evidence | None) -> dict[str, Defect]:
+    """Return the pack's defects by id (the first of an id), for the held-back parts to cite."""
     testing = evidence.pack.testing if evidence is not None else None
-    defect = next((d for d in (testing.defects or []) if d.id == cited.id), None) if testing is not None else None
+    found: dict[str, Defect] = {}
+    for defect in (testing.defects or []) if testing is not None else []:
+        found.setdefault(defect.id, defect)
+    return found
+
+
+def _cited(cited: Cited, defects: Mapping[str, Defect]) -> str:
+    """Say an item of evidence behind a held-back part as the letter would: a defect by its record."""
+    defect = defects.get(cited.id)
     if defect is None:
         return sentence_case(cited.text)
     is_open = defect.status == DefectStatus.OPEN
@@ -190,11 +199,12 @@ def compose(
             )
         )
     held_back = []
+    defects = _defects(evidence) if snapshot.held_back else {}
     for held in snapshot.held_back:
         what = listed(held.dmcs) if held.dmcs else f"{held.installation_type or 'some'} installations"
         # The first item is DCC's own word that the part is held back, which the sentence already says.
         because = " ".join(
-            [sentence_case(held.reason), *(_cited(c, evidence) for c in held.evidence[1:] if not c.confidential)]
+            [sentence_case(held.reason), *(_cited(c, defects) for c in held.evidence[1:] if not c.confidential)]
         )
         if held.confidential:
             owners = sorted(evidence.section_owners.get("scope.exclusions", frozenset()) if evidence else [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import date
 
 from lsc_engine.core.words import day_words
@@ -11,6 +12,8 @@ from lsc_engine.core.words import day_words
 _COUNTED = re.compile(r"\b(\d+)((?:\s+[\w/'-]+){0,4}?\s+[\w-]+)\(s\)")
 #: Any other optional plural left over: "mitigation(s)".
 _OPTIONAL_PLURAL = re.compile(r"\(s\)")
+#: Where a clause ends, for the verb after a counted noun.
+_CLAUSE_MARK = re.compile(r"[;.]")
 #: The verb that follows a counted noun in the same clause, and its singular.
 _SINGULAR_VERBS = {"are": "is", "have": "has", "were": "was"}
 _DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})\b")
@@ -51,24 +54,42 @@ def _agree(match: re.Match[str]) -> tuple[str, int]:
     return (f"{match[1]}{words}" if count == 1 else f"{match[1]}{words}s"), count
 
 
+def _agreed_counts(message: str) -> str:
+    """Agree each counted noun with its count, and after a count of one the first plural verb of its clause.
+
+    Each counted noun, clause end and verb is found once, and the text is written once: rewriting the whole text for
+    each noun made a clause of many counted nouns take time growing with the square of its length.
+    """
+    ends = [found.start() for found in _CLAUSE_MARK.finditer(message)]
+    verbs = {verb: [found.start() for found in re.finditer(rf"\b{verb}\b", message)] for verb in _SINGULAR_VERBS}
+    unused = dict.fromkeys(verbs, 0)  # each verb's first occurrence not yet made singular, of those read so far
+    edits: list[tuple[int, int, str]] = []
+    position, after_word = 0, False
+    # A noun made to agree may end in a letter where its "(s)" was: a count right after it starts no word there.
+    while (match := _COUNTED.search(message, position + after_word)) is not None:
+        count, end = int(match[1]), match.end()
+        edits.append((end - 3, end, "" if count == 1 else "s"))
+        if count == 1:
+            following = bisect_left(ends, end)
+            clause_end = ends[following] if following < len(ends) else len(message)
+            for verb, starts in verbs.items():
+                at = max(unused[verb], bisect_left(starts, end))
+                if at < len(starts) and starts[at] < clause_end:
+                    edits.append((starts[at], starts[at] + len(verb), _SINGULAR_VERBS[verb]))
+                    unused[verb] = at + 1
+                    break
+        position, after_word = end, count != 1 or not match[2].endswith("-")
+    parts: list[str] = []
+    written = 0
+    for start, stop, replacement in sorted(edits):
+        parts += [message[written:start], replacement]
+        written = stop
+    return "".join(parts) + message[written:]
+
+
 def plain(message: str) -> str:
     """Rewrite a rule's message as prose: "1 risk(s) ... are" becomes "1 risk ... is", dates and months in words."""
-    text = message
-    position = 0
-    while (match := _COUNTED.search(text, position)) is not None:
-        agreed, count = _agree(match)
-        rest = text[match.end() :]
-        if count == 1:
-            clause_end = min((i for i in (rest.find(";"), rest.find(".")) if i >= 0), default=len(rest))
-            clause = rest[:clause_end]
-            for plural_verb, singular_verb in _SINGULAR_VERBS.items():
-                found = re.search(rf"\b{plural_verb}\b", clause)
-                if found is not None:
-                    clause = clause[: found.start()] + singular_verb + clause[found.end() :]
-                    break
-            rest = clause + rest[clause_end:]
-        text = text[: match.start()] + agreed + rest
-        position = match.start() + len(agreed)
+    text = _agreed_counts(message)
     text = _OPTIONAL_PLURAL.sub("s", text)
     text = _DAY.sub(lambda m: day_words(date(int(m[1]), int(m[2]), int(m[3]))), text)
     text = _MONTH.sub(lambda m: f"{date(int(m[1]), int(m[2]), 1):%B %Y}", text)

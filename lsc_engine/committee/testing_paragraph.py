@@ -26,7 +26,9 @@ def testing_paragraph(snapshot: Snapshot, evidence: Evidence | None) -> tuple[st
     secret = [phase for phase in testing.phases if phase.confidential]
     parts: list[str] = []
     met = [p for p in public if p.status == PhaseStatus.COMPLETE and p.entry_criteria_met and p.exit_criteria_met]
-    unmet = [p for p in public if p.status == PhaseStatus.COMPLETE and p not in met]
+    unmet = [
+        p for p in public if p.status == PhaseStatus.COMPLETE and not (p.entry_criteria_met and p.exit_criteria_met)
+    ]
     unfinished = [p for p in public if p.status != PhaseStatus.COMPLETE]
     if met:
         names = listed([_phase_words(p) for p in met])
