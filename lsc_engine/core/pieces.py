@@ -139,19 +139,56 @@ def validate_in_pieces(data: bytes) -> EvidencePack | None:
         return None
 
 
+#: The longest run of backslashes before a quote mark that ``_quotes`` counts by runs; longer ones are measured.
+_COUNTED_RUN = 16
+
+
 def _quotes(data: bytes, start: int, end: int) -> int:
     """How many quote marks that open or close a string lie between two indexes.
 
     A quote mark after an odd run of backslashes is escaped. Counting the quote marks after runs of at least one,
     two, three... backslashes (each such count is of whole, separate occurrences) and adding them with alternating
-    signs leaves the number after an odd run.
+    signs leaves the number after an odd run. That takes a pass for each length up to the longest run, so a quote
+    mark after a run longer than ``_COUNTED_RUN`` has its run measured instead.
     """
     real = data.count(b'"', start, end)
     after, sign = b'\\"', -1
-    while found := data.count(after, start, end):
+    for _ in range(_COUNTED_RUN):
+        found = data.count(after, start, end)
+        if not found:
+            return real
         real += sign * found
         after, sign = b"\\" + after, -sign
+    # What is left to add for each quote mark after a longer run: the signs of the lengths from _COUNTED_RUN + 1 to
+    # its run's, which sum to one sign when their number is odd and to nothing when it is even.
+    at = data.find(after, start, end)
+    while at >= 0:
+        run = _COUNTED_RUN + 1 + _backslashes_before(data, start, at)
+        real += sign * ((run - _COUNTED_RUN) % 2)
+        at = data.find(after, at + len(after), end)
     return real
+
+
+def _backslashes_before(data: bytes, start: int, index: int) -> int:
+    """How many backslashes run up to ``index`` (not before ``start``), read in windows that double."""
+    run, window = 0, 64
+    while True:
+        low = max(start, index - run - window)
+        chunk = data[low : index - run]
+        stripped = len(chunk) - len(chunk.rstrip(b"\\"))
+        run += stripped
+        if stripped < len(chunk) or low == start:
+            return run
+        window *= 2
+
+
+def _string_end(data: bytes, index: int) -> int:
+    """The index just past the quote mark that closes the string ``index`` lies in (the end, if none does)."""
+    while (quote := data.find(b'"', index)) >= 0:
+        if _backslashes_before(data, index, quote) % 2 == 0:
+            return quote + 1
+        index = quote + 1
+    return len(data)
 
 
 def _cuts(data: bytes) -> list[_Cut]:
@@ -165,8 +202,8 @@ def _cuts(data: bytes) -> list[_Cut]:
     seen: set[str] = set()
     position = outside = 0  # ``outside``: an index known to lie outside strings
     while (key := _KEYS.search(data, position)) is not None:
-        if _quotes(data, outside, key.start()) % 2:  # inside a string
-            position = key.start() + 1
+        if _quotes(data, outside, key.start()) % 2:  # inside a string: go on from its end, which is outside
+            position = outside = _string_end(data, key.start())
             continue
         name = key.group(1).decode()
         if name in seen:
@@ -196,8 +233,8 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
         try:
             records = _records(adapter, data, position, between.start() + 1)
         except ValidationError:
-            if _quotes(data, position, between.start()) % 2:  # that brace is inside a string: look further
-                look_from = between.start() + 1
+            if _quotes(data, position, between.start()) % 2:  # that brace is inside a string: look past it
+                look_from = _string_end(data, between.start())
                 continue
             break  # the piece runs past the end of the array (or holds a bad record): the end must lie in it
         if first is None:
