@@ -48,12 +48,6 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{number_words(count)} {singular if count == 1 else plural or singular + 's'}"
 
 
-def _agree(match: re.Match[str]) -> tuple[str, int]:
-    """Write one counted noun agreed with its count, and return the count."""
-    count, words = int(match[1]), match[2]
-    return (f"{match[1]}{words}" if count == 1 else f"{match[1]}{words}s"), count
-
-
 def _agreed_counts(message: str) -> str:
     """Agree each counted noun with its count, and after a count of one the first plural verb of its clause.
 
