@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,19 +118,22 @@ def _agree(text: str) -> str:
         return text
     # Where each clause after the first starts: the clause of a noun runs from the last of these before it.
     starts = [found.end() for found in _CLAUSE_END.finditer(text)]
-    # Every count, found once: looking again from its clause's start for each noun made a text of many nouns in
-    # one clause (a list of names) take time growing with the square of its length.
-    counts = [(found.start(), found.group(1)) for found in _COUNT.finditer(text)]
-    counted_at = [at for at, _ in counts]
+    # Every count is read once, as far as the last noun: looking again from its clause's start for each noun made a
+    # text of many nouns in one clause (a list of names) take time growing with the square of its length.
+    counts = _COUNT.finditer(text, 0, text.rindex("(s)"))  # no count after the last noun is read
+    ahead = next(counts, None)
+    last: re.Match[str] | None = None  # the last count before the noun being agreed
 
     def agreed(match: re.Match[str]) -> str:
+        nonlocal ahead, last
         noun_at = match.start()
         clause = starts[bisect_right(starts, noun_at) - 1] if starts and starts[0] <= noun_at else 0
-        last = bisect_left(counted_at, noun_at) - 1  # a count before the noun ends before it: it is no word
-        if last < 0 or counted_at[last] < clause:
+        while ahead is not None and ahead.start() < noun_at:  # a count before the noun ends before it: no word
+            last, ahead = ahead, next(counts, None)
+        if last is None or last.start() < clause:
             return match.group(0)
         noun, space, verb = match.group(1), match.group(2) or "", match.group(3) or ""
-        if counts[last][1] == "1":
+        if last.group(1) == "1":
             return noun + space + _SINGULAR_VERBS.get(verb, verb)
         return noun + "s" + space + verb
 
