@@ -189,7 +189,7 @@ def test_quote_marks_are_counted_whatever_the_runs_of_backslashes(data: bytes, s
 @given(_QUOTED_BYTES)
 def test_a_string_is_found_to_end_at_its_first_unescaped_quote_mark(data: bytes) -> None:
     ends = [i + 1 for i in range(len(data)) if _real_quotes(data, 0, i + 1) > _real_quotes(data, 0, i)]
-    assert pieces._string_end(b"}" + data, 0) == (ends[0] + 1 if ends else len(data) + 1)
+    assert pieces._string_end(b"}" + data, 0, 0) == (ends[0] + 1 if ends else len(data) + 1)
 
 
 def test_a_run_of_a_million_backslashes_is_read_in_one_pass() -> None:
@@ -208,3 +208,24 @@ def test_records_whose_text_is_full_of_record_ends_are_cut_as_whole_validation_r
     cut = pieces.validate_in_pieces(body)
     assert cut is not None
     assert cut == EvidencePack.model_validate_json(body)
+
+
+def test_a_record_of_many_strings_with_record_ends_in_them_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each "},{" inside a string was tried as a cut, validating the piece up to it: 24,000 strings, 24,000 tries.
+    tries: list[int] = []
+    validate = pieces._records
+
+    def counted(adapter: Any, data: bytes, start: int, end: int) -> list[Any]:
+        tries.append(end - start)
+        return validate(adapter, data, start, end)
+
+    monkeypatch.setattr(pieces, "_records", counted)
+    document = generate("small")
+    stated = {"source": "x", "date": "2021-06-05"}
+    exclusions = [{"id": f"EXC-{n}", "reason": "held back " + "r" * 60, "provenance": stated} for n in range(9000)]
+    exclusions.insert(900, {"id": "EXC-X", "reason": "r", "provenance": stated, "dmc_ids": ["},{"] * 24_000})
+    document["scope"]["exclusions"] = exclusions
+    body = json.dumps(document).encode()
+    assert len(body) > 1 << 20
+    assert pieces.validate_in_pieces(body) is None  # braces are no DMC ids: whole validation names the problem
+    assert len(tries) < 100

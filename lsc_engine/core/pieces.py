@@ -182,12 +182,16 @@ def _backslashes_before(data: bytes, start: int, index: int) -> int:
         window *= 2
 
 
-def _string_end(data: bytes, index: int) -> int:
-    """The index just past the quote mark that closes the string ``index`` lies in (the end, if none does)."""
+def _string_end(data: bytes, index: int, start: int) -> int:
+    """The index just past the quote mark that closes the string ``index`` lies in (the end, if none does).
+
+    The backslashes before the first quote mark at or after ``index`` are counted from ``start`` on.
+    """
+    low = start
     while (quote := data.find(b'"', index)) >= 0:
-        if _backslashes_before(data, index, quote) % 2 == 0:
+        if _backslashes_before(data, low, quote) % 2 == 0:
             return quote + 1
-        index = quote + 1
+        index = low = quote + 1
     return len(data)
 
 
@@ -203,7 +207,7 @@ def _cuts(data: bytes) -> list[_Cut]:
     position = outside = 0  # ``outside``: an index known to lie outside strings
     while (key := _KEYS.search(data, position)) is not None:
         if _quotes(data, outside, key.start()) % 2:  # inside a string: go on from its end, which is outside
-            position = outside = _string_end(data, key.start())
+            position = outside = _string_end(data, key.start(), outside)
             continue
         name = key.group(1).decode()
         if name in seen:
@@ -229,13 +233,19 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
     rest: list[Any] = []
     position = start
     look_from = start + PIECE_BYTES
+    # The quote marks from ``position`` to ``counted``, counted as the search goes on: a brace after an odd number of
+    # them is inside a string, and is passed over without validating the piece up to it (a record may hold many
+    # strings with braces in them, and each try would read the piece again).
+    quotes, counted = 0, position
     while (between := _BETWEEN_RECORDS.search(data, look_from)) is not None:
+        quotes += _quotes(data, counted, between.start())  # from a brace: no backslash run is cut in two
+        counted = between.start()
+        if quotes % 2:  # that brace is inside a string: look further
+            look_from = between.start() + 1
+            continue
         try:
             records = _records(adapter, data, position, between.start() + 1)
         except ValidationError:
-            if _quotes(data, position, between.start()) % 2:  # that brace is inside a string: look past it
-                look_from = _string_end(data, between.start())
-                continue
             break  # the piece runs past the end of the array (or holds a bad record): the end must lie in it
         if first is None:
             first, first_end = records, between.start() + 1
@@ -243,6 +253,7 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
             rest.extend(records)
         position = between.end() - 1
         look_from = position + PIECE_BYTES
+        quotes, counted = 0, position
     end, records = _last_piece(data, adapter, position, between.end() if between is not None else len(data))
     if first is None:
         return None
