@@ -88,6 +88,7 @@ _BETWEEN = [";", ",", "/", "&", "+", " and ", " AND ", " ", "  ", "\t", "", "ban
 
 
 def _acceptors_before(text: str) -> list[str]:
+    """Split who accepted as it was split before: the spaces around each separator matched with it."""
     return [name for name in re.split(r"\s*(?:[;,/&+]|\band\b)\s*", text.strip(), flags=re.IGNORECASE) if name]
 
 
