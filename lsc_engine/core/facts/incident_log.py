@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from datetime import date
+from datetime import date, datetime
 from itertools import compress
 from operator import attrgetter
 
@@ -37,6 +37,13 @@ class IncidentLog:
         self.latest_report: date | None = latest
         #: The incidents known of the categories that block stability, in the pack's order.
         self.blocking = blocking_of(self.known, set(parameters.blocking_categories))
+        self._end = known.end
+
+    def resolved(self, incident: Incident) -> datetime | None:
+        """When an incident ended, as far as was known at the date (None: still open then)."""
+        if incident.resolved is None or incident.resolved >= self._end:
+            return None
+        return incident.resolved
 
     @classmethod
     def of(cls, pack: EvidencePack, parameters: Parameters, known: Known) -> IncidentLog:

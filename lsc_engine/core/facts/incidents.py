@@ -115,6 +115,7 @@ class IncidentFacts(Section):
         self._known_end = known.end  # read for each incident, so kept close at hand
         log = IncidentLog.of(pack, parameters, known)
         self._incidents = log.known  # in the pack's order
+        self._resolved = log.resolved
         # Every date facts are asked for is on or after the known date, so an incident that opened longer ago than
         # the longest window before it is never recent: only the others are sorted, by opening, for bisection.
         longest = max(parameters.lookback_days, parameters.worst_month_lookback_days, parameters.stability_window_days)
@@ -135,12 +136,6 @@ class IncidentFacts(Section):
         self._reported_to = max(reports, default=empty_on)
         unresolved = [i for i in log.blocking if self._resolved(i) is None]
         self._blocking_unresolved = sorted(unresolved, key=opened_at)  # in opening order, as every list of facts
-
-    def _resolved(self, incident: Incident) -> datetime | None:
-        """When an incident ended, as far as was known at the date (None: still open then)."""
-        if incident.resolved is None or incident.resolved >= self._known_end:
-            return None
-        return incident.resolved
 
     def facts(self, as_at: date) -> dict[str, Fact]:
         """Derive the incident facts as at a date: windows and look-backs end with the as-at day."""

@@ -167,6 +167,7 @@ class MilestoneFacts(Section):
         # None when the pack lists incidents but none had been reported by the date.
         self._incidents = None if listed is None or (listed and not log.known) else log.known
         self._blocking = log.blocking if self._incidents is not None else []
+        self._resolved = log.resolved
         self._window = self._stability_window() if self._incidents is not None else None
         # DCC's own statement is tested against the deployments after it; a group's view stands until it records
         # another.
@@ -187,11 +188,6 @@ class MilestoneFacts(Section):
 
     def _deployments(self) -> list[Event]:
         return [e for e in self._events if e.event == EventKind.DEPLOYMENT]
-
-    def _resolved(self, incident: Incident) -> datetime | None:
-        if incident.resolved is None or incident.resolved >= self.known.end:
-            return None
-        return incident.resolved
 
     def _ended(self, incident: Incident) -> datetime:
         return self._resolved(incident) or incident.opened
