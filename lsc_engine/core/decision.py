@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from lsc_engine.core.digest import input_digest
@@ -142,7 +142,7 @@ def _stronger(first: ConditionKind, second: ConditionKind) -> ConditionKind:
 
 
 def _conditions(
-    known_earlier: list[EarlierCondition],
+    known_earlier: Sequence[EarlierCondition],
     ruleset: Ruleset,
     fired: list[Rule],
     facts: Mapping[str, Fact],

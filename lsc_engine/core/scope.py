@@ -5,7 +5,7 @@ The evaluation and the Panel's letter both read the scope from here, so that the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
@@ -115,7 +115,7 @@ def scope_of(pack: EvidencePack, as_at: date, known: Known | None = None) -> Coh
     return CohortScope.model_construct(covered=covered, held_back=held)
 
 
-def _holds(dmcs: list[Dmc], exclusions: list[Exclusion]) -> Iterator[tuple[Exclusion, list[Dmc]]]:
+def _holds(dmcs: Sequence[Dmc], exclusions: Sequence[Exclusion]) -> Iterator[tuple[Exclusion, list[Dmc]]]:
     """Pair each exclusion with the DMCs it holds back, in the pack's order, without reading every DMC for each.
 
     Named DMCs are held back; an exclusion naming none holds back every DMC of its installation type.

@@ -27,7 +27,7 @@ class IncidentLog:
         listed = pack.incidents or []
         latest = max(map(reported_on, listed)) if listed else None
         if latest is None or (latest <= known.at and max(map(opened_at, listed)) < known.end):  # the usual case
-            self.known: list[Incident] = list(listed)
+            self.known: tuple[Incident, ...] = tuple(listed)
         else:
             at, end = known.at, known.end
             late = [i for i, incident in enumerate(listed) if incident.provenance.date > at or incident.opened >= end]
@@ -54,9 +54,9 @@ class IncidentLog:
         return found
 
 
-def blocking_of(incidents: Sequence[Incident], categories: Set[int]) -> list[Incident]:
+def blocking_of(incidents: Sequence[Incident], categories: Set[int]) -> tuple[Incident, ...]:
     """Return the incidents of the blocking categories, in their order (in C: a pack may hold a hundred thousand)."""
-    return list(compress(incidents, map(categories.__contains__, map(_category, incidents))))
+    return tuple(compress(incidents, map(categories.__contains__, map(_category, incidents))))
 
 
 def known_from(incident: Incident) -> date:

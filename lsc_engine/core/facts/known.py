@@ -52,31 +52,31 @@ class Known:
             return None
         return item
 
-    def items(self, items: Sequence[_I] | None, path: str) -> list[_I]:
+    def items(self, items: Sequence[_I] | None, path: str) -> tuple[_I, ...]:
         """Return the items known at the date, recording the others as excluded.
 
-        A list is read once: asked again (the scope reads the DMCs the migration facts count), the list first
-        returned is returned again, and it is shared, so no one may change it.
+        A list is read once: asked again (the scope reads the DMCs the migration facts count), the same tuple is
+        returned again.
         """
         at = self.at
         if not items:
-            return []
+            return ()
         read = self._read.get(id(items))
         if read is not None and read[0] is items:
-            return cast(list[_I], read[1])
+            return cast(tuple[_I, ...], read[1])
         if max(map(reported_on, items)) <= at:  # the usual case: every item was known
-            found = list(items)
+            found = tuple(items)
         else:
             late = [index for index, item in enumerate(items) if item.provenance.date > at]
             found = self.without(items, late, path, [items[index].provenance.date for index in late])
         self._read[id(items)] = (items, found)  # the list is held, so its id is not another's while it is here
         return found
 
-    def without(self, items: Sequence[_I], late: list[int], path: str, dated: list[date]) -> list[_I]:
+    def without(self, items: Sequence[_I], late: list[int], path: str, dated: list[date]) -> tuple[_I, ...]:
         """Return the items but those at the ``late`` positions, recording each of those as excluded on its date."""
         if not late:  # the usual case, and for a large pack the only one worth making fast
-            return list(items)
+            return tuple(items)
         for index, day in zip(late, dated, strict=True):
             self.excluded.append(Excluded(items[index].id, f"{path}[{index}]", day))
         skipped = set(late)
-        return [item for index, item in enumerate(items) if index not in skipped]
+        return tuple(item for index, item in enumerate(items) if index not in skipped)
