@@ -133,7 +133,7 @@ class FixedSection(Section):
 
 def about(value: FactValue, items: Iterable[Item]) -> Fact:
     """Make a fact of a value and the items behind it (a sample of their ids; their count and confidentiality)."""
-    listed = items if isinstance(items, tuple | list) else tuple(items)
+    listed = items if isinstance(items, (tuple, list)) else tuple(items)
     if not listed:
         return Fact(value)
     # map: in C, for long lists
