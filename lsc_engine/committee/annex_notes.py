@@ -131,12 +131,14 @@ def _composed(findings: list[Finding], evidence: Evidence) -> list[str]:
     """Say what findings raise and DCC's response to them, each once, from the evidence they cite."""
     items = evidence.items()
     required = evidence.pack.bcdr.required_providers if evidence.pack.bcdr is not None else []
-    concerns: list[str] = []
-    responses: list[str] = []
+    # Each sentence once, in the order first said: a dict keeps both, and is looked up in constant time (searching
+    # the sentences kept so far took time growing with the square of their number, for findings that list names).
+    concerns: dict[str, None] = {}
+    responses: dict[str, None] = {}
     for finding in findings:
         said, answered = _concerns(finding, items, required)
-        concerns += [s for s in said if s not in concerns]
-        responses += [s for s in answered if s not in responses]
+        concerns.update(dict.fromkeys(said))
+        responses.update(dict.fromkeys(answered))
     return [*concerns, *responses]
 
 
