@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -98,6 +99,15 @@ def _month_starts(start: datetime, end: datetime) -> list[datetime]:
     return found
 
 
+def _near(placed: list[float], x: float) -> int:
+    """Count the markers placed within 11 units of ``x``, all of them at or left of it (incidents oldest first).
+
+    Placed in order, they stand in order, and those near ``x`` are the last ones: found by bisection, where counting
+    every marker of the lane took time growing with the square of the incidents shown.
+    """
+    return len(placed) - bisect_left(placed, True, key=lambda other: abs(other - x) < 11)
+
+
 def _marker(shape: str, x: float, y: float, css: str, tooltip: str) -> str:
     """Draw an incident marker: a circle, or a triangle pointing up."""
     hover = f"<title>{_e(tooltip)}</title>"
@@ -182,7 +192,7 @@ def incident_timeline(pack: EvidencePack, parameters: Parameters, as_at: date, *
     for incident in incidents:
         lane = service if incident.service.value == service else "other"
         x = x_of(incident.opened)
-        level = sum(1 for other in placed[lane] if abs(other - x) < 11)
+        level = _near(placed[lane], x)
         placed[lane].append(x)
         y = lanes[lane] + offsets[level % len(offsets)]
         is_blocking = incident.category in blocking

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -66,9 +67,10 @@ def _stretches(days: list[date]) -> list[_Stretch]:
     bounds = [(run[0] - timedelta(days=3), run[-1] + timedelta(days=3)) for run in runs]
     spans = [max(MIN_SPAN_DAYS, (last - first).days) for first, last in bounds]
     room = WIDTH - LEFT - RIGHT - BREAK * (len(runs) - 1)
+    total = sum(spans)
     found, left = [], float(LEFT)
     for (first, last), span in zip(bounds, spans, strict=True):
-        right = left + room * span / sum(spans)
+        right = left + room * span / total
         found.append(_Stretch(first, last, left, right))
         left = right + BREAK
     return found
@@ -86,8 +88,13 @@ def timeline_svg(moments: list[Moment], marked: date | None = None) -> str:
     lanes = list(Lane)
     height = TOP + LANE_HEIGHT * len(lanes) + AXIS
 
+    firsts = [stretch.first for stretch in stretches]
+
     def x(day: date) -> float:
-        return next(s for s in stretches if s.first <= day <= s.last).x(day)
+        # The stretches stand in order and apart (a gap of more than GAP_DAYS between them): a day's is the last
+        # to start by it, found by bisection, where trying each in turn took time growing with the square of the
+        # moments.
+        return stretches[bisect_right(firsts, day) - 1].x(day)
 
     first, last = stretches[0].first, stretches[-1].last
     label = f"Timeline from {day_words(first)} to {day_words(last)}"
