@@ -144,13 +144,32 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
             as_at_text=as_at_text,
             filename=filename,
         )
+    # Drawn in the thread pool, as the pack was evaluated: a large pack's matrix, charts and evidence take long
+    # enough to stall every other request of the worker if drawn on the event loop.
+    return await run_in_threadpool(
+        _checked, request, service.ruleset, pack, evaluation, read_from, note, as_at_text=as_at_text, filename=filename
+    )
+
+
+def _checked(
+    request: Request,
+    ruleset: Ruleset,
+    pack: EvidencePack,
+    evaluation: Evaluation,
+    read_from: dict[str, Location],
+    note: str | None,
+    *,
+    as_at_text: str,
+    filename: str,
+) -> HTMLResponse:
+    """Show a pack's self-check: its ratings as a matrix, its charts and its evidence."""
     return _self_check(
         request,
         as_at_text=as_at_text,
         filename=filename,
         evaluation=evaluation,
-        rows=matrix(service.ruleset, evaluation, pack, read_from=read_from),
-        chart_data=chart_set(pack, service.ruleset, evaluation.as_at),
+        rows=matrix(ruleset, evaluation, pack, read_from=read_from),
+        chart_data=chart_set(pack, ruleset, evaluation.as_at),
         evidence=evidence_index(pack, read_from),
         note=note,
     )
