@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ import pytest
 from openpyxl import load_workbook
 
 from lsc_engine.access.policy import Role
+from lsc_engine.committee import register as register_module
+from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.register import CARRIED, Entry, Filters, Member, Register, build
+from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.services.committee import Committee
 
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURES
@@ -278,3 +284,149 @@ def test_the_page_shows_the_thread_and_capabilities_in_plain_words(seeded: Actin
     assert "LSC10.4" not in text
     shown = re.sub(r"<[^>]+>", " ", text.split("<main", 1)[1])
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", shown), "a value's internal name is shown as text"
+
+
+def _state(ident: str, capability: str, source: str, *, confidential: bool, status: Status) -> ConditionState:
+    """Make a condition on a capability's register, as the store reads it back."""
+    return ConditionState(
+        id=ident,
+        capability=capability,
+        key=f"key-{ident}",
+        kind=ConditionKind.PREREQUISITE_MIGRATION,
+        owner=Group.SSC,
+        criteria=["LSC10.4"],
+        text=f"Condition {ident}",
+        due="before migration starts",
+        due_date=None,
+        source=source,
+        created_at=datetime(2020, 3, 6, tzinfo=UTC),
+        status=status,
+        pause=None,
+        reports=[],
+        next_report_due=None,
+        report_overdue=False,
+        overdue=False,
+        history=[],
+        confidential=confidential,
+    )
+
+
+def _conditions(seed: int, capabilities: int, earlier: int) -> dict[str, list[ConditionState]]:
+    """Generate capabilities' conditions: some their own, some carried over from a few earlier ones, repeats and all."""
+    rng = random.Random(seed)
+    found: dict[str, list[ConditionState]] = {}
+    for c in range(capabilities):
+        capability = f"CAP-{c:03d}"
+        states = []
+        for n in range(rng.randint(0, 6)):
+            carried = rng.random() < 0.6
+            source = f"{CARRIED}EARLIER-{rng.randrange(earlier)}" if carried else "rule:LSC10.4"
+            confidential, status = rng.random() < 0.2, rng.choice(list(Status))
+            states.append(_state(f"{capability}-{n}", capability, source, confidential=confidential, status=status))
+        found[capability] = states
+    return found
+
+
+def _built(conditions: dict[str, list[ConditionState]], filters: Filters) -> Register:
+    """Build the register of generated conditions, with no evaluations, versions or letters behind them."""
+    return build(conditions, copies={}, versions={}, letters={}, filters=filters, as_on=date(2020, 3, 6))
+
+
+def _former_threaded(entries: list[Entry]) -> list[Entry]:
+    """Thread the copies as the register did before it worked out each thread's members once: the reference."""
+    threads: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.carried_from is not None:
+            threads.setdefault(entry.carried_from, []).append(entry)
+    result = []
+    for entry in entries:
+        thread = threads.get(entry.carried_from) if entry.carried_from is not None else None
+        if not thread:
+            result.append(entry)
+            continue
+        confidential = any(e.condition.confidential for e in thread)
+        others = [
+            Member(capability=e.capability, number=e.number, status=e.condition.status)
+            for e in thread
+            if e is not entry
+        ]
+        condition = entry.condition.model_copy(update={"confidential": confidential})
+        result.append(entry.model_copy(update={"condition": condition, "alongside": others}))
+    return result
+
+
+class CountingList(list[Entry]):
+    """A register's entries that count how many of them are read by going through the list."""
+
+    reads = 0
+
+    def __iter__(self) -> Iterator[Entry]:
+        for entry in super().__iter__():
+            self.reads += 1
+            yield entry
+
+
+FILTERS = [Filters(), Filters(capability="CAP-003"), Filters(status=Status.OPEN), Filters(open_only=True)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "capability", "status", "open"])
+def test_a_threads_entries_are_those_a_scan_of_the_register_finds_in_its_order(seed: int, filters: Filters) -> None:
+    shown = _built(_conditions(seed, capabilities=40, earlier=12), filters)
+    carried = [e.carried_from for e in shown.entries if e.carried_from is not None]
+    assert carried or filters.capability, "the generated register has threads to look up"
+    grouped = shown.by_thread()
+    for carried_from in [*dict.fromkeys(carried), "EARLIER-NONE", "rule:LSC10.4"]:
+        scanned = [entry for entry in shown.entries if entry.carried_from == carried_from]
+        found = grouped.get(carried_from, [])
+        assert found == scanned, carried_from
+        assert all(a is b for a, b in zip(found, scanned, strict=True)), "the very entries shown, not copies"
+    # The threads come in the order of their first entry shown, as they did when each was found by a scan.
+    assert list(grouped) == list(dict.fromkeys(carried))
+    assert [t.carried_from for t in shown.threads] == list(dict.fromkeys(carried))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_each_copy_lists_the_others_and_the_stricter_governs_as_before(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conditions = _conditions(seed, capabilities=40, earlier=6)
+    for filters in FILTERS:
+        now = _built(conditions, filters)
+        with monkeypatch.context() as before:
+            before.setattr(register_module, "_threaded", _former_threaded)
+            reference = _built(conditions, filters)
+        assert now == reference
+        assert now.model_dump_json() == reference.model_dump_json(), "the JSON, threads and all, is unchanged"
+    assert any(len(e.alongside) > 1 for e in _built(conditions, Filters()).entries), "some thread has 3+ copies"
+
+
+def _page_reads(client: ActingClient, monkeypatch: pytest.MonkeyPatch, threads: int) -> tuple[int, int]:
+    """Render the register page of one condition carried into each of many capabilities; count entries read."""
+    capabilities = [f"CAP-{n:04d}" for n in range(threads)]
+    conditions = {
+        capability: [_state(f"c{n}", capability, f"{CARRIED}EARLIER-{n}", confidential=False, status=Status.OPEN)]
+        for n, capability in enumerate(capabilities)
+    }
+    built = _built(conditions, Filters())
+    entries = CountingList(built.entries)
+    shown = built.model_copy(update={"entries": entries})
+    monkeypatch.setattr(Committee, "register", lambda _self, _filters: shown)
+    page = client.get("/register")
+    assert page.status_code == 200, page.text
+    assert page.text.count('<tr class="rg-group">') == threads
+    return len(entries), entries.reads
+
+
+def test_the_page_reads_the_entries_a_few_times_not_once_per_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fresh_database("sqlite", tmp_path) as settings, acting_client(settings) as client:
+        size, reads = _page_reads(client, monkeypatch, 100)
+        bigger, more = _page_reads(client, monkeypatch, 200)
+    assert reads >= size, "the count sees the page go through its entries"
+    # Twice the threads (and entries) reads at most twice as many entries: reading every entry for each
+    # thread, as the page once did, would read four times as many.
+    assert bigger == 2 * size
+    assert more <= 2 * reads, (reads, more)
+    assert reads < size * size // 10

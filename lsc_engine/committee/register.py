@@ -171,12 +171,8 @@ class Register(BaseModel):
     @property
     def threads(self) -> list[Thread]:
         """Group the carried-over conditions shown by the earlier condition they carry, each naming its origin."""
-        found: dict[str, list[Entry]] = {}
-        for entry in self.entries:
-            if entry.carried_from is not None:
-                found.setdefault(entry.carried_from, []).append(entry)
         threads = []
-        for carried_from, entries in found.items():
+        for carried_from, entries in self.by_thread().items():
             first = entries[0]
             members = [Member(capability=first.capability, number=first.number, status=first.condition.status)]
             members = sorted([*members, *first.alongside], key=lambda m: m.capability)
@@ -184,9 +180,14 @@ class Register(BaseModel):
             threads.append(Thread(carried_from=carried_from, origin=origin, members=members))
         return threads
 
-    def thread_entries(self, carried_from: str) -> list[Entry]:
-        """Return the entries shown of one thread."""
-        return [entry for entry in self.entries if entry.carried_from == carried_from]
+    def by_thread(self) -> dict[str, list[Entry]]:
+        """Group the entries shown by the thread they are in: threads in order of first entry, entries in order."""
+        # The page shows each thread's entries: grouped in one pass, not found by reading every entry per thread.
+        groups: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            if entry.carried_from is not None:
+                groups.setdefault(entry.carried_from, []).append(entry)
+        return groups
 
     def by_capability(self) -> list[tuple[str, list[Entry]]]:
         """Return the entries shown that belong to no thread, by capability."""
@@ -300,18 +301,24 @@ def _threaded(entries: list[Entry]) -> list[Entry]:
     for entry in entries:
         if entry.carried_from is not None:
             threads.setdefault(entry.carried_from, []).append(entry)
+    # What every copy of a thread shares is worked out once per thread, not once per copy: whether any copy is
+    # confidential, and each copy as a member. Members are frozen, so the copies' lists can share them.
+    shared = {
+        carried_from: (
+            any(e.condition.confidential for e in thread),
+            [(e, Member(capability=e.capability, number=e.number, status=e.condition.status)) for e in thread],
+        )
+        for carried_from, thread in threads.items()
+    }
     result = []
     for entry in entries:
-        thread = threads.get(entry.carried_from) if entry.carried_from is not None else None
-        if not thread:
+        found = shared.get(entry.carried_from) if entry.carried_from is not None else None
+        if found is None:
             result.append(entry)
             continue
-        confidential = any(e.condition.confidential for e in thread)
-        others = [
-            Member(capability=e.capability, number=e.number, status=e.condition.status)
-            for e in thread
-            if e is not entry
-        ]
+        confidential, members = found
+        # Each copy still lists every other copy, so this part stays as long as the output it writes.
+        others = [member for e, member in members if e is not entry]
         condition = entry.condition.model_copy(update={"confidential": confidential})
         result.append(entry.model_copy(update={"condition": condition, "alongside": others}))
     return result
