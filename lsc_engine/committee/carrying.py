@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import Field
 
 from lsc_engine.committee.gate import Assessment, View
@@ -48,6 +50,99 @@ def _why(before: CellRating, after: CellRating) -> str:
     return "the evidence behind its findings changed"
 
 
+Cell = tuple[str, Group]
+
+
+@dataclass
+class _Run:
+    """One cell's standing assessments, all from one version's own list: a later one of the cell drops them."""
+
+    step: int
+    placed: list[tuple[int, Assessment]]  # each with its place in its version's own list
+    carried: bool = False  # every one names the version it was first recorded on, so carrying it again changes nothing
+
+
+@dataclass
+class Standing:
+    """The assessments standing on a version, its own and those carried into it, kept by criterion and group.
+
+    A cell's assessments carry or drop together, so carrying to the next version costs the cells rather than every
+    assessment the capability ever had; the list they make is read once, at the end, by each one's fixed place:
+    newer versions first, then as recorded.
+    """
+
+    runs: dict[Cell, _Run] = field(default_factory=dict)
+    step: int = 0
+
+    @classmethod
+    def of(cls, assessments: list[Assessment]) -> Standing:
+        """Return the standing of assessments recorded on one version, in the order given."""
+        standing = cls()
+        standing._add(assessments)
+        return standing
+
+    def __bool__(self) -> bool:
+        """Say whether any assessment stands."""
+        return bool(self.runs)
+
+    def assessments(self) -> list[Assessment]:
+        """Return the standing assessments: the latest version's own first, then those carried, as recorded."""
+        placed = [((-run.step, index), a) for run in self.runs.values() for index, a in run.placed]
+        return [a for _, a in sorted(placed, key=lambda p: p[0])]
+
+    def carry(
+        self, earlier: Evaluation, later: Evaluation, own: list[Assessment], *, earlier_version: int
+    ) -> list[Reopened]:
+        """Move to the later version: carry what still stands, add its own, and return what reopened, in order."""
+        before = {(c.criterion, c.group): c for c in earlier.ratings}
+        after = {(c.criterion, c.group): c for c in later.ratings}
+        assessed = {(a.criterion, a.group) for a in own}
+        reopened: list[tuple[tuple[int, int], Reopened]] = []
+        for key, run in list(self.runs.items()):
+            if key in assessed or key not in after:
+                del self.runs[key]
+                continue
+            old, new = before.get(key), after[key]
+            if old is not None and _grounds(old) == _grounds(new):
+                _mark_carried(run, earlier_version)
+                continue
+            del self.runs[key]
+            reason = _why(old, new) if old is not None else "the criterion was not rated on the earlier version"
+            reopened += [((-run.step, index), _reopened(new, a, reason, earlier_version)) for index, a in run.placed]
+        self.step += 1
+        self._add(own)
+        return [r for _, r in sorted(reopened, key=lambda p: p[0])]
+
+    def _add(self, own: list[Assessment]) -> None:
+        """Add a version's own assessments, whose cells no earlier assessment still stands for."""
+        for index, assessment in enumerate(own):
+            key = (assessment.criterion, assessment.group)
+            self.runs.setdefault(key, _Run(self.step, [])).placed.append((index, assessment))
+
+
+def _mark_carried(run: _Run, earlier_version: int) -> None:
+    """Have each assessment of a carried cell name the version it was first recorded on, once."""
+    if run.carried:
+        return  # copying again would give the same assessments
+    run.placed = [
+        (index, a.model_copy(update={"carried_from": a.carried_from or earlier_version})) for index, a in run.placed
+    ]
+    run.carried = all(a.carried_from for _, a in run.placed)
+
+
+def _reopened(new: CellRating, assessment: Assessment, reason: str, earlier_version: int) -> Reopened:
+    """Return an earlier decision reopened on the later version, with why."""
+    return Reopened(
+        criterion=new.criterion,
+        criterion_name=new.criterion_name,
+        group=new.group,
+        earlier_version=earlier_version,
+        decided=assessment.rating,
+        proposed=new.rating,
+        reason=reason,
+    )
+
+
 def carry_forward(
     earlier: Evaluation,
     earlier_assessments: list[Assessment],
@@ -61,31 +156,8 @@ def carry_forward(
     A group's decision on the earlier version carries forward when the later version's proposal for that criterion
     (its rating, and each finding with its message and evidence) is the same, and the group has not assessed the
     later version itself; a carried decision keeps the version it was first recorded on. Every other earlier
-    decision is reopened, with the reason.
+    decision is reopened, with the reason. (``Standing`` does the same version after version.)
     """
-    before = {(c.criterion, c.group): c for c in earlier.ratings}
-    after = {(c.criterion, c.group): c for c in later.ratings}
-    assessed = {(a.criterion, a.group) for a in own}
-    carried: list[Assessment] = []
-    reopened: list[Reopened] = []
-    for assessment in earlier_assessments:
-        key = (assessment.criterion, assessment.group)
-        if key in assessed or key not in after:
-            continue
-        old, new = before.get(key), after[key]
-        if old is not None and _grounds(old) == _grounds(new):
-            origin = assessment.carried_from or earlier_version
-            carried.append(assessment.model_copy(update={"carried_from": origin}))
-            continue
-        reopened.append(
-            Reopened(
-                criterion=new.criterion,
-                criterion_name=new.criterion_name,
-                group=new.group,
-                earlier_version=earlier_version,
-                decided=assessment.rating,
-                proposed=new.rating,
-                reason=_why(old, new) if old is not None else "the criterion was not rated on the earlier version",
-            )
-        )
-    return [*own, *carried], reopened
+    standing = Standing.of(earlier_assessments)
+    reopened = standing.carry(earlier, later, own, earlier_version=earlier_version)
+    return standing.assessments(), reopened
