@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import html
 import json
+import random
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 import pytest
 
 from api.web.timeline_chart import timeline_svg
 from lsc_engine.access.policy import Role
-from lsc_engine.committee.timeline import Lane, Moment, in_order, milestone_moments
+from lsc_engine.committee import timeline
+from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.gate import Assessment
+from lsc_engine.committee.snapshot import Snapshot
+from lsc_engine.committee.timeline import Lane, Moment, VersionRecords, in_order, milestone_moments, record_moments
+from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.decision import evaluate
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Ruleset
+from lsc_engine.core.ruleset import Rating, Ruleset
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
@@ -136,3 +145,172 @@ def test_a_gap_of_years_breaks_the_axis_so_each_cluster_keeps_its_own_scale() ->
     assert ">Dec 2026<" in svg
     assert ">Jan 2021<" not in svg, "the years without a moment are not drawn"
     assert 'class="break"' not in timeline_svg(evidence, marked=date(2020, 8, 7))
+
+
+def _former_taken_on(recorded: datetime, decisions: list[DecisionView]) -> date:
+    """Date a record as before, reading every decision (the reference)."""
+    return min([recorded.date(), *(d.considered_on for d in decisions if d.recorded_at >= recorded)])
+
+
+class _FormerDecided:
+    """Decisions read in full for each record, as before: ``_Decided`` with the former dating (the reference)."""
+
+    def __init__(self, decisions: list[DecisionView]) -> None:
+        self.decisions = decisions
+
+    @classmethod
+    def of(cls, decisions: list[DecisionView]) -> _FormerDecided:
+        """Keep the decisions as they are."""
+        return cls(decisions)
+
+    def taken_on(self, recorded: datetime) -> date:
+        """Date a record by reading every decision."""
+        return _former_taken_on(recorded, self.decisions)
+
+
+class _Counted(datetime):
+    """A time that counts how often it is compared."""
+
+    comparisons = 0
+
+    def __lt__(self, other: datetime, /) -> bool:  # type: ignore[override]  # as datetime's own
+        _Counted.comparisons += 1
+        return datetime.__lt__(self, other)
+
+    def __le__(self, other: datetime, /) -> bool:  # type: ignore[override]  # as datetime's own
+        _Counted.comparisons += 1
+        return datetime.__le__(self, other)
+
+    def __gt__(self, other: datetime, /) -> bool:  # type: ignore[override]  # as datetime's own
+        _Counted.comparisons += 1
+        return datetime.__gt__(self, other)
+
+    def __ge__(self, other: datetime, /) -> bool:  # type: ignore[override]  # as datetime's own
+        _Counted.comparisons += 1
+        return datetime.__ge__(self, other)
+
+    __hash__ = datetime.__hash__
+
+
+START = datetime(2020, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _decision(n: int, recorded: datetime, considered: date) -> DecisionView:
+    """Return a decision entered at a time on a day considered, without the snapshot dating does not read."""
+    return DecisionView.model_construct(
+        id=f"D{n}",
+        submission_id="S1",
+        evaluation_id="E1",
+        outcome="recommend",
+        considered_on=considered,
+        supersedes=None,
+        superseded_by=None,
+        actor="panel:chair",
+        recorded_at=recorded,
+        snapshot=cast(Snapshot, None),  # the timeline never reads it
+    )
+
+
+def _assessment(n: int, recorded: datetime, carried: bool = False) -> Assessment:
+    """Return a group's confirmed decision on LSC 6 recorded at a time (or carried from version 1)."""
+    return Assessment(
+        id=f"A{n}",
+        criterion="LSC6",
+        group=Group.OPSG if n % 2 else Group.TAG,
+        accepted=n % 3 != 0,
+        proposed=Rating.AMBER,
+        rating=Rating.AMBER if n % 3 else Rating.RED,
+        override=n % 3 == 0,
+        assessor="Chair",
+        rationale=None,
+        carried_from=1 if carried else None,
+    ).model_copy(update={"recorded_at": recorded})  # unvalidated, so a counted time stays counted
+
+
+def _condition(n: int, created: datetime) -> ConditionState:
+    """Return an open condition created at a time."""
+    return ConditionState(
+        id=f"C{n}",
+        capability="MOC-MDS",
+        key=f"K{n}",
+        kind=ConditionKind.PREREQUISITE_GO_LIVE,
+        owner=Group.SSC,
+        criteria=["LSC6"],
+        text="Test the failover",
+        due="before go-live",
+        due_date=None,
+        source="panel",
+        created_at=START,
+        status=Status.OPEN,
+        pause=None,
+        reports=[],
+        next_report_due=None,
+        report_overdue=False,
+        overdue=False,
+        history=[],
+    ).model_copy(update={"created_at": created})  # unvalidated, so a counted time stays counted
+
+
+def _records(
+    chance: random.Random, evaluation: Evaluation
+) -> tuple[list[VersionRecords], list[ConditionState], dict[str, date]]:
+    """Return random versions, decisions, assessments and conditions, at times often equal or before or after all."""
+    times = [START + timedelta(hours=6 * n) for n in range(10)]  # few, so ties are common
+    day = START.date()
+    made = iter(range(10_000))
+    versions = []
+    for number in range(1, chance.randint(2, 4)):
+        decisions = [
+            _decision(next(made), chance.choice(times[2:-2]), day + timedelta(days=chance.randint(-3, 3)))
+            for _ in range(chance.choice([0, 1, 2, 5]))
+        ]
+        received = chance.choice(times)
+        assessments = [
+            _assessment(next(made), chance.choice(times), chance.random() < 0.2) for _ in range(chance.randint(0, 8))
+        ]
+        evaluations = [(1, "submitted", received, evaluation)]
+        versions.append(VersionRecords(number, f"S{number}", received, evaluations, assessments, decisions=decisions))
+    conditions = [_condition(next(made), chance.choice(times)) for _ in range(chance.randint(0, 6))]
+    carried = {c.key: day for c in conditions if chance.random() < 0.2}
+    return versions, conditions, carried
+
+
+def test_dating_by_sorted_decisions_gives_the_days_reading_every_decision_gave() -> None:
+    chance = random.Random(18)
+    times = [START + timedelta(hours=6 * n) for n in range(-2, 10)]  # before, among and after the decisions
+    for _ in range(500):
+        decisions = [
+            _decision(n, chance.choice(times[2:-2]), START.date() + timedelta(days=chance.randint(-3, 3)))
+            for n in range(chance.choice([0, 1, 2, 3, 7]))
+        ]
+        decided = timeline._Decided.of(decisions)
+        for recorded in times:
+            assert decided.taken_on(recorded) == _former_taken_on(recorded, decisions)
+
+
+def test_the_timeline_dates_every_record_as_reading_every_decision_did(
+    ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chance = random.Random(18)
+    evaluation = evaluate(parse_pack(MDS), ruleset, as_at=START.date())
+    for _ in range(150):
+        versions, conditions, carried = _records(chance, evaluation)
+        now = record_moments(versions, conditions, carried=carried)
+        with monkeypatch.context() as former:
+            former.setattr(timeline, "_Decided", _FormerDecided)
+            assert now == record_moments(versions, conditions, carried=carried)
+
+
+@pytest.mark.parametrize("decisions", [64, 256])
+def test_dating_a_record_compares_it_with_a_few_decisions_not_all_of_them(decisions: int, ruleset: Ruleset) -> None:
+    day = START.date()
+    entered = [_decision(n, START + timedelta(minutes=n), day) for n in range(decisions)]
+    recorded = [_Counted.fromtimestamp((START + timedelta(seconds=n)).timestamp(), UTC) for n in range(30 * decisions)]
+    version = VersionRecords(
+        1, "S1", recorded[0], [], [_assessment(n, at) for n, at in enumerate(recorded)], decisions=entered
+    )
+    conditions = [_condition(n, at) for n, at in enumerate(recorded[: 5 * decisions])]
+    _Counted.comparisons = 0
+    record_moments([version], conditions)
+    # Each of the 35 x decisions records is found by halving: before, each was compared with every decision.
+    assert _Counted.comparisons <= 35 * decisions * (decisions.bit_length() + 1)

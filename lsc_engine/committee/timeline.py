@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -90,14 +91,15 @@ def record_moments(
     ``carried``: the day an earlier decision set each carried-over condition, by key, which dates its setting.
     """
     moments: list[Moment] = []
-    decisions = [d for v in versions for d in v.decisions]
+    decisions = _Decided.of([d for v in versions for d in v.decisions])
     for v in versions:
         ids = {"version": v.version, "submission_id": v.submission_id}
+        decided = _Decided.of(v.decisions)
         for number, reason, recorded, result in v.evaluations:
             readiness = READINESS_WORDS[result.overall.value]
             if number == 1:
                 title = f"Version {v.version} submitted"
-                on = _taken_on(v.received_at, v.decisions)
+                on = decided.taken_on(v.received_at)
                 proposed = f"Evaluated as at {day_words(result.as_at)}: the rules propose {readiness}."
                 detail = proposed + _entered(on, v.received_at)
                 moments.append(Moment(on=on, lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
@@ -105,7 +107,7 @@ def record_moments(
                 title = f"Version {v.version} evaluated again"
                 detail = f"As at {day_words(result.as_at)} ({reason}): the rules propose {readiness}."
                 moments.append(Moment(on=recorded.date(), lane=Lane.EVIDENCE, title=title, detail=detail, **ids))
-        moments += _assessment_moments(v)
+        moments += _assessment_moments(v, decided)
         for revocation in v.revocations:
             title = f"{revocation.group.value} withdrew its recommendation"
             moments.append(Moment(on=revocation.recorded_at.date(), lane=Lane.COMMITTEES, title=title, **ids))
@@ -140,7 +142,7 @@ def record_moments(
         kind = tagged(KIND_LABELS[condition.kind.value], condition.key in provisional)
         named = f"{kind} ({condition.owner.value}, {criteria})"
         earlier = (carried or {}).get(condition.key)
-        on = earlier or _taken_on(condition.created_at, decisions)
+        on = earlier or decisions.taken_on(condition.created_at)
         title = f"Condition set by an earlier decision, carried over: {named}" if earlier else f"Condition set: {named}"
         moments.append(
             Moment(on=on, lane=Lane.CONDITIONS, title=title, detail=_entered(on, condition.created_at) or None)
@@ -151,13 +153,30 @@ def record_moments(
     return moments
 
 
-def _taken_on(recorded: datetime, decisions: list[DecisionView]) -> date:
-    """Date a record by when it must have happened: no later than a decision entered after it was considered.
+@dataclass(frozen=True)
+class _Decided:
+    """Decisions by when they were entered, so dating a record looks them up rather than reading them all."""
 
-    A meeting's records are often entered afterwards, so a version, an assessment or a condition recorded before
-    a decision that rests on it happened on or before the day that decision was considered.
-    """
-    return min([recorded.date(), *(d.considered_on for d in decisions if d.recorded_at >= recorded)])
+    entered: list[datetime]  # ascending
+    earliest: list[date]  # earliest[i]: the earliest day considered by decision i or any entered after it
+
+    @classmethod
+    def of(cls, decisions: list[DecisionView]) -> _Decided:
+        """Sort decisions by when they were entered and take the earliest day considered from each on."""
+        ordered = sorted(decisions, key=lambda d: d.recorded_at)
+        earliest: list[date] = []
+        for decision in reversed(ordered):
+            earliest.append(min(decision.considered_on, earliest[-1]) if earliest else decision.considered_on)
+        return cls([d.recorded_at for d in ordered], earliest[::-1])
+
+    def taken_on(self, recorded: datetime) -> date:
+        """Date a record by when it must have happened: no later than a decision entered after it was considered.
+
+        A meeting's records are often entered afterwards, so a version, an assessment or a condition recorded before
+        a decision that rests on it happened on or before the day that decision was considered.
+        """
+        first = bisect_left(self.entered, recorded)  # the first decision entered at or after the record
+        return min(recorded.date(), self.earliest[first]) if first < len(self.entered) else recorded.date()
 
 
 def _entered(on: date, recorded: datetime) -> str:
@@ -172,7 +191,7 @@ def _letter_note(letter: LetterView) -> str | None:
     return "It corrects the letter issued before it." if letter.supersedes else None
 
 
-def _assessment_moments(v: VersionRecords) -> list[Moment]:
+def _assessment_moments(v: VersionRecords, decided: _Decided) -> list[Moment]:
     """Return one moment per group and day of assessment, counting confirmations and overrides."""
     by_day: dict[tuple[date, str], Counter[str]] = {}
     recorded_on: dict[tuple[date, str], date] = {}
@@ -180,7 +199,7 @@ def _assessment_moments(v: VersionRecords) -> list[Moment]:
         if assessment.carried_from is not None or assessment.recorded_at is None:
             continue
         recorded = assessment.recorded_at
-        day = _taken_on(recorded, v.decisions)
+        day = decided.taken_on(recorded)
         tally = by_day.setdefault((day, assessment.group.value), Counter())
         tally["override" if assessment.override else "confirmed"] += 1
         recorded_on[(day, assessment.group.value)] = recorded.date()
