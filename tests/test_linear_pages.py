@@ -93,7 +93,7 @@ class _Subtracted(float):
 
 
 def test_markers_near_a_new_one_are_found_by_bisection() -> None:
-    placed = [_Subtracted(170 + n * 0.02) for n in range(32_000)]
+    placed: list[float] = [_Subtracted(170 + n * 0.02) for n in range(32_000)]
     x = 170 + 32_000 * 0.02
     near = _near_before([float(other) for other in placed], x)
     _Subtracted.measured = 0
