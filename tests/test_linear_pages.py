@@ -3,8 +3,8 @@
 Three places compared each new thing with every one before it: the sentences of a letter's annex note (a
 capability with 16,000 providers not ready took 35 s to compose), the markers of the incident chart (32,000
 incidents took 18 s to draw) and the stretches of the timeline's axis (16,000 moments took 9 s). Each is checked
-here against the way it worked before, kept below as the reference, and for the work it does, counted rather than
-timed.
+here against the way it worked before, kept below as the reference; the note's comparisons and the markers
+measured are counted, not timed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from lsc_engine.core.evaluation import Finding
 from lsc_engine.core.loading import read_pack
 from lsc_engine.core.ruleset import Rating, load_ruleset
 from tests.conftest import FIXTURES
+
+_SEED = read_pack(FIXTURES / "seed-moc-mds-2020-03.json")
+_SEED_EVALUATION = evaluate(_SEED, load_ruleset(), as_at=_SEED.statement.date)
 
 
 class _Compared(str):
@@ -53,14 +56,41 @@ def test_an_annex_note_says_each_sentence_once_comparing_only_equals(monkeypatch
         "second": [_Compared(f"Provider {n} is not ready.") for n in range(1000, 3000)],
     }
     monkeypatch.setattr(annex_notes, "_concerns", lambda finding, items, required: (said[finding.rule_id], []))
-    pack = read_pack(FIXTURES / "seed-moc-mds-2020-03.json")
-    evaluation = evaluate(pack, load_ruleset(), as_at=pack.statement.date)
     _Compared.comparisons = 0
-    composed = annex_notes._composed([_finding("first"), _finding("second")], Evidence(pack, evaluation))
+    composed = annex_notes._composed([_finding("first"), _finding("second")], Evidence(_SEED, _SEED_EVALUATION))
     comparisons = _Compared.comparisons
     assert composed == [f"Provider {n} is not ready." for n in range(3000)]
     # Only a sentence said twice is compared, with its equal: before, each was compared with every one kept.
     assert comparisons == 1000
+
+
+def _composed_before(findings: list[Finding], evidence: Evidence) -> list[str]:
+    """Compose an annex note's sentences as before: each new one searched for among those kept."""
+    items = evidence.items()
+    concerns: list[str] = []
+    responses: list[str] = []
+    for finding in findings:
+        said, answered = annex_notes._concerns(finding, items, [])
+        concerns += [s for s in said if s not in concerns]
+        responses += [s for s in answered if s not in responses]
+    return [*concerns, *responses]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from("abcde"), max_size=6), st.lists(st.sampled_from("vwxyz"), max_size=6)),
+        max_size=5,
+    )
+)
+def test_an_annex_note_says_what_it_said_before(spoken: list[tuple[list[str], list[str]]]) -> None:
+    # Sentences repeated across findings are said once; a finding that repeats itself is kept as it speaks.
+    said = {f"f{n}": words for n, words in enumerate(spoken)}
+    findings = [_finding(rule_id) for rule_id in said]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(annex_notes, "_concerns", lambda finding, items, required: said[finding.rule_id])
+        evidence = Evidence(_SEED, _SEED_EVALUATION)
+        assert annex_notes._composed(findings, evidence) == _composed_before(findings, evidence)
 
 
 def _near_before(placed: list[float], x: float) -> int:

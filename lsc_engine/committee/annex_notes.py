@@ -131,14 +131,20 @@ def _composed(findings: list[Finding], evidence: Evidence) -> list[str]:
     """Say what findings raise and DCC's response to them, each once, from the evidence they cite."""
     items = evidence.items()
     required = evidence.pack.bcdr.required_providers if evidence.pack.bcdr is not None else []
-    # Each sentence once, in the order first said: a dict keeps both, and is looked up in constant time (searching
-    # the sentences kept so far took time growing with the square of their number, for findings that list names).
-    concerns: dict[str, None] = {}
-    responses: dict[str, None] = {}
+    concerns: list[str] = []
+    responses: list[str] = []
+    # What earlier findings said, as sets: searching the sentences kept took time growing with the square of their
+    # number, for findings that list names. A finding's own words are kept as it says them, repeats and all.
+    said_before: set[str] = set()
+    answered_before: set[str] = set()
     for finding in findings:
         said, answered = _concerns(finding, items, required)
-        concerns.update(dict.fromkeys(said))
-        responses.update(dict.fromkeys(answered))
+        new_concerns = [s for s in said if s not in said_before]
+        new_responses = [s for s in answered if s not in answered_before]
+        concerns += new_concerns
+        responses += new_responses
+        said_before.update(new_concerns)
+        answered_before.update(new_responses)
     return [*concerns, *responses]
 
 
