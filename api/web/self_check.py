@@ -130,9 +130,11 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         as_at = parse_date(as_at_text, "as-at date")
     except ValueError as error:
         return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
+    # Read, evaluated and drawn in the thread pool: a large pack's matrix, charts and evidence, drawn on the event
+    # loop, would stall every other request of the worker.
     try:
-        pack, evaluation, read_from, note = await run_in_threadpool(
-            _evaluate, body, filename, service.ruleset, as_at, service.max_items
+        return await run_in_threadpool(
+            _checked, request, body, filename, service.ruleset, as_at, service.max_items, as_at_text=as_at_text
         )
     except InvalidPack as error:
         return _self_check(
@@ -144,25 +146,20 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
             as_at_text=as_at_text,
             filename=filename,
         )
-    # Drawn in the thread pool, as the pack was evaluated: a large pack's matrix, charts and evidence take long
-    # enough to stall every other request of the worker if drawn on the event loop.
-    return await run_in_threadpool(
-        _checked, request, service.ruleset, pack, evaluation, read_from, note, as_at_text=as_at_text, filename=filename
-    )
 
 
 def _checked(
     request: Request,
+    body: bytes,
+    filename: str,
     ruleset: Ruleset,
-    pack: EvidencePack,
-    evaluation: Evaluation,
-    read_from: dict[str, Location],
-    note: str | None,
+    as_at: date | None,
+    max_items: int | None,
     *,
     as_at_text: str,
-    filename: str,
 ) -> HTMLResponse:
-    """Show a pack's self-check: its ratings as a matrix, its charts and its evidence."""
+    """Evaluate a pack and show its ratings as a matrix, its charts and its evidence."""
+    pack, evaluation, read_from, note = _evaluate(body, filename, ruleset, as_at, max_items)
     return _self_check(
         request,
         as_at_text=as_at_text,
