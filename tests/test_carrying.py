@@ -159,7 +159,7 @@ def _former_carry_forward(
     *,
     earlier_version: int,
 ) -> tuple[list[Assessment], list[Reopened]]:
-    """Carry as before ``Standing``: every earlier assessment, each compared and copied on its own (the reference)."""
+    """Carry as before ``StandingAssessments``: each earlier assessment compared and copied on its own (reference)."""
     before = {(c.criterion, c.group): c for c in earlier.ratings}
     after = {(c.criterion, c.group): c for c in later.ratings}
     assessed = {(a.criterion, a.group) for a in own}
@@ -191,7 +191,7 @@ def _former_carry_forward(
 
 
 def _former_standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment], list[Reopened]]:
-    """Walk the versions as ``_standing`` did before ``Standing``, with the former carrying (the reference)."""
+    """Walk the versions as ``_standing`` did before ``StandingAssessments``, carrying as before (the reference)."""
     current: list[Assessment] = []
     reopened: list[Reopened] = []
     earlier: Evaluation | None = None

@@ -153,7 +153,7 @@ def _former_taken_on(recorded: datetime, decisions: list[DecisionView]) -> date:
 
 
 class _FormerDecided:
-    """Decisions read in full for each record, as before: ``_Decided`` with the former dating (the reference)."""
+    """Decisions read in full for each record, as before: ``_DecisionDates`` with the former dating (the reference)."""
 
     def __init__(self, decisions: list[DecisionView]) -> None:
         self.decisions = decisions
@@ -283,7 +283,7 @@ def test_dating_by_sorted_decisions_gives_the_days_reading_every_decision_gave()
             _decision(n, chance.choice(times[2:-2]), START.date() + timedelta(days=chance.randint(-3, 3)))
             for n in range(chance.choice([0, 1, 2, 3, 7]))
         ]
-        decided = timeline._Decided.of(decisions)
+        decided = timeline._DecisionDates.of(decisions)
         for recorded in times:
             assert decided.taken_on(recorded) == _former_taken_on(recorded, decisions)
 
@@ -297,7 +297,7 @@ def test_the_timeline_dates_every_record_as_reading_every_decision_did(
         versions, conditions, carried = _records(chance, evaluation)
         now = record_moments(versions, conditions, carried=carried)
         with monkeypatch.context() as former:
-            former.setattr(timeline, "_Decided", _FormerDecided)
+            former.setattr(timeline, "_DecisionDates", _FormerDecided)
             assert now == record_moments(versions, conditions, carried=carried)
 
 

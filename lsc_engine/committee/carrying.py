@@ -9,6 +9,7 @@ from pydantic import Field
 from lsc_engine.committee.gate import Assessment, View
 from lsc_engine.core.evaluation import CellRating, Evaluation
 from lsc_engine.core.evidence import Group
+from lsc_engine.core.matches import Cell
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.core.words import RATING_WORDS
 
@@ -50,20 +51,17 @@ def _why(before: CellRating, after: CellRating) -> str:
     return "the evidence behind its findings changed"
 
 
-Cell = tuple[str, Group]
-
-
 @dataclass
 class _Run:
-    """One cell's standing assessments, all from one version's own list: a later one of the cell drops them."""
+    """One cell's standing assessments, all recorded on one version (any recorded on a later one replaces them)."""
 
     step: int
     placed: list[tuple[int, Assessment]]  # each with its place in its version's own list
-    carried: bool = False  # every one names the version it was first recorded on, so carrying it again changes nothing
+    origins_named: bool = False  # each names the version it was first recorded on: carrying it changes nothing
 
 
 @dataclass
-class Standing:
+class StandingAssessments:
     """The assessments standing on a version, its own and those carried into it, kept by criterion and group.
 
     A cell's assessments carry or drop together, so carrying to the next version costs the cells rather than every
@@ -75,7 +73,7 @@ class Standing:
     step: int = 0
 
     @classmethod
-    def of(cls, assessments: list[Assessment]) -> Standing:
+    def of(cls, assessments: list[Assessment]) -> StandingAssessments:
         """Return the standing of assessments recorded on one version, in the order given."""
         standing = cls()
         standing._add(assessments)
@@ -122,12 +120,12 @@ class Standing:
 
 def _mark_carried(run: _Run, earlier_version: int) -> None:
     """Have each assessment of a carried cell name the version it was first recorded on, once."""
-    if run.carried:
+    if run.origins_named:
         return  # copying again would give the same assessments
     run.placed = [
         (index, a.model_copy(update={"carried_from": a.carried_from or earlier_version})) for index, a in run.placed
     ]
-    run.carried = all(a.carried_from for _, a in run.placed)
+    run.origins_named = all(a.carried_from for _, a in run.placed)
 
 
 def _reopened(new: CellRating, assessment: Assessment, reason: str, earlier_version: int) -> Reopened:
@@ -156,8 +154,8 @@ def carry_forward(
     A group's decision on the earlier version carries forward when the later version's proposal for that criterion
     (its rating, and each finding with its message and evidence) is the same, and the group has not assessed the
     later version itself; a carried decision keeps the version it was first recorded on. Every other earlier
-    decision is reopened, with the reason. (``Standing`` does the same version after version.)
+    decision is reopened, with the reason. (``StandingAssessments`` does the same version after version.)
     """
-    standing = Standing.of(earlier_assessments)
+    standing = StandingAssessments.of(earlier_assessments)
     reopened = standing.carry(earlier, later, own, earlier_version=earlier_version)
     return standing.assessments(), reopened

@@ -91,10 +91,10 @@ def record_moments(
     ``carried``: the day an earlier decision set each carried-over condition, by key, which dates its setting.
     """
     moments: list[Moment] = []
-    decisions = _Decided.of([d for v in versions for d in v.decisions])
+    all_decisions = _DecisionDates.of([d for v in versions for d in v.decisions])
     for v in versions:
         ids = {"version": v.version, "submission_id": v.submission_id}
-        decided = _Decided.of(v.decisions)
+        decided = _DecisionDates.of(v.decisions)
         for number, reason, recorded, result in v.evaluations:
             readiness = READINESS_WORDS[result.overall.value]
             if number == 1:
@@ -142,7 +142,7 @@ def record_moments(
         kind = tagged(KIND_LABELS[condition.kind.value], condition.key in provisional)
         named = f"{kind} ({condition.owner.value}, {criteria})"
         earlier = (carried or {}).get(condition.key)
-        on = earlier or decisions.taken_on(condition.created_at)
+        on = earlier or all_decisions.taken_on(condition.created_at)
         title = f"Condition set by an earlier decision, carried over: {named}" if earlier else f"Condition set: {named}"
         moments.append(
             Moment(on=on, lane=Lane.CONDITIONS, title=title, detail=_entered(on, condition.created_at) or None)
@@ -154,14 +154,14 @@ def record_moments(
 
 
 @dataclass(frozen=True)
-class _Decided:
+class _DecisionDates:
     """Decisions by when they were entered, so dating a record looks them up rather than reading them all."""
 
     entered: list[datetime]  # ascending
     earliest: list[date]  # earliest[i]: the earliest day considered by decision i or any entered after it
 
     @classmethod
-    def of(cls, decisions: list[DecisionView]) -> _Decided:
+    def of(cls, decisions: list[DecisionView]) -> _DecisionDates:
         """Sort decisions by when they were entered and take the earliest day considered from each on."""
         ordered = sorted(decisions, key=lambda d: d.recorded_at)
         earliest: list[date] = []
@@ -191,7 +191,7 @@ def _letter_note(letter: LetterView) -> str | None:
     return "It corrects the letter issued before it." if letter.supersedes else None
 
 
-def _assessment_moments(v: VersionRecords, decided: _Decided) -> list[Moment]:
+def _assessment_moments(v: VersionRecords, decided: _DecisionDates) -> list[Moment]:
     """Return one moment per group and day of assessment, counting confirmations and overrides."""
     by_day: dict[tuple[date, str], Counter[str]] = {}
     recorded_on: dict[tuple[date, str], date] = {}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from lsc_engine.committee.carrying import Reopened, Standing
+from lsc_engine.committee.carrying import Reopened, StandingAssessments
 from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, DecisionSummary, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
@@ -46,7 +46,7 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
     Versions are walked oldest first; one with no decision of its own and none carried into it ends every chain,
     so only the versions since then are read.
     """
-    current = Standing()  # kept by cell, so each version costs its cells, not every assessment before it
+    current = StandingAssessments()  # kept by cell, so each version costs its cells, not every assessment before it
     reopened: list[Reopened] = []
     earlier: Evaluation | None = None
     for version, ident in tx.submissions.versions(submission.capability, through=submission.version):
@@ -58,7 +58,7 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
         mine = with_confidentiality(mine, history)
         latest = history[-1]
         if earlier is None or not current:
-            current, reopened = Standing.of(mine), []
+            current, reopened = StandingAssessments.of(mine), []
         else:
             reopened = current.carry(earlier, latest, mine, earlier_version=version - 1)
         earlier = latest
