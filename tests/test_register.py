@@ -424,7 +424,8 @@ def test_the_page_reads_the_entries_a_few_times_not_once_per_thread(
     with fresh_database("sqlite", tmp_path) as settings, acting_client(settings) as client:
         size, reads = _page_reads(client, monkeypatch, 100)
         bigger, more = _page_reads(client, monkeypatch, 200)
-    assert reads >= size, "the count sees the page go through its entries"
+    # More than the redactor's one pass over them: the count sees the page's own reads of the entries.
+    assert reads >= 2 * size, reads
     # Twice the threads (and entries) reads at most twice as many entries: reading every entry for each
     # thread, as the page once did, would read four times as many.
     assert bigger == 2 * size

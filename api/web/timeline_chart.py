@@ -91,10 +91,13 @@ def timeline_svg(moments: list[Moment], marked: date | None = None) -> str:
     firsts = [stretch.first for stretch in stretches]
 
     def x(day: date) -> float:
-        # The stretches stand in order and apart (a gap of more than GAP_DAYS between them): a day's is the last
-        # to start by it, found by bisection, where trying each in turn took time growing with the square of the
-        # moments.
-        return stretches[bisect_right(firsts, day) - 1].x(day)
+        # The stretches stand in order and apart (their days more than GAP_DAYS apart, each padded by 3): a day's is
+        # the last to start by it, found by bisection, where trying each in turn took time growing with the square
+        # of the moments.
+        stretch = stretches[bisect_right(firsts, day) - 1]
+        if not stretch.first <= day <= stretch.last:
+            raise ValueError(f"{day} lies on no stretch of the axis")
+        return stretch.x(day)
 
     first, last = stretches[0].first, stretches[-1].last
     label = f"Timeline from {day_words(first)} to {day_words(last)}"

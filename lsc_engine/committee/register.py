@@ -183,11 +183,7 @@ class Register(BaseModel):
     def by_thread(self) -> dict[str, list[Entry]]:
         """Group the entries shown by the thread they are in: threads in order of first entry, entries in order."""
         # The page shows each thread's entries: grouped in one pass, not found by reading every entry per thread.
-        groups: dict[str, list[Entry]] = {}
-        for entry in self.entries:
-            if entry.carried_from is not None:
-                groups.setdefault(entry.carried_from, []).append(entry)
-        return groups
+        return _by_thread(self.entries)
 
     def by_capability(self) -> list[tuple[str, list[Entry]]]:
         """Return the entries shown that belong to no thread, by capability."""
@@ -295,12 +291,18 @@ def build(
     )
 
 
-def _threaded(entries: list[Entry]) -> list[Entry]:
-    """Tell each carried-over copy where the others stand, the stricter copy's confidentiality governing all."""
+def _by_thread(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """Group carried-over entries by the earlier condition they carry, in order of first entry, entries in order."""
     threads: dict[str, list[Entry]] = {}
     for entry in entries:
         if entry.carried_from is not None:
             threads.setdefault(entry.carried_from, []).append(entry)
+    return threads
+
+
+def _threaded(entries: list[Entry]) -> list[Entry]:
+    """Tell each carried-over copy where the others stand, the stricter copy's confidentiality governing all."""
+    threads = _by_thread(entries)
     # What every copy of a thread shares is worked out once per thread, not once per copy: whether any copy is
     # confidential, and each copy as a member. Members are frozen, so the copies' lists can share them.
     shared = {

@@ -32,7 +32,7 @@ class BcdrFacts(Section):
         super().__init__(pack, parameters, known)
         bcdr = pack.bcdr
         self._plan = known.item(bcdr.plan, "bcdr.plan") if bcdr else None
-        tests = known.items(bcdr.tests, "bcdr.tests") if bcdr else []
+        tests = known.items(bcdr.tests, "bcdr.tests") if bcdr else ()
         self._last = max(tests, key=lambda t: (t.date, t.id), default=None)
 
     def facts(self, as_at: date) -> dict[str, Fact]:

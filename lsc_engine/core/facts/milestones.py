@@ -166,7 +166,7 @@ class MilestoneFacts(Section):
         log, listed = IncidentLog.of(pack, parameters, known), pack.incidents
         # None when the pack lists incidents but none had been reported by the date.
         self._incidents = None if listed is None or (listed and not log.known) else log.known
-        self._blocking = log.blocking if self._incidents is not None else []
+        self._blocking = log.blocking if self._incidents is not None else ()
         self._resolved = log.resolved
         self._window = self._stability_window() if self._incidents is not None else None
         # DCC's own statement is tested against the deployments after it; a group's view stands until it records
