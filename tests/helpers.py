@@ -9,9 +9,12 @@ import subprocess
 import sys
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.core.evidence import ConditionKind, Group
 
 from .conftest import FIXTURES, ROOT
 
@@ -99,3 +102,28 @@ def schema_numbers(node: Any, path: str = "#") -> list[tuple[str, dict[str, Any]
         for index, value in enumerate(node):
             found += schema_numbers(value, f"{path}/{index}")
     return found
+
+
+def condition_state(**fields: Any) -> ConditionState:
+    """Return an open condition as the store reads it back: SSC's, on LSC10.4, before migration; ``fields`` replace."""
+    given: dict[str, Any] = {
+        "id": "c1",
+        "capability": "MOC-MDS",
+        "key": "k",
+        "kind": ConditionKind.PREREQUISITE_MIGRATION,
+        "owner": Group.SSC,
+        "criteria": ["LSC10.4"],
+        "text": "t",
+        "due": "before migration starts",
+        "due_date": None,
+        "source": "panel",
+        "created_at": datetime(2020, 3, 9, tzinfo=UTC),
+        "status": Status.OPEN,
+        "pause": None,
+        "reports": [],
+        "next_report_due": None,
+        "report_overdue": False,
+        "overdue": False,
+        "history": [],
+    }
+    return ConditionState(**(given | fields))

@@ -19,12 +19,12 @@ from lsc_engine.access.policy import Role
 from lsc_engine.committee import register as register_module
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.committee.register import CARRIED, Entry, Filters, Member, Register, build
-from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.services.committee import Committee
 
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURES
 from .databases import fresh_database
+from .helpers import condition_state
 
 pytestmark = pytest.mark.api
 
@@ -288,25 +288,14 @@ def test_the_page_shows_the_thread_and_capabilities_in_plain_words(seeded: Actin
 
 def _state(ident: str, capability: str, source: str, *, confidential: bool, status: Status) -> ConditionState:
     """Make a condition on a capability's register, as the store reads it back."""
-    return ConditionState(
+    return condition_state(
         id=ident,
         capability=capability,
         key=f"key-{ident}",
-        kind=ConditionKind.PREREQUISITE_MIGRATION,
-        owner=Group.SSC,
-        criteria=["LSC10.4"],
         text=f"Condition {ident}",
-        due="before migration starts",
-        due_date=None,
         source=source,
         created_at=datetime(2020, 3, 6, tzinfo=UTC),
         status=status,
-        pause=None,
-        reports=[],
-        next_report_due=None,
-        report_overdue=False,
-        overdue=False,
-        history=[],
         confidential=confidential,
     )
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.register import Filters, LetterMention, build, criterion_words, letter_mentions
 from lsc_engine.committee.register_files import FORMULA_STARTS, neutralised
 from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.views import DecisionView
-from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.evidence import ConditionKind
+
+from .helpers import condition_state
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -67,26 +69,7 @@ def test_the_latest_standing_decision_gives_a_condition_its_letter_number() -> N
 
 
 def _state(kind: ConditionKind, source: str) -> ConditionState:
-    return ConditionState(
-        id="c1",
-        capability="MOC-MDS",
-        key="k",
-        kind=kind,
-        owner=Group.SSC,
-        criteria=["LSC10.4"],
-        text="t",
-        due="before migration starts",
-        due_date=None,
-        source=source,
-        created_at=datetime(2020, 3, 9, tzinfo=UTC),
-        status=Status.OPEN,
-        pause=None,
-        reports=[],
-        next_report_due=None,
-        report_overdue=False,
-        overdue=False,
-        history=[],
-    )
+    return condition_state(kind=kind, source=source)
 
 
 @pytest.mark.parametrize(

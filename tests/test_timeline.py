@@ -14,7 +14,7 @@ import pytest
 from api.web.timeline_chart import timeline_svg
 from lsc_engine.access.policy import Role
 from lsc_engine.committee import timeline
-from lsc_engine.committee.conditions import ConditionState, Status
+from lsc_engine.committee.conditions import ConditionState
 from lsc_engine.committee.gate import Assessment
 from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.timeline import Lane, Moment, VersionRecords, in_order, milestone_moments, record_moments
@@ -27,6 +27,7 @@ from lsc_engine.core.ruleset import Rating, Ruleset
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
+from .helpers import condition_state
 
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
@@ -229,25 +230,14 @@ def _assessment(n: int, recorded: datetime, carried: bool = False) -> Assessment
 
 def _condition(n: int, created: datetime) -> ConditionState:
     """Return an open condition created at a time."""
-    return ConditionState(
+    return condition_state(
         id=f"C{n}",
-        capability="MOC-MDS",
         key=f"K{n}",
         kind=ConditionKind.PREREQUISITE_GO_LIVE,
-        owner=Group.SSC,
         criteria=["LSC6"],
         text="Test the failover",
         due="before go-live",
-        due_date=None,
-        source="panel",
         created_at=START,
-        status=Status.OPEN,
-        pause=None,
-        reports=[],
-        next_report_due=None,
-        report_overdue=False,
-        overdue=False,
-        history=[],
     ).model_copy(update={"created_at": created})  # unvalidated, so a counted time stays counted
 
 
