@@ -7,6 +7,8 @@ letter keeps the rest with the group's verdict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lsc_engine.committee.letter_text import RATING_WORDS, AppendixEntry, Evidence, listed
 from lsc_engine.committee.plain import counted, lower_first, number_words, plain, sentence_case, sentences
 from lsc_engine.committee.snapshot import AnnexEntry, AttachedCondition, ResidualView, Snapshot
@@ -38,7 +40,9 @@ def _mitigation(risk: ConsumerRisk) -> str:
     return sentence_case(f"DCC set out its mitigation{due}: {lower_first((risk.mitigation or '').rstrip('.'))}")
 
 
-def _concerns(finding: Finding, items: dict[str, tuple[str, Item]], required: list[str]) -> tuple[list[str], list[str]]:
+def _concerns(
+    finding: Finding, items: Mapping[str, tuple[str, Item]], required: list[str]
+) -> tuple[list[str], list[str]]:
     """Say a finding as the concern it raises and DCC's response to it, from the evidence it cites."""
     concerns: list[str] = []
     responses: list[str] = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -164,12 +166,17 @@ class Evidence:
     evaluation: Evaluation
     section_owners: Mapping[str, frozenset[Group]] = field(default_factory=dict)
 
-    def items(self) -> dict[str, tuple[str, Item]]:
+    def items(self) -> Mapping[str, tuple[str, Item]]:
         """Return the pack's evidence items by id, each with its section."""
+        return self._items
+
+    @cached_property
+    def _items(self) -> Mapping[str, tuple[str, Item]]:
+        # Built once a letter: each annex note reads it twice, and a large pack has hundreds of thousands of items.
         found: dict[str, tuple[str, Item]] = {}
         for path, item in iter_items(self.pack):
             found.setdefault(item.id, (path.split("[", 1)[0], item))
-        return found
+        return MappingProxyType(found)
 
     def findings(self, criterion: str, group: Group) -> list[Finding]:
         """Return the findings not rated Green of one cell of the evaluation."""
