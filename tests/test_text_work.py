@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from lsc_engine.core import messages
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.facts import acceptance
 from lsc_engine.core.messages import render
+from lsc_engine.core.words import day_words
 
 #: Pieces that messages are made of where nouns meet counts, clauses, dates and ratios.
 _PIECES = ["1", "2", "10", " ", ", ", ". ", "; ", ": ", "/", "-", ".", "%", "risk(s)", "day(s)", "a-b(s)", "(s)",
@@ -150,3 +152,32 @@ def test_a_letters_clause_of_many_counted_nouns_is_written_once() -> None:
     message = "1 a(s) are " * 200_000
     assert plain.plain(message) == "1 a is " * 200_000
     assert _plain_counts_before(message[:1100]) == "1 a is " * 100  # as it was
+
+
+def _plain_before(message: str) -> str:
+    """A message written as prose as before: every rewrite tried on every sentence."""
+    text = plain._agreed_counts(message)
+    text = plain._OPTIONAL_PLURAL.sub("s", text)
+    text = plain._DAY.sub(lambda m: day_words(date(int(m[1]), int(m[2]), int(m[3]))), text)
+    text = plain._MONTH.sub(lambda m: f"{date(int(m[1]), int(m[2]), 1):%B %Y}", text)
+    text = plain._CATEGORIES.sub(r"Category \1 or \2", text)
+    text = plain._STATUS_IN_PACK.sub(lambda m: plain._PACK_STATUS_WORDS.get(m[1], f" (reported as {m[1]})"), text)
+    text = text.replace("is reported as reported", "has reported")
+    text = plain._STATUS_NONE.sub("has not been received", text)
+    text = plain._STANDS_AT_NONE.sub("has not been received", text)
+    text = plain._HAS_STATUS.sub(lambda m: f"is {m[1]}", text)
+    return plain._CODE_WORD.sub(lambda m: m[1].replace("_", " "), text)
+
+
+#: Pieces of messages that each of the prose's rewrites reads, and pieces that come close to them.
+_REWRITTEN = ["1", "2", " ", "-", "_", "2020-08-20", "2021-13", "2020-02", "x-2020-02-01", "Category 1/2", "Category ",
+              " (its status in the pack: submitted)", " (its status in the pack: other_one)", "is reported as reported",
+              "status is none", "stands at: none", "has status in_progress", "has status", "in_progress", "risk(s)",
+              " are", "(s)", "a_b_c", "_x"]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_REWRITTEN), max_size=12).map("".join))
+def test_the_letters_prose_is_written_as_it_was(message: str) -> None:
+    # A rewrite is skipped where its sentence lacks a piece of text the rewrite cannot match without.
+    assert plain.plain(message) == _plain_before(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import date
 
 from lsc_engine.core.words import day_words
@@ -54,6 +55,8 @@ def _agreed_counts(message: str) -> str:
     Each counted noun, clause end and verb is found once, and the text is written once: rewriting the whole text for
     each noun made a clause of many counted nouns take time growing with the square of its length.
     """
+    if "(s)" not in message:  # no noun to agree: most sentences of a long list name things, and count none
+        return message
     ends = [found.start() for found in _CLAUSE_MARK.finditer(message)]
     verbs = {verb: [found.start() for found in re.finditer(rf"\b{verb}\b", message)] for verb in _SINGULAR_VERBS}
     unused = dict.fromkeys(verbs, 0)  # each verb's first occurrence not yet made singular, of those read so far
@@ -81,19 +84,37 @@ def _agreed_counts(message: str) -> str:
     return "".join(parts) + message[written:]
 
 
+def _in_words(day: re.Match[str]) -> str:
+    return day_words(date(int(day[1]), int(day[2]), int(day[3])))
+
+
+def _month_words(month: re.Match[str]) -> str:
+    return f"{date(int(month[1]), int(month[2]), 1):%B %Y}"
+
+
+#: The rewrites of a message after its counts agree, in order, each with a piece of text it cannot match without:
+#: a sentence without it skips the rewrite (a long list's sentences mostly name things, and need none).
+_REWRITES: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    ("(s)", _OPTIONAL_PLURAL, "s"),
+    ("-", _DAY, _in_words),
+    ("-", _MONTH, _month_words),
+    ("Category ", _CATEGORIES, r"Category \1 or \2"),
+    (" (its status in the pack: ", _STATUS_IN_PACK, lambda m: _PACK_STATUS_WORDS.get(m[1], f" (reported as {m[1]})")),
+    ("is reported as reported", re.compile("is reported as reported"), "has reported"),
+    ("status is none", _STATUS_NONE, "has not been received"),
+    ("stands at: none", _STANDS_AT_NONE, "has not been received"),
+    ("has status ", _HAS_STATUS, lambda m: f"is {m[1]}"),
+    ("_", _CODE_WORD, lambda m: m[1].replace("_", " ")),
+)
+
+
 def plain(message: str) -> str:
     """Rewrite a rule's message as prose: "1 risk(s) ... are" becomes "1 risk ... is", dates and months in words."""
     text = _agreed_counts(message)
-    text = _OPTIONAL_PLURAL.sub("s", text)
-    text = _DAY.sub(lambda m: day_words(date(int(m[1]), int(m[2]), int(m[3]))), text)
-    text = _MONTH.sub(lambda m: f"{date(int(m[1]), int(m[2]), 1):%B %Y}", text)
-    text = _CATEGORIES.sub(r"Category \1 or \2", text)
-    text = _STATUS_IN_PACK.sub(lambda m: _PACK_STATUS_WORDS.get(m[1], f" (reported as {m[1]})"), text)
-    text = text.replace("is reported as reported", "has reported")
-    text = _STATUS_NONE.sub("has not been received", text)
-    text = _STANDS_AT_NONE.sub("has not been received", text)
-    text = _HAS_STATUS.sub(lambda m: f"is {m[1]}", text)
-    return _CODE_WORD.sub(lambda m: m[1].replace("_", " "), text)
+    for needed, pattern, replacement in _REWRITES:
+        if needed in text:
+            text = pattern.sub(replacement, text)
+    return text
 
 
 def sentences(text: str) -> list[str]:
