@@ -17,9 +17,13 @@ import pytest
 
 from lsc_engine import load_ruleset
 from lsc_engine.access.policy import Role
+from lsc_engine.committee.composition import compose
 from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.committee.letter import markdown
+from lsc_engine.committee.letter_text import LetterText
 from lsc_engine.committee.letterhead import load_letterhead
 from lsc_engine.committee.letters import LetterDraftIn, LetterIssueIn
+from lsc_engine.services import letters as letters_service
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.letters import Letters
 from lsc_engine.settings import Settings
@@ -277,6 +281,39 @@ def test_a_letter_on_a_later_version_names_the_panels_earlier_decision(client: A
     )
     first = client.get(f"/v1/decisions/{earlier}/letter", params={"format": "markdown"}).text
     assert "last decided" not in first, "a first decision has no earlier one to name"
+
+
+def test_a_draft_is_composed_before_the_audit_chain_is_locked(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Composing reads the whole pack (seconds for a large one); every other write waited for it, and on SQLite a
+    # submission failed as the database being locked. While this draft is composed, the Panel corrects its decision
+    # on the earlier version: a write that would wait for the head until the database's timeout if it were held.
+    earlier = _decided(client, considered_on="2020-03-09")
+    changed = json.loads(MDS)
+    changed["security"]["cio_report"]["status"] = "submitted"
+    later = _decided(client, pack=json.dumps(changed).encode(), considered_on="2020-04-01")
+    app = client.app.state
+    earlier_submission = app.committee.decision(earlier).submission_id
+    named: list[tuple[int, date] | None] = []
+
+    def composing(*args: Any, **kwargs: Any) -> LetterText:
+        named.append(kwargs["previous"])
+        if len(named) == 1:
+            corrected = DecisionIn(
+                outcome="recommend_with_conditions", considered_on=date(2020, 3, 11), supersedes=earlier
+            )
+            app.committee.decide(earlier_submission, corrected, actor="panel:Chair")
+        return compose(*args, **kwargs)
+
+    monkeypatch.setattr(letters_service, "compose", composing)
+    drafted = app.letters.draft(later, LetterDraftIn(letter_date=date(2020, 4, 2)), actor="panel:Chair")
+    # Composed once outside the head; under it, the earlier decision it named had changed, so composed again.
+    assert named == [(1, date(2020, 3, 9)), (1, date(2020, 3, 11))]
+    assert "The Panel last decided on this capability on 11 March 2020, on version 1 of DCC's evidence" in markdown(
+        drafted.text
+    )
+    assert verify_database(app.letters.database).problems == []
 
 
 def test_lsc_letter_will_not_write_a_pdf_to_a_terminal(tmp_path: Path) -> None:

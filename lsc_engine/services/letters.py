@@ -100,6 +100,30 @@ def _previous_decision(tx: Transaction, decision: DecisionView) -> tuple[int, da
     return None
 
 
+def _drafting(letters: list[LetterView], body: LetterDraftIn) -> LetterView | None:
+    """Refuse a second open draft, or a letter that does not correct the issued one; return the issued one, if any."""
+    open_draft = next((letter for letter in letters if letter.state is LetterState.DRAFT), None)
+    if open_draft is not None:
+        raise Conflict(
+            "a draft of this letter is already open; edit or issue it",
+            details={"field": "decision_id", "letter_id": open_draft.id},
+        )
+    current = next(
+        (letter for letter in letters if letter.state is LetterState.ISSUED and letter.superseded_by is None), None
+    )
+    if current is not None and body.supersedes != current.id:
+        raise Conflict(
+            "the letter on this decision has been issued; a correction must supersede it",
+            details={"field": "supersedes", "current_letter": current.id, "supersedes": body.supersedes},
+        )
+    if current is None and body.supersedes is not None:
+        raise Conflict(
+            "there is no issued letter on this decision to supersede",
+            details={"field": "supersedes", "current_letter": None, "supersedes": body.supersedes},
+        )
+    return current
+
+
 class Letters:
     """The Panel's letters; every write audited in its own transaction."""
 
@@ -125,9 +149,10 @@ class Letters:
         pack = read_stored_pack(submission.pack)
         return Evidence(pack, stored.evaluation, self.ruleset.catalogue.section_owners())
 
-    def _compose(self, tx: Transaction, decision: DecisionView, letter_date: date | None) -> LetterText:
+    def _compose(
+        self, tx: Transaction, decision: DecisionView, letter_date: date | None, previous: tuple[int, date] | None
+    ) -> LetterText:
         evidence = self._evidence(tx, decision)
-        previous = _previous_decision(tx, decision)
         return compose(decision, self.letterhead, letter_date=letter_date, evidence=evidence, previous=previous)
 
     # -- reading -----------------------------------------------------------------------------------
@@ -137,7 +162,7 @@ class Letters:
         with reading(self.database) as tx:
             decision = _decision(tx, decision_id)
             _dated(decision, letter_date)
-            return self._compose(tx, decision, letter_date)
+            return self._compose(tx, decision, letter_date, _previous_decision(tx, decision))
 
     def letter(self, letter_id: str) -> LetterView:
         """Return a letter at its latest revision."""
@@ -176,32 +201,23 @@ class Letters:
     # -- writing -----------------------------------------------------------------------------------
 
     def draft(self, decision_id: str, body: LetterDraftIn, *, actor: str) -> LetterView:
-        """Start a draft of the letter on a decision; a second letter must correct the issued one."""
-        with writing(self.database) as tx:
+        """Start a draft of the letter on a decision; a second letter must correct the issued one.
+
+        The letter is composed before the audit chain's head is locked: reading a large pack takes seconds, and every
+        other write would wait for it. Under the head the draft is checked again, and composed again only if the
+        Panel's earlier decision it names has changed meanwhile (the decision, its pack and evaluation do not).
+        """
+        with reading(self.database) as tx:
             decision = _decision(tx, decision_id)
             _dated(decision, body.letter_date)
-            letters = tx.letters.of_decision(decision_id)
-            open_draft = next((letter for letter in letters if letter.state is LetterState.DRAFT), None)
-            if open_draft is not None:
-                raise Conflict(
-                    "a draft of this letter is already open; edit or issue it",
-                    details={"field": "decision_id", "letter_id": open_draft.id},
-                )
-            current = next(
-                (letter for letter in letters if letter.state is LetterState.ISSUED and letter.superseded_by is None),
-                None,
-            )
-            if current is not None and body.supersedes != current.id:
-                raise Conflict(
-                    "the letter on this decision has been issued; a correction must supersede it",
-                    details={"field": "supersedes", "current_letter": current.id, "supersedes": body.supersedes},
-                )
-            if current is None and body.supersedes is not None:
-                raise Conflict(
-                    "there is no issued letter on this decision to supersede",
-                    details={"field": "supersedes", "current_letter": None, "supersedes": body.supersedes},
-                )
-            text = self._compose(tx, decision, body.letter_date)
+            _drafting(tx.letters.of_decision(decision_id), body)
+            previous = _previous_decision(tx, decision)
+            text = self._compose(tx, decision, body.letter_date, previous)
+        with writing(self.database) as tx:
+            decision = _decision(tx, decision_id)
+            current = _drafting(tx.letters.of_decision(decision_id), body)
+            if (now := _previous_decision(tx, decision)) != previous:
+                text = self._compose(tx, decision, body.letter_date, now)
             if current is not None:
                 text = corrected(text, current.text, dated=body.letter_date)
             return tx.letters.add(
