@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from lsc_engine.committee.inputs import DecisionIn
 from lsc_engine.committee.letter import markdown_text
+from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.core.loading import read_stored_pack
+from lsc_engine.services import committee as committee_service
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry
 
+from .auth import ActingClient
 from .conftest import FIXTURES
 from .helpers import run_lsc
 
@@ -274,6 +280,35 @@ def test_decisions_are_immutable_and_corrected_by_superseding(client: TestClient
     assert blockers[0] == correction.json()["id"]
     markdown = client.get(f"/v1/decisions/{correction.json()['id']}/letter", params={"format": "markdown"}).text
     assert "II. the Panel does not agree that the active and dormant MOC MDS DMCs may be added" in markdown
+
+
+def test_a_decisions_pack_is_read_before_the_audit_chain_is_locked(
+    client: ActingClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading a large stored pack takes seconds; read under the head, it held up every other write. While this
+    # decision's pack is read, DCC submits another version: a write that would wait for the head until the
+    # database's timeout (and then fail) if it were held.
+    submission_id = submit(client)
+    app = client.app.state  # type: ignore[attr-defined]
+    submitted: list[str] = []
+
+    def reading_pack(stored: str) -> EvidencePack:
+        if not submitted:
+            submitted.append(app.service.submit(MDS, submitter="dcc:DCC", as_at=None).submission.id)
+        return read_stored_pack(stored)
+
+    monkeypatch.setattr(committee_service, "read_stored_pack", reading_pack)
+    decided = app.committee.decide(
+        submission_id, DecisionIn(outcome="recommend_with_conditions", considered_on=date(2020, 3, 6)), actor="p:Chair"
+    )
+    assert len(submitted) == 1
+    assert client.get(f"/v1/submissions/{submitted[0]}").json()["version"] == 2
+    assert client.get(f"/v1/decisions/{decided.id}").json()["outcome"] == "recommend_with_conditions"
+    assert decided.snapshot.capability == "MOC-MDS"
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        assert verify(session).intact
+    engine.dispose()
 
 
 def test_conditions_added_by_hand_and_carried_to_the_next_version(client: TestClient) -> None:

@@ -293,7 +293,7 @@ def test_a_draft_is_composed_before_the_audit_chain_is_locked(
     changed = json.loads(MDS)
     changed["security"]["cio_report"]["status"] = "submitted"
     later = _decided(client, pack=json.dumps(changed).encode(), considered_on="2020-04-01")
-    app = client.app.state
+    app = client.app.state  # type: ignore[attr-defined]
     earlier_submission = app.committee.decision(earlier).submission_id
     named: list[tuple[int, date] | None] = []
 

@@ -439,6 +439,10 @@ class Committee:
     def decide(self, submission_id: str, decision: DecisionIn, *, actor: str) -> DecisionView:
         """Record the Panel's decision; deciding again needs ``supersedes`` naming the decision it corrects."""
         outcome, supersedes, condition_ids = decision.outcome, decision.supersedes, decision.condition_ids
+        # A stored pack never changes: it is read before the audit chain's head is locked, for a large one takes
+        # seconds to read and every other write would wait for it.
+        with reading(self.database) as tx:
+            pack = read_stored_pack(_submission(tx.submissions, submission_id).pack)
         with writing(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             current = tx.committee.current_decision(submission_id)
@@ -483,7 +487,6 @@ class Committee:
                 )
             stored = tx.submissions.latest_evaluation(submission_id)
             assessments = _standing(tx, submission)[0]
-            pack = read_stored_pack(submission.pack)
             snapshot = build_snapshot(
                 submission,
                 pack,
