@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 
 from lsc_engine.access.policy import Role
 from lsc_engine.committee import register as register_module
@@ -420,3 +421,34 @@ def test_the_page_reads_the_entries_a_few_times_not_once_per_thread(
     assert bigger == 2 * size
     assert more <= 2 * reads, (reads, more)
     assert reads < size * size // 10
+
+
+def _register_statements(client: ActingClient, capabilities: range) -> list[str]:
+    """Submit a pack carrying a condition of its own for each capability, and list the statements the register runs."""
+    carried = json.loads((FIXTURES / "synthetic-carried-over-condition.json").read_text())
+    for n in capabilities:
+        carried["statement"]["capability"] = f"CAP-{n:03d}"
+        carried["earlier_conditions"][0]["id"] = f"EARLIER-{n:03d}"
+        assert client.post("/v1/submissions", content=json.dumps(carried).encode()).status_code == 201
+    committee: Committee = client.app.state.committee  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def ran(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(committee.database, "before_cursor_execute", ran)
+    try:
+        register = committee.register(Filters())
+    finally:
+        event.remove(committee.database, "before_cursor_execute", ran)
+    assert {e.capability for e in register.entries} >= {f"CAP-{n:03d}" for n in capabilities}
+    return statements
+
+
+def test_the_register_is_read_in_a_few_statements_whatever_the_capabilities(seeded: ActingClient) -> None:
+    # Each capability cost five statements (its newest version, each submission and evaluation one at a time, its
+    # decisions), and every submission was read with its whole pack (megabytes each) for its version alone.
+    few = _register_statements(seeded, range(3))
+    many = _register_statements(seeded, range(3, 15))
+    assert len(many) == len(few) <= 8, many
+    assert not any(re.search(r"submission\.pack\b", statement) for statement in few + many)

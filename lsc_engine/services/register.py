@@ -17,13 +17,14 @@ def read_register(database: Database, *, filters: Filters, today: date) -> Regis
         found = tx.conditions.everywhere(today=today)
         conditions = {capability: [state for state, _ in states] for capability, states in found.items()}
         came_with = {state.id: submission for states in found.values() for state, submission in states}
-        versions = {}
-        for condition_id, submission_id in came_with.items():
-            submission = tx.submissions.get(submission_id) if submission_id else None
-            if submission is not None:
-                versions[condition_id] = submission.version
-        copies = _copies(tx, list(found), {s for s in came_with.values() if s})
-        decisions = [decision for ident in tx.submissions.ids() for decision in tx.committee.decisions(ident)]
+        placed = tx.submissions.placed(submission for submission in came_with.values() if submission)
+        versions = {
+            condition_id: placed[submission][1]
+            for condition_id, submission in came_with.items()
+            if submission is not None and submission in placed
+        }
+        copies = _copies(tx, list(found), set(placed))
+        decisions = tx.committee.every_decision()
     return build(
         conditions,
         copies=copies,
@@ -56,19 +57,14 @@ def _copies(tx: Transaction, capabilities: list[str], entered_with: set[str]) ->
     A copy is read from the newest evaluation of the version a condition was entered with and of the
     capability's newest version; the newer copy is kept, confidential if either is (the stricter governs).
     """
-    submissions = set(entered_with)
-    for capability in capabilities:
-        latest = tx.submissions.latest(capability)
-        if latest is not None:
-            submissions.add(latest.id)
-    ordered = sorted(
-        (submission for ident in submissions if (submission := tx.submissions.get(ident)) is not None),
-        key=lambda s: (s.capability, s.version),
-    )
+    newest = tx.submissions.newest_of(capabilities)
+    placed = tx.submissions.placed(set(entered_with) | set(newest.values()))
+    conditions = tx.submissions.latest_conditions(placed)
     copies: dict[tuple[str, str], Condition] = {}
-    for submission in ordered:
-        for condition in tx.submissions.latest_evaluation(submission.id).evaluation.conditions:
-            key = (submission.capability, condition.id)
+    for submission in sorted(placed, key=placed.__getitem__):  # by capability, then version
+        capability = placed[submission][0]
+        for condition in conditions[submission]:
+            key = (capability, condition.id)
             earlier = copies.get(key)
             confidential = condition.confidential or (earlier is not None and earlier.confidential)
             copies[key] = condition.model_copy(update={"confidential": confidential})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlmodel import Session
@@ -13,6 +14,17 @@ from lsc_engine.store.audit import Audited, Chain, LargeTexts
 def new_id() -> str:
     """Return a fresh record id."""
     return uuid.uuid4().hex
+
+
+#: The most ids one query names: SQLite allows 32,766 parameters in a statement; PostgreSQL's plans grow with them.
+MANY_IDS = 500
+
+
+def batches(ids: Iterable[str]) -> Iterator[list[str]]:
+    """Split ids into lists a query may name at once, in order."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), MANY_IDS):
+        yield ordered[start : start + MANY_IDS]
 
 
 class Repository:

@@ -12,7 +12,7 @@ from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.views import DecisionView, RecordedRevocation
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Rating
-from lsc_engine.store.models import AssessmentRecord, DecisionRecord, RevocationRecord
+from lsc_engine.store.models import AssessmentRecord, DecisionRecord, RevocationRecord, Submission
 from lsc_engine.store.repositories.base import Repository, new_id
 
 
@@ -162,6 +162,16 @@ class Committee(Repository):
             select(DecisionRecord)
             .where(DecisionRecord.submission_id == submission_id)
             .order_by(col(DecisionRecord.recorded_at))
+        ).all()
+        by_supersedes = {r.supersedes: r.id for r in records if r.supersedes}
+        return [_decision(r, superseded_by=by_supersedes.get(r.id)) for r in records]
+
+    def every_decision(self) -> list[DecisionView]:
+        """Return every recorded decision: by submission in the order they were received, each's oldest first."""
+        records = self._session.exec(
+            select(DecisionRecord)
+            .join(Submission, col(Submission.id) == col(DecisionRecord.submission_id))
+            .order_by(col(Submission.received_at), col(Submission.id), col(DecisionRecord.recorded_at))
         ).all()
         by_supersedes = {r.supersedes: r.id for r in records if r.supersedes}
         return [_decision(r, superseded_by=by_supersedes.get(r.id)) for r in records]

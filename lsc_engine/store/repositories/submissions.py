@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import and_, func
 from sqlmodel import col, select
 
-from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evaluation import Condition, Evaluation, Readiness
 from lsc_engine.core.model_json import model_json
 from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.models import EvaluationRecord, Submission
-from lsc_engine.store.repositories.base import Repository, new_id
+from lsc_engine.store.repositories.base import Repository, batches, new_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,14 @@ def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> S
         result_digest=record.result_digest,
         evaluation=Evaluation.model_validate_json(record.result) if evaluation is None else evaluation,
     )
+
+
+class _Conditions(BaseModel):
+    """The conditions of a stored evaluation, read without the rest of it (its scope may list 100,000 DMCs)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    conditions: list[Condition]
 
 
 class Submissions(Repository):
@@ -82,6 +92,33 @@ class Submissions(Repository):
             .order_by(col(Submission.version))
         )
         return [(version, ident) for version, ident in self._session.exec(query).all()]
+
+    def placed(self, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Return the capability and version of each of these submissions that is stored, by id (no pack is read)."""
+        found: dict[str, tuple[str, int]] = {}
+        for batch in batches(ids):
+            query = select(Submission.id, Submission.capability, Submission.version).where(
+                col(Submission.id).in_(batch)
+            )
+            found |= {ident: (capability, version) for ident, capability, version in self._session.exec(query).all()}
+        return found
+
+    def newest_of(self, capabilities: Iterable[str]) -> dict[str, str]:
+        """Return the id of the newest version of each of these capabilities that has one, by capability."""
+        found: dict[str, str] = {}
+        for batch in batches(capabilities):
+            newest = (
+                select(Submission.capability, func.max(Submission.version).label("version"))
+                .where(col(Submission.capability).in_(batch))
+                .group_by(col(Submission.capability))
+                .subquery()
+            )
+            query = select(Submission.capability, Submission.id).join(
+                newest,
+                and_(col(Submission.capability) == newest.c.capability, col(Submission.version) == newest.c.version),
+            )
+            found |= dict(self._session.exec(query).all())
+        return found
 
     def ids(self) -> list[str]:
         """Return the id of every stored submission, oldest first."""
@@ -121,6 +158,29 @@ class Submissions(Repository):
             .order_by(col(EvaluationRecord.number))
         )
         return [_stored(record) for record in self._session.exec(query).all()]
+
+    def latest_conditions(self, ids: Iterable[str]) -> dict[str, list[Condition]]:
+        """Return the conditions of each of these submissions' newest evaluations, by submission id."""
+        wanted = set(ids)
+        found: dict[str, list[Condition]] = {}
+        number = col(EvaluationRecord.number)
+        for batch in batches(wanted):
+            newest = (
+                select(EvaluationRecord.submission_id, func.max(number).label("number"))
+                .where(col(EvaluationRecord.submission_id).in_(batch))
+                .group_by(col(EvaluationRecord.submission_id))
+                .subquery()
+            )
+            query = select(EvaluationRecord.submission_id, EvaluationRecord.result).join(
+                newest,
+                and_(col(EvaluationRecord.submission_id) == newest.c.submission_id, number == newest.c.number),
+            )
+            for ident, result in self._session.exec(query).all():
+                found[ident] = _Conditions.model_validate_json(result).conditions
+        missing = sorted(wanted - found.keys())
+        if missing:
+            raise LookupError(f"submission {missing[0]} has no evaluation: each is stored with its first")
+        return found
 
     def first_evaluation(self, submission_id: str) -> StoredEvaluation:
         """Return the evaluation a submission was stored with."""
