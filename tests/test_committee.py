@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections import Counter
 from datetime import date
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import select
 
 from lsc_engine.committee.inputs import DecisionIn
@@ -309,6 +311,25 @@ def test_a_decisions_pack_is_read_before_the_audit_chain_is_locked(
     with session_scope(engine) as session:
         assert verify(session).intact
     engine.dispose()
+
+
+def test_where_a_capability_stands_is_read_without_its_pack(client: ActingClient) -> None:
+    # The dashboard asks this of every capability; each read its newest pack twice (megabytes, for a large one).
+    submit(client)
+    committee = client.app.state.committee  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def ran(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(committee.database, "before_cursor_execute", ran)
+    try:
+        standing = committee.readiness("MOC-MDS")
+    finally:
+        event.remove(committee.database, "before_cursor_execute", ran)
+    assert (standing.version, standing.gate.overall.value) == (1, "ready_with_conditions")
+    assert any("FROM submission" in statement for statement in statements)
+    assert not any(re.search(r"submission\.pack\b", statement) for statement in statements)
 
 
 def test_conditions_added_by_hand_and_carried_to_the_next_version(client: TestClient) -> None:

@@ -34,7 +34,8 @@ from lsc_engine.store.transactions import Transaction, reading, writing
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:
-    submission = submissions.get(submission_id)
+    """Return a stored submission without its pack, which the committee's records never read; or raise NotFound."""
+    submission = submissions.without_pack(submission_id)
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
     return submission
@@ -197,10 +198,10 @@ class Committee:
     def readiness(self, capability: str) -> ReadinessView:
         """Return the capability's current position and whether it may go live, or start migration, now."""
         with reading(self.database) as tx:
-            submission = tx.submissions.latest(capability)
-            if submission is None:
+            newest = tx.submissions.newest_of([capability]).get(capability)
+            if newest is None:
                 raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
-        return self.position(submission.id)
+        return self.position(newest)
 
     def position(self, submission_id: str) -> ReadinessView:
         """Return the gate as it stands for one submission (the capability's newest or an earlier version)."""
@@ -442,7 +443,10 @@ class Committee:
         # A stored pack never changes: it is read before the audit chain's head is locked, for a large one takes
         # seconds to read and every other write would wait for it.
         with reading(self.database) as tx:
-            pack = read_stored_pack(_submission(tx.submissions, submission_id).pack)
+            stored_pack = tx.submissions.get(submission_id)
+            if stored_pack is None:
+                raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
+            pack = read_stored_pack(stored_pack.pack)
         with writing(self.database) as tx:
             submission = _submission(tx.submissions, submission_id)
             current = tx.committee.current_decision(submission_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, func
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col, select
 
 from lsc_engine.core.evaluation import Condition, Evaluation, Readiness
@@ -49,6 +51,10 @@ def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> S
     )
 
 
+#: A submission's pack, as the ORM's loading options name it (SQLModel types the field as its value).
+_PACK = cast("QueryableAttribute[str]", Submission.pack)
+
+
 class _Conditions(BaseModel):
     """The conditions of a stored evaluation, read without the rest of it (its scope may list 100,000 DMCs)."""
 
@@ -65,6 +71,11 @@ class Submissions(Repository):
     def get(self, submission_id: str) -> Submission | None:
         """Return a submission by id."""
         return self._session.get(Submission, submission_id)
+
+    def without_pack(self, submission_id: str) -> Submission | None:
+        """Return a submission by id without reading its pack (megabytes, for a large one), which it refuses to give."""
+        query = select(Submission).where(Submission.id == submission_id)
+        return self._session.exec(query.options(defer(_PACK, raiseload=True))).first()
 
     def by_idempotency_key(self, idempotency_key: str) -> Submission | None:
         """Return the submission made with an idempotency key."""
