@@ -376,7 +376,7 @@ class Committee:
                 "a condition names one or more known criteria", details={"field": "criteria", "unknown": unknown}
             )
         with writing(self.database) as tx:
-            latest = tx.submissions.latest(capability)
+            latest = tx.submissions.newest_of([capability]).get(capability)  # its id: the pack is not read
             if latest is None:
                 raise NotFound(
                     f"no submission for capability {capability}",
@@ -399,7 +399,7 @@ class Committee:
                 due=condition.due,
                 due_date=condition.due_date,
                 report_every_days=condition.report_every_days,
-                submission_id=latest.id,
+                submission_id=latest,
                 confidential=condition.confidential,
                 actor=actor,
                 at=self._clock(),
