@@ -34,7 +34,11 @@ from lsc_engine.store.transactions import Transaction, reading, writing
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:
-    """Return a stored submission without its pack, which the committee's records never read; or raise NotFound."""
+    """Return a stored submission without its pack, which the committee's records never read; or raise NotFound.
+
+    Within the same transaction a later ``get`` of it returns this object, which still refuses its pack: a read that
+    needs the pack (as ``decide`` does) reads it before, or in a transaction of its own.
+    """
     submission = submissions.without_pack(submission_id)
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
