@@ -5,31 +5,37 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import select
 
-from lsc_engine.committee.inputs import DecisionIn
+from lsc_engine.committee.conditions import Action
+from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, DecisionIn
 from lsc_engine.committee.letter import markdown_text
-from lsc_engine.core.evidence import EvidencePack
+from lsc_engine.committee.snapshot import snapshot as build_snapshot
+from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.services import committee as committee_service
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
-from lsc_engine.store.models import AuditEntry
+from lsc_engine.store.models import AssessmentRecord, AuditEntry
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
 
 from .auth import ActingClient
 from .conftest import FIXTURES
 from .helpers import run_lsc
 
 pytestmark = pytest.mark.api
+
+T = TypeVar("T")
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 SECURE = (FIXTURES / "seed-moc-secure-2020-08.json").read_bytes()
@@ -313,6 +319,76 @@ def test_a_decisions_pack_is_read_before_the_audit_chain_is_locked(
     engine.dispose()
 
 
+def test_a_decision_is_built_before_the_head_is_locked_and_again_if_anything_was_written(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large capability's evaluations take seconds to read. While this decision reads the evaluation it decides
+    # on, SSC waives a condition (a write that would wait for the head if it were held): the decision is built
+    # again under the head, and attaches the open conditions as they are then.
+    submission_id = submit(client)
+    han = conditions(client)["han-third-party-assurance"]["id"]
+    app = client.app.state  # type: ignore[attr-defined]
+    read = Submissions.latest_evaluation
+    waived: list[str] = []
+
+    def reading(submissions: Submissions, ident: str) -> StoredEvaluation:
+        if not waived:
+            event = ConditionEventIn(action=Action.WAIVE, rationale="covered by the 2020 assurance", approver="Chair")
+            waived.append(app.committee.act(han, event, actor="ssc:SSC").status.value)
+        return read(submissions, ident)
+
+    monkeypatch.setattr(Submissions, "latest_evaluation", reading)
+    built = Counter[str]()
+    monkeypatch.setattr(committee_service, "build_snapshot", counting(build_snapshot, built))
+    decided = app.committee.decide(
+        submission_id, DecisionIn(outcome="recommend_with_conditions", considered_on=date(2020, 3, 6)), actor="p:Chair"
+    )
+    assert waived == ["waived"]
+    assert built["calls"] == 2, "built once before the head, and again under it: a condition was waived meanwhile"
+    attached = [c.key for c in decided.snapshot.conditions]
+    assert "han-third-party-assurance" not in attached
+    assert sorted(attached) == sorted(c["key"] for c in conditions(client).values() if c["status"] == "open")
+    # Nothing written meanwhile: a correction is built once, before the head is locked.
+    built.clear()
+    corrected = DecisionIn(
+        outcome="do_not_recommend", considered_on=date(2020, 3, 7), supersedes=decided.id, condition_ids=[]
+    )
+    assert app.committee.decide(submission_id, corrected, actor="p:Chair").supersedes == decided.id
+    assert built["calls"] == 1
+
+
+def test_an_assessment_is_checked_against_the_evaluation_newest_under_the_head(
+    client: ActingClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The evaluation proposing the ratings is read before the head is locked. While it is read, the Panel
+    # re-evaluates the pack at a later date: the assessment is then checked against, and recorded on, that one.
+    submission_id = submit(client)
+    app = client.app.state  # type: ignore[attr-defined]
+    read = Submissions.latest_evaluation
+    newer: list[StoredEvaluation] = []
+    reads: list[str] = []
+
+    def reading(submissions: Submissions, ident: str) -> StoredEvaluation:
+        reads.append(ident)
+        if len(reads) == 1:  # the assessment's first read (the re-evaluation reads it too)
+            newer.append(app.service.re_evaluate(submission_id, as_at=date(2020, 9, 1), actor="panel:Chair")[0].record)
+        return read(submissions, ident)
+
+    monkeypatch.setattr(Submissions, "latest_evaluation", reading)
+    assessment = AssessmentIn(
+        criterion="LSC6", group=Group.OPSG, accepted=True, rating="amber", assessor="Chair", rationale="As discussed."
+    )
+    recorded = app.committee.assess(submission_id, assessment, actor="opsg:OPSG")
+    proposed = {(c.criterion, c.group): c.rating for c in newer[0].evaluation.ratings}[("LSC6", Group.OPSG)]
+    assert recorded.proposed == proposed
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        on = session.exec(select(AssessmentRecord.evaluation_id).where(AssessmentRecord.id == recorded.id)).one()
+        assert verify(session).intact
+    engine.dispose()
+    assert on == newer[0].id != client.get(f"/v1/submissions/{submission_id}/evaluations").json()[0]["id"]
+
+
 def test_where_a_capability_stands_is_read_without_its_pack(client: ActingClient) -> None:
     # The dashboard asks this of every capability; each read its newest pack twice (megabytes, for a large one).
     submit(client)
@@ -480,3 +556,13 @@ def test_a_first_decision_on_a_later_version_lists_the_rules_conditions_as_its_o
         "and does not revoke its recommendation. *Prerequisite to go-live, owned by SSC, due before go-live.*" in letter
     )
     assert "\n\n**3.** DCC reports regularly to SSC" in letter  # numbered as decided, each its own paragraph
+
+
+def counting(function: Callable[..., T], calls: Counter[str]) -> Callable[..., T]:
+    """Wrap a function to count its calls in ``calls["calls"]``."""
+
+    def counted(*args: Any, **kwargs: Any) -> T:
+        calls["calls"] += 1
+        return function(*args, **kwargs)
+
+    return counted

@@ -17,11 +17,12 @@ from lsc_engine.committee.conditions import ConditionState, check_action
 from lsc_engine.committee.gate import Assessment, DecisionSummary, Revocation, gate, with_confidentiality
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.committee.register import Filters, Register
+from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
 from lsc_engine.committee.timeline import Moment, VersionRecords, record_moments
 from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevocation
 from lsc_engine.core.evaluation import Evaluation
-from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group
 from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.core.ruleset import Rating, Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound, Problem
@@ -68,6 +69,13 @@ def _standing(tx: Transaction, submission: Submission) -> tuple[list[Assessment]
             reopened = current.carry(earlier, latest, mine, earlier_version=version - 1)
         earlier = latest
     return current.assessments(), reopened
+
+
+def _proposals(tx: Transaction, submission_id: str) -> tuple[str, dict[tuple[str, Group], Rating]]:
+    """Return the submission's newest evaluation's id and the rating it proposes for each cell."""
+    _submission(tx.submissions, submission_id)
+    stored = tx.submissions.latest_evaluation(submission_id)
+    return stored.id, {(c.criterion, c.group): c.rating for c in stored.evaluation.ratings}
 
 
 def _versions(tx: Transaction, capability: str) -> tuple[Submission, list[tuple[int, str]]]:
@@ -315,22 +323,26 @@ class Committee:
             if cell in seen:
                 refusals.append((index, _twice(assessment)))
             seen.add(cell)
+        # The evaluation proposing the ratings is read before the audit chain's head is locked (a large one takes
+        # half a second), and again under it only if anything has been written since.
+        with reading(self.database) as tx:
+            before = tx.head()
+            evaluation_id, proposals = _proposals(tx, submission_id)
         with writing(self.database) as tx:
-            _submission(tx.submissions, submission_id)
-            stored = tx.submissions.latest_evaluation(submission_id)
-            proposals = {(c.criterion, c.group): c.rating for c in stored.evaluation.ratings}
+            if tx.head() != before:
+                evaluation_id, proposals = _proposals(tx, submission_id)
             checked = {index for index, _ in refusals}
             refusals += [
                 (index, refusal)
                 for index, assessment in enumerate(assessments)
-                if index not in checked and (refusal := _proposal_refusal(assessment, proposals, stored.id))
+                if index not in checked and (refusal := _proposal_refusal(assessment, proposals, evaluation_id))
             ]
             if refusals:
                 raise _refused(sorted(refusals, key=lambda pair: pair[0]))
             return [
                 tx.committee.add_assessment(
                     submission_id,
-                    evaluation_id=stored.id,
+                    evaluation_id=evaluation_id,
                     criterion=assessment.criterion,
                     group=assessment.group,
                     accepted=assessment.accepted,
@@ -442,77 +454,91 @@ class Committee:
             )
 
     def decide(self, submission_id: str, decision: DecisionIn, *, actor: str) -> DecisionView:
-        """Record the Panel's decision; deciding again needs ``supersedes`` naming the decision it corrects."""
-        outcome, supersedes, condition_ids = decision.outcome, decision.supersedes, decision.condition_ids
-        # A stored pack never changes: it is read before the audit chain's head is locked, for a large one takes
-        # seconds to read and every other write would wait for it.
+        """Record the Panel's decision; deciding again needs ``supersedes`` naming the decision it corrects.
+
+        What it records is read and built before the audit chain's head is locked: a large capability's pack and
+        evaluations take seconds to read, and every other write would wait for them. Under the head it is recorded
+        as built if nothing has been written since, and read and built again otherwise (but the pack, which never
+        changes).
+        """
         with reading(self.database) as tx:
+            seen = tx.head()
             stored_pack = tx.submissions.get(submission_id)
             if stored_pack is None:
                 raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
             pack = read_stored_pack(stored_pack.pack)
+            evaluation_id, snapshot = self._decision(tx, submission_id, decision, pack)
         with writing(self.database) as tx:
-            submission = _submission(tx.submissions, submission_id)
-            current = tx.committee.current_decision(submission_id)
-            if current is not None and supersedes != current.id:
-                raise Conflict(
-                    "the Panel has already decided on this submission; a correction must supersede that decision",
-                    details={"field": "supersedes", "current_decision": current.id, "supersedes": supersedes},
-                )
-            if current is None and supersedes is not None:
-                raise Conflict(
-                    "there is no current decision to supersede",
-                    details={"field": "supersedes", "current_decision": None, "supersedes": supersedes},
-                )
-            conditions = classified(
-                tx, submission.capability, tx.conditions.of_capability(submission.capability, today=self._today())
-            )
-            if condition_ids is None:
-                attached = [c for c in conditions if c.is_open]
-            else:
-                by_id = {c.id: c for c in conditions}
-                missing = [ident for ident in condition_ids if ident not in by_id]
-                if missing:
-                    raise InvalidAction(
-                        f"conditions not on {submission.capability}: {', '.join(missing)}",
-                        details={"field": "condition_ids", "unknown": missing, "capability": submission.capability},
-                    )
-                attached = [by_id[ident] for ident in condition_ids]
-            if outcome == "recommend_with_conditions" and not attached:
-                raise InvalidAction(
-                    "a recommendation with conditions needs at least one condition",
-                    details={"field": "condition_ids", "outcome": outcome},
-                )
-            if outcome == "recommend" and attached:
-                raise InvalidAction(
-                    "conditions are attached: the outcome is recommend_with_conditions",
-                    details={
-                        "field": "outcome",
-                        "outcome": outcome,
-                        "suggested": "recommend_with_conditions",
-                        "attached": [c.id for c in attached],
-                    },
-                )
-            stored = tx.submissions.latest_evaluation(submission_id)
-            assessments = _standing(tx, submission)[0]
-            snapshot = build_snapshot(
-                submission,
-                pack,
-                stored.evaluation,
-                assessments,
-                attached,
-                outcome,
-                decision.considered_on,
-                decision.notes,
-                stored.id,
-            )
+            if tx.head() != seen:
+                evaluation_id, snapshot = self._decision(tx, submission_id, decision, pack)
             return tx.committee.add_decision(
                 submission_id,
-                evaluation_id=stored.id,
-                outcome=outcome,
+                evaluation_id=evaluation_id,
+                outcome=decision.outcome,
                 considered_on=decision.considered_on,
-                supersedes=supersedes,
+                supersedes=decision.supersedes,
                 snapshot=snapshot,
                 actor=actor,
                 at=self._clock(),
             )
+
+    def _decision(
+        self, tx: Transaction, submission_id: str, decision: DecisionIn, pack: EvidencePack
+    ) -> tuple[str, Snapshot]:
+        """Check a decision against the records and build its snapshot; return it with the evaluation decided on."""
+        outcome, supersedes, condition_ids = decision.outcome, decision.supersedes, decision.condition_ids
+        submission = _submission(tx.submissions, submission_id)
+        current = tx.committee.current_decision(submission_id)
+        if current is not None and supersedes != current.id:
+            raise Conflict(
+                "the Panel has already decided on this submission; a correction must supersede that decision",
+                details={"field": "supersedes", "current_decision": current.id, "supersedes": supersedes},
+            )
+        if current is None and supersedes is not None:
+            raise Conflict(
+                "there is no current decision to supersede",
+                details={"field": "supersedes", "current_decision": None, "supersedes": supersedes},
+            )
+        conditions = classified(
+            tx, submission.capability, tx.conditions.of_capability(submission.capability, today=self._today())
+        )
+        if condition_ids is None:
+            attached = [c for c in conditions if c.is_open]
+        else:
+            by_id = {c.id: c for c in conditions}
+            missing = [ident for ident in condition_ids if ident not in by_id]
+            if missing:
+                raise InvalidAction(
+                    f"conditions not on {submission.capability}: {', '.join(missing)}",
+                    details={"field": "condition_ids", "unknown": missing, "capability": submission.capability},
+                )
+            attached = [by_id[ident] for ident in condition_ids]
+        if outcome == "recommend_with_conditions" and not attached:
+            raise InvalidAction(
+                "a recommendation with conditions needs at least one condition",
+                details={"field": "condition_ids", "outcome": outcome},
+            )
+        if outcome == "recommend" and attached:
+            raise InvalidAction(
+                "conditions are attached: the outcome is recommend_with_conditions",
+                details={
+                    "field": "outcome",
+                    "outcome": outcome,
+                    "suggested": "recommend_with_conditions",
+                    "attached": [c.id for c in attached],
+                },
+            )
+        stored = tx.submissions.latest_evaluation(submission_id)
+        assessments = _standing(tx, submission)[0]
+        snapshot = build_snapshot(
+            submission,
+            pack,
+            stored.evaluation,
+            assessments,
+            attached,
+            outcome,
+            decision.considered_on,
+            decision.notes,
+            stored.id,
+        )
+        return stored.id, snapshot

@@ -198,6 +198,8 @@ class Chain:
             session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
         head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
         self._seq, self._hash = session.exec(head).one()
+        #: The head's sequence number as the lock found it: the last audited write before this transaction.
+        self.found = self._seq
         bind = session.get_bind()
         self._key = audit_key(bind) if isinstance(bind, Engine) else None
 

@@ -8,10 +8,11 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from lsc_engine.store.audit import Chain
 from lsc_engine.store.db import Collision, session_scope
+from lsc_engine.store.models import AuditHead
 from lsc_engine.store.repositories.capabilities import Capabilities
 from lsc_engine.store.repositories.committee import Committee
 from lsc_engine.store.repositories.conditions import Conditions
@@ -29,6 +30,16 @@ class Transaction:
     def __init__(self, session: Session, chain: Chain | None) -> None:
         self._session = session
         self._chain = chain
+
+    def head(self) -> int:
+        """Return the number of the last audited write, as this transaction found it (a writer, as it locked it).
+
+        Every record the committee and the store keep is written with an audit entry, so a read that finds the
+        same head as a later writer finds under its lock read nothing that has changed since.
+        """
+        if self._chain is not None:
+            return self._chain.found
+        return int(self._session.exec(select(AuditHead.seq).where(col(AuditHead.id) == 1)).one())
 
     @cached_property
     def submissions(self) -> Submissions:
