@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import select
 
-from lsc_engine.committee.conditions import Action
+from lsc_engine.committee.conditions import Action, ConditionState
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, DecisionIn
 from lsc_engine.committee.letter import markdown_text
 from lsc_engine.committee.snapshot import snapshot as build_snapshot
@@ -27,6 +27,7 @@ from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AssessmentRecord, AuditEntry
+from lsc_engine.store.repositories.conditions import Conditions
 from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
 
 from .auth import ActingClient
@@ -355,6 +356,30 @@ def test_a_decision_is_built_before_the_head_is_locked_and_again_if_anything_was
     )
     assert app.committee.decide(submission_id, corrected, actor="p:Chair").supersedes == decided.id
     assert built["calls"] == 1
+
+
+def test_a_decision_refused_before_the_head_is_checked_again_under_it(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL each read sees its own moment: reading the conditions, then their events, as two writes land
+    # between them, can find none open though some always were. Such a read is stood in for here by the first read
+    # finding no condition: the refusal it leads to is not given until the records are read under the head.
+    submission_id = submit(client)
+    app = client.app.state  # type: ignore[attr-defined]
+    read = Conditions.of_capability
+    reads: list[int] = []
+
+    def reading(conditions: Conditions, capability: str, *, today: date) -> list[ConditionState]:
+        found = read(conditions, capability, today=today)
+        reads.append(len(found))
+        return [] if len(reads) == 1 else found
+
+    monkeypatch.setattr(Conditions, "of_capability", reading)
+    decided = app.committee.decide(
+        submission_id, DecisionIn(outcome="recommend_with_conditions", considered_on=date(2020, 3, 6)), actor="p:Chair"
+    )
+    assert len(reads) == 2
+    assert len(decided.snapshot.conditions) == reads[1] > 0
 
 
 def test_an_assessment_is_checked_against_the_evaluation_newest_under_the_head(

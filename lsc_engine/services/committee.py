@@ -459,7 +459,7 @@ class Committee:
         What it records is read and built before the audit chain's head is locked: a large capability's pack and
         evaluations take seconds to read, and every other write would wait for them. Under the head it is recorded
         as built if nothing has been written since, and read and built again otherwise (but the pack, which never
-        changes).
+        changes). A refusal is always checked under the head: the refusals come before the slow reads.
         """
         with reading(self.database) as tx:
             seen = tx.head()
@@ -467,10 +467,14 @@ class Committee:
             if stored_pack is None:
                 raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
             pack = read_stored_pack(stored_pack.pack)
-            evaluation_id, snapshot = self._decision(tx, submission_id, decision, pack)
+            try:
+                built: tuple[str, Snapshot] | None = self._decision(tx, submission_id, decision, pack)
+            except LscError:  # on PostgreSQL each read sees its own moment: a refusal is given under the head only
+                built = None
         with writing(self.database) as tx:
-            if tx.head() != seen:
-                evaluation_id, snapshot = self._decision(tx, submission_id, decision, pack)
+            if built is None or tx.head() != seen:
+                built = self._decision(tx, submission_id, decision, pack)
+            evaluation_id, snapshot = built
             return tx.committee.add_decision(
                 submission_id,
                 evaluation_id=evaluation_id,

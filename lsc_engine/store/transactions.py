@@ -34,8 +34,9 @@ class Transaction:
     def head(self) -> int:
         """Return the number of the last audited write, as this transaction found it (a writer, as it locked it).
 
-        Every record the committee and the store keep is written with an audit entry, so a read that finds the
-        same head as a later writer finds under its lock read nothing that has changed since.
+        Every record of the submissions, their evaluations and the committee's work is written with an audit entry
+        (only web sessions and rate counts are not), so a read of those that finds the same head as a later writer
+        finds under its lock read nothing that has changed since.
         """
         if self._chain is not None:
             return self._chain.found
