@@ -7,11 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine, event
 
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.core.evidence import ConditionKind, Group
@@ -127,3 +131,18 @@ def condition_state(**fields: Any) -> ConditionState:
         "history": [],
     }
     return ConditionState(**(given | fields))
+
+
+@contextmanager
+def statements_sent(database: Engine) -> Iterator[list[str]]:
+    """Collect the SQL statements sent to a database while the block runs."""
+    sent: list[str] = []
+
+    def statement(_conn: object, _cursor: object, text: str, *_args: object) -> None:
+        sent.append(text)
+
+    event.listen(database, "before_cursor_execute", statement)
+    try:
+        yield sent
+    finally:
+        event.remove(database, "before_cursor_execute", statement)

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlmodel import select
 
 from lsc_engine.committee.conditions import Action, ConditionState
@@ -32,7 +31,7 @@ from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissi
 
 from .auth import ActingClient
 from .conftest import FIXTURES
-from .helpers import run_lsc
+from .helpers import run_lsc, statements_sent
 
 pytestmark = pytest.mark.api
 
@@ -418,16 +417,8 @@ def test_where_a_capability_stands_is_read_without_its_pack(client: ActingClient
     # The dashboard asks this of every capability; each read its newest pack twice (megabytes, for a large one).
     submit(client)
     committee = client.app.state.committee  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def ran(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(committee.database, "before_cursor_execute", ran)
-    try:
+    with statements_sent(committee.database) as statements:
         standing = committee.readiness("MOC-MDS")
-    finally:
-        event.remove(committee.database, "before_cursor_execute", ran)
     assert (standing.version, standing.gate.overall.value) == (1, "ready_with_conditions")
     assert any("FROM submission" in statement for statement in statements)
     assert not any(re.search(r"submission\.pack\b", statement) for statement in statements)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from lsc_engine.access.policy import Role
 from lsc_engine.committee import register as register_module
@@ -25,7 +24,7 @@ from lsc_engine.services.committee import Committee
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURES
 from .databases import fresh_database
-from .helpers import condition_state
+from .helpers import condition_state, statements_sent
 
 pytestmark = pytest.mark.api
 
@@ -431,16 +430,8 @@ def _register_statements(client: ActingClient, capabilities: range) -> list[str]
         carried["earlier_conditions"][0]["id"] = f"EARLIER-{n:03d}"
         assert client.post("/v1/submissions", content=json.dumps(carried).encode()).status_code == 201
     committee: Committee = client.app.state.committee  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def ran(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(committee.database, "before_cursor_execute", ran)
-    try:
+    with statements_sent(committee.database) as statements:
         register = committee.register(Filters())
-    finally:
-        event.remove(committee.database, "before_cursor_execute", ran)
     assert {e.capability for e in register.entries} >= {f"CAP-{n:03d}" for n in capabilities}
     return statements
 
