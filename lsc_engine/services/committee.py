@@ -34,13 +34,13 @@ from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissi
 from lsc_engine.store.transactions import Transaction, reading, writing
 
 
-def _submission(submissions: Submissions, submission_id: str) -> Submission:
-    """Return a stored submission without its pack, which the committee's records never read; or raise NotFound.
+def _submission(submissions: Submissions, submission_id: str, *, pack: bool = False) -> Submission:
+    """Return a stored submission, without its pack unless asked (the committee's records never read it); or raise.
 
-    Within the same transaction a later ``get`` of it returns this object, which still refuses its pack: a read that
-    needs the pack (as ``decide`` does) reads it before, or in a transaction of its own.
+    Within the same transaction a later ``get`` of one read without its pack returns that object, which still refuses
+    its pack: a read that needs the pack (as ``decide`` does) asks for it first.
     """
-    submission = submissions.without_pack(submission_id)
+    submission = submissions.get(submission_id) if pack else submissions.without_pack(submission_id)
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
     return submission
@@ -463,10 +463,7 @@ class Committee:
         """
         with reading(self.database) as tx:
             seen = tx.head()
-            stored_pack = tx.submissions.get(submission_id)
-            if stored_pack is None:
-                raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
-            pack = read_stored_pack(stored_pack.pack)
+            pack = read_stored_pack(_submission(tx.submissions, submission_id, pack=True).pack)
             try:
                 built: tuple[str, Snapshot] | None = self._decision(tx, submission_id, decision, pack)
             except LscError:  # on PostgreSQL each read sees its own moment: a refusal is given under the head only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -59,6 +60,12 @@ def _decision(record: DecisionRecord, *, superseded_by: str | None) -> DecisionV
         recorded_at=record.recorded_at,
         snapshot=Snapshot.model_validate_json(record.snapshot),
     )
+
+
+def _decisions(records: Sequence[DecisionRecord]) -> list[DecisionView]:
+    """Read decision records, each with the correction among them that superseded it, if any."""
+    by_supersedes = {r.supersedes: r.id for r in records if r.supersedes}
+    return [_decision(r, superseded_by=by_supersedes.get(r.id)) for r in records]
 
 
 class Committee(Repository):
@@ -163,8 +170,7 @@ class Committee(Repository):
             .where(DecisionRecord.submission_id == submission_id)
             .order_by(col(DecisionRecord.recorded_at))
         ).all()
-        by_supersedes = {r.supersedes: r.id for r in records if r.supersedes}
-        return [_decision(r, superseded_by=by_supersedes.get(r.id)) for r in records]
+        return _decisions(records)
 
     def every_decision(self) -> list[DecisionView]:
         """Return every recorded decision: by submission in the order they were received, each's oldest first."""
@@ -173,8 +179,7 @@ class Committee(Repository):
             .join(Submission, col(Submission.id) == col(DecisionRecord.submission_id))
             .order_by(col(Submission.received_at), col(Submission.id), col(DecisionRecord.recorded_at))
         ).all()
-        by_supersedes = {r.supersedes: r.id for r in records if r.supersedes}
-        return [_decision(r, superseded_by=by_supersedes.get(r.id)) for r in records]
+        return _decisions(records)
 
     def add_decision(
         self,
