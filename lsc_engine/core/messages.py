@@ -100,44 +100,73 @@ class _Overlaid(dict[str, str]):
         return self._later[key] if key in self._later else self._values[key]
 
 
-#: A noun written for either number, "risk(s)", and a verb right after it that agrees with it. A noun starts where a
-#: word does and is read whole (``*+``): tried at every letter and given back letter by letter, it cost more than
-#: all the rest of writing a message.
-_EITHER = re.compile(r"(?<!\w)(\w[\w-]*+)\(s\)(?:(\s+)(were|are|have)\b)?")
+#: What marks a noun written for either number, "risk(s)": the noun is the word, hyphens and all, right before it.
+_EITHER = "(s)"
+#: A verb right after such a noun, which agrees with it.
+_VERB = re.compile(r"(\s+)(were|are|have)\b")
 #: A count standing alone: not a category or severity, nor part of a date, a ratio such as 1/2, a decimal or a
-#: percentage.
-_COUNT = re.compile(r"(?<!Category )(?<!Severity )(?<![\w/.:-])(\d+)(?![\w/.%:-])")
+#: percentage. Tried first for a digit, which most places are not.
+_COUNT = re.compile(r"(?=\d)(?<![\w/.:-])(?<!Category )(?<!Severity )(\d+)(?![\w/.%:-])")
 _SINGULAR_VERBS = {"were": "was", "are": "is", "have": "has"}
 #: The end of a clause: a full stop, semicolon or colon and the space after it.
 _CLAUSE_END = re.compile(r"[.;:]\s")
 
 
+def _is_word(character: str) -> bool:
+    """Tell whether a character is one a regular expression's ``\\w`` matches (a letter, digit or underscore)."""
+    return character.isalnum() or character == "_"
+
+
+def _noun_start(text: str, at: int, after: int) -> int:
+    """Return where the noun right before ``at`` starts, no earlier than ``after``; ``at`` itself if there is none.
+
+    The noun is the run of word characters and hyphens before ``at`` from its first word character that follows no
+    other word character.
+    """
+    start = at
+    while start > after and (text[start - 1] == "-" or _is_word(text[start - 1])):
+        start -= 1
+    while start < at and not (_is_word(text[start]) and (start == 0 or not _is_word(text[start - 1]))):
+        start += 1
+    return start
+
+
 def _agree(text: str) -> str:
     """Write each "noun(s)" for the count before it in its clause: "1 residual risk is", "3 incidents were"."""
-    if "(s)" not in text:
+    at = text.find(_EITHER)
+    if at < 0:
         return text
     # Where each clause after the first starts: the clause of a noun runs from the last of these before it.
     starts = [found.end() for found in _CLAUSE_END.finditer(text)]
-    # Every count is read once, as far as the last noun: looking again from its clause's start for each noun made a
-    # text of many nouns in one clause (a list of names) take time growing with the square of its length.
-    counts = _COUNT.finditer(text, 0, text.rindex("(s)"))  # no count after the last noun is read
-    ahead = next(counts, None)
+    written: list[str] = []
+    copied = 0  # the text before this is written
+    free = 0  # a noun starts no earlier than the end of the last one agreed
+    # Every count is read once, from a noun's clause or the noun before, whichever is later, to the noun: looking
+    # again from its clause's start for each noun made a text of many nouns in one clause (a list of names) take
+    # time growing with the square of its length. No count runs into a noun, for a noun follows no word character.
+    read = 0
     last: re.Match[str] | None = None  # the last count before the noun being agreed
-
-    def agreed(match: re.Match[str]) -> str:
-        nonlocal ahead, last
-        noun_at = match.start()
+    while at >= 0:
+        noun_at = _noun_start(text, at, free)
+        if noun_at == at:  # no noun: the "(s)" stays as it is
+            at = text.find(_EITHER, at + 3)
+            continue
         clause = starts[bisect_right(starts, noun_at) - 1] if starts and starts[0] <= noun_at else 0
-        while ahead is not None and ahead.start() < noun_at:  # a count before the noun ends before it: no word
-            last, ahead = ahead, next(counts, None)
-        if last is None or last.start() < clause:
-            return match.group(0)
-        noun, space, verb = match.group(1), match.group(2) or "", match.group(3) or ""
-        if last.group(1) == "1":
-            return noun + space + _SINGULAR_VERBS.get(verb, verb)
-        return noun + "s" + space + verb
-
-    return _EITHER.sub(agreed, text)
+        for found in _COUNT.finditer(text, max(read, clause), noun_at):
+            last = found
+        read = noun_at
+        end = at + 3
+        verb = _VERB.match(text, end)
+        if last is not None and last.start() >= clause:
+            one = last.group(1) == "1"
+            written += [text[copied:noun_at], text[noun_at:at] if one else text[noun_at:at] + "s"]
+            if verb is not None:
+                written += [verb.group(1), _SINGULAR_VERBS[verb.group(2)] if one else verb.group(2)]
+            copied = verb.end() if verb is not None else end
+        free = verb.end() if verb is not None else end
+        at = text.find(_EITHER, end)
+    written.append(text[copied:])
+    return "".join(written)
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
