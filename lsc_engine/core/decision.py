@@ -106,7 +106,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
                 criterion_name=criterion.name,
                 parent=criterion.parent,
                 group=group,
-                rating=worst(f.rating for f in found),
+                rating=found[0].rating,  # the worst: found is never empty, and sorted worst first
                 findings=found,
             )
         )

@@ -74,9 +74,13 @@ def basis_problem(basis: str) -> str | None:
     return None
 
 
+#: The ratings by severity, best first: ``_BY_SEVERITY[rating.severity] is rating``.
+_BY_SEVERITY = tuple(sorted(_SEVERITY, key=_SEVERITY.__getitem__))
+
+
 def worst(ratings: Iterable[Rating]) -> Rating:
     """Return the worst of some ratings; green if there are none."""
-    return max(ratings, key=_SEVERITY.__getitem__, default=Rating.GREEN)
+    return _BY_SEVERITY[max(map(_SEVERITY.__getitem__, ratings), default=0)]
 
 
 class Data(BaseModel):
