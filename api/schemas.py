@@ -13,7 +13,7 @@ from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.ruleset import Rating
 from lsc_engine.store.models import Submission
-from lsc_engine.store.repositories.submissions import StoredEvaluation
+from lsc_engine.store.repositories.submissions import StoredEvaluation, SubmissionSummary
 
 
 class Read(BaseModel):
@@ -36,8 +36,8 @@ class SubmissionRead(Read):
     input_digest: str = Field(description="SHA-256 of the pack's canonical form")
 
     @classmethod
-    def of(cls, submission: Submission) -> SubmissionRead:
-        """Build from a stored submission."""
+    def of(cls, submission: Submission | SubmissionSummary) -> SubmissionRead:
+        """Build from a stored submission, or its summary."""
         return cls.model_validate(submission, from_attributes=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from lsc_engine.store.db import make_engine, session_scope
 
 from .auth import acting_client, bearer
 from .conftest import FIXTURES
-from .helpers import seed
+from .helpers import seed, statements_sent
 
 pytestmark = pytest.mark.api
 
@@ -73,6 +74,25 @@ def test_a_new_pack_for_the_same_capability_is_a_new_version(client: TestClient)
     assert [(c["criterion"], c["before"], c["after"], c["causes"]) for c in diff["changes"]] == [
         ("LSC9", "amber", "green", ["evidence"])
     ]
+
+
+def test_a_change_by_both_evidence_and_date_is_split_by_reading_the_newer_pack_once(client: TestClient) -> None:
+    # Version 2 unpublishes the BCDR plan and is evaluated three days later, when the stability window has run: the
+    # comparison evaluates the newer pack at the older date to tell which cell moved for which reason.
+    document = json.loads(WINDOW)
+    document["incidents_reported_to"] = "2021-06-18"
+    first = post(client, json.dumps(document).encode())["submission"]
+    document["bcdr"]["plan"]["published"] = False
+    second = post(client, json.dumps(document).encode(), as_at="2021-06-18")["submission"]
+    database = client.app.state.service.database  # type: ignore[attr-defined]
+    with statements_sent(database) as statements:
+        diff = client.get(f"/v1/submissions/{second['id']}/diff", params={"from": first["id"]}).json()
+    assert diff["differing"] == ["evidence", "as_at"]
+    assert [(c["criterion"], c["before"], c["after"], c["causes"]) for c in diff["changes"]] == [
+        ("LSC6", "red", "amber", ["as_at"]),
+        ("LSC9", "green", "red", ["evidence"]),
+    ]
+    assert sum(1 for statement in statements if re.search(r"submission\.pack\b", statement)) == 1
 
 
 def test_idempotency_key_never_creates_a_second_submission(client: TestClient) -> None:

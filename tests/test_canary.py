@@ -33,6 +33,7 @@ from lsc_engine.errors import InvalidPack
 from .auth import ActingClient, acting_client, bearer
 from .conftest import FIXTURES, RULES
 from .databases import fresh_database
+from .helpers import statements_sent
 from .routes import served
 
 pytestmark = pytest.mark.api
@@ -338,3 +339,33 @@ def test_a_diff_of_evaluations_of_another_submission_is_not_found(canary_client:
     answer = client.get(f"/v1/submissions/{world.ids['submission_id']}/diff", params={"from": first, "to": last})
     assert answer.status_code == 404
     assert answer.json()["code"] == "not_found"
+
+
+def _pack_reads_allowed(path: str, world: World) -> int:
+    """Return how many packs a GET address may read: one where it shows a pack or evaluates one, else none."""
+    ids = world.ids
+    shown = {f"/v1/submissions/{ids['submission_id']}", f"/submissions/{ids['submission_id']}"}
+    if path in shown or path.endswith("/timeline") or "/letter?" in path:  # the pack, its milestones, its letter
+        return 1
+    if path.split("?")[0].endswith(("/diff", "/history")):  # a change by both evidence and date is split by one
+        return 1
+    return 0
+
+
+def test_a_pack_is_read_only_where_it_is_shown_or_evaluated(canary_client: ActingClient) -> None:
+    # A pack can be tens of megabytes: a page or list that names a submission reads its record without it. Before,
+    # the meeting pack read 8 packs for one capability, the history page 4, the assessment page 2, and the list
+    # of submissions every pack it listed.
+    client, markers = canary_client, Markers()
+    world = _build(client, markers)
+    database = client.app.state.committee.database  # type: ignore[attr-defined]
+    read: dict[str, int] = {}
+    for url in addresses(client.app, world):
+        with statements_sent(database) as statements:
+            answer = client.get(url, headers=bearer(client.tokens[Role.PANEL]), follow_redirects=False)
+        assert answer.status_code in (200, 403, 404), url  # the Panel may not list tokens
+        read[url] = sum(1 for statement in statements if re.search(r"submission\.pack\b", statement))
+    too_many = {url: count for url, count in read.items() if count > _pack_reads_allowed(url, world)}
+    assert not too_many, too_many
+    assert read[f"/submissions/{world.ids['submission_id']}"] == 1  # the page that shows the evidence reads it
+    assert sum(read.values()) >= 6  # the pack, its page, the timeline and each letter format read theirs

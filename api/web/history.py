@@ -16,8 +16,7 @@ from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.diff import Cause, Diff, RatingChange
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
-from lsc_engine.store.models import Submission
-from lsc_engine.store.repositories.submissions import StoredEvaluation
+from lsc_engine.store.repositories.submissions import StoredEvaluation, SubmissionSummary
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,7 +50,7 @@ def _history(
     request: Request,
     redactor: Redactor,
     service: Service,
-    submission: Submission,
+    submission: SubmissionSummary,
     records: list[StoredEvaluation],
     *,
     before: str | None,

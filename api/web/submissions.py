@@ -11,7 +11,6 @@ from api.web.matrix import GROUPS, evidence_index, matrix
 from api.web.pack_charts import chart_set
 from api.web.submission_info import standing
 from api.web.templating import page
-from lsc_engine.core.loading import read_stored_pack
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +28,7 @@ def submission_page(
     found = standing(service, submission_id)
     submission = found.submission
     evaluation = redactor.evaluation(found.evaluation.evaluation)
-    pack = redactor.visible_pack(read_stored_pack(submission.pack))
+    pack = redactor.visible_pack(service.evidence(submission.id))
     position = committee.position(submission.id)
     result = redactor.gate(position.gate)
     return page(

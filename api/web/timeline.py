@@ -6,11 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import Reader, RedactorDep
-from api.web.deps import CommitteeDep
+from api.web.deps import CommitteeDep, ServiceDep
 from api.web.templating import page
 from api.web.timeline_chart import LANE_NAMES, timeline_svg
 from lsc_engine.committee.timeline import in_order, milestone_moments
-from lsc_engine.core.loading import read_stored_pack
 from lsc_engine.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +17,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/capabilities/{capability}/timeline", response_class=HTMLResponse)
 def timeline_page(
-    request: Request, _caller: Reader, redactor: RedactorDep, capability: str, committee: CommitteeDep
+    request: Request,
+    _caller: Reader,
+    redactor: RedactorDep,
+    capability: str,
+    committee: CommitteeDep,
+    service: ServiceDep,
 ) -> HTMLResponse:
     """Show everything dated about a capability in one chronological page, with a chart of it."""
     try:
@@ -26,7 +30,7 @@ def timeline_page(
     except NotFound:
         raise NotFound(f"There is no evidence for a capability called {capability[:120]}.") from None
     # Milestones come from the newest pack as the caller may see it: a confidential event's words stay hidden.
-    pack = redactor.visible_pack(read_stored_pack(records.newest.pack))
+    pack = redactor.visible_pack(service.evidence(records.newest.id))
     evaluation = redactor.evaluation(records.evaluation.evaluation)
     moments = in_order([*records.moments, *milestone_moments(pack, evaluation)])
     last = records.last_decision

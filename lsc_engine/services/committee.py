@@ -30,7 +30,7 @@ from lsc_engine.services.register import classified, read_register
 from lsc_engine.store.db import Database
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.conditions import Conditions
-from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions
+from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions, SubmissionSummary
 from lsc_engine.store.transactions import Transaction, reading, writing
 
 
@@ -78,9 +78,10 @@ def _proposals(tx: Transaction, submission_id: str) -> tuple[str, dict[tuple[str
     return stored.id, {(c.criterion, c.group): c.rating for c in stored.evaluation.ratings}
 
 
-def _versions(tx: Transaction, capability: str) -> tuple[Submission, list[tuple[int, str]]]:
-    """Return a capability's newest version and every version as (number, submission id), oldest first."""
-    newest = tx.submissions.latest(capability)
+def _versions(tx: Transaction, capability: str) -> tuple[SubmissionSummary, list[tuple[int, str]]]:
+    """Return a capability's newest version (without its pack) and every version as (number, submission id), oldest
+    first."""
+    newest = tx.submissions.latest_summary(capability)
     if newest is None:
         raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
     return newest, tx.submissions.versions(capability, through=newest.version)
@@ -141,7 +142,7 @@ def _refused(refusals: list[tuple[int, LscError]]) -> LscError:
 class CapabilityRecords:
     """A capability's newest version and evaluation, what its records say in date order, and its last decision."""
 
-    newest: Submission
+    newest: SubmissionSummary
     evaluation: StoredEvaluation
     moments: list[Moment]
     last_decision: DecisionView | None

@@ -90,7 +90,7 @@ def file_content(name: str, kept: str) -> bytes:
 
 def _previous_decision(tx: Transaction, decision: DecisionView) -> tuple[int, date] | None:
     """Return the version and day of the Panel's standing decision on the latest earlier version of the capability."""
-    submission = tx.submissions.get(decision.submission_id)
+    submission = tx.submissions.summary(decision.submission_id)
     if submission is None:
         return None
     for version, ident in reversed(tx.submissions.versions(submission.capability, through=submission.version - 1)):

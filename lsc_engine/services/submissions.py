@@ -23,7 +23,13 @@ from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import ConditionRecord, EvaluationRecord, Submission
 from lsc_engine.store.repositories.conditions import new_conditions
-from lsc_engine.store.repositories.submissions import StoredEvaluation, Submissions, new_evaluation, new_submission
+from lsc_engine.store.repositories.submissions import (
+    StoredEvaluation,
+    Submissions,
+    SubmissionSummary,
+    new_evaluation,
+    new_submission,
+)
 from lsc_engine.store.transactions import reading, writing
 
 Clock = Callable[[], datetime]
@@ -59,11 +65,11 @@ class SubmissionDrafts:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a stored submission stands: its newest evaluation, and its capability's newest version."""
+    """Where a stored submission stands: its newest evaluation, and its capability's newest version (no pack)."""
 
-    submission: Submission
+    submission: SubmissionSummary
     evaluation: StoredEvaluation
-    newest: Submission
+    newest: SubmissionSummary
 
     @property
     def is_newest(self) -> bool:
@@ -212,13 +218,19 @@ class Service:
             tx.conditions.register(drafts.conditions, known=standing.condition_keys)
         return Stored(submission, record)
 
-    def get_submission(self, submission_id: str) -> Submission:
-        """Return a stored submission."""
+    def get_submission(self, submission_id: str) -> SubmissionSummary:
+        """Return a stored submission without its pack."""
         with reading(self.database) as tx:
-            return _submission(tx.submissions, submission_id)
+            return _summary(tx.submissions, submission_id)
 
-    def list_submissions(self, *, capability: str | None, limit: int, offset: int) -> list[Submission]:
-        """Return stored submissions, newest first."""
+    def evidence(self, submission_id: str) -> EvidencePack:
+        """Return a stored submission's pack, read back as evaluated."""
+        with reading(self.database) as tx:
+            pack = _submission(tx.submissions, submission_id).pack
+        return read_stored_pack(pack)
+
+    def list_submissions(self, *, capability: str | None, limit: int, offset: int) -> list[SubmissionSummary]:
+        """Return stored submissions without their packs, newest first."""
         with reading(self.database) as tx:
             return tx.submissions.newest_first(capability=capability, limit=limit, offset=offset)
 
@@ -230,15 +242,15 @@ class Service:
     def standing(self, submission_id: str) -> Standing:
         """Return a stored submission with its newest evaluation and its capability's newest version."""
         with reading(self.database) as tx:
-            submission = _submission(tx.submissions, submission_id)
-            newest = tx.submissions.latest(submission.capability)
+            submission = _summary(tx.submissions, submission_id)
+            newest = tx.submissions.latest_summary(submission.capability)
             assert newest is not None, "a stored submission is a version of its capability"
             return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
 
     def capability_evaluations(self, capability: str) -> list[tuple[int, StoredEvaluation]]:
         """Return every evaluation of every version of a capability, with its version, oldest first."""
         with reading(self.database) as tx:
-            newest = tx.submissions.latest(capability)
+            newest = tx.submissions.latest_summary(capability)
             if newest is None:
                 return []
             versions = tx.submissions.versions(capability, through=newest.version)
@@ -247,7 +259,7 @@ class Service:
     def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
         """Return a submission's evaluations, oldest first."""
         with reading(self.database) as tx:
-            _submission(tx.submissions, submission_id)
+            _summary(tx.submissions, submission_id)
             return tx.submissions.evaluations(submission_id)
 
     def _kept_date(self, as_at: date, field: str) -> date:
@@ -290,15 +302,11 @@ class Service:
         """Compare two evaluations, given by evaluation or submission id (a submission means its latest)."""
         with reading(self.database) as tx:
             submissions = tx.submissions
-            capability = _submission(submissions, submission_id).capability
+            capability = _summary(submissions, submission_id).capability
             before = _resolve(submissions, before_id, capability) if before_id else None
             after = _resolve(submissions, after_id, capability) if after_id else None
             before = before or submissions.first_evaluation(submission_id)
             after = after or submissions.latest_evaluation(submission_id)
-            packs = {
-                before.submission_id: _submission(submissions, before.submission_id).pack,
-                after.submission_id: _submission(submissions, after.submission_id).pack,
-            }
             latest = {(a.criterion, a.group): a for a in tx.committee.assessments(after.submission_id)}
         overrides = [
             Override(
@@ -313,15 +321,18 @@ class Service:
             if a.override
         ]
         old, new = before.evaluation, after.evaluation
-        attribution = self._attribute(old, new, packs[after.submission_id])
+        attribution = self._attribute(old, new, after.submission_id)
         return diff(old, new, before_id=before.id, after_id=after.id, attribution=attribution, overrides=overrides)
 
-    def _attribute(self, old: Evaluation, new: Evaluation, new_pack: str) -> dict[tuple[str, Group], list[Cause]]:
-        """Split a change between new evidence and a new as-at date by evaluating the new pack at the old date."""
+    def _attribute(self, old: Evaluation, new: Evaluation, new_id: str) -> dict[tuple[str, Group], list[Cause]]:
+        """Split a change between new evidence and a new as-at date by evaluating the new pack at the old date.
+
+        Only such a change reads the new pack (a stored pack never changes, so it may be read after the comparison).
+        """
         factors = differing(old, new)
         if set(factors) != {Cause.EVIDENCE, Cause.AS_AT} or new.ruleset_digest != self.ruleset.digest:
             return {}
-        middle = evaluate(read_stored_pack(new_pack), self.ruleset, as_at=old.as_at)
+        middle = evaluate(self.evidence(new_id), self.ruleset, as_at=old.as_at)
         by_evidence, by_date = changed_cells(old, middle), changed_cells(middle, new)
         return {
             key: [cause for cause, cells in ((Cause.EVIDENCE, by_evidence), (Cause.AS_AT, by_date)) if key in cells]
@@ -357,11 +368,19 @@ class Service:
 
 
 def _submission(submissions: Submissions, submission_id: str) -> Submission:
-    """Return a stored submission, or raise NotFound."""
+    """Return a stored submission with its pack, or raise NotFound."""
     submission = submissions.get(submission_id)
     if submission is None:
         raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
     return submission
+
+
+def _summary(submissions: Submissions, submission_id: str) -> SubmissionSummary:
+    """Return a stored submission without its pack, or raise NotFound."""
+    summary = submissions.summary(submission_id)
+    if summary is None:
+        raise NotFound(f"no submission {submission_id}", details={"submission_id": submission_id})
+    return summary
 
 
 @dataclass(frozen=True)
@@ -384,12 +403,7 @@ def _resolve(submissions: Submissions, ident: str, capability: str) -> StoredEva
     address, so whatever may be seen of it is decided by that address alone.
     """
     stored = submissions.evaluation(ident)
-    owner = submissions.get(stored.submission_id if stored is not None else ident)
+    owner = submissions.summary(stored.submission_id if stored is not None else ident)
     if owner is not None and owner.capability == capability:
         return stored if stored is not None else submissions.latest_evaluation(ident)
     raise NotFound(f"no evaluation or submission {ident} of {capability}", details={"id": ident})
-
-
-def pack_document(submission: Submission) -> object:
-    """Return the stored pack as a JSON value."""
-    return json.loads(submission.pack)

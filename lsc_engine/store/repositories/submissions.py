@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, func
+from sqlalchemy import Row, and_, func
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col, select
 
@@ -55,6 +55,29 @@ def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> S
 _PACK = cast("QueryableAttribute[str]", Submission.pack)
 
 
+@dataclass(frozen=True, slots=True)
+class SubmissionSummary:
+    """A stored submission without its pack (megabytes, for a large one): what lists and pages name it by."""
+
+    id: str
+    capability: str
+    version: int
+    cohort: str
+    submitter: str
+    statement_date: date
+    received_at: datetime
+    pack_digest: str
+    input_digest: str
+
+
+#: The columns a summary is read from: every one but the pack.
+_SUMMARY_COLUMNS = tuple(getattr(Submission, name) for name in SubmissionSummary.__dataclass_fields__)
+
+
+def _summaries(rows: Iterable[Row[Any]]) -> list[SubmissionSummary]:
+    return [SubmissionSummary(**row._mapping) for row in rows]
+
+
 class _Conditions(BaseModel):
     """The conditions of a stored evaluation, read without the rest of it (its scope may list 100,000 DMCs)."""
 
@@ -77,23 +100,34 @@ class Submissions(Repository):
         query = select(Submission).where(Submission.id == submission_id)
         return self._session.exec(query.options(defer(_PACK, raiseload=True))).first()
 
+    def summary(self, submission_id: str) -> SubmissionSummary | None:
+        """Return a submission by id without its pack."""
+        query = select(*_SUMMARY_COLUMNS).where(Submission.id == submission_id)
+        return next(iter(_summaries(self._session.execute(query).all())), None)
+
     def by_idempotency_key(self, idempotency_key: str) -> Submission | None:
         """Return the submission made with an idempotency key."""
         query = select(Submission).where(Submission.idempotency_key == idempotency_key)
         return self._session.exec(query).first()
 
-    def newest_first(self, *, capability: str | None, limit: int, offset: int) -> list[Submission]:
-        """Return submissions, newest first, optionally for one capability."""
-        query = select(Submission)
+    def newest_first(self, *, capability: str | None, limit: int, offset: int) -> list[SubmissionSummary]:
+        """Return submissions without their packs, newest first, optionally for one capability."""
+        query = select(*_SUMMARY_COLUMNS)
         if capability is not None:
             query = query.where(Submission.capability == capability)
         query = query.order_by(col(Submission.received_at).desc(), col(Submission.id)).limit(limit).offset(offset)
-        return list(self._session.exec(query).all())
+        return _summaries(self._session.execute(query).all())
 
     def latest(self, capability: str) -> Submission | None:
         """Return the newest version of a capability's evidence."""
         query = select(Submission).where(Submission.capability == capability).order_by(col(Submission.version).desc())
         return self._session.exec(query.limit(1)).first()
+
+    def latest_summary(self, capability: str) -> SubmissionSummary | None:
+        """Return the newest version of a capability's evidence without its pack."""
+        query = select(*_SUMMARY_COLUMNS).where(Submission.capability == capability)
+        query = query.order_by(col(Submission.version).desc()).limit(1)
+        return next(iter(_summaries(self._session.execute(query).all())), None)
 
     def versions(self, capability: str, *, through: int) -> list[tuple[int, str]]:
         """Return a capability's versions up to ``through`` as (version, submission id), oldest first."""
