@@ -18,12 +18,14 @@ from api.app import API_PATHS
 from api.web import dashboard
 from api.web.templating import page, person, render
 from lsc_engine.access.policy import Principal, Role
-from lsc_engine.core.evaluation import Condition
+from lsc_engine.core.evaluation import Condition, Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
 from lsc_engine.store.db import make_engine, session_scope
-from lsc_engine.store.models import Disclosure
+from lsc_engine.store.models import Disclosure, EvaluationRecord
+from lsc_engine.store.repositories import submissions as submissions_repository
+from lsc_engine.store.repositories.submissions import StoredEvaluation
 
 from .auth import ActingClient, acting_client, bearer, token_id
 from .conftest import FIXTURES
@@ -424,3 +426,28 @@ def test_the_dashboard_filters_sorts_and_shows_the_panels_decision(client: Actin
     refused = client.get("/?sort=colour")
     assert refused.status_code == 400
     assert "The dashboard cannot use sort “colour”: choose one of capability, readiness, due, red." in refused.text
+
+
+def test_the_history_page_reads_whole_only_the_two_evaluations_it_compares(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An evaluation of a large scope is tens of megabytes; the page lists every evaluation of every version by its
+    # number and date, and compares two. Before, it read each of them whole twice.
+    submission = _submission(client)
+    for day in ("2020-03-09", "2020-03-20", "2020-04-01", "2020-05-01"):
+        assert client.post(f"/v1/submissions/{submission}/re-evaluate", params={"as_at": day}).status_code == 201
+    read: list[str] = []
+    whole = submissions_repository._stored
+
+    def counted(record: EvaluationRecord, evaluation: Evaluation | None = None) -> StoredEvaluation:
+        read.append(record.id)
+        return whole(record, evaluation)
+
+    monkeypatch.setattr(submissions_repository, "_stored", counted)
+    listed = client.get(f"/v1/submissions/{submission}/evaluations").json()  # read whole: this route returns them
+    numbers = [(e["id"], e["number"]) for e in listed]
+    read.clear()
+    page_text = client.get(f"/submissions/{submission}/history").text
+    assert all(f"with evaluation {number}" in page_text for _, number in numbers[:-1])
+    assert "From evaluation 4 to evaluation 5" in page_text
+    assert sorted(set(read)) == sorted(ident for ident, number in numbers if number in (4, 5))

@@ -16,7 +16,7 @@ from lsc_engine.access.redaction import Redactor
 from lsc_engine.core.diff import Cause, Diff, RatingChange
 from lsc_engine.errors import NotFound
 from lsc_engine.services.submissions import Service
-from lsc_engine.store.repositories.submissions import StoredEvaluation, SubmissionSummary
+from lsc_engine.store.repositories.submissions import EvaluationSummary, SubmissionSummary
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,7 +51,7 @@ def _history(
     redactor: Redactor,
     service: Service,
     submission: SubmissionSummary,
-    records: list[StoredEvaluation],
+    records: list[EvaluationSummary],
     *,
     before: str | None,
     after: str | None,
@@ -78,8 +78,9 @@ def _history(
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     # Conditions are named by their short name and text, each as its caller may see it.
-    compared = [by_id[ident].evaluation for ident in (before, after) if ident in by_id]
-    condition_texts = {c.id: c.text for e in compared for c in redactor.evaluation(e).conditions}
+    compared = [ident for ident in (before, after) if ident in by_id]
+    held = service.evaluation_conditions(compared)
+    condition_texts = {c.id: c.text for ident in compared for c in redactor.view(held.get(ident, []))}
     return page(
         request,
         "submission/history.html",
@@ -117,7 +118,7 @@ def history_page(
 ) -> HTMLResponse:
     """Show a submission's evaluations and the differences between two of them."""
     submission = standing(service, submission_id).submission
-    records = service.evaluations(submission_id)
+    records = service.evaluation_summaries(submission_id)
     notice = f"Evaluation {stored} was stored. What changed is shown below." if stored and stored.isdigit() else None
     return _history(
         request, redactor, service, submission, records, before=before or None, after=after or None, notice=notice
@@ -139,7 +140,7 @@ def re_evaluate(
     try:
         when = parse_date(as_at, "as-at date")
     except ValueError as error:
-        records = service.evaluations(submission_id)
+        records = service.evaluation_summaries(submission_id)
         return _history(
             request,
             redactor,

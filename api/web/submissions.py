@@ -35,7 +35,7 @@ def submission_page(
         request,
         "submission/submission.html",
         submission=submission,
-        record=found.evaluation,
+        record=found.evaluation.summary,
         evaluation=evaluation,
         gate=result,
         reopened=position.reopened,

@@ -13,7 +13,7 @@ from lsc_engine.core import engine as rules_engine
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, differing
 from lsc_engine.core.document import PackDocument
-from lsc_engine.core.evaluation import Evaluation, Readiness
+from lsc_engine.core.evaluation import Condition, Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack, read_stored_pack
 from lsc_engine.core.ruleset import Ruleset
@@ -24,6 +24,7 @@ from lsc_engine.store.db import Collision, Database
 from lsc_engine.store.models import ConditionRecord, EvaluationRecord, Submission
 from lsc_engine.store.repositories.conditions import new_conditions
 from lsc_engine.store.repositories.submissions import (
+    EvaluationSummary,
     StoredEvaluation,
     Submissions,
     SubmissionSummary,
@@ -247,20 +248,33 @@ class Service:
             assert newest is not None, "a stored submission is a version of its capability"
             return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
 
-    def capability_evaluations(self, capability: str) -> list[tuple[int, StoredEvaluation]]:
-        """Return every evaluation of every version of a capability, with its version, oldest first."""
+    def capability_evaluations(self, capability: str) -> list[tuple[int, EvaluationSummary]]:
+        """Return every evaluation of every version of a capability without its result, with its version, oldest
+        first."""
         with reading(self.database) as tx:
             newest = tx.submissions.latest_summary(capability)
             if newest is None:
                 return []
             versions = tx.submissions.versions(capability, through=newest.version)
-            return [(version, stored) for version, ident in versions for stored in tx.submissions.evaluations(ident)]
+            found = tx.submissions.evaluation_summaries(ident for _, ident in versions)
+        return [(version, summary) for version, ident in versions for summary in found.get(ident, [])]
 
     def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
         """Return a submission's evaluations, oldest first."""
         with reading(self.database) as tx:
             _summary(tx.submissions, submission_id)
             return tx.submissions.evaluations(submission_id)
+
+    def evaluation_summaries(self, submission_id: str) -> list[EvaluationSummary]:
+        """Return a submission's evaluations without their results, oldest first."""
+        with reading(self.database) as tx:
+            _summary(tx.submissions, submission_id)
+            return tx.submissions.evaluation_summaries([submission_id]).get(submission_id, [])
+
+    def evaluation_conditions(self, evaluation_ids: list[str]) -> dict[str, list[Condition]]:
+        """Return the conditions of each of these stored evaluations, by evaluation id (the rest is not read)."""
+        with reading(self.database) as tx:
+            return tx.submissions.conditions_of(evaluation_ids)
 
     def _kept_date(self, as_at: date, field: str) -> date:
         """Refuse an as-at date still to come for an evaluation that is kept (a self-check may look ahead)."""

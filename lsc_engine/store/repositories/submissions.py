@@ -34,6 +34,40 @@ class StoredEvaluation:
     result_digest: str
     evaluation: Evaluation
 
+    @property
+    def summary(self) -> EvaluationSummary:
+        """Return the evaluation without its result."""
+        return EvaluationSummary(
+            id=self.id,
+            submission_id=self.submission_id,
+            number=self.number,
+            ruleset_digest=self.ruleset_digest,
+            as_at=self.as_at,
+            overall=self.overall,
+            reason=self.reason,
+            created_at=self.created_at,
+            result_digest=self.result_digest,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSummary:
+    """A stored evaluation without its result (megabytes, for a large scope): what lists of evaluations name it by."""
+
+    id: str
+    submission_id: str
+    number: int
+    ruleset_digest: str
+    as_at: date
+    overall: Readiness
+    reason: str
+    created_at: datetime
+    result_digest: str
+
+
+#: The columns a summary is read from: every one but the result.
+_EVALUATION_SUMMARY_COLUMNS = tuple(getattr(EvaluationRecord, name) for name in EvaluationSummary.__dataclass_fields__)
+
 
 def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> StoredEvaluation:
     """Read an evaluation record (its result is parsed here unless it is already in hand)."""
@@ -204,6 +238,21 @@ class Submissions(Repository):
         )
         return [_stored(record) for record in self._session.exec(query).all()]
 
+    def evaluation_summaries(self, submission_ids: Iterable[str]) -> dict[str, list[EvaluationSummary]]:
+        """Return each of these submissions' evaluations without their results, oldest first, by submission id."""
+        found: dict[str, list[EvaluationSummary]] = {}
+        for batch in batches(submission_ids):
+            query = (
+                select(*_EVALUATION_SUMMARY_COLUMNS)
+                .where(col(EvaluationRecord.submission_id).in_(batch))
+                .order_by(col(EvaluationRecord.submission_id), col(EvaluationRecord.number))
+            )
+            for row in self._session.execute(query).all():
+                values = dict(row._mapping)
+                values["overall"] = Readiness(values["overall"])
+                found.setdefault(row.submission_id, []).append(EvaluationSummary(**values))
+        return found
+
     def latest_conditions(self, ids: Iterable[str]) -> dict[str, list[Condition]]:
         """Return the conditions of each of these submissions' newest evaluations, by submission id."""
         wanted = set(ids)
@@ -225,6 +274,15 @@ class Submissions(Repository):
         missing = sorted(wanted - found.keys())
         if missing:
             raise LookupError(f"submission {missing[0]} has no evaluation: each is stored with its first")
+        return found
+
+    def conditions_of(self, evaluation_ids: Iterable[str]) -> dict[str, list[Condition]]:
+        """Return the conditions of each of these stored evaluations, by evaluation id (nothing else is read)."""
+        found: dict[str, list[Condition]] = {}
+        for batch in batches(evaluation_ids):
+            query = select(EvaluationRecord.id, EvaluationRecord.result).where(col(EvaluationRecord.id).in_(batch))
+            for ident, result in self._session.exec(query).all():
+                found[ident] = _Conditions.model_validate_json(result).conditions
         return found
 
     def first_evaluation(self, submission_id: str) -> StoredEvaluation:
