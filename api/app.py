@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.deps import printable_address
 from api.limits import BodyLimits
+from api.read_once import EvaluationsReadOnce
 from api.routes import catalogue, committee, health, letters, register, submissions
 from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout_seconds=settings.body_timeout_seconds,
     )
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(EvaluationsReadOnce)
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)

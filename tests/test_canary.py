@@ -11,6 +11,7 @@ shown somewhere too.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -27,6 +28,7 @@ from starlette.routing import compile_path
 
 from lsc_engine import load_ruleset, parse_pack
 from lsc_engine.access.policy import GROUPS, Role
+from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import Group, iter_items
 from lsc_engine.errors import InvalidPack
 
@@ -369,3 +371,31 @@ def test_a_pack_is_read_only_where_it_is_shown_or_evaluated(canary_client: Actin
     assert not too_many, too_many
     assert read[f"/submissions/{world.ids['submission_id']}"] == 1  # the page that shows the evidence reads it
     assert sum(read.values()) >= 6  # the pack, its page, the timeline and each letter format read theirs
+
+
+def test_a_request_parses_each_stored_evaluation_once(
+    canary_client: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An evaluation of a large scope takes about half a second to parse; the decision page read the submission's
+    # newest evaluation five times (once for each of the service's calls it makes), the meeting pack five times for
+    # each capability and the submission page three times.
+    client, markers = canary_client, Markers()
+    world = _build(client, markers)
+    parsed: list[str] = []
+    parse = Evaluation.model_validate_json
+
+    def counted(data: str | bytes, **options: Any) -> Evaluation:
+        parsed.append(hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest())
+        return parse(data, **options)
+
+    monkeypatch.setattr(Evaluation, "model_validate_json", counted)
+    again: dict[str, int] = {}
+    for url in addresses(client.app, world):
+        parsed.clear()
+        client.get(url, headers=bearer(client.tokens[Role.PANEL]), follow_redirects=False)
+        if len(parsed) > len(set(parsed)):
+            again[url] = len(parsed) - len(set(parsed))
+    assert not again, again
+    parsed.clear()
+    client.get(f"/submissions/{world.ids['submission_id']}/decision", headers=bearer(client.tokens[Role.PANEL]))
+    assert len(parsed) == 1

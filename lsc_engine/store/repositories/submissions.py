@@ -16,6 +16,7 @@ from lsc_engine.core.evaluation import Condition, Evaluation, Readiness
 from lsc_engine.core.model_json import model_json
 from lsc_engine.store.audit import Draft, sha256
 from lsc_engine.store.models import EvaluationRecord, Submission
+from lsc_engine.store.read_once import parsed
 from lsc_engine.store.repositories.base import Repository, batches, new_id
 
 
@@ -81,7 +82,7 @@ def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> S
         reason=record.reason,
         created_at=record.created_at,
         result_digest=record.result_digest,
-        evaluation=Evaluation.model_validate_json(record.result) if evaluation is None else evaluation,
+        evaluation=parsed(record.id, record.result_digest, record.result) if evaluation is None else evaluation,
     )
 
 
