@@ -9,7 +9,7 @@ block, so memory never holds more than what the unit of work itself read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -29,12 +29,12 @@ def evaluations_read_once() -> Iterator[None]:
         _PARSED.reset(token)
 
 
-def parsed(ident: str, digest: str, result: str) -> Evaluation:
-    """Return a stored evaluation's result parsed, once in a unit of work."""
+def parsed(ident: str, digest: str, result: Callable[[], str]) -> Evaluation:
+    """Return a stored evaluation's result parsed, once in a unit of work (``result`` reads its text)."""
     kept = _PARSED.get()
     if kept is None:
-        return Evaluation.model_validate_json(result)
+        return Evaluation.model_validate_json(result())
     found = kept.get((ident, digest))
     if found is None:
-        found = kept[(ident, digest)] = Evaluation.model_validate_json(result)
+        found = kept[(ident, digest)] = Evaluation.model_validate_json(result())
     return found

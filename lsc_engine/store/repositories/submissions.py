@@ -82,12 +82,14 @@ def _stored(record: EvaluationRecord, evaluation: Evaluation | None = None) -> S
         reason=record.reason,
         created_at=record.created_at,
         result_digest=record.result_digest,
-        evaluation=parsed(record.id, record.result_digest, record.result) if evaluation is None else evaluation,
+        evaluation=parsed(record.id, record.result_digest, lambda: record.result) if evaluation is None else evaluation,
     )
 
 
 #: A submission's pack, as the ORM's loading options name it (SQLModel types the field as its value).
 _PACK = cast("QueryableAttribute[str]", Submission.pack)
+#: An evaluation's result is read only when it is parsed: a request that has parsed it already does not read it again.
+_RESULT_LATER = defer(cast("QueryableAttribute[str]", EvaluationRecord.result))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +229,7 @@ class Submissions(Repository):
 
     def evaluation(self, evaluation_id: str) -> StoredEvaluation | None:
         """Return an evaluation by id."""
-        record = self._session.get(EvaluationRecord, evaluation_id)
+        record = self._session.get(EvaluationRecord, evaluation_id, options=[_RESULT_LATER])
         return _stored(record) if record is not None else None
 
     def evaluations(self, submission_id: str) -> list[StoredEvaluation]:
@@ -236,6 +238,7 @@ class Submissions(Repository):
             select(EvaluationRecord)
             .where(EvaluationRecord.submission_id == submission_id)
             .order_by(col(EvaluationRecord.number))
+            .options(_RESULT_LATER)
         )
         return [_stored(record) for record in self._session.exec(query).all()]
 
@@ -300,6 +303,7 @@ class Submissions(Repository):
             select(EvaluationRecord)
             .where(EvaluationRecord.submission_id == submission_id)
             .order_by(number.desc() if newest else number)
+            .options(_RESULT_LATER)
         )
         record = self._session.exec(query.limit(1)).first()
         if record is None:
