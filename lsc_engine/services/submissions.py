@@ -249,8 +249,7 @@ class Service:
             return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
 
     def capability_evaluations(self, capability: str) -> list[tuple[int, EvaluationSummary]]:
-        """Return every evaluation of every version of a capability without its result, with its version, oldest
-        first."""
+        """Return a summary of every evaluation of every version of a capability, with its version, oldest first."""
         with reading(self.database) as tx:
             newest = tx.submissions.latest_summary(capability)
             if newest is None:
