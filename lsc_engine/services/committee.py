@@ -80,7 +80,7 @@ def _proposals(tx: Transaction, submission_id: str) -> tuple[str, dict[tuple[str
 
 def _versions(tx: Transaction, capability: str) -> tuple[SubmissionSummary, list[tuple[int, str]]]:
     """Return a capability's newest version (no pack) and each version as (number, submission id), oldest first."""
-    newest = tx.submissions.latest_summary(capability)
+    newest = tx.submissions.latest(capability)
     if newest is None:
         raise NotFound(f"no submission for capability {capability}", details={"capability": capability})
     return newest, tx.submissions.versions(capability, through=newest.version)

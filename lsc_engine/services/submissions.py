@@ -244,14 +244,14 @@ class Service:
         """Return a stored submission with its newest evaluation and its capability's newest version."""
         with reading(self.database) as tx:
             submission = _summary(tx.submissions, submission_id)
-            newest = tx.submissions.latest_summary(submission.capability)
+            newest = tx.submissions.latest(submission.capability)
             assert newest is not None, "a stored submission is a version of its capability"
             return Standing(submission, tx.submissions.latest_evaluation(submission_id), newest)
 
     def capability_evaluations(self, capability: str) -> list[tuple[int, EvaluationSummary]]:
         """Return a summary of every evaluation of every version of a capability, with its version, oldest first."""
         with reading(self.database) as tx:
-            newest = tx.submissions.latest_summary(capability)
+            newest = tx.submissions.latest(capability)
             if newest is None:
                 return []
             versions = tx.submissions.versions(capability, through=newest.version)

@@ -155,12 +155,7 @@ class Submissions(Repository):
         query = query.order_by(col(Submission.received_at).desc(), col(Submission.id)).limit(limit).offset(offset)
         return _summaries(self._session.execute(query).all())
 
-    def latest(self, capability: str) -> Submission | None:
-        """Return the newest version of a capability's evidence."""
-        query = select(Submission).where(Submission.capability == capability).order_by(col(Submission.version).desc())
-        return self._session.exec(query.limit(1)).first()
-
-    def latest_summary(self, capability: str) -> SubmissionSummary | None:
+    def latest(self, capability: str) -> SubmissionSummary | None:
         """Return the newest version of a capability's evidence without its pack."""
         query = select(*_SUMMARY_COLUMNS).where(Submission.capability == capability)
         query = query.order_by(col(Submission.version).desc()).limit(1)
