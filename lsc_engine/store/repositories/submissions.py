@@ -21,37 +21,6 @@ from lsc_engine.store.repositories.base import Repository, batches, new_id
 
 
 @dataclass(frozen=True, slots=True)
-class StoredEvaluation:
-    """One stored evaluation of a submission, its result parsed once when it was read."""
-
-    id: str
-    submission_id: str
-    number: int
-    ruleset_digest: str
-    as_at: date
-    overall: Readiness
-    reason: str
-    created_at: datetime
-    result_digest: str
-    evaluation: Evaluation
-
-    @property
-    def summary(self) -> EvaluationSummary:
-        """Return the evaluation without its result."""
-        return EvaluationSummary(
-            id=self.id,
-            submission_id=self.submission_id,
-            number=self.number,
-            ruleset_digest=self.ruleset_digest,
-            as_at=self.as_at,
-            overall=self.overall,
-            reason=self.reason,
-            created_at=self.created_at,
-            result_digest=self.result_digest,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class EvaluationSummary:
     """A stored evaluation without its result (megabytes, for a large scope): what lists of evaluations name it by."""
 
@@ -64,6 +33,18 @@ class EvaluationSummary:
     reason: str
     created_at: datetime
     result_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvaluation(EvaluationSummary):
+    """One stored evaluation of a submission, its result parsed once when it was read."""
+
+    evaluation: Evaluation
+
+    @property
+    def summary(self) -> EvaluationSummary:
+        """Return the evaluation without its result."""
+        return EvaluationSummary(*(getattr(self, name) for name in EvaluationSummary.__dataclass_fields__))
 
 
 #: The columns a summary is read from: every one but the result.
