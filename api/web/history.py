@@ -78,9 +78,11 @@ def _history(
         changes = redactor.diff(changes)
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     # Conditions are named by their short name and text, each as its caller may see it.
-    compared = [ident for ident in (before, after) if ident in by_id]
-    held = service.evaluation_conditions(compared)
-    condition_texts = {c.id: c.text for ident in compared for c in redactor.view(held.get(ident, []))}
+    # Each compared evaluation is redacted whole, so that the confidential evidence its changes show is recorded as
+    # disclosed (the request has parsed it already, for the comparison).
+    shown = [ident for ident in (before, after) if ident in by_id]
+    compared = [redactor.evaluation(service.evaluation(ident).evaluation) for ident in shown]
+    condition_texts = {c.id: c.text for e in compared for c in e.conditions}
     return page(
         request,
         "submission/history.html",

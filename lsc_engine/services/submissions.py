@@ -13,7 +13,7 @@ from lsc_engine.core import engine as rules_engine
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.diff import Cause, Diff, Override, changed_cells, diff, differing
 from lsc_engine.core.document import PackDocument
-from lsc_engine.core.evaluation import Condition, Evaluation, Readiness
+from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.loading import gc_paused, parse_pack, read_stored_pack
 from lsc_engine.core.ruleset import Ruleset
@@ -270,10 +270,13 @@ class Service:
             _summary(tx.submissions, submission_id)
             return tx.submissions.evaluation_summaries([submission_id]).get(submission_id, [])
 
-    def evaluation_conditions(self, evaluation_ids: list[str]) -> dict[str, list[Condition]]:
-        """Return the conditions of each of these stored evaluations, by evaluation id (the rest is not read)."""
+    def evaluation(self, evaluation_id: str) -> StoredEvaluation:
+        """Return a stored evaluation by its id."""
         with reading(self.database) as tx:
-            return tx.submissions.conditions_of(evaluation_ids)
+            stored = tx.submissions.evaluation(evaluation_id)
+        if stored is None:
+            raise NotFound(f"no evaluation {evaluation_id}", details={"evaluation_id": evaluation_id})
+        return stored
 
     def _kept_date(self, as_at: date, field: str) -> date:
         """Refuse an as-at date still to come for an evaluation that is kept (a self-check may look ahead)."""

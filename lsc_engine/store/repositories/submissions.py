@@ -256,15 +256,6 @@ class Submissions(Repository):
             raise LookupError(f"submission {missing[0]} has no evaluation: each is stored with its first")
         return found
 
-    def conditions_of(self, evaluation_ids: Iterable[str]) -> dict[str, list[Condition]]:
-        """Return the conditions of each of these stored evaluations, by evaluation id (nothing else is read)."""
-        found: dict[str, list[Condition]] = {}
-        for batch in batches(evaluation_ids):
-            query = select(EvaluationRecord.id, EvaluationRecord.result).where(col(EvaluationRecord.id).in_(batch))
-            for ident, result in self._session.exec(query).all():
-                found[ident] = _Conditions.model_validate_json(result).conditions
-        return found
-
     def first_evaluation(self, submission_id: str) -> StoredEvaluation:
         """Return the evaluation a submission was stored with."""
         return self._edge_evaluation(submission_id, newest=False)
