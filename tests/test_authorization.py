@@ -664,17 +664,27 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
     api = f"/v1/submissions/{second}/diff?from={first}&to={second}"
     page = f"/submissions/{second}/history?from={_latest(client, first)}&to={_latest(client, second)}"
     for role in Role:
+        before = len(_disclosures(client))
         answer = client.get(api, headers=bearer(client.tokens[role]))
         if role == Role.ADMIN:  # administers accounts; reads no records
             assert answer.status_code == 403
             continue
         assert answer.status_code == 200, (role, answer.text)
         [revised] = [c for c in answer.json()["revised"] if c["criterion"] == "LSC10.4"]
+        recorded = _disclosures(client)[before:]
         shown = client.get(page, headers=bearer(client.tokens[role])).text
         if role in (Role.SSC, Role.PANEL):
             assert secret in revised["explanation"], role
             assert secret in shown, role
+            # the changed reason it was shown is recorded as disclosed, with the view that showed it
+            [disclosed] = recorded
+            assert "LSC10.4/SSC" in json.loads(disclosed.items), role
+            assert disclosed.view == f"GET /v1/submissions/{second}/diff", role
+            assert disclosed.submission_id == second, role
+            [page_view] = [d for d in _disclosures(client)[before + 1 :] if d.view.startswith("GET /submissions/")]
+            assert "LSC10.4/SSC" in json.loads(page_view.items), role
         else:
+            assert _disclosures(client)[before:] == [], role
             assert secret not in answer.text, role
             assert secret not in shown, role
             assert revised["explanation"] == f"LSC10.4/SSC changed: {WITHHELD}", role
@@ -707,6 +717,15 @@ def test_a_condition_a_later_version_raises_from_confidential_evidence_is_withhe
             assert text not in answer.text, (role, view)
     for view in views:
         assert text in client.get(view, headers=bearer(client.tokens[Role.SSC])).text, view
+
+
+def _disclosures(client: ActingClient) -> list[Disclosure]:
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            return list(session.exec(select(Disclosure)))
+    finally:
+        engine.dispose()
 
 
 def _latest(client: ActingClient, submission: str) -> str:

@@ -374,7 +374,7 @@ class Redactor:
         def hide(changes: list[RatingChange]) -> list[RatingChange]:
             return [
                 c.model_copy(update={"explanation": f"{c.criterion}/{c.group.value} changed: {withheld([c.group])}"})
-                if c.confidential and not self.sees([c.group])
+                if c.confidential and not self._shown(f"{c.criterion}/{c.group.value}", [c.group])
                 else c
                 for c in changes
             ]
