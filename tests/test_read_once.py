@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from datetime import date
@@ -11,9 +13,13 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.loading import read_pack
 from lsc_engine.core.model_json import model_json
 from lsc_engine.core.ruleset import load_ruleset
+from lsc_engine.services.submissions import Service
+from lsc_engine.settings import Settings
+from lsc_engine.store.db import make_engine
 from lsc_engine.store.read_once import evaluations_read_once, parsed
 
 from .conftest import FIXTURES
+from .helpers import statements_sent
 
 _TEXT = model_json(
     evaluate(read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), load_ruleset(), as_at=date(2020, 3, 6))
@@ -62,3 +68,40 @@ def test_threads_started_from_a_unit_of_work_share_it_and_others_do_not() -> Non
         other.start()
         other.join()
         assert seen[0] is not first
+
+
+def test_past_its_bound_a_unit_of_work_keeps_no_more_and_parses_at_each_read() -> None:
+    reads: list[str] = []
+
+    def result(ident: str) -> Callable[[], str]:
+        def read() -> str:
+            reads.append(ident)
+            return _TEXT
+
+        return read
+
+    with evaluations_read_once(keep_characters=2 * len(_TEXT)):
+        kept = [parsed(ident, "d1", result(ident)) for ident in ("e1", "e2", "e3")]
+        again = [parsed(ident, "d1", result(ident)) for ident in ("e1", "e2", "e3")]
+    assert [new is old for new, old in zip(again, kept, strict=True)] == [True, True, False]
+    assert reads == ["e1", "e2", "e3", "e3"]  # the third was past the bound: read and parsed each time
+    assert again[2] == kept[2]
+
+
+def test_a_stored_result_parsed_already_in_a_unit_of_work_is_not_loaded_again(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        service = Service(engine, load_ruleset())
+        ident = service.submit((FIXTURES / "seed-moc-mds-2020-03.json").read_bytes(), submitter="DCC").record.id
+
+        def loads_of_the_result() -> int:
+            with statements_sent(engine) as sent:
+                evaluation = service.evaluation(ident)
+            assert evaluation.evaluation.overall == evaluation.overall
+            return sum(bool(re.search(r"evaluation\.result\b", statement)) for statement in sent)
+
+        assert [loads_of_the_result(), loads_of_the_result()] == [1, 1]  # outside a unit of work: each read loads it
+        with evaluations_read_once():
+            assert [loads_of_the_result(), loads_of_the_result()] == [1, 0]
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ A page asks several of the service's calls about one submission, and each reads 
 transaction of its own; an evaluation of a large scope is about 30 MB of JSON and takes about half a second to parse.
 Within ``evaluations_read_once`` each stored evaluation (by id and digest) is parsed the first time it is read and
 the same immutable result is given for every later read; outside it, every read parses. Nothing is kept beyond the
-block, so memory never holds more than what the unit of work itself read.
+block, and no more than ``KEEP_CHARACTERS`` of JSON is kept parsed in it.
 """
 
 from __future__ import annotations
@@ -12,29 +12,46 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from lsc_engine.core.evaluation import Evaluation
 
-#: The evaluations parsed in the current unit of work, by record id and result digest; None outside one.
-_PARSED: ContextVar[dict[tuple[str, str], Evaluation] | None] = ContextVar("parsed_evaluations", default=None)
+#: The characters of JSON a unit of work keeps parsed, at most (about two evaluations of the large pack's scope);
+#: past it, an evaluation not kept already is parsed at each read, as outside a unit of work.
+KEEP_CHARACTERS = 64 * 1024 * 1024
+
+
+@dataclass
+class _Kept:
+    """The evaluations parsed in one unit of work, by record id and result digest, and the size of their JSON."""
+
+    limit: int
+    parsed: dict[tuple[str, str], Evaluation] = field(default_factory=dict)
+    size: int = 0
+
+
+_KEPT: ContextVar[_Kept | None] = ContextVar("parsed_evaluations", default=None)
 
 
 @contextmanager
-def evaluations_read_once() -> Iterator[None]:
+def evaluations_read_once(keep_characters: int = KEEP_CHARACTERS) -> Iterator[None]:
     """Parse each stored evaluation read in this block once (threads started from it share what is parsed)."""
-    token = _PARSED.set({})
+    token = _KEPT.set(_Kept(keep_characters))
     try:
         yield
     finally:
-        _PARSED.reset(token)
+        _KEPT.reset(token)
 
 
 def parsed(ident: str, digest: str, result: Callable[[], str]) -> Evaluation:
     """Return a stored evaluation's result parsed, once in a unit of work (``result`` reads its text)."""
-    kept = _PARSED.get()
-    if kept is None:
-        return Evaluation.model_validate_json(result())
-    found = kept.get((ident, digest))
-    if found is None:
-        found = kept[(ident, digest)] = Evaluation.model_validate_json(result())
+    kept = _KEPT.get()
+    found = kept.parsed.get((ident, digest)) if kept is not None else None
+    if found is not None:
+        return found
+    text = result()
+    found = Evaluation.model_validate_json(text)
+    if kept is not None and kept.size + len(text) <= kept.limit:
+        kept.parsed[(ident, digest)] = found
+        kept.size += len(text)
     return found
