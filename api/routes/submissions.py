@@ -19,10 +19,6 @@ from lsc_engine.core.model_json import model_json
 
 router = APIRouter(prefix="/v1", tags=["submissions"], responses=documented(401, 403, 429), route_class=RedactingRoute)
 
-#: A self-check body up to this size is evaluated on the event loop when a turn is free: it takes a few
-#: milliseconds, and handing it to a thread and back would add a third to that.
-AT_ONCE_BYTES = 32 * 1024
-
 EXAMPLE_PACK: dict[str, Any] = {
     "statement": {
         "capability": "MOC-MDS",
@@ -123,12 +119,9 @@ async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, a
     """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
 
     The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
-    write it, by the faster ``model_json``. A small pack is evaluated at once when no one waits for a turn; any
-    other waits for its turn in the thread pool.
+    write it, by the faster ``model_json``.
     """
-    result = service.self_check_if_free(body, as_at=as_at) if len(body) <= AT_ONCE_BYTES else None
-    if result is None:
-        result = await run_in_threadpool(service.self_check, body, as_at=as_at)
+    result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 
 

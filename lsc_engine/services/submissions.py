@@ -114,17 +114,8 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        with self._turns.turn(submission=False):
-            return self._check(body, as_at)
-
-    def self_check_if_free(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
-        """Evaluate a pack without storing anything if a turn is free now; None if it would have to wait for one."""
-        with self._turns.turn_if_free() as free:
-            return self._check(body, as_at) if free else None
-
-    def _check(self, body: bytes, as_at: date | None) -> Evaluation:
         # A large pack is built, evaluated and freed without the cycle collector walking it.
-        with gc_paused(len(body)):
+        with self._turns.turn(submission=False), gc_paused(len(body)):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack

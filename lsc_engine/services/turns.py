@@ -57,25 +57,6 @@ class Turns:
                 self._changed.notify_all()
 
     @contextmanager
-    def turn_if_free(self) -> Iterator[bool]:
-        """Hold a self-check's turn for the block if one is free now, without waiting; yield whether it is held."""
-        if self._slots is None:
-            yield True
-            return
-        with self._changed:
-            free = self._busy < self._slots and not self._submissions_ahead()
-            self._busy += free
-        if not free:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            with self._changed:
-                self._busy -= 1
-                self._changed.notify_all()
-
-    @contextmanager
     def storing(self) -> Iterator[None]:
         """Hold back self-checks while a submission that has evaluated is stored, so that its writes get the core."""
         with self._changed:
