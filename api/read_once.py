@@ -1,4 +1,4 @@
-"""Each request parses a stored evaluation once, however many of the service's calls read it."""
+"""Each request parses a stored evaluation once while it keeps it, however many of the service's calls read it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stored evaluations are parsed once in a unit of work, and nothing parsed outlives it."""
+"""Stored evaluations are parsed once in a unit of work while it keeps them, and nothing parsed outlives it."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_threads_started_from_a_unit_of_work_share_it_and_others_do_not() -> Non
         assert seen[0] is not first
 
 
-def test_past_its_bound_a_unit_of_work_keeps_no_more_and_parses_at_each_read() -> None:
+def test_a_unit_of_work_keeps_the_evaluations_read_most_recently_within_its_bound() -> None:
     reads: list[str] = []
 
     def result(ident: str) -> Callable[[], str]:
@@ -81,11 +81,19 @@ def test_past_its_bound_a_unit_of_work_keeps_no_more_and_parses_at_each_read() -
         return read
 
     with evaluations_read_once(keep_characters=2 * len(_TEXT)):
-        kept = [parsed(ident, "d1", result(ident)) for ident in ("e1", "e2", "e3")]
-        again = [parsed(ident, "d1", result(ident)) for ident in ("e1", "e2", "e3")]
-    assert [new is old for new, old in zip(again, kept, strict=True)] == [True, True, False]
-    assert reads == ["e1", "e2", "e3", "e3"]  # the third was past the bound: read and parsed each time
-    assert again[2] == kept[2]
+        first, second = parsed("e1", "d1", result("e1")), parsed("e2", "d1", result("e2"))
+        assert parsed("e1", "d1", result("e1")) is first  # kept, and now the one read most recently
+        third = parsed("e3", "d1", result("e3"))  # past the bound: the second, read least recently, is dropped
+        assert parsed("e1", "d1", result("e1")) is first
+        assert parsed("e3", "d1", result("e3")) is third
+        again = parsed("e2", "d1", result("e2"))
+        assert again is not second
+        assert again == second
+    assert reads == ["e1", "e2", "e3", "e2"]
+    with evaluations_read_once(keep_characters=len(_TEXT) - 1):  # larger than the bound: never kept
+        alone = parsed("e1", "d1", result("e1"))
+        assert parsed("e1", "d1", result("e1")) is not alone
+    assert reads[4:] == ["e1", "e1"]
 
 
 def test_a_stored_result_parsed_already_in_a_unit_of_work_is_not_loaded_again(settings: Settings) -> None:

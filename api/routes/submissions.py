@@ -121,10 +121,9 @@ async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, a
     The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
     write it, by the faster ``model_json``.
     """
-    # Even a small pack goes to the thread pool, though evaluating it on the event loop is faster under load: the
-    # loop would run every self-check it has read before reading a submission's bytes, so the submission would lose
-    # its place ahead of them, and a pack's size does not bound its evaluation's time (docs/performance.md, "Where a
-    # self-check's time goes in a worker": tried three times, and taken out each time).
+    # Even a small pack goes to the thread pool: on the event loop, the loop would run every self-check it has read
+    # before reading a submission's bytes, and the submission would lose its place ahead of them (docs/performance.md,
+    # "Where a self-check's time goes in a worker").
     result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 

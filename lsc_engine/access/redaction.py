@@ -369,12 +369,21 @@ class Redactor:
         return assessment.model_copy(update={"rationale": withheld([assessment.group])})
 
     def diff(self, diff: Diff) -> Diff:
-        """Withhold the explanations of changes to cells that rest on evidence the caller may not see."""
+        """Withhold the explanations of changes to cells that rest on evidence the caller may not see.
+
+        A change shown is noted as disclosed for each evaluation compared (``LSC10.4/SSC@<evaluation id>``): the
+        two may be of different versions of the pack.
+        """
+        sides = (diff.before.evaluation_id, diff.after.evaluation_id)
+
+        def shown(change: RatingChange) -> bool:
+            cell = f"{change.criterion}/{change.group.value}"
+            return all([self._shown(f"{cell}@{side}", [change.group]) for side in sides])
 
         def hide(changes: list[RatingChange]) -> list[RatingChange]:
             return [
                 c.model_copy(update={"explanation": f"{c.criterion}/{c.group.value} changed: {withheld([c.group])}"})
-                if c.confidential and not self._shown(f"{c.criterion}/{c.group.value}", [c.group])
+                if c.confidential and not shown(c)
                 else c
                 for c in changes
             ]
