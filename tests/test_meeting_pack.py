@@ -6,8 +6,11 @@ import json
 import subprocess
 
 import pytest
+from sqlmodel import select
 
 from lsc_engine.access.policy import Role
+from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import Disclosure
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
@@ -137,3 +140,36 @@ def test_the_panels_pack_marks_what_is_confidential_and_others_see_it_withheld(c
     assert "1 high-severity security issue is open." not in dcc
     assert "[confidential: shown to SSC and the Panel]" in dcc
     assert "Confidential to SSC" not in dcc, "a withheld finding is not labelled twice"
+
+
+def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(client: ActingClient) -> None:
+    confidential = json.loads((FIXTURES / "synthetic-confidential-item.json").read_bytes())
+    submitted = {}
+    for capability in ("FOC-TRANCHE-3", "FOC-TRANCHE-4"):
+        confidential["statement"]["capability"] = capability
+        answer = client.post("/v1/submissions", content=json.dumps(confidential).encode())
+        submitted[capability] = answer.json()["submission"]["id"]
+    url = "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3&capability=FOC-TRANCHE-4"
+    for form, role in (("html", Role.SSC), ("pdf", Role.PANEL), ("html", Role.OPSG), ("docx", Role.SSC)):
+        earlier = {d.id for d in _disclosures(client)}
+        answer = client.get(f"{url}&format={form}", headers=bearer(client.tokens[role]))
+        recorded = [d for d in _disclosures(client) if d.id not in earlier]
+        if form == "docx" or role == Role.OPSG:  # nothing is shown, or nothing confidential to OPSG
+            assert answer.status_code == (404 if form == "docx" else 200)
+            assert recorded == [], (form, role)
+            continue
+        assert answer.status_code == 200, answer.text
+        assert sorted((d.submission_id, d.view) for d in recorded) == sorted(
+            (ident, "GET /meetings/pack") for ident in submitted.values()
+        ), (form, role)
+        assert all("SEC-T3-HAN-ASSURANCE" in json.loads(d.items) for d in recorded), (form, role)
+
+
+def _disclosures(client: ActingClient) -> list[Disclosure]:
+    """Every disclosure recorded."""
+    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
+    try:
+        with session_scope(engine) as session:
+            return list(session.exec(select(Disclosure)))
+    finally:
+        engine.dispose()

@@ -172,18 +172,31 @@ def meeting_pack(
         )
     if not chosen:
         return page(request, "meeting/choose.html", on=meeting.isoformat(), known=known, chosen=chosen)
-    briefs = [_brief(service, committee, redactor, name, meeting) for name in chosen]
+    if form not in ("html", "pdf"):
+        raise NotFound(f"There is no meeting pack in the format {form[:20]}: choose html or pdf.")
+    briefs: list[Brief] = []
+    shown: list[set[str]] = []  # what each capability's brief shows, recorded once the pack is sent
+    for name in chosen:
+        briefs.append(_brief(service, committee, redactor, name, meeting))
+        shown.append(set(redactor.disclosed))
+        redactor.disclosed.clear()
     context: dict[str, Any] = {"meeting": meeting, "briefs": briefs}
     if form == "pdf":
-        document = templates.env.get_template("meeting/pack_document.html").render(context)
-        disclose(request, redactor, None)
+        document = pdf(templates.env.get_template("meeting/pack_document.html").render(context))
+        _disclose_each(request, redactor, briefs, shown)
         name = f"lsc-meeting-pack-{meeting.isoformat()}.pdf"
         return Response(
-            pdf(document),
+            document,
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    if form != "html":
-        raise NotFound(f"There is no meeting pack in the format {form[:20]}: choose html or pdf.")
     query = urlencode([("on", meeting.isoformat()), *(("capability", name) for name in chosen), ("format", "pdf")])
+    _disclose_each(request, redactor, briefs, shown)
     return page(request, "meeting/pack.html", pdf_link=f"/meetings/pack?{query}", **context)
+
+
+def _disclose_each(request: Request, redactor: Redactor, briefs: list[Brief], shown: list[set[str]]) -> None:
+    """Record what each capability's brief showed under the submission it is on, one disclosure each."""
+    for brief, items in zip(briefs, shown, strict=True):
+        redactor.disclosed |= items
+        disclose(request, redactor, brief.readiness.submission_id)
