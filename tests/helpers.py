@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlmodel import select
 
 from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.core.evidence import ConditionKind, Group
+from lsc_engine.settings import Settings
+from lsc_engine.store.db import make_engine, session_scope
+from lsc_engine.store.models import Disclosure
 
 from .conftest import FIXTURES, ROOT
 
@@ -146,3 +150,13 @@ def statements_sent(database: Engine) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(database, "before_cursor_execute", statement)
+
+
+def disclosures(settings: Settings) -> list[Disclosure]:
+    """Return every disclosure recorded in the database the settings name."""
+    engine = make_engine(settings)
+    try:
+        with session_scope(engine) as session:
+            return list(session.exec(select(Disclosure)))
+    finally:
+        engine.dispose()

@@ -18,6 +18,7 @@ from lsc_engine.store.models import AuditEntry, Disclosure
 
 from .auth import ActingClient, bearer, token_id
 from .conftest import FIXTURES
+from .helpers import disclosures
 from .routes import served
 
 pytestmark = pytest.mark.api
@@ -716,13 +717,7 @@ def test_a_condition_a_later_version_raises_from_confidential_evidence_is_withhe
 
 
 def _disclosures(client: ActingClient) -> list[Disclosure]:
-    """Every disclosure recorded."""
-    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
-    try:
-        with session_scope(engine) as session:
-            return list(session.exec(select(Disclosure)))
-    finally:
-        engine.dispose()
+    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
 
 
 def _latest(client: ActingClient, submission: str) -> str:

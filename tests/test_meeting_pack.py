@@ -6,14 +6,13 @@ import json
 import subprocess
 
 import pytest
-from sqlmodel import select
 
 from lsc_engine.access.policy import Role
-from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import Disclosure
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
+from .helpers import disclosures
 
 pytestmark = pytest.mark.api
 
@@ -166,10 +165,4 @@ def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(
 
 
 def _disclosures(client: ActingClient) -> list[Disclosure]:
-    """Every disclosure recorded."""
-    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
-    try:
-        with session_scope(engine) as session:
-            return list(session.exec(select(Disclosure)))
-    finally:
-        engine.dispose()
+    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 from starlette.requests import Request
 
 from api.app import API_PATHS
@@ -22,13 +21,13 @@ from lsc_engine.core.evaluation import Condition, Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
-from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import Disclosure, EvaluationRecord
 from lsc_engine.store.repositories import submissions as submissions_repository
 from lsc_engine.store.repositories.submissions import StoredEvaluation
 
 from .auth import ActingClient, acting_client, bearer, token_id
 from .conftest import FIXTURES
+from .helpers import disclosures
 from .routes import served
 
 pytestmark = pytest.mark.api  # every test here builds the app on a database of its own
@@ -54,12 +53,7 @@ def _submission(client: TestClient) -> str:
 
 
 def _disclosures(client: TestClient) -> list[Disclosure]:
-    engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
-    try:
-        with session_scope(engine) as session:
-            return list(session.exec(select(Disclosure)))
-    finally:
-        engine.dispose()
+    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
 
 
 def _html(answer: object) -> str:
