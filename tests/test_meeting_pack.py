@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from api.web import meeting
 from lsc_engine.access.policy import Role
 from lsc_engine.store.models import Disclosure
 
@@ -141,27 +142,60 @@ def test_the_panels_pack_marks_what_is_confidential_and_others_see_it_withheld(c
     assert "Confidential to SSC" not in dcc, "a withheld finding is not labelled twice"
 
 
-def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(client: ActingClient) -> None:
-    confidential = json.loads((FIXTURES / "synthetic-confidential-item.json").read_bytes())
+def _two_confidential_capabilities(client: ActingClient) -> dict[str, str]:
+    """Submit the confidential pack as two capabilities whose confidential items differ; return their submissions."""
+    text = (FIXTURES / "synthetic-confidential-item.json").read_text()
     submitted = {}
-    for capability in ("FOC-TRANCHE-3", "FOC-TRANCHE-4"):
-        confidential["statement"]["capability"] = capability
-        answer = client.post("/v1/submissions", content=json.dumps(confidential).encode())
-        submitted[capability] = answer.json()["submission"]["id"]
-    url = "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3&capability=FOC-TRANCHE-4"
-    for form, role in (("html", Role.SSC), ("pdf", Role.PANEL), ("html", Role.OPSG), ("docx", Role.SSC)):
-        earlier = {d.id for d in _disclosures(client)}
-        answer = client.get(f"{url}&format={form}", headers=bearer(client.tokens[role]))
-        recorded = [d for d in _disclosures(client) if d.id not in earlier]
-        if form == "docx" or role == Role.OPSG:  # nothing is shown, or nothing confidential to OPSG
-            assert answer.status_code == (404 if form == "docx" else 200)
-            assert recorded == [], (form, role)
-            continue
-        assert answer.status_code == 200, answer.text
-        assert sorted((d.submission_id, d.view) for d in recorded) == sorted(
-            (ident, "GET /meetings/pack") for ident in submitted.values()
-        ), (form, role)
-        assert all("SEC-T3-HAN-ASSURANCE" in json.loads(d.items) for d in recorded), (form, role)
+    for capability, item in (("FOC-TRANCHE-3", "SEC-T3-HAN-ASSURANCE"), ("FOC-TRANCHE-4", "SEC-T4-HAN-ASSURANCE")):
+        pack = json.loads(text.replace("SEC-T3-HAN-ASSURANCE", item))
+        pack["statement"]["capability"] = capability
+        answer = client.post("/v1/submissions", content=json.dumps(pack).encode())
+        submitted[item] = answer.json()["submission"]["id"]
+    return submitted
+
+
+TWO = "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3&capability=FOC-TRANCHE-4"
+
+
+@pytest.mark.parametrize(("form", "role"), [("html", Role.SSC), ("pdf", Role.PANEL), ("html", Role.OPSG)])
+def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(
+    client: ActingClient, form: str, role: Role
+) -> None:
+    submitted = _two_confidential_capabilities(client)
+    earlier = {d.id for d in _disclosures(client)}
+    answer = client.get(f"{TWO}&format={form}", headers=bearer(client.tokens[role]))
+    assert answer.status_code == 200, answer.text
+    recorded = {str(d.submission_id): d for d in _disclosures(client) if d.id not in earlier}
+    if role == Role.OPSG:  # nothing confidential is shown to OPSG
+        assert recorded == {}
+        return
+    assert sorted(recorded) == sorted(submitted.values())
+    for item, submission in submitted.items():
+        assert recorded[submission].view == "GET /meetings/pack"
+        items = set(json.loads(recorded[submission].items))
+        assert item in items
+        assert not {other for other in submitted if other != item} & items, "each brief's items under its own"
+
+
+def test_a_meeting_pack_not_sent_records_nothing(client: ActingClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_confidential_capabilities(client)
+    ssc = bearer(client.tokens[Role.SSC])
+    earlier = len(_disclosures(client))
+    assert client.get(f"{TWO}&capability=NO-SUCH", headers=ssc).status_code == 404  # after two it could read
+
+    def unread(*_args: object) -> None:
+        raise AssertionError("a pack in a format refused is not read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(meeting, "_brief", unread)
+        assert client.get(f"{TWO}&format=docx", headers=ssc).status_code == 404
+
+    def broken(_document: str) -> bytes:
+        raise RuntimeError("the printer failed")
+
+    monkeypatch.setattr(meeting, "pdf", broken)
+    assert client.get(f"{TWO}&format=pdf", headers=ssc).status_code == 500
+    assert len(_disclosures(client)) == earlier
 
 
 def _disclosures(client: ActingClient) -> list[Disclosure]:

@@ -150,6 +150,14 @@ def _brief(service: Service, committee: Committee, redactor: Redactor, capabilit
     return Brief(readiness, evaluation, concerns, greens, previous.considered_on if previous else None, changes)
 
 
+def _disclose_each(request: Request, redactor: Redactor, shown: list[tuple[Brief, frozenset[str]]]) -> None:
+    """Record what each capability's brief shows under the submission it is on, one disclosure each."""
+    for brief, items in shown:
+        redactor.disclosed.clear()
+        redactor.disclosed.update(items)
+        disclose(request, redactor, brief.readiness.submission_id)
+
+
 @router.get("/meetings/pack", response_model=None)
 def meeting_pack(
     request: Request,
@@ -174,29 +182,21 @@ def meeting_pack(
         return page(request, "meeting/choose.html", on=meeting.isoformat(), known=known, chosen=chosen)
     if form not in ("html", "pdf"):
         raise NotFound(f"There is no meeting pack in the format {form[:20]}: choose html or pdf.")
-    briefs: list[Brief] = []
-    shown: list[set[str]] = []  # what each capability's brief shows, recorded once the pack is sent
-    for name in chosen:
-        briefs.append(_brief(service, committee, redactor, name, meeting))
-        shown.append(set(redactor.disclosed))
+    shown: list[tuple[Brief, frozenset[str]]] = []  # each capability's brief, and the confidential items it shows
+    for chosen_capability in chosen:
+        shown.append((_brief(service, committee, redactor, chosen_capability, meeting), frozenset(redactor.disclosed)))
         redactor.disclosed.clear()
-    context: dict[str, Any] = {"meeting": meeting, "briefs": briefs}
+    context: dict[str, Any] = {"meeting": meeting, "briefs": [brief for brief, _ in shown]}
     if form == "pdf":
         document = pdf(templates.env.get_template("meeting/pack_document.html").render(context))
-        _disclose_each(request, redactor, briefs, shown)
-        name = f"lsc-meeting-pack-{meeting.isoformat()}.pdf"
+        _disclose_each(request, redactor, shown)
+        filename = f"lsc-meeting-pack-{meeting.isoformat()}.pdf"
         return Response(
             document,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     query = urlencode([("on", meeting.isoformat()), *(("capability", name) for name in chosen), ("format", "pdf")])
-    _disclose_each(request, redactor, briefs, shown)
+    _disclose_each(request, redactor, shown)
+    # The briefs are redacted already (``_brief``), and their disclosures recorded: ``page`` finds nothing more.
     return page(request, "meeting/pack.html", pdf_link=f"/meetings/pack?{query}", **context)
-
-
-def _disclose_each(request: Request, redactor: Redactor, briefs: list[Brief], shown: list[set[str]]) -> None:
-    """Record what each capability's brief showed under the submission it is on, one disclosure each."""
-    for brief, items in zip(briefs, shown, strict=True):
-        redactor.disclosed |= items
-        disclose(request, redactor, brief.readiness.submission_id)
