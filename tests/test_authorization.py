@@ -659,7 +659,8 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
     secret = "the assurance is reported as in progress"
     api = f"/v1/submissions/{second}/diff?from={first}&to={second}"
     page = f"/submissions/{second}/history?from={_latest(client, first)}&to={_latest(client, second)}"
-    compared = {f"LSC10.4/SSC@{_latest(client, first)}", f"LSC10.4/SSC@{_latest(client, second)}"}
+    # what is shown from each side of the comparison is recorded under that side's submission
+    compared = {first: f"LSC10.4/SSC@{_latest(client, first)}", second: f"LSC10.4/SSC@{_latest(client, second)}"}
     for role in Role:
         earlier = {d.id for d in _disclosures(client)}
         answer = client.get(api, headers=bearer(client.tokens[role]))
@@ -674,12 +675,14 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
         if role in (Role.SSC, Role.PANEL):
             assert secret in revised["explanation"], role
             assert secret in shown, role
-            # the changed reason shown is recorded as disclosed, for each evaluation compared, by each view
+            # the changed reason shown is recorded as disclosed by each view, for each evaluation compared
             for recorded, view in ((by_the_api, f"GET /v1/submissions/{second}/diff"), (by_the_page, "GET " + page)):
-                [disclosed] = recorded
-                assert compared <= set(json.loads(disclosed.items)), role
-                assert disclosed.view.split("?")[0] == view.split("?")[0], role
-                assert disclosed.submission_id == second, role
+                under = {str(d.submission_id): set(json.loads(d.items)) for d in recorded}
+                assert sorted(under) == sorted([first, second]), role
+                for submission, item in compared.items():
+                    assert item in under[submission], role
+                assert compared[first] not in under[second], role
+                assert {d.view.split("?")[0] for d in recorded} == {view.split("?")[0]}, role
         else:
             assert by_the_api == by_the_page == [], role
             assert secret not in answer.text, role

@@ -50,6 +50,17 @@ Cell = tuple[str, Group]
 T = TypeVar("T")
 
 
+def in_evaluation(ref: str, evaluation_id: str) -> str:
+    """Name a confidential thing as shown from one evaluation (``LSC10.4/SSC@<evaluation id>``), for the record."""
+    return f"{ref}@{evaluation_id}"
+
+
+def evaluation_of(ref: str) -> str | None:
+    """Return the evaluation a disclosed thing was shown from, if its name gives one (no item id holds an "@")."""
+    _, at, evaluation_id = ref.rpartition("@")
+    return evaluation_id if at else None
+
+
 def withheld(owners: Iterable[Group]) -> str:
     """Say what stands in place of confidential text."""
     names = " and ".join(sorted(group.value for group in owners)) or "its owners"
@@ -371,14 +382,14 @@ class Redactor:
     def diff(self, diff: Diff) -> Diff:
         """Withhold the explanations of changes to cells that rest on evidence the caller may not see.
 
-        A change shown is noted as disclosed for each evaluation compared (``LSC10.4/SSC@<evaluation id>``): the
-        two may be of different versions of the pack.
+        A change shown is noted as disclosed for each evaluation compared (``in_evaluation``): the two may be of
+        different versions of the pack, and each is recorded under its own.
         """
         sides = (diff.before.evaluation_id, diff.after.evaluation_id)
 
         def shown(change: RatingChange) -> bool:
             cell = f"{change.criterion}/{change.group.value}"
-            return all([self._shown(f"{cell}@{side}", [change.group]) for side in sides])
+            return all([self._shown(in_evaluation(cell, side), [change.group]) for side in sides])
 
         def hide(changes: list[RatingChange]) -> list[RatingChange]:
             return [

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
 from lsc_engine.access.policy import Principal
+from lsc_engine.access.redaction import evaluation_of
 from lsc_engine.store.db import Database
 from lsc_engine.store.transactions import writing
 
@@ -18,10 +19,22 @@ class Disclosures:
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def record(self, principal: Principal, *, view: str, items: Collection[str], submission_id: str | None) -> None:
-        """Record one disclosure; nothing is recorded when nothing confidential was shown."""
+        """Record what a view showed under its submission; nothing is recorded when nothing confidential was shown.
+
+        A thing shown from a named evaluation (a comparison's side) is recorded under that evaluation's submission,
+        which may be an earlier version's: one disclosure for each submission.
+        """
         if not items:
             return
+        at = self._clock()
         with writing(self.database) as tx:
-            tx.disclosures.add(
-                submission_id=submission_id, actor=principal.actor, view=view, items=items, at=self._clock()
+            evaluated = tx.submissions.submissions_evaluated(
+                evaluation for item in items if (evaluation := evaluation_of(item)) is not None
             )
+            by_submission: dict[str | None, list[str]] = {}
+            for item in items:
+                evaluation = evaluation_of(item)
+                owner = evaluated.get(evaluation, submission_id) if evaluation is not None else submission_id
+                by_submission.setdefault(owner, []).append(item)
+            for owner, shown in by_submission.items():
+                tx.disclosures.add(submission_id=owner, actor=principal.actor, view=view, items=shown, at=at)

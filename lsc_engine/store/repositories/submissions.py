@@ -233,6 +233,16 @@ class Submissions(Repository):
                 found.setdefault(row.submission_id, []).append(EvaluationSummary(**values))
         return found
 
+    def submissions_evaluated(self, evaluation_ids: Iterable[str]) -> dict[str, str]:
+        """Return the submission of each of these evaluations that exists, by evaluation id."""
+        found: dict[str, str] = {}
+        for batch in batches(evaluation_ids):
+            query = select(EvaluationRecord.id, EvaluationRecord.submission_id).where(
+                col(EvaluationRecord.id).in_(batch)
+            )
+            found.update((ident, submission) for ident, submission in self._session.exec(query).all())
+        return found
+
     def latest_conditions(self, ids: Iterable[str]) -> dict[str, list[Condition]]:
         """Return the conditions of each of these submissions' newest evaluations, by submission id."""
         wanted = set(ids)
