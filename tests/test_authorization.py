@@ -677,12 +677,16 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
             assert secret in shown, role
             # the changed reason shown is recorded as disclosed by each view, for each evaluation compared
             for recorded, view in ((by_the_api, f"GET /v1/submissions/{second}/diff"), (by_the_page, "GET " + page)):
+                assert sorted(str(d.submission_id) for d in recorded) == sorted([first, second]), role
                 under = {str(d.submission_id): set(json.loads(d.items)) for d in recorded}
-                assert sorted(under) == sorted([first, second]), role
                 for submission, item in compared.items():
                     assert item in under[submission], role
                 assert compared[first] not in under[second], role
+                assert compared[second] not in under[first], role
                 assert {d.view.split("?")[0] for d in recorded} == {view.split("?")[0]}, role
+            # the page shows each compared evaluation whole: its evidence is recorded under its own version
+            [earlier_side] = [d for d in by_the_page if d.submission_id == first]
+            assert f"{HAN}@{_latest(client, first)}" in json.loads(earlier_side.items), role
         else:
             assert by_the_api == by_the_page == [], role
             assert secret not in answer.text, role

@@ -79,9 +79,9 @@ def _history(
     titles = {rule.id: rule.title for rule in service.ruleset.rules}
     # Conditions are named by their short name and text, each as its caller may see it.
     # Each compared evaluation is redacted whole, so that the confidential evidence its changes show is recorded as
-    # disclosed (the request has parsed it already, for the comparison).
+    # disclosed, under its own version's submission (the request has parsed it already, for the comparison).
     shown = [ident for ident in (before, after) if ident in by_id]
-    compared = [redactor.evaluation(service.evaluation(ident).evaluation) for ident in shown]
+    compared = [redactor.compared(service.evaluation(ident).evaluation, ident) for ident in shown]
     condition_texts = {c.id: c.text for e in compared for c in e.conditions}
     return page(
         request,

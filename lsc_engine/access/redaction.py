@@ -385,27 +385,35 @@ class Redactor:
         A change shown is noted as disclosed for each evaluation compared (``in_evaluation``): the two may be of
         different versions of the pack, and each is recorded under its own.
         """
-        sides = (diff.before.evaluation_id, diff.after.evaluation_id)
+        both = (diff.before.evaluation_id, diff.after.evaluation_id)
 
-        def shown(change: RatingChange) -> bool:
+        def shown(change: RatingChange, sides: tuple[str, ...]) -> bool:
             cell = f"{change.criterion}/{change.group.value}"
             return all([self._shown(in_evaluation(cell, side), [change.group]) for side in sides])
 
-        def hide(changes: list[RatingChange]) -> list[RatingChange]:
+        def hide(changes: list[RatingChange], sides: tuple[str, ...]) -> list[RatingChange]:
             return [
                 c.model_copy(update={"explanation": f"{c.criterion}/{c.group.value} changed: {withheld([c.group])}"})
-                if c.confidential and not shown(c)
+                if c.confidential and not shown(c, sides)
                 else c
                 for c in changes
             ]
 
         return diff.model_copy(
             update={
-                "changes": hide(diff.changes),
-                "overrides": hide(diff.overrides),
-                "revised": hide(diff.revised),
+                "changes": hide(diff.changes, both),
+                # An override's rationale is the later side's assessment: nothing of the earlier side is shown.
+                "overrides": hide(diff.overrides, (diff.after.evaluation_id,)),
+                "revised": hide(diff.revised, both),
             }
         )
+
+    def compared(self, evaluation: Evaluation, evaluation_id: str) -> Evaluation:
+        """Redact an evaluation shown as one side of a comparison, naming what it discloses with its id."""
+        apart = Redactor(self.principal, self.section_owners)
+        redacted = apart.evaluation(evaluation)
+        self.disclosed.update(in_evaluation(item, evaluation_id) for item in apart.disclosed)
+        return redacted
 
     def snapshot(self, snapshot: Snapshot) -> Snapshot:
         """Withhold the confidential parts of a decision's snapshot (and so of its letter)."""

@@ -28,13 +28,11 @@ class Disclosures:
             return
         at = self._clock()
         with writing(self.database) as tx:
-            evaluated = tx.submissions.submissions_evaluated(
-                evaluation for item in items if (evaluation := evaluation_of(item)) is not None
-            )
+            named = {item: evaluation_of(item) for item in items}
+            evaluated = tx.submissions.submission_of_evaluations(e for e in named.values() if e is not None)
             by_submission: dict[str | None, list[str]] = {}
-            for item in items:
-                evaluation = evaluation_of(item)
-                owner = evaluated.get(evaluation, submission_id) if evaluation is not None else submission_id
-                by_submission.setdefault(owner, []).append(item)
-            for owner, shown in by_submission.items():
-                tx.disclosures.add(submission_id=owner, actor=principal.actor, view=view, items=shown, at=at)
+            for item, evaluation in named.items():
+                filed_under = evaluated.get(evaluation, submission_id) if evaluation is not None else submission_id
+                by_submission.setdefault(filed_under, []).append(item)
+            for filed_under, shown in by_submission.items():
+                tx.disclosures.add(submission_id=filed_under, actor=principal.actor, view=view, items=shown, at=at)

@@ -233,7 +233,7 @@ class Submissions(Repository):
                 found.setdefault(row.submission_id, []).append(EvaluationSummary(**values))
         return found
 
-    def submissions_evaluated(self, evaluation_ids: Iterable[str]) -> dict[str, str]:
+    def submission_of_evaluations(self, evaluation_ids: Iterable[str]) -> dict[str, str]:
         """Return the submission of each of these evaluations that exists, by evaluation id."""
         found: dict[str, str] = {}
         for batch in batches(evaluation_ids):
