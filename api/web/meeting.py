@@ -150,11 +150,9 @@ def _brief(service: Service, committee: Committee, redactor: Redactor, capabilit
     return Brief(readiness, evaluation, concerns, greens, previous.considered_on if previous else None, changes)
 
 
-def _disclose_each(request: Request, redactor: Redactor, shown: list[tuple[Brief, frozenset[str]]]) -> None:
+def _disclose_each(request: Request, shown: list[tuple[Brief, Redactor]]) -> None:
     """Record what each capability's brief shows under the submission it is on, one disclosure each."""
-    for brief, items in shown:
-        redactor.disclosed.clear()
-        redactor.disclosed.update(items)
+    for brief, redactor in shown:
         disclose(request, redactor, brief.readiness.submission_id)
 
 
@@ -182,14 +180,14 @@ def meeting_pack(
         return page(request, "meeting/choose.html", on=meeting.isoformat(), known=known, chosen=chosen)
     if form not in ("html", "pdf"):
         raise NotFound(f"There is no meeting pack in the format {form[:20]}: choose html or pdf.")
-    shown: list[tuple[Brief, frozenset[str]]] = []  # each capability's brief, and the confidential items it shows
+    shown: list[tuple[Brief, Redactor]] = []  # each capability's brief, and the redactor that noted what it shows
     for chosen_capability in chosen:
-        shown.append((_brief(service, committee, redactor, chosen_capability, meeting), frozenset(redactor.disclosed)))
-        redactor.disclosed.clear()
+        apart = redactor.apart()
+        shown.append((_brief(service, committee, apart, chosen_capability, meeting), apart))
     context: dict[str, Any] = {"meeting": meeting, "briefs": [brief for brief, _ in shown]}
     if form == "pdf":
         document = pdf(templates.env.get_template("meeting/pack_document.html").render(context))
-        _disclose_each(request, redactor, shown)
+        _disclose_each(request, shown)
         filename = f"lsc-meeting-pack-{meeting.isoformat()}.pdf"
         return Response(
             document,
@@ -197,6 +195,6 @@ def meeting_pack(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     query = urlencode([("on", meeting.isoformat()), *(("capability", name) for name in chosen), ("format", "pdf")])
-    _disclose_each(request, redactor, shown)
+    _disclose_each(request, shown)
     # The briefs are redacted already (``_brief``), and their disclosures recorded: ``page`` finds nothing more.
     return page(request, "meeting/pack.html", pdf_link=f"/meetings/pack?{query}", **context)

@@ -408,9 +408,13 @@ class Redactor:
             }
         )
 
+    def apart(self) -> Redactor:
+        """Return a redactor for the same caller that collects its own disclosures (for one part of a view)."""
+        return Redactor(self.principal, self.section_owners)
+
     def compared(self, evaluation: Evaluation, evaluation_id: str) -> Evaluation:
         """Redact an evaluation shown as one side of a comparison, naming what it discloses with its id."""
-        apart = Redactor(self.principal, self.section_owners)
+        apart = self.apart()
         redacted = apart.evaluation(evaluation)
         self.disclosed.update(in_evaluation(item, evaluation_id) for item in apart.disclosed)
         return redacted
