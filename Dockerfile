@@ -6,7 +6,7 @@ FROM python:3.11-slim-bookworm AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# durable-rules is published as source only and needs a C compiler.
+# durable-rules is published as source only and needs a C compiler, as does the evaluation core mypyc compiles.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
@@ -17,7 +17,9 @@ WORKDIR /src
 COPY requirements/build.txt requirements/runtime.txt requirements/
 RUN pip install --require-hashes --no-deps -r requirements/build.txt \
     && pip wheel --require-hashes --no-deps --no-build-isolation -r requirements/runtime.txt -w /wheels
-COPY pyproject.toml README.md LICENSE ./
+# mypyc reads the types the evaluation core uses (pydantic's, msgspec's) from the installed dependencies.
+RUN pip install --no-index --no-deps /wheels/*.whl
+COPY pyproject.toml hatch_build.py README.md LICENSE ./
 COPY lsc_engine ./lsc_engine
 COPY api ./api
 COPY rules ./rules

@@ -1,12 +1,23 @@
-"""How a benchmark hands over its result: printed, and saved where asked."""
+"""How a benchmark hands over its result: printed, and saved where asked, saying which build of lsc-engine it ran."""
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
+
+import lsc_engine.core.decision
+
+
+def measured_build() -> str:
+    """Say which lsc-engine a benchmark measures: the wheel's compiled core, or the checkout's pure Python."""
+    if lsc_engine.core.decision.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX")):
+        return "Measured on the built wheel: the evaluation core compiled by mypyc, as users install it."
+    return "Measured on pure Python sources (the checkout): `bash scripts/bench` measures the wheel users install."
 
 
 def publish(text: str, output: Path) -> None:
-    """Print a result table and write it to ``output`` (its folder made if need be)."""
+    """Print a result table, under which build it measured, and write both to ``output`` (its folder made if need be)."""
+    text = f"{measured_build()}\n\n{text}"
     print(text)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)

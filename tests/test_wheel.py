@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -36,10 +37,13 @@ import pytest
 from starlette.routing import compile_path
 
 from api.app import create_app
-from lsc_engine import load_ruleset
+from bench.gen import AS_AT as GENERATED_AS_AT
+from bench.gen import generate
+from lsc_engine import evaluate, load_ruleset, read_pack
+from lsc_engine.core.model_json import model_json
 from lsc_engine.settings import Settings
 
-from .conftest import FIXTURES, ROOT, RULES
+from .conftest import EXPECTED, FIXTURE_PACKS, FIXTURES, ROOT, RULES
 from .live import HOST, free_port
 from .routes import served
 
@@ -274,6 +278,60 @@ def test_the_installed_lsc_check_rates_a_pack_with_the_packaged_ruleset(installe
     assert evaluation["overall"] == "ready_with_conditions"
     assert evaluation["ruleset_digest"] == load_ruleset(RULES).digest, "the packaged ruleset differs from rules/"
     assert not (installed.workdir / "rules").exists()
+
+
+#: Run in the installed package: whether its evaluation core is compiled, and a digest of each evaluation's JSON.
+EVALUATE_ALL = """
+import hashlib, json, pathlib, sysconfig
+from datetime import date
+import lsc_engine.core.decision
+from lsc_engine import evaluate, load_ruleset, read_pack
+from lsc_engine.core.model_json import model_json
+ruleset = load_ruleset()
+asked = json.loads(pathlib.Path("compare/dates.json").read_text())
+digests = {
+    f"{name}@{day}": hashlib.sha256(model_json(evaluate(read_pack(pathlib.Path("compare", name)), ruleset,
+    as_at=date.fromisoformat(day)))).hexdigest()
+    for name, days in asked.items() for day in days
+}
+compiled = lsc_engine.core.decision.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
+print(json.dumps({"compiled": compiled, "digests": digests}))
+"""
+
+
+def _packs_to_compare(folder: Path) -> dict[str, list[str]]:
+    """Write every fixture and two generated packs to ``folder``; return the dates to evaluate each at."""
+    folder.mkdir()
+    asked: dict[str, list[str]] = {}
+    for name in FIXTURE_PACKS:
+        shutil.copy(FIXTURES / name, folder / name)
+        stated = date.fromisoformat(json.loads((EXPECTED / f"{Path(name).stem}.json").read_text())["as_at"])
+        # The stated date, and two later ones, when more has fallen due and the path to green has moved on.
+        asked[name] = [str(stated + timedelta(days=days)) for days in (0, 45, 400)]
+    for size, seed in (("small", 1), ("small", 2), ("medium", 1)):
+        name = f"generated-{size}-{seed}.json"
+        (folder / name).write_text(json.dumps(generate(size, seed)))
+        asked[name] = [str(GENERATED_AS_AT), str(GENERATED_AS_AT + timedelta(days=120))]
+    (folder / "dates.json").write_text(json.dumps(asked))
+    return asked
+
+
+def test_the_installed_core_is_compiled_and_rates_every_pack_as_the_checkout_does(installed: Target) -> None:
+    asked = _packs_to_compare(installed.workdir / "compare")
+    answer = json.loads(_checked(installed.python(EVALUATE_ALL), "evaluating the packs with the installed package"))
+    assert answer["compiled"], "the installed package evaluates with pure Python: the wheel's core was not compiled"
+    ruleset = load_ruleset(RULES)
+    packs = {name: read_pack(installed.workdir / "compare" / name) for name in asked}
+    here = {
+        f"{name}@{day}": hashlib.sha256(
+            model_json(evaluate(packs[name], ruleset, as_at=date.fromisoformat(day)))
+        ).hexdigest()
+        for name, days in asked.items()
+        for day in days
+    }
+    differ = sorted(key for key, digest in here.items() if answer["digests"].get(key) != digest)
+    assert len(here) == len(answer["digests"]) > 80
+    assert differ == [], f"the compiled core and the checkout's sources disagree on: {differ}"
 
 
 def _page_addresses(ids: dict[str, list[str]], scratch: Path) -> list[str]:

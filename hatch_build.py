@@ -1,0 +1,113 @@
+"""Build hook: compile the evaluation core into C extensions with mypyc when building the wheel.
+
+The compiled modules sit beside their sources in the wheel, and Python imports an extension before a source of the
+same name. The sources are compiled from a copy of the package in a scratch folder, so that the checkout never holds
+a compiled module that would shadow an edited source. An editable install stays pure Python, and so does a wheel
+built with ``LSC_ENGINE_PURE=1``; both behave alike (``tests/test_wheel.py`` compares their evaluations).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+#: The modules an evaluation runs through, from a validated pack to the decision: the ones worth compiling.
+COMPILED = [
+    "lsc_engine/core/decision.py",
+    "lsc_engine/core/path_to_green.py",
+    "lsc_engine/core/matches.py",
+    "lsc_engine/core/engine.py",
+    "lsc_engine/core/messages.py",
+    "lsc_engine/core/days.py",
+    "lsc_engine/core/scope.py",
+    "lsc_engine/core/words.py",
+    "lsc_engine/core/facts/base.py",
+    "lsc_engine/core/facts/derivation.py",
+    "lsc_engine/core/facts/known.py",
+    "lsc_engine/core/facts/acceptance.py",
+    "lsc_engine/core/facts/aims.py",
+    "lsc_engine/core/facts/bcdr.py",
+    "lsc_engine/core/facts/consumers.py",
+    "lsc_engine/core/facts/incident_log.py",
+    "lsc_engine/core/facts/incidents.py",
+    "lsc_engine/core/facts/migration.py",
+    "lsc_engine/core/facts/milestones.py",
+    "lsc_engine/core/facts/operations.py",
+    "lsc_engine/core/facts/performance.py",
+    "lsc_engine/core/facts/residual.py",
+    "lsc_engine/core/facts/security.py",
+    "lsc_engine/core/facts/testing.py",
+]
+#: The name of the library the compiled modules share (mypyc's runtime and their code), at the top of the wheel.
+GROUP = "lsc_engine_core"
+
+_SETUP = """
+import sys
+from mypyc.build import mypycify
+from setuptools import setup
+
+modules = sys.argv[1:]
+sys.argv[1:] = ["build_ext", "--inplace"]
+setup(name="lsc-engine-core", ext_modules=mypycify(modules, opt_level="3", group_name={group!r}))
+"""
+
+#: The type checker's settings for the compilation: the project's own, less what only the checks need.
+_MYPY = """
+[mypy]
+strict = True
+follow_imports = silent
+
+[mypy-durable_rules_engine,weasyprint.*,openpyxl.*]
+ignore_missing_imports = True
+"""
+
+
+class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Compile the evaluation core into the wheel, from a scratch copy of the package."""
+
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        """Compile the core and add the extensions to the wheel, unless the build is editable or asked pure."""
+        if self.target_name != "wheel" or version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
+            return
+        self._scratch = Path(tempfile.mkdtemp(prefix="lsc-engine-mypyc-"))
+        shutil.copytree(Path(self.root) / "lsc_engine", self._scratch / "lsc_engine", ignore=_not_source)
+        (self._scratch / "mypy.ini").write_text(_MYPY)
+        (self._scratch / "setup.py").write_text(_SETUP.format(group=GROUP))
+        done = subprocess.run(
+            [sys.executable, "setup.py", "--config-file", "mypy.ini", *COMPILED],
+            cwd=self._scratch,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}")
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        built = [*self._scratch.glob(f"{GROUP}__mypyc{suffix}"), *(self._scratch / "lsc_engine").rglob(f"*{suffix}")]
+        if len(built) != len(COMPILED) + 1:
+            raise RuntimeError(f"mypyc built {len(built)} extensions, not {len(COMPILED) + 1}")
+        for path in built:
+            build_data["force_include"][str(path)] = str(path.relative_to(self._scratch))
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """Remove the scratch copy once the wheel holds what was compiled."""
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """Leave caches and compiled files out of the scratch copy."""
+    return {name for name in names if name == "__pycache__" or name.endswith((".so", ".pyd", ".pyc"))}
