@@ -16,7 +16,7 @@ def measured_build() -> str:
 
 
 def publish(text: str, output: Path) -> None:
-    """Print a result table, under which build it measured, and write both to ``output`` (its folder made if need be)."""
+    """Print a result table under the build it measured, and write both to ``output`` (its folder made if need be)."""
     text = f"{measured_build()}\n\n{text}"
     print(text)
     output.parent.mkdir(parents=True, exist_ok=True)
