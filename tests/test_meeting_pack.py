@@ -200,3 +200,29 @@ def test_a_meeting_pack_not_sent_records_nothing(client: ActingClient, monkeypat
 
 def _disclosures(client: ActingClient) -> list[Disclosure]:
     return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
+
+
+def test_what_a_brief_shows_of_the_version_last_decided_is_recorded_under_that_version(client: ActingClient) -> None:
+    """Version 1 decided, version 2's confidential finding reads otherwise: each side is recorded under its own."""
+    confidential = (FIXTURES / "synthetic-confidential-item.json").read_text()
+    first = client.post("/v1/submissions", content=confidential).json()["submission"]["id"]
+    decision = {"outcome": "recommend_with_conditions", "considered_on": "2021-06-20"}
+    assert client.post(f"/v1/submissions/{first}/decisions", json=decision).status_code == 201
+    changed = json.loads(confidential)
+    changed["security"]["independent_assurance"]["status"] = "reported"
+    second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
+    evaluated = {s: client.get(f"/v1/submissions/{s}/evaluations").json()[0]["id"] for s in (first, second)}
+    earlier = {d.id for d in _disclosures(client)}
+
+    answer = client.get(
+        "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3", headers=bearer(client.tokens[Role.SSC])
+    )
+    assert answer.status_code == 200, answer.text
+    assert "Since the Panel's decision considered on 20 June 2021:" in answer.text
+    assert "the assurance is reported as in progress" in answer.text  # the changed reason, shown to its owners
+    recorded = {str(d.submission_id): set(json.loads(d.items)) for d in _disclosures(client) if d.id not in earlier}
+    assert sorted(recorded) == sorted([first, second])
+    assert f"LSC10.4/SSC@{evaluated[first]}" in recorded[first]
+    assert f"LSC10.4/SSC@{evaluated[second]}" in recorded[second]
+    assert not any(evaluated[second] in item for item in recorded[first]), "the later side named under the earlier"
+    assert not any(evaluated[first] in item for item in recorded[second]), "the earlier side named under the later"
