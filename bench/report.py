@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sysconfig
 from pathlib import Path
 
-import lsc_engine.core.decision
+from lsc_engine.core.build import core_compiled
 
 
 def measured_build() -> str:
     """Say which lsc-engine a benchmark measures: the wheel's compiled core, or the checkout's pure Python."""
-    if lsc_engine.core.decision.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX")):
+    if core_compiled():
         return "Measured on the built wheel: the evaluation core compiled by mypyc, as users install it."
     return "Measured on pure Python sources (the checkout): `bash scripts/bench` measures the wheel users install."
 

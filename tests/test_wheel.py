@@ -282,10 +282,10 @@ def test_the_installed_lsc_check_rates_a_pack_with_the_packaged_ruleset(installe
 
 #: Run in the installed package: whether its evaluation core is compiled, and a digest of each evaluation's JSON.
 EVALUATE_ALL = """
-import hashlib, json, pathlib, sysconfig
+import hashlib, json, pathlib
 from datetime import date
-import lsc_engine.core.decision
 from lsc_engine import evaluate, load_ruleset, read_pack
+from lsc_engine.core.build import core_compiled
 from lsc_engine.core.model_json import model_json
 ruleset = load_ruleset()
 asked = json.loads(pathlib.Path("compare/dates.json").read_text())
@@ -294,8 +294,7 @@ digests = {
     as_at=date.fromisoformat(day)))).hexdigest()
     for name, days in asked.items() for day in days
 }
-compiled = lsc_engine.core.decision.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
-print(json.dumps({"compiled": compiled, "digests": digests}))
+print(json.dumps({"compiled": core_compiled(), "digests": digests}))
 """
 
 
@@ -320,6 +319,8 @@ def test_the_installed_core_is_compiled_and_rates_every_pack_as_the_checkout_doe
     asked = _packs_to_compare(installed.workdir / "compare")
     answer = json.loads(_checked(installed.python(EVALUATE_ALL), "evaluating the packs with the installed package"))
     assert answer["compiled"], "the installed package evaluates with pure Python: the wheel's core was not compiled"
+    version = _checked(installed.lsc("--version"), "lsc --version")
+    assert version.endswith("(evaluation core compiled)\n"), version
     ruleset = load_ruleset(RULES)
     packs = {name: read_pack(installed.workdir / "compare" / name) for name in asked}
     here = {
