@@ -80,22 +80,11 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel" or version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
             return
         self._scratch = Path(tempfile.mkdtemp(prefix="lsc-engine-mypyc-"))
-        shutil.copytree(Path(self.root) / "lsc_engine", self._scratch / "lsc_engine", ignore=_not_source)
-        (self._scratch / "mypy.ini").write_text(_MYPY)
-        (self._scratch / "setup.py").write_text(_SETUP.format(group=GROUP))
-        done = subprocess.run(
-            [sys.executable, "setup.py", "--config-file", "mypy.ini", *COMPILED],
-            cwd=self._scratch,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}")
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        built = [*self._scratch.glob(f"{GROUP}__mypyc{suffix}"), *(self._scratch / "lsc_engine").rglob(f"*{suffix}")]
-        if len(built) != len(COMPILED) + 1:
-            raise RuntimeError(f"mypyc built {len(built)} extensions, not {len(COMPILED) + 1}")
+        try:
+            built = _compile(Path(self.root), self._scratch)
+        except BaseException:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            raise
         for path in built:
             build_data["force_include"][str(path)] = str(path.relative_to(self._scratch))
         build_data["pure_python"] = False
@@ -106,6 +95,22 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
         scratch = getattr(self, "_scratch", None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _compile(root: Path, scratch: Path) -> list[Path]:
+    """Compile the core from a copy of the package in ``scratch``; return the extensions built."""
+    shutil.copytree(root / "lsc_engine", scratch / "lsc_engine", ignore=_not_source)
+    (scratch / "mypy.ini").write_text(_MYPY)
+    (scratch / "setup.py").write_text(_SETUP.format(group=GROUP))
+    command = [sys.executable, "setup.py", "--config-file", "mypy.ini", *COMPILED]
+    done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}")
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    built = [*scratch.glob(f"{GROUP}__mypyc{suffix}"), *(scratch / "lsc_engine").rglob(f"*{suffix}")]
+    if len(built) != len(COMPILED) + 1:
+        raise RuntimeError(f"mypyc built {len(built)} extensions, not {len(COMPILED) + 1}")
+    return built
 
 
 def _not_source(folder: str, names: list[str]) -> set[str]:
