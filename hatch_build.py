@@ -2,8 +2,9 @@
 
 The compiled modules sit beside their sources in the wheel, and Python imports an extension before a source of the
 same name. The sources are compiled from a copy of the package in a scratch folder, so that the checkout never holds
-a compiled module that would shadow an edited source. An editable install stays pure Python, and so does a wheel
-built with ``LSC_ENGINE_PURE=1``; both behave alike (``tests/test_wheel.py`` compares their evaluations).
+a compiled module that would shadow an edited source, and a build refuses to start while the checkout holds one. An
+editable install stays pure Python, and so does a wheel built with ``LSC_ENGINE_PURE=1``; ``tests/test_wheel.py``
+checks that the compiled core rates packs byte for byte as the sources do.
 """
 
 from __future__ import annotations
@@ -56,13 +57,15 @@ from setuptools import setup
 
 modules = sys.argv[1:]
 sys.argv[1:] = ["build_ext", "--inplace"]
-setup(name="lsc-engine-core", ext_modules=mypycify(modules, opt_level="3", group_name={group!r}))
+# No debug information: it would carry the scratch folder's name, and make each build's extensions differ.
+setup(name="lsc-engine-core", ext_modules=mypycify(modules, opt_level="3", debug_level="0", group_name={group!r}))
 """
 
-#: The type checker's settings for the compilation: the project's own, less what only the checks need.
+#: The type checker's settings for the compilation: the project's own (pyproject.toml), without its list of packages.
 _MYPY = """
 [mypy]
 strict = True
+plugins = pydantic.mypy
 follow_imports = silent
 
 [mypy-durable_rules_engine,weasyprint.*,openpyxl.*]
@@ -77,7 +80,13 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         """Compile the core and add the extensions to the wheel, unless the build is editable or asked pure."""
-        if self.target_name != "wheel" or version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
+        if self.target_name != "wheel":
+            return
+        stray = sorted(str(path.relative_to(self.root)) for path in Path(self.root, "lsc_engine").rglob("*.so"))
+        if stray:
+            # Python would load them ahead of their sources, in any build: an editable install would run them.
+            raise RuntimeError(f"remove the compiled modules in the checkout before building: {', '.join(stray)}")
+        if version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
             return
         self._scratch = Path(tempfile.mkdtemp(prefix="lsc-engine-mypyc-"))
         try:
@@ -105,7 +114,11 @@ def _compile(root: Path, scratch: Path) -> list[Path]:
     command = [sys.executable, "setup.py", "--config-file", "mypy.ini", *COMPILED]
     done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}")
+        raise RuntimeError(
+            f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}\n"
+            "Building it needs gcc, Python's headers and the build tools in requirements/build.txt with pydantic and "
+            "msgspec; LSC_ENGINE_PURE=1 builds a pure Python wheel instead."
+        )
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     built = [*scratch.glob(f"{GROUP}__mypyc{suffix}"), *(scratch / "lsc_engine").rglob(f"*{suffix}")]
     if len(built) != len(COMPILED) + 1:

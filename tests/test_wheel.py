@@ -299,7 +299,7 @@ print(json.dumps({"compiled": core_compiled(), "digests": digests}))
 
 
 def _packs_to_compare(folder: Path) -> dict[str, list[str]]:
-    """Write every fixture and two generated packs to ``folder``; return the dates to evaluate each at."""
+    """Write every fixture and three generated packs to ``folder``; return the dates to evaluate each at."""
     folder.mkdir()
     asked: dict[str, list[str]] = {}
     for name in FIXTURE_PACKS:
@@ -318,7 +318,8 @@ def _packs_to_compare(folder: Path) -> dict[str, list[str]]:
 def test_the_installed_core_is_compiled_and_rates_every_pack_as_the_checkout_does(installed: Target) -> None:
     asked = _packs_to_compare(installed.workdir / "compare")
     answer = json.loads(_checked(installed.python(EVALUATE_ALL), "evaluating the packs with the installed package"))
-    assert answer["compiled"], "the installed package evaluates with pure Python: the wheel's core was not compiled"
+    pure = "the installed core runs its Python sources: the wheel was not compiled (is LSC_ENGINE_PURE=1 set?)"
+    assert answer["compiled"], pure
     version = _checked(installed.lsc("--version"), "lsc --version")
     assert version.endswith("(evaluation core compiled)\n"), version
     ruleset = load_ruleset(RULES)
