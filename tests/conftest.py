@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from lsc_engine import Ruleset, load_ruleset
+from lsc_engine.core.build import core_compiled
 from lsc_engine.settings import Settings
 
 from .auth import ActingClient, acting_client
@@ -64,6 +66,12 @@ def needs(
     if "core" in declared and found:
         raise MarkError(f"marked core, but it needs {', '.join(sorted(found))}")
     return frozenset(found or {"core"})
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse a run meant for the compiled core (``LSC_TEST_COMPILED=1``, from scripts/test) that found the sources."""
+    if os.environ.get("LSC_TEST_COMPILED") == "1" and not core_compiled():
+        raise pytest.UsageError("LSC_TEST_COMPILED=1, but the evaluation core runs from its Python sources")
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by the marks
