@@ -61,17 +61,6 @@ sys.argv[1:] = ["build_ext", "--inplace"]
 setup(name="lsc-engine-core", ext_modules=mypycify(modules, opt_level="3", debug_level="0", group_name={group!r}))
 """
 
-#: The type checker's settings for the compilation: the project's own (pyproject.toml), without its list of packages.
-_MYPY = """
-[mypy]
-strict = True
-plugins = pydantic.mypy
-follow_imports = silent
-
-[mypy-durable_rules_engine,weasyprint.*,openpyxl.*]
-ignore_missing_imports = True
-"""
-
 
 class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
     """Compile the evaluation core into the wheel, from a scratch copy of the package."""
@@ -109,13 +98,16 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
 def _compile(root: Path, scratch: Path) -> list[Path]:
     """Compile the core from a copy of the package in ``scratch``; return the extensions built."""
     shutil.copytree(root / "lsc_engine", scratch / "lsc_engine", ignore=_not_source)
-    (scratch / "mypy.ini").write_text(_MYPY)
+    # The project's own type-check settings; the modules named below take the place of its list of packages. Not
+    # as pyproject.toml, which setuptools would read as its own.
+    shutil.copy(root / "pyproject.toml", scratch / "project-settings.toml")
     (scratch / "setup.py").write_text(_SETUP.format(group=GROUP))
-    command = [sys.executable, "setup.py", "--config-file", "mypy.ini", *COMPILED]
+    settings = ["--config-file", "project-settings.toml", "--follow-imports", "silent"]
+    command = [sys.executable, "setup.py", *settings, *COMPILED]
     done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(
-            f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}{done.stderr}\n"
+            f"mypyc could not compile the evaluation core:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}\n"
             "Building it needs gcc, Python's headers and the build tools in requirements/build.txt with pydantic and "
             "msgspec; LSC_ENGINE_PURE=1 builds a pure Python wheel instead."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsc_engine.core.build import core_compiled
+from lsc_engine.core.compiled import core_compiled
 
 
 def measured_build() -> str:

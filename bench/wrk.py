@@ -28,6 +28,7 @@ from pathlib import Path
 from bench import stages
 from bench.gen import AS_AT
 from bench.load import self_check_pack, serve
+from bench.report import measured_build
 from lsc_engine.core.ruleset import load_ruleset
 
 #: What issue 18 asks of the self-check service, and the run it is stated for: pack, connections, workers.
@@ -130,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             command += ["-s", str(script), f"{served.url}/v1/self-check"]
             run = subprocess.run(command, capture_output=True, text=True, check=False)
+    print(f"{measured_build()}\n")
     print(run.stdout)
     figures = parse(run.stdout)
     summary = ", ".join(f"{name} {value}" for name, value in figures.items())

@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from lsc_engine import Ruleset, load_ruleset
-from lsc_engine.core.build import core_compiled
+from lsc_engine.core.compiled import core_compiled
 from lsc_engine.settings import Settings
 
 from .auth import ActingClient, acting_client

@@ -285,7 +285,7 @@ EVALUATE_ALL = """
 import hashlib, json, pathlib
 from datetime import date
 from lsc_engine import evaluate, load_ruleset, read_pack
-from lsc_engine.core.build import core_compiled
+from lsc_engine.core.compiled import core_compiled
 from lsc_engine.core.model_json import model_json
 ruleset = load_ruleset()
 asked = json.loads(pathlib.Path("compare/dates.json").read_text())

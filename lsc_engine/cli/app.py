@@ -60,7 +60,7 @@ def _print_version(wanted: bool) -> None:
     if wanted:
         from importlib.metadata import version
 
-        from lsc_engine.core.build import core_build
+        from lsc_engine.core.compiled import core_build
 
         typer.echo(f"lsc-engine {version('lsc-engine')} ({core_build()})")
         raise typer.Exit()
