@@ -9,6 +9,7 @@ checks that the compiled core rates packs byte for byte as the sources do.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -78,6 +79,8 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
         if version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
             return
         self._scratch = Path(tempfile.mkdtemp(prefix="lsc-engine-mypyc-"))
+        # Removed when the build ends, even one that fails after this hook is done and so never reaches ``finalize``.
+        atexit.register(shutil.rmtree, self._scratch, ignore_errors=True)
         try:
             built = _compile(Path(self.root), self._scratch)
         except BaseException:
