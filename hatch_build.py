@@ -79,14 +79,9 @@ class CompiledCoreHook(BuildHookInterface):  # type: ignore[type-arg]
         if version == "editable" or os.environ.get("LSC_ENGINE_PURE") == "1":
             return
         self._scratch = Path(tempfile.mkdtemp(prefix="lsc-engine-mypyc-"))
-        # Removed when the build ends, even one that fails after this hook is done and so never reaches ``finalize``.
+        # Removed when the build ends, even one that fails and so never reaches ``finalize``.
         atexit.register(shutil.rmtree, self._scratch, ignore_errors=True)
-        try:
-            built = _compile(Path(self.root), self._scratch)
-        except BaseException:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            raise
-        for path in built:
+        for path in _compile(Path(self.root), self._scratch):
             build_data["force_include"][str(path)] = str(path.relative_to(self._scratch))
         build_data["pure_python"] = False
         build_data["infer_tag"] = True

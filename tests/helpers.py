@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlmodel import select
 
@@ -152,8 +153,9 @@ def statements_sent(database: Engine) -> Iterator[list[str]]:
         event.remove(database, "before_cursor_execute", statement)
 
 
-def disclosures(settings: Settings) -> list[Disclosure]:
-    """Return every disclosure recorded in the database the settings name."""
+def disclosures(client: TestClient) -> list[Disclosure]:
+    """Return every disclosure recorded in the database of the application a test client drives."""
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
     engine = make_engine(settings)
     try:
         with session_scope(engine) as session:

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from lsc_engine.access.policy import Role
 from lsc_engine.store.db import make_engine, session_scope
-from lsc_engine.store.models import AuditEntry, Disclosure
+from lsc_engine.store.models import AuditEntry
 
 from .auth import ActingClient, bearer, token_id
 from .conftest import FIXTURES
@@ -526,11 +526,11 @@ def test_reads_of_confidential_items_are_audited(client: ActingClient) -> None:
     engine = make_engine(client.app.state.settings)  # type: ignore[attr-defined]
 
     try:
-        earlier = {d.id for d in _disclosures(client)}
+        earlier = {d.id for d in disclosures(client)}
         client.get(f"/v1/submissions/{world.submission}", headers=bearer(client.tokens[Role.OPSG]))
-        assert {d.id for d in _disclosures(client)} == earlier  # nothing confidential was shown to OPSG
+        assert {d.id for d in disclosures(client)} == earlier  # nothing confidential was shown to OPSG
         client.get(f"/v1/submissions/{world.submission}", headers=bearer(client.tokens[Role.SSC]))
-        [latest] = [d for d in _disclosures(client) if d.id not in earlier]
+        [latest] = [d for d in disclosures(client) if d.id not in earlier]
         ssc = f"ssc:test ssc [token {token_id(client.app.state.settings, client.tokens[Role.SSC])}]"  # type: ignore[attr-defined]
         assert latest.actor == ssc
         # the earlier condition whose twin rests on the confidential item is withheld and disclosed like it
@@ -662,16 +662,16 @@ def test_a_changed_reason_resting_on_confidential_evidence_is_withheld(client: A
     # what is shown from each side of the comparison is recorded under that side's submission
     compared = {first: f"LSC10.4/SSC@{_latest(client, first)}", second: f"LSC10.4/SSC@{_latest(client, second)}"}
     for role in Role:
-        earlier = {d.id for d in _disclosures(client)}
+        earlier = {d.id for d in disclosures(client)}
         answer = client.get(api, headers=bearer(client.tokens[role]))
         if role == Role.ADMIN:  # administers accounts; reads no records
             assert answer.status_code == 403
             continue
         assert answer.status_code == 200, (role, answer.text)
         [revised] = [c for c in answer.json()["revised"] if c["criterion"] == "LSC10.4"]
-        by_the_api = [d for d in _disclosures(client) if d.id not in earlier]
+        by_the_api = [d for d in disclosures(client) if d.id not in earlier]
         shown = client.get(page, headers=bearer(client.tokens[role])).text
-        by_the_page = [d for d in _disclosures(client) if d.id not in earlier | {d.id for d in by_the_api}]
+        by_the_page = [d for d in disclosures(client) if d.id not in earlier | {d.id for d in by_the_api}]
         if role in (Role.SSC, Role.PANEL):
             assert secret in revised["explanation"], role
             assert secret in shown, role
@@ -721,10 +721,6 @@ def test_a_condition_a_later_version_raises_from_confidential_evidence_is_withhe
             assert text not in answer.text, (role, view)
     for view in views:
         assert text in client.get(view, headers=bearer(client.tokens[Role.SSC])).text, view
-
-
-def _disclosures(client: ActingClient) -> list[Disclosure]:
-    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
 
 
 def _latest(client: ActingClient, submission: str) -> str:

@@ -72,9 +72,11 @@ def test_every_file_the_dockerfile_copies_is_in_the_build_context() -> None:
     rules = _rules()
     copied = _copied()
     assert {"pyproject.toml", "hatch_build.py", "lsc_engine", "requirements/build.txt"} <= set(copied)
-    unknown = [source for source in copied if not _tracked(source)]
-    assert unknown == [], "the Dockerfile copies what git does not hold"
-    files = [path for source in copied for path in _tracked(source)]
+    tracked = {source: _tracked(source) for source in copied}
+    assert [source for source, held in tracked.items() if not held] == [], (
+        "the Dockerfile copies what git does not hold"
+    )
+    files = [path for held in tracked.values() for path in held]
     assert len(files) > 100
     assert [path for path in files if not sent(path, rules)] == []
 

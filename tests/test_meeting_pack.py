@@ -9,7 +9,6 @@ import pytest
 
 from api.web import meeting
 from lsc_engine.access.policy import Role
-from lsc_engine.store.models import Disclosure
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES
@@ -162,10 +161,10 @@ def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(
     client: ActingClient, form: str, role: Role
 ) -> None:
     submitted = _two_confidential_capabilities(client)
-    earlier = {d.id for d in _disclosures(client)}
+    earlier = {d.id for d in disclosures(client)}
     answer = client.get(f"{TWO}&format={form}", headers=bearer(client.tokens[role]))
     assert answer.status_code == 200, answer.text
-    recorded = {str(d.submission_id): d for d in _disclosures(client) if d.id not in earlier}
+    recorded = {str(d.submission_id): d for d in disclosures(client) if d.id not in earlier}
     if role == Role.OPSG:  # nothing confidential is shown to OPSG
         assert recorded == {}
         return
@@ -180,7 +179,7 @@ def test_what_each_capabilitys_brief_shows_is_recorded_under_its_own_submission(
 def test_a_meeting_pack_not_sent_records_nothing(client: ActingClient, monkeypatch: pytest.MonkeyPatch) -> None:
     _two_confidential_capabilities(client)
     ssc = bearer(client.tokens[Role.SSC])
-    earlier = len(_disclosures(client))
+    earlier = len(disclosures(client))
     assert client.get(f"{TWO}&capability=NO-SUCH", headers=ssc).status_code == 404  # after two it could read
 
     def unread(*_args: object) -> None:
@@ -195,11 +194,7 @@ def test_a_meeting_pack_not_sent_records_nothing(client: ActingClient, monkeypat
 
     monkeypatch.setattr(meeting, "pdf", broken)
     assert client.get(f"{TWO}&format=pdf", headers=ssc).status_code == 500
-    assert len(_disclosures(client)) == earlier
-
-
-def _disclosures(client: ActingClient) -> list[Disclosure]:
-    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
+    assert len(disclosures(client)) == earlier
 
 
 def test_what_a_brief_shows_of_the_version_last_decided_is_recorded_under_that_version(client: ActingClient) -> None:
@@ -212,7 +207,7 @@ def test_what_a_brief_shows_of_the_version_last_decided_is_recorded_under_that_v
     changed["security"]["independent_assurance"]["status"] = "reported"
     second = client.post("/v1/submissions", content=json.dumps(changed)).json()["submission"]["id"]
     evaluated = {s: client.get(f"/v1/submissions/{s}/evaluations").json()[0]["id"] for s in (first, second)}
-    earlier = {d.id for d in _disclosures(client)}
+    earlier = {d.id for d in disclosures(client)}
 
     answer = client.get(
         "/meetings/pack?on=2021-07-01&capability=FOC-TRANCHE-3", headers=bearer(client.tokens[Role.SSC])
@@ -220,7 +215,7 @@ def test_what_a_brief_shows_of_the_version_last_decided_is_recorded_under_that_v
     assert answer.status_code == 200, answer.text
     assert "Since the Panel's decision considered on 20 June 2021:" in answer.text
     assert "the assurance is reported as in progress" in answer.text  # the changed reason, shown to its owners
-    recorded = {str(d.submission_id): set(json.loads(d.items)) for d in _disclosures(client) if d.id not in earlier}
+    recorded = {str(d.submission_id): set(json.loads(d.items)) for d in disclosures(client) if d.id not in earlier}
     assert sorted(recorded) == sorted([first, second])
     assert f"LSC10.4/SSC@{evaluated[first]}" in recorded[first]
     assert f"LSC10.4/SSC@{evaluated[second]}" in recorded[second]

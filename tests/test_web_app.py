@@ -21,7 +21,7 @@ from lsc_engine.core.evaluation import Condition, Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.settings import Settings
 from lsc_engine.store import migrate
-from lsc_engine.store.models import Disclosure, EvaluationRecord
+from lsc_engine.store.models import EvaluationRecord
 from lsc_engine.store.repositories import submissions as submissions_repository
 from lsc_engine.store.repositories.submissions import StoredEvaluation
 
@@ -50,10 +50,6 @@ def client(tmp_path: Path) -> Iterator[ActingClient]:
 def _submission(client: TestClient) -> str:
     identifier: str = client.get("/v1/submissions").json()[0]["id"]
     return identifier
-
-
-def _disclosures(client: TestClient) -> list[Disclosure]:
-    return disclosures(client.app.state.settings)  # type: ignore[attr-defined]
 
 
 def _html(answer: object) -> str:
@@ -196,12 +192,12 @@ def test_an_unexpected_failure_is_a_page_without_a_traceback_logged_once(
 
 def test_a_page_view_records_its_disclosures_once(client: ActingClient) -> None:
     submission = client.post("/v1/submissions", content=CONFIDENTIAL).json()["submission"]["id"]
-    before = len(_disclosures(client))
+    before = len(disclosures(client))
     assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.OPSG])).status_code == 200
-    assert len(_disclosures(client)) == before  # nothing confidential is shown to OPSG
+    assert len(disclosures(client)) == before  # nothing confidential is shown to OPSG
     for _ in range(2):
         assert client.get(f"/submissions/{submission}", headers=bearer(client.tokens[Role.SSC])).status_code == 200
-    recorded = _disclosures(client)[before:]
+    recorded = disclosures(client)[before:]
     ssc = f"ssc:test ssc [token {token_id(client.app.state.settings, client.tokens[Role.SSC])}]"  # type: ignore[attr-defined]
     assert [(d.view, d.actor, d.submission_id) for d in recorded] == [
         (f"GET /submissions/{submission}", ssc, submission),
@@ -239,23 +235,23 @@ SECRET = Condition(
 
 
 def test_a_page_redacts_whatever_it_is_given_and_records_what_it_shows_before_rendering(client: ActingClient) -> None:
-    before = len(_disclosures(client))
+    before = len(disclosures(client))
     hidden = page(_request(client, Role.OPSG), "refused.html", message=SECRET)
     assert "CANARY" not in bytes(hidden.body).decode()
     assert "[confidential: shown to SSC and the Panel]" in bytes(hidden.body).decode()
-    assert len(_disclosures(client)) == before  # nothing confidential was shown
+    assert len(disclosures(client)) == before  # nothing confidential was shown
     seen = page(_request(client, Role.SSC), "refused.html", message=SECRET)
     assert "CANARY" in bytes(seen.body).decode()
-    recorded = _disclosures(client)[before:]
+    recorded = disclosures(client)[before:]
     assert [(d.view, json.loads(d.items), d.submission_id) for d in recorded] == [
         ("GET /submissions/s1", ["c-ssc"], "s1")
     ]
 
 
 def test_rendering_alone_writes_nothing(client: ActingClient) -> None:
-    before = len(_disclosures(client))
+    before = len(disclosures(client))
     assert "CANARY" in bytes(render(_request(client, Role.SSC), "refused.html", message=SECRET).body).decode()
-    assert len(_disclosures(client)) == before
+    assert len(disclosures(client)) == before
 
 
 @pytest.mark.parametrize(
