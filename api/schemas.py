@@ -11,7 +11,7 @@ from lsc_engine.core.diff import Diff
 from lsc_engine.core.document import PackDocument
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.store.models import Submission
 from lsc_engine.store.repositories.submissions import StoredEvaluation, SubmissionSummary
 

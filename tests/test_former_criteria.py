@@ -11,7 +11,8 @@ from api.web.matrix import matrix
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.loading import read_pack
-from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset, load_ruleset
 from lsc_engine.errors import InvalidRuleset
 
 from .conftest import FIXTURES

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lsc_engine import Evaluation, Ruleset, evaluate, read_pack
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 
 from .conftest import EXPECTED, FIXTURE_PACKS, FIXTURES
 

@@ -23,7 +23,8 @@ from lsc_engine.committee.views import DecisionView
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import InvalidLetterhead
 
 from .conftest import FIXTURES

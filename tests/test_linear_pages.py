@@ -28,7 +28,8 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Finding
 from lsc_engine.core.evidence import EvidencePack, Item, iter_items
 from lsc_engine.core.loading import read_pack
-from lsc_engine.core.ruleset import Rating, load_ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import load_ruleset
 from tests.conftest import FIXTURES
 from tests.test_letter_text import letter_on
 

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 from lsc_engine.committee.conditions import Action, ConditionState
 from lsc_engine.committee.inputs import AssessmentIn, ConditionEventIn, ConditionIn, DecisionIn, RevocationIn
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating, Ruleset, load_ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset, load_ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.submissions import Service

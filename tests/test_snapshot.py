@@ -21,7 +21,8 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.store.repositories.committee import stored_snapshot
 
 from .conftest import FIXTURES

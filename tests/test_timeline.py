@@ -23,7 +23,8 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset
 
 from .auth import ActingClient, bearer
 from .conftest import FIXTURES

@@ -19,7 +19,8 @@ from lsc_engine.committee.gate import CellDecision
 from lsc_engine.committee.inputs import AssessmentIn
 from lsc_engine.core.evaluation import Finding
 from lsc_engine.core.evidence import Group
-from lsc_engine.core.ruleset import Criterion, Rating
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Criterion
 from lsc_engine.core.words import criterion_words
 from lsc_engine.errors import LscError
 

@@ -19,7 +19,7 @@ from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.inputs import DecisionIn
 from lsc_engine.committee.letters import LetterState
 from lsc_engine.core.evidence import Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.errors import LscError, NotFound
 from lsc_engine.services.committee import Committee
 from lsc_engine.services.letters import Letters

@@ -11,7 +11,8 @@ from lsc_engine.committee.gate import CellDecision
 from lsc_engine.core.evaluation import Evaluation, Milestone, PathToGreen
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
 from lsc_engine.core.path_to_green import waiting_words
-from lsc_engine.core.ruleset import Criterion, Rating, Ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Criterion, Ruleset
 from lsc_engine.core.words import basis_words, criterion_words, day_words
 from lsc_engine.spreadsheets import Location
 

@@ -21,7 +21,7 @@ from lsc_engine.committee.printing import pdf
 from lsc_engine.committee.views import ReadinessView
 from lsc_engine.core.diff import Diff
 from lsc_engine.core.evaluation import Evaluation, Finding, PathToGreen
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import RATING_WORDS, criterion_words
 from lsc_engine.errors import NotFound
 from lsc_engine.services.committee import Committee

@@ -22,7 +22,7 @@ from lsc_engine.access.policy import Permission, Principal, Role, allowed
 from lsc_engine.access.redaction import Redactor
 from lsc_engine.committee.plain import plain
 from lsc_engine.core.path_to_green import PREMISE, waiting_words
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import (
     KIND_LABELS,
     MARKS,

@@ -20,7 +20,7 @@ from lsc_engine.core.evaluation import (
     ScopeHeldBack,
 )
 from lsc_engine.core.path_to_green import PREMISE, waiting_words
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import (
     MARKS,
     PROVISIONAL_LEGEND,

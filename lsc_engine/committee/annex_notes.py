@@ -17,7 +17,7 @@ from lsc_engine.core.evidence import Group, Item
 from lsc_engine.core.evidence.bcdr import BcdrPlan
 from lsc_engine.core.evidence.consumers import ConsumerRisk
 from lsc_engine.core.evidence.security import CioReport, CioStatus, Connectivity, IndependentAssurance
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import PROVISIONAL_TAG, day_words, tagged
 
 

@@ -10,7 +10,7 @@ from lsc_engine.committee.gate import Assessment, View
 from lsc_engine.core.evaluation import CellRating, Evaluation
 from lsc_engine.core.evidence import Group
 from lsc_engine.core.matches import Cell
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import RATING_WORDS
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lsc_engine.committee.conditions import ConditionState, Pause
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import RATING_WORDS, criterion_words, day_words
 
 #: What the Panel may decide on a submission.

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from lsc_engine.committee.conditions import Action
 from lsc_engine.committee.gate import Outcome
 from lsc_engine.core.evidence import ConditionKind, Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.text import Line, Prose
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lsc_engine.committee.letterhead import Letterhead
 from lsc_engine.core.evaluation import Evaluation, Finding
 from lsc_engine.core.evidence import EvidencePack, Group, Item, iter_items
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.words import day_words
 
 GROUP_NAMES = {

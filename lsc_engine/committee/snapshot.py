@@ -16,7 +16,7 @@ from lsc_engine.committee.conditions import ConditionState, Status
 from lsc_engine.committee.gate import Assessment, CellDecision, Outcome, decide_cells
 from lsc_engine.core.evaluation import RESIDUAL_RISKS, Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group, InstallationType, Level
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.scope import scope_of
 from lsc_engine.core.words import KIND_LABELS, tagged
 

@@ -25,23 +25,31 @@ from lsc_engine.core.facts import Fact
 from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import render, template_values
 from lsc_engine.core.path_to_green import paths
-from lsc_engine.core.ruleset import Rating, Rule, Ruleset, worst
+from lsc_engine.core.rating import Rating, worst
+from lsc_engine.core.ruleset import Rule, Ruleset
 from lsc_engine.core.scope import scope_of
 from lsc_engine.core.words import day_words
 
 
 def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
-    behind = [facts[name] for name in rule.fact_names if name in facts]
-    evidence = sorted({item for fact in behind for item in fact.evidence})
+    evidence: set[str] = set()
+    count = 0
+    confidential = False
+    for name in rule.fact_names:  # one pass over the facts behind it: a pack's findings number in the tens
+        fact = facts.get(name)
+        if fact is not None:
+            evidence.update(fact.evidence)
+            count = max(count, fact.evidence_count)
+            confidential = confidential or fact.confidential
     return Finding(
         rule_id=rule.id,
         title=rule.title,
         rating=rule.rating,
         message=render(rule.message, values),
         basis=rule.basis,
-        evidence=evidence,
-        evidence_count=max((fact.evidence_count for fact in behind), default=0),
-        confidential=any(fact.confidential for fact in behind),
+        evidence=sorted(evidence),
+        evidence_count=count,
+        confidential=confidential,
     )
 
 
@@ -252,8 +260,9 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
     for cell in cells:
         if cell.rating in (Rating.RED, Rating.INSUFFICIENT_EVIDENCE):
             first = cell.findings[0]
-            reason = f"{cell.criterion} is rated {cell.rating.value} for {cell.group.value}: {first.message}"
-            ref = f"{cell.criterion}/{cell.group.value}"
+            # A rating and a group are StrEnums: written in an f-string, each is its value.
+            reason = f"{cell.criterion} is rated {cell.rating} for {cell.group}: {first.message}"
+            ref = f"{cell.criterion}/{cell.group}"
             blocker = Blocker(kind="rating", ref=ref, reason=reason, confidential=first.confidential)
             go_live.append(blocker)
             migration.append(blocker)

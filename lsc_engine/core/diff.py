@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.evaluation import Evaluation, Readiness
 from lsc_engine.core.evidence import Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 
 
 class Cause(StrEnum):

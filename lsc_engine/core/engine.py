@@ -19,7 +19,6 @@ import decimal
 import hashlib
 import itertools
 import json
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,8 +36,6 @@ _ENCODE = msgspec.json.Encoder().encode
 _OPERATORS = {"ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 #: The core's answers to an assertion: handled, matched no rule at all, seen before, deferred.
 _HANDLED, _NOT_HANDLED, _OBSERVED, _DEFERRED = 0, 1, 2, 3
-#: A fired rule as the core reports it, e.g. ``{"r12":{"m":{...}}}``; rule ``r12`` is the ruleset's 13th.
-_FIRED_RULE = re.compile(r'\{\s*"r(\d+)"\s*:')
 
 _REGISTERED: dict[str, _Loaded] = {}
 _REGISTER_LOCK = threading.Lock()
@@ -164,9 +161,11 @@ def prepare(ruleset: Ruleset) -> None:
 
 
 def _fired_index(reported: str) -> int:
-    found = _FIRED_RULE.match(reported)
-    if found is not None:
-        return int(found.group(1))
+    """Read which rule fired from the core's report: ``{"r12":{"m":{...}}}`` names rule ``r12``, the 13th."""
+    if reported.startswith('{"r'):  # as the core writes it: read with string methods, cheaper than a pattern
+        digits = reported[3 : reported.find('"', 3)]
+        if digits.isascii() and digits.isdigit():
+            return int(digits)
     name = next(iter(json.loads(reported)))
     return int(name.removeprefix("r"))
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lsc_engine.core.evidence import ConditionKind, Group, InstallationType
 from lsc_engine.core.plain_records import PlainRecord
-from lsc_engine.core.ruleset import Rating, is_provisional
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import is_provisional
 from lsc_engine.core.words import origin_words
 
 EVALUATION_VERSION = "1"

@@ -7,7 +7,8 @@ from datetime import date
 from lsc_engine.core import engine
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.facts import DECLARED, Change, Derivation, Fact, fact_values
-from lsc_engine.core.ruleset import Rating, Rule, Ruleset, worst
+from lsc_engine.core.rating import Rating, worst
+from lsc_engine.core.ruleset import Rule, Ruleset
 
 #: A criterion as one group rates it.
 Cell = tuple[str, Group]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from bisect import bisect_right
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from lsc_engine.core.facts import Fact
@@ -171,4 +173,24 @@ def _agree(text: str) -> str:
 
 def render(template: str, values: Mapping[str, str]) -> str:
     """Fill a rule's message template with fact values and parameters, its nouns agreeing with their counts."""
-    return _agree(template.format_map(values))
+    pieces = _pieces(template)
+    if pieces is None:
+        return _agree(template.format_map(values))
+    return _agree("".join([literal if name is None else literal + values[name] for literal, name in pieces]))
+
+
+@lru_cache(maxsize=512)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...] | None:
+    """Split a template into its texts and the names filled in after each, once per template of the ruleset.
+
+    None when a field asks for more than a value by name (a format, a conversion, an index): ``format_map`` fills it.
+    """
+    pieces: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            return None
+        pieces.append((literal, name))
+    return tuple(pieces)
+
+
+_FORMATTER = string.Formatter()

@@ -11,7 +11,8 @@ from lsc_engine.core.days import shift
 from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating, Milestone, PathToGreen
 from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import overlaid, render, template_values
-from lsc_engine.core.ruleset import Rating, Rule, worst
+from lsc_engine.core.rating import Rating, worst
+from lsc_engine.core.ruleset import Rule
 from lsc_engine.core.words import RATING_WORDS
 
 

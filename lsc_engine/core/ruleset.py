@@ -6,8 +6,7 @@ import hashlib
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping
-from enum import StrEnum
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +18,7 @@ from lsc_engine.core import safe_yaml
 from lsc_engine.core.evidence import ConditionKind, Group
 from lsc_engine.core.facts import DECLARED, FACTS, FactValue
 from lsc_engine.core.loading import json_path
+from lsc_engine.core.rating import Rating
 from lsc_engine.core.sections import SECTIONS
 from lsc_engine.errors import InvalidRuleset, Problem
 
@@ -33,22 +33,6 @@ def bundled_rules_dir() -> Path:
 CATALOGUE_FILE = "catalogue.yaml"
 PARAMETERS_FILE = "parameters.yaml"
 
-
-class Rating(StrEnum):
-    """A proposed or decided rating, from best to worst."""
-
-    GREEN = "green"
-    AMBER = "amber"
-    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
-    RED = "red"
-
-    @property
-    def severity(self) -> int:
-        """Rank the rating: higher is worse."""
-        return _SEVERITY[self]
-
-
-_SEVERITY = {Rating.GREEN: 0, Rating.AMBER: 1, Rating.INSUFFICIENT_EVIDENCE: 2, Rating.RED: 3}
 
 #: The basis of a rule of this ruleset's own model, alone or followed by ": " and what it draws on.
 PROVISIONAL = "provisional"
@@ -72,15 +56,6 @@ def basis_problem(basis: str) -> str | None:
     if not _TRACEABLE.search(basis):
         return "names no dated document (with its year) and no SEC section, and is not 'provisional'"
     return None
-
-
-#: The ratings by severity, best first: ``_BY_SEVERITY[rating.severity] is rating``.
-_BY_SEVERITY = tuple(sorted(_SEVERITY, key=_SEVERITY.__getitem__))
-
-
-def worst(ratings: Iterable[Rating]) -> Rating:
-    """Return the worst of some ratings; green if there are none."""
-    return _BY_SEVERITY[max(map(_SEVERITY.__getitem__, ratings), default=0)]
 
 
 class Data(BaseModel):
@@ -161,10 +136,15 @@ class Catalogue(Data):
         """Return the sub-criteria of a criterion."""
         return [criterion for criterion in self.criteria if criterion.parent == criterion_id]
 
-    def cells(self) -> list[tuple[Criterion, Group]]:
+    def cells(self) -> tuple[tuple[Criterion, Group], ...]:
         """Return every (leaf criterion, owning group) pair that gets a rating."""
+        return self.leaf_cells
+
+    @cached_property
+    def leaf_cells(self) -> tuple[tuple[Criterion, Group], ...]:
+        """Every (leaf criterion, owning group) pair that gets a rating, found once: each evaluation reads them."""
         parents = {criterion.parent for criterion in self.criteria}
-        return [(c, group) for c in self.criteria if c.id not in parents for group in c.owners]
+        return tuple((c, group) for c in self.criteria if c.id not in parents for group in c.owners)
 
 
 Number = int | float

@@ -6,7 +6,8 @@ import functools
 import re
 from datetime import date
 
-from lsc_engine.core.ruleset import PROVISIONAL, Rating, is_provisional
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import PROVISIONAL, is_provisional
 
 #: Words and marks as well as colour, so the ratings read the same without colour.
 MARKS = {

@@ -24,7 +24,8 @@ from lsc_engine.committee.views import DecisionView, ReadinessView, RecordedRevo
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import ConditionKind, EvidencePack, Group
 from lsc_engine.core.loading import read_stored_pack
-from lsc_engine.core.ruleset import Rating, Ruleset
+from lsc_engine.core.rating import Rating
+from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import Conflict, InvalidAction, LscError, NotFound, Problem
 from lsc_engine.services.register import classified, read_register
 from lsc_engine.store.db import Database

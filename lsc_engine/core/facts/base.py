@@ -135,9 +135,14 @@ def about(value: FactValue, items: Iterable[Item]) -> Fact:
     """Make a fact of a value and the items behind it (a sample of their ids; their count and confidentiality)."""
     listed = items if isinstance(items, (tuple, list)) else tuple(items)
     if not listed:
-        return Fact(value)
+        return _fact((value, (), 0, False))
     # map: in C, for long lists
-    return Fact(value, tuple(map(_id, listed[:MAX_EVIDENCE_IDS])), len(listed), any(map(_confidential, listed)))
+    return _fact((value, tuple(map(_id, listed[:MAX_EVIDENCE_IDS])), len(listed), any(map(_confidential, listed))))
+
+
+def _fact(fields: tuple[FactValue, tuple[str, ...], int, bool]) -> Fact:
+    """Make a fact from all four of its fields without ``Fact(...)``, whose named-tuple constructor runs as Python."""
+    return tuple.__new__(Fact, fields)
 
 
 _confidential = attrgetter("confidential")

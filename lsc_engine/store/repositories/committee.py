@@ -12,7 +12,7 @@ from lsc_engine.committee.gate import Assessment, DecisionSummary, Outcome
 from lsc_engine.committee.snapshot import Snapshot
 from lsc_engine.committee.views import DecisionView, RecordedRevocation
 from lsc_engine.core.evidence import Group
-from lsc_engine.core.ruleset import Rating
+from lsc_engine.core.rating import Rating
 from lsc_engine.store.models import AssessmentRecord, DecisionRecord, RevocationRecord, Submission
 from lsc_engine.store.repositories.base import Repository, new_id
 
