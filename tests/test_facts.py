@@ -12,6 +12,7 @@ import yaml
 from hypothesis import given, settings
 
 from lsc_engine import Ruleset
+from lsc_engine.core.compiled import core_compiled
 from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
@@ -20,6 +21,22 @@ from lsc_engine.errors import InvalidPack
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import minimal
 from .strategies import packs
+
+
+def test_a_fact_is_a_value_equal_to_any_fact_of_the_same_fields() -> None:
+    fact = Fact(3, ("D1", "D2"), 2, True)
+    assert fact == Fact(3.0, ("D1", "D2"), 2, True) and hash(fact) == hash(Fact(3.0, ("D1", "D2"), 2, True))
+    assert fact != Fact(3, ("D1", "D2"), 2) and fact != Fact(3, ("D1",), 2, True) and fact != (3, ("D1", "D2"), 2, True)
+    assert Fact("x") == Fact("x", (), 0, False)
+    assert repr(fact) == "Fact(value=3, evidence=('D1', 'D2'), evidence_count=2, confidential=True)"
+
+
+@pytest.mark.skipif(not core_compiled(), reason="the sources' class is immutable to mypy only; the compiled one refuses")
+def test_the_compiled_fact_cannot_be_changed() -> None:
+    fact = Fact(3)
+    with pytest.raises(AttributeError, match="not writable"):
+        fact.value = 4  # type: ignore[misc]
+    assert fact.value == 3
 
 
 def incident(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from operator import attrgetter
-from typing import ClassVar, NamedTuple, Protocol, TypeVar
+from typing import ClassVar, Final, Protocol, TypeVar
 
 from lsc_engine.core.evidence import EvidencePack, Item
 from lsc_engine.core.facts.known import Known
@@ -21,13 +21,32 @@ _I = TypeVar("_I", bound=Item)
 MAX_EVIDENCE_IDS = 25
 
 
-class Fact(NamedTuple):
-    """A derived value and the ids of the evidence behind it (a named tuple: an evaluation makes a hundred)."""
+class Fact:
+    """A derived value and the ids of the evidence behind it: an immutable value the wheel compiles a class for."""
 
-    value: FactValue
-    evidence: tuple[str, ...] = ()
-    evidence_count: int = 0
-    confidential: bool = False
+    __slots__ = ("value", "evidence", "evidence_count", "confidential")
+
+    def __init__(
+        self, value: FactValue, evidence: tuple[str, ...] = (), evidence_count: int = 0, confidential: bool = False
+    ) -> None:
+        # Final: mypy refuses to assign them again, and the compiled class refuses it when the program runs.
+        self.value: Final = value
+        self.evidence: Final = evidence
+        self.evidence_count: Final = evidence_count
+        self.confidential: Final = confidential
+
+    def _fields(self) -> tuple[FactValue, tuple[str, ...], int, bool]:
+        return self.value, self.evidence, self.evidence_count, self.confidential
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Fact) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        value, evidence, count, confidential = self._fields()
+        return f"Fact(value={value!r}, evidence={evidence!r}, evidence_count={count!r}, confidential={confidential!r})"
 
 
 class Change(StrEnum):
@@ -135,14 +154,9 @@ def about(value: FactValue, items: Iterable[Item]) -> Fact:
     """Make a fact of a value and the items behind it (a sample of their ids; their count and confidentiality)."""
     listed = items if isinstance(items, (tuple, list)) else tuple(items)
     if not listed:
-        return _fact((value, (), 0, False))
+        return Fact(value)
     # map: in C, for long lists
-    return _fact((value, tuple(map(_id, listed[:MAX_EVIDENCE_IDS])), len(listed), any(map(_confidential, listed))))
-
-
-def _fact(fields: tuple[FactValue, tuple[str, ...], int, bool]) -> Fact:
-    """Make a fact from all four of its fields without ``Fact(...)``, whose named-tuple constructor runs as Python."""
-    return tuple.__new__(Fact, fields)
+    return Fact(value, tuple(map(_id, listed[:MAX_EVIDENCE_IDS])), len(listed), any(map(_confidential, listed)))
 
 
 _confidential = attrgetter("confidential")
