@@ -25,13 +25,16 @@ from .strategies import packs
 
 def test_a_fact_is_a_value_equal_to_any_fact_of_the_same_fields() -> None:
     fact = Fact(3, ("D1", "D2"), 2, True)
-    assert fact == Fact(3.0, ("D1", "D2"), 2, True) and hash(fact) == hash(Fact(3.0, ("D1", "D2"), 2, True))
-    assert fact != Fact(3, ("D1", "D2"), 2) and fact != Fact(3, ("D1",), 2, True) and fact != (3, ("D1", "D2"), 2, True)
+    assert fact == Fact(3.0, ("D1", "D2"), 2, True)
+    assert hash(fact) == hash(Fact(3.0, ("D1", "D2"), 2, True))
+    assert fact != Fact(3, ("D1", "D2"), 2)
+    assert fact != Fact(3, ("D1",), 2, True)
+    assert fact != (3, ("D1", "D2"), 2, True)
     assert Fact("x") == Fact("x", (), 0, False)
     assert repr(fact) == "Fact(value=3, evidence=('D1', 'D2'), evidence_count=2, confidential=True)"
 
 
-@pytest.mark.skipif(not core_compiled(), reason="the sources' class is immutable to mypy only; the compiled one refuses")
+@pytest.mark.skipif(not core_compiled(), reason="the sources' class is immutable to mypy alone; the compiled one refuses")
 def test_the_compiled_fact_cannot_be_changed() -> None:
     fact = Fact(3)
     with pytest.raises(AttributeError, match="not writable"):
