@@ -34,7 +34,7 @@ def test_a_fact_is_a_value_equal_to_any_fact_of_the_same_fields() -> None:
     assert repr(fact) == "Fact(value=3, evidence=('D1', 'D2'), evidence_count=2, confidential=True)"
 
 
-@pytest.mark.skipif(not core_compiled(), reason="the sources' class is immutable to mypy alone; the compiled one refuses")
+@pytest.mark.skipif(not core_compiled(), reason="only mypy keeps the sources' facts unchanged")
 def test_the_compiled_fact_cannot_be_changed() -> None:
     fact = Fact(3)
     with pytest.raises(AttributeError, match="not writable"):

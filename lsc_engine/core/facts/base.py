@@ -24,7 +24,7 @@ MAX_EVIDENCE_IDS = 25
 class Fact:
     """A derived value and the ids of the evidence behind it: an immutable value the wheel compiles a class for."""
 
-    __slots__ = ("value", "evidence", "evidence_count", "confidential")
+    __slots__ = ("confidential", "evidence", "evidence_count", "value")
 
     def __init__(
         self, value: FactValue, evidence: tuple[str, ...] = (), evidence_count: int = 0, confidential: bool = False
