@@ -443,6 +443,25 @@ def test_a_noun_agrees_with_the_count_before_it_in_its_clause(written: str, read
     assert render(written, {}) == read
 
 
+@pytest.mark.parametrize(
+    "template",
+    ["{{risk}} stays {risk}", "{risk!r}", "{risk:>8}", "{risk[0]}", "{risk} and {count} day(s)", "plain", ""],
+)
+def test_a_template_is_filled_as_format_map_fills_it(template: str) -> None:
+    values = {"risk": "amber", "count": "1"}
+    expected = template.format_map(values).replace("1 day(s)", "1 day")
+    assert render(template, values) == expected
+
+
+@pytest.mark.parametrize("template", ["{}", "{0}", "{", "}", "{risk", "{risk!}"])
+def test_a_template_format_map_refuses_is_refused_alike(template: str) -> None:
+    with pytest.raises(ValueError, match=r".") as expected:
+        template.format_map({"risk": "amber"})
+    with pytest.raises(ValueError, match=r".") as found:
+        render(template, {"risk": "amber"})
+    assert str(found.value) == str(expected.value)
+
+
 def test_conditions_are_numbered_as_the_letters_number_them(ruleset: Ruleset) -> None:
     result = evaluate(read_pack(FIXTURES / "seed-moc-mds-2020-03.json"), ruleset, as_at=date(2020, 3, 6))
     # By kind, reporting before the pause it goes with, as the Panel's letter states them; then by key.

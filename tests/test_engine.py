@@ -12,7 +12,7 @@ import pytest
 
 from lsc_engine import Ruleset, evaluate, read_pack
 from lsc_engine.core.compiled import core_compiled
-from lsc_engine.core.engine import match, to_json
+from lsc_engine.core.engine import _fired_index, match, to_json
 from lsc_engine.core.facts import Fact
 
 from .conftest import FIXTURES, ROOT
@@ -105,3 +105,14 @@ def test_a_match_refuses_a_value_that_is_not_a_fact_value_and_keeps_working(rule
         with pytest.raises(TypeError, match=REFUSED_FACT):
             match(ruleset, {**facts, "defects_open_sev3": Fact(0)})  # type: ignore[dict-item]
     assert match(ruleset, facts) == expected
+
+
+@pytest.mark.parametrize(("reported", "index"), [('{"r12":{"m":{}}}', 12), ('{"r0":1}', 0), ('{ "r7" : {"m": {}}}', 7)])
+def test_the_rule_that_fired_is_read_from_the_cores_report(reported: str, index: int) -> None:
+    assert _fired_index(reported) == index
+
+
+@pytest.mark.parametrize("reported", ['{"r123', '{"r12"}', '{"rx":1}', '{"r":1}'])
+def test_a_report_that_names_no_rule_is_refused(reported: str) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        _fired_index(reported)

@@ -35,7 +35,7 @@ def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -
     evidence: set[str] = set()
     count = 0
     confidential = False
-    for name in rule.fact_names:  # one pass over the facts behind it: a pack's findings number in the tens
+    for name in rule.fact_names:
         fact = facts.get(name)
         if fact is not None:
             evidence.update(fact.evidence)

@@ -102,6 +102,8 @@ class _Overlaid(dict[str, str]):
         return self._later[key] if key in self._later else self._values[key]
 
 
+_FORMATTER = string.Formatter()
+
 #: What marks a noun written for either number, "risk(s)": the noun is the word, hyphens and all, right before it.
 _EITHER = "(s)"
 #: A verb right after such a noun, which agrees with it.
@@ -179,7 +181,7 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return _agree("".join([literal if name is None else literal + values[name] for literal, name in pieces]))
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)  # a ruleset's templates: the bundled one has about 230
 def _pieces(template: str) -> tuple[tuple[str, str | None], ...] | None:
     """Split a template into its texts and the names filled in after each, once per template of the ruleset.
 
@@ -191,6 +193,3 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...] | None:
             return None
         pieces.append((literal, name))
     return tuple(pieces)
-
-
-_FORMATTER = string.Formatter()

@@ -142,7 +142,7 @@ class Catalogue(Data):
 
     @cached_property
     def leaf_cells(self) -> tuple[tuple[Criterion, Group], ...]:
-        """Every (leaf criterion, owning group) pair that gets a rating, found once: each evaluation reads them."""
+        """Return the cells, found once per catalogue (a frozen model): each evaluation reads them."""
         parents = {criterion.parent for criterion in self.criteria}
         return tuple((c, group) for c in self.criteria if c.id not in parents for group in c.owners)
 

@@ -22,7 +22,7 @@ MAX_EVIDENCE_IDS = 25
 
 
 class Fact:
-    """A derived value and the ids of the evidence behind it: an immutable value the wheel compiles a class for."""
+    """A derived value and the ids of the evidence behind it; the compiled class refuses changes, mypy the sources'."""
 
     __slots__ = ("confidential", "evidence", "evidence_count", "value")
 
@@ -35,17 +35,20 @@ class Fact:
         self.evidence_count: Final = evidence_count
         self.confidential: Final = confidential
 
-    def _fields(self) -> tuple[FactValue, tuple[str, ...], int, bool]:
+    def _key(self) -> tuple[FactValue, tuple[str, ...], int, bool]:
         return self.value, self.evidence, self.evidence_count, self.confidential
 
     def __eq__(self, other: object) -> bool:
-        return self._fields() == other._fields() if isinstance(other, Fact) else NotImplemented
+        return self._key() == other._key() if isinstance(other, Fact) else NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._fields())
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple[type[Fact], tuple[FactValue, tuple[str, ...], int, bool]]:
+        return Fact, self._key()
 
     def __repr__(self) -> str:
-        value, evidence, count, confidential = self._fields()
+        value, evidence, count, confidential = self._key()
         return f"Fact(value={value!r}, evidence={evidence!r}, evidence_count={count!r}, confidential={confidential!r})"
 
 
