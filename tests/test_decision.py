@@ -454,7 +454,7 @@ def test_a_template_is_filled_as_format_map_fills_it(template: str) -> None:
 
 
 @pytest.mark.parametrize("template", ["{}", "{0}", "{", "}", "{risk", "{risk!}"])
-def test_a_template_format_map_refuses_is_refused_alike(template: str) -> None:
+def test_a_template_that_format_map_refuses_is_refused_with_its_message(template: str) -> None:
     with pytest.raises(ValueError, match=r".") as expected:
         template.format_map({"risk": "amber"})
     with pytest.raises(ValueError, match=r".") as found:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -32,6 +34,8 @@ def test_a_fact_is_a_value_equal_to_any_fact_of_the_same_fields() -> None:
     assert fact != (3, ("D1", "D2"), 2, True)
     assert Fact("x") == Fact("x", (), 0, False)
     assert repr(fact) == "Fact(value=3, evidence=('D1', 'D2'), evidence_count=2, confidential=True)"
+    assert pickle.loads(pickle.dumps(fact)) == fact
+    assert copy.deepcopy(fact) == fact
 
 
 @pytest.mark.skipif(not core_compiled(), reason="only mypy keeps the sources' facts unchanged")

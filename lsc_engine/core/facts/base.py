@@ -22,7 +22,7 @@ MAX_EVIDENCE_IDS = 25
 
 
 class Fact:
-    """A derived value and the ids of the evidence behind it; the compiled class refuses changes, mypy the sources'."""
+    """A derived value and the ids of the evidence behind it, never changed once made (see ``__init__``)."""
 
     __slots__ = ("confidential", "evidence", "evidence_count", "value")
 
