@@ -46,7 +46,7 @@ from .strategies import (
 
 RULESET = load_ruleset(RULES)
 PARAMETERS = RULESET.parameters
-CELLS = [(criterion.id, group.value) for criterion, group in RULESET.catalogue.cells()]
+CELLS = [(criterion.id, group.value) for criterion, group in RULESET.catalogue.cells]
 GREEN_RULES = {
     key: {r.id for r in RULESET.rules if (r.criterion, r.group.value) == key and r.rating == Rating.GREEN}
     for key in CELLS

@@ -44,7 +44,7 @@ def test_a_missing_rules_directory_is_named(tmp_path: Path) -> None:
 def test_ruleset_covers_every_criterion_and_group(ruleset: Ruleset) -> None:
     assert len(ruleset.rules) >= 30
     covered = {(rule.criterion, rule.group) for rule in ruleset.rules}
-    cells = {(criterion.id, group) for criterion, group in ruleset.catalogue.cells()}
+    cells = {(criterion.id, group) for criterion, group in ruleset.catalogue.cells}
     assert covered == cells
     assert {rule.group for rule in ruleset.rules} == set(Group)
     assert {f"LSC{n}" for n in range(1, 10)} | {"LSC10.1", "LSC10.2", "LSC10.4", "LSC10.6"} <= {c for c, _ in covered}
@@ -52,7 +52,7 @@ def test_ruleset_covers_every_criterion_and_group(ruleset: Ruleset) -> None:
 
 
 def test_every_cell_has_a_green_rule_and_an_insufficient_or_worse_rule(ruleset: Ruleset) -> None:
-    for criterion, group in ruleset.catalogue.cells():
+    for criterion, group in ruleset.catalogue.cells:
         ratings = {r.rating for r in ruleset.rules if (r.criterion, r.group) == (criterion.id, group)}
         assert Rating.GREEN in ratings, f"{criterion.id}/{group} can never be green"
         assert ratings - {Rating.GREEN}, f"{criterion.id}/{group} can never be anything but green"

@@ -99,7 +99,7 @@ def _standing(
     return _Standing(
         info=info,
         evaluation=evaluation,
-        owned=[c for c, owner in committee.ruleset.catalogue.cells() if owner == group and c.id in cells],
+        owned=[c for c, owner in committee.ruleset.catalogue.cells if owner == group and c.id in cells],
         cells=cells,
         findings={c.criterion: c.findings for c in evaluation.ratings if c.group == group},
     )

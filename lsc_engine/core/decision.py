@@ -92,7 +92,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
     # Findings of one rating read in the order the ruleset writes its rules, which follows the Panel's letter.
     written = ruleset.positions
     cells = []
-    for criterion, group in ruleset.catalogue.cells():
+    for criterion, group in ruleset.catalogue.cells:
         found = list(findings.get((criterion.id, group), []))
         if all(f.rule_id == CARRIED_OVER for f in found):  # no rule rated it: a carried condition is not evidence
             found += [
@@ -235,7 +235,7 @@ def _decision_words(condition: EarlierCondition) -> str:
 def _cells_of(ruleset: Ruleset, criteria: list[str], owner: Group) -> list[Cell]:
     """Find the cells a condition on these criteria weighs on: the owner's, or else every owner's."""
     catalogue = ruleset.catalogue
-    leaves = {criterion.id: criterion for criterion, _ in catalogue.cells()}
+    leaves = {criterion.id: criterion for criterion, _ in catalogue.cells}
     cells: list[Cell] = []
     for criterion_id in criteria:
         targets = [leaves[criterion_id]] if criterion_id in leaves else catalogue.children(criterion_id)

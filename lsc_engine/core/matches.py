@@ -75,5 +75,5 @@ class Matches:
             (criterion.id, group): worst(ratings[(criterion.id, group)])
             if (criterion.id, group) in ratings
             else Rating.INSUFFICIENT_EVIDENCE
-            for criterion, group in self.ruleset.catalogue.cells()
+            for criterion, group in self.ruleset.catalogue.cells
         }

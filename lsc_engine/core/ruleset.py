@@ -136,13 +136,9 @@ class Catalogue(Data):
         """Return the sub-criteria of a criterion."""
         return [criterion for criterion in self.criteria if criterion.parent == criterion_id]
 
-    def cells(self) -> tuple[tuple[Criterion, Group], ...]:
-        """Return every (leaf criterion, owning group) pair that gets a rating."""
-        return self.leaf_cells
-
     @cached_property
-    def leaf_cells(self) -> tuple[tuple[Criterion, Group], ...]:
-        """Return the cells, found once per catalogue (a frozen model): each evaluation reads them."""
+    def cells(self) -> tuple[tuple[Criterion, Group], ...]:
+        """Return every (leaf criterion, owning group) pair that gets a rating, found once per catalogue."""
         parents = {criterion.parent for criterion in self.criteria}
         return tuple((c, group) for c in self.criteria if c.id not in parents for group in c.owners)
 
@@ -390,7 +386,7 @@ def build_ruleset(catalogue: Catalogue, parameters: Parameters, rules: list[Rule
 
 def _cross_check(catalogue: Catalogue, parameters: Parameters, rules: list[Rule]) -> list[Problem]:
     problems: list[Problem] = []
-    leaves = {(criterion.id, group) for criterion, group in catalogue.cells()}
+    leaves = {(criterion.id, group) for criterion, group in catalogue.cells}
     seen: set[str] = set()
     for rule in rules:
         where = f"rule {rule.id}"

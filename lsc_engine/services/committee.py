@@ -361,7 +361,7 @@ class Committee:
         """Return why a decision cannot be recorded whatever the evidence: a cell not rated, or red and accepted."""
         criterion, group, rating = assessment.criterion, assessment.group, Rating(assessment.rating)
         cell = {"criterion": criterion, "group": group.value}
-        if (criterion, group) not in {(c.id, g) for c, g in self.ruleset.catalogue.cells()}:
+        if (criterion, group) not in {(c.id, g) for c, g in self.ruleset.catalogue.cells}:
             now = self.ruleset.catalogue.current_id(criterion)
             became = f" ({criterion} is now {now})" if now != criterion else ""
             return InvalidAction(
