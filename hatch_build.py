@@ -32,6 +32,7 @@ COMPILED = [
     "lsc_engine/core/scope.py",
     "lsc_engine/core/words.py",
     "lsc_engine/core/rating.py",
+    "lsc_engine/core/constructed.py",
     "lsc_engine/core/facts/base.py",
     "lsc_engine/core/facts/derivation.py",
     "lsc_engine/core/facts/known.py",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Final
 
+from lsc_engine.core.constructed import constructed
 from lsc_engine.core.digest import input_digest
 from lsc_engine.core.evaluation import (
     CARRIED_OVER,
@@ -65,7 +67,8 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     cells = _cells(ruleset, findings)
     overall = _overall(cells, conditions)
     # Built from the engine's own values, of the declared types, so not validated again (as the scope's records).
-    return Evaluation.model_construct(
+    return constructed(
+        Evaluation,
         capability=pack.statement.capability,
         cohort=pack.statement.cohort,
         as_at=as_at,
@@ -145,6 +148,10 @@ _STRENGTH = [
 ]
 
 
+#: The order in which the letters and the register number conditions: the order in which their kinds are declared.
+_KIND_ORDER: Final = {kind: place for place, kind in enumerate(ConditionKind)}
+
+
 def _stronger(first: ConditionKind, second: ConditionKind) -> ConditionKind:
     return min(first, second, key=_STRENGTH.index)
 
@@ -215,8 +222,7 @@ def _conditions(
         for cell in _cells_of(ruleset, now[key], previous.owner):
             findings.setdefault(cell, []).append(finding)
     # Numbered as the letters and the register number them: by kind (reporting before a pause), then by key.
-    kinds = list(ConditionKind)
-    return sorted(raised.values(), key=lambda c: (kinds.index(c.kind), c.id))
+    return sorted(raised.values(), key=lambda c: (_KIND_ORDER[c.kind], c.id))
 
 
 def _origin(condition: EarlierCondition | None) -> ConditionOrigin | None:
@@ -275,4 +281,4 @@ def _blockers(cells: list[CellRating], conditions: list[Condition]) -> Blockers:
             migration.append(blocker)
         elif condition.kind == ConditionKind.PREREQUISITE_MIGRATION:
             migration.append(blocker)
-    return Blockers.model_construct(go_live=go_live, migration=migration)
+    return constructed(Blockers, go_live=go_live, migration=migration)

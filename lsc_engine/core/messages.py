@@ -47,7 +47,7 @@ _CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 
 
 def _text(value: Any, landmarks: frozenset[float] = frozenset()) -> str:
-    if isinstance(value, str) and _CODE.fullmatch(value):
+    if isinstance(value, str) and "_" in value and _CODE.fullmatch(value):
         return value.replace("_", " ")
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -109,8 +109,9 @@ _EITHER = "(s)"
 #: A verb right after such a noun, which agrees with it.
 _VERB = re.compile(r"(\s+)(were|are|have)\b")
 #: A count standing alone: not a category or severity, nor part of a date, a ratio such as 1/2, a decimal or a
-#: percentage. Tried first for a digit, which most places are not.
-_COUNT = re.compile(r"(?=\d)(?<![\w/.:-])(?<!Category )(?<!Severity )(\d+)(?![\w/.%:-])")
+#: percentage. Its first digit comes first in the pattern, and what may not stand before it is asked after it (of
+#: the characters before that digit): the engine then skips ahead to each digit, rather than trying every place.
+_COUNT = re.compile(r"(\d(?<![\w/.:-]\d)(?<!Category \d)(?<!Severity \d)\d*)(?![\w/.%:-])")
 _SINGULAR_VERBS = {"were": "was", "are": "is", "have": "has"}
 #: The end of a clause: a full stop, semicolon or colon and the space after it.
 _CLAUSE_END = re.compile(r"[.;:]\s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
+from lsc_engine.core.constructed import constructed
 from lsc_engine.core.evaluation import CohortScope, ScopeDmc, ScopeEvidence, ScopeHeldBack
 from lsc_engine.core.evidence import (
     Defect,
@@ -112,7 +113,7 @@ def scope_of(pack: EvidencePack, as_at: date, known: Known | None = None) -> Coh
     held_ids = entries.built.keys()
     # Built from the pack's validated values, not validated again: a pack may name a hundred thousand DMCs.
     covered = entries.new(dmc for dmc in dmcs if dmc.id not in held_ids) if held_ids else entries.new(dmcs)
-    return CohortScope.model_construct(covered=covered, held_back=held)
+    return constructed(CohortScope, covered=covered, held_back=held)
 
 
 def _holds(dmcs: Sequence[Dmc], exclusions: Sequence[Exclusion]) -> Iterator[tuple[Exclusion, list[Dmc]]]:

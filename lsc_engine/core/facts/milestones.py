@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from lsc_engine.core.days import shift, shift_moment
 from lsc_engine.core.evidence import (
@@ -44,6 +44,8 @@ _Dated = TypeVar("_Dated", GoLiveCriterion, Event)
 
 #: Incidents named one by one in a message before the rest are counted.
 _LISTED = 10
+#: The groups in the order they are declared, listed once: iterating an enum runs Python.
+_GROUPS: Final = tuple(Group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +409,7 @@ def _latest_statement(statements: Sequence[StabilityStatement]) -> StabilityStat
 def _group(statement: StabilityStatement) -> Group | None:
     """Return the Panel's group that made a statement, or None for DCC or anyone else."""
     name = statement.by.strip().upper()
-    return next((group for group in Group if group.value == name), None)
+    return next((group for group in _GROUPS if group == name), None)
 
 
 def _latest_views(views: Sequence[StabilityStatement]) -> list[StabilityStatement]:
@@ -417,7 +419,7 @@ def _latest_views(views: Sequence[StabilityStatement]) -> list[StabilityStatemen
         group = _group(view)
         if group is not None:
             latest[group] = view
-    return [latest[group] for group in Group if group in latest]
+    return [latest[group] for group in _GROUPS if group in latest]
 
 
 def _joined(names: Sequence[str]) -> str:

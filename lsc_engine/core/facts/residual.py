@@ -7,11 +7,15 @@ is accepted is asked group by group: DCC's own acceptance, or another group's, i
 
 from __future__ import annotations
 
+from typing import Final
+
 from lsc_engine.core.evidence import Group, Level, ResidualRisk
 from lsc_engine.core.facts.acceptance import acceptors, joined, names_group, terms
 from lsc_engine.core.facts.base import Declared, Fact, FixedSection, about, count, not_yet_reported
 
 _RISKS = ("residual_risks",)
+#: The groups in the order they are declared, listed once: iterating an enum runs Python.
+_GROUPS: Final = tuple(Group)
 
 
 def awaiting(group: Group) -> str:
@@ -88,7 +92,7 @@ class ResidualFacts(FixedSection):
             "residual_risks_high_unmitigated": count([r for r in high if not r.mitigation]),
             "residual_risks_unaccepted": count([r for r, names in named if not names]),
         }
-        for group in Group:
+        for group in _GROUPS:
             # A name that is not the group's states none of its terms: only the group's own are asked for them.
             own = [[name for name in names if names_group(name, group)] for _, names in named]
             pending = [(r, names) for (r, names), mine in zip(named, own, strict=True) if names and not mine]

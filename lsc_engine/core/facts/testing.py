@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from itertools import compress
@@ -225,14 +225,22 @@ def _who(issues: Sequence[TestingIssue]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _per_phase(issues: Sequence[TestingIssue]) -> dict[str, int]:
+    """Count the issues of each phase (a plain loop: a ``Counter`` is built in Python)."""
+    counted: dict[str, int] = {}
+    for issue in issues:
+        counted[issue.phase_id] = counted.get(issue.phase_id, 0) + 1
+    return counted
+
+
 def _regression(
     phases: Sequence[TestPhase], excepted: Sequence[TestingIssue], requested: Sequence[TestingIssue]
 ) -> dict[str, Fact]:
     measured = [p for p in phases if p.regression and p.executed]
     if not measured:
         return {}
-    excepted_by_phase = Counter(issue.phase_id for issue in excepted)
-    requested_by_phase = Counter(issue.phase_id for issue in requested)
+    excepted_by_phase = _per_phase(excepted)
+    requested_by_phase = _per_phase(requested)
     passed = [100.0 * p.passed / p.executed for p in measured if p.passed is not None and p.executed]
     unexcepted = 0
     covered = 0
@@ -240,8 +248,8 @@ def _regression(
     for phase in measured:
         executed = phase.executed or 0
         failures = executed - (phase.passed if phase.passed is not None else 0)
-        covered_here = min(failures, excepted_by_phase[phase.id])
-        asked_here = min(failures - covered_here, requested_by_phase[phase.id])
+        covered_here = min(failures, excepted_by_phase.get(phase.id, 0))
+        asked_here = min(failures - covered_here, requested_by_phase.get(phase.id, 0))
         covered += covered_here
         asked += asked_here
         unexcepted += failures - covered_here - asked_here
