@@ -28,12 +28,13 @@ from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import render, template_values
 from lsc_engine.core.path_to_green import paths
 from lsc_engine.core.rating import Rating, worst
-from lsc_engine.core.ruleset import Rule, Ruleset
+from lsc_engine.core.rule_records import RuleRecord, RulesetRecords
+from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.core.scope import scope_of
 from lsc_engine.core.words import day_words
 
 
-def _finding(rule: Rule, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
+def _finding(rule: RuleRecord, facts: Mapping[str, Fact], values: Mapping[str, str]) -> Finding:
     evidence: set[str] = set()
     count = 0
     confidential = False
@@ -64,7 +65,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     for rule in fired:
         findings.setdefault((rule.criterion, rule.group), []).append(_finding(rule, facts, values))
     conditions = _conditions(matches.derivation.earlier_conditions, ruleset, fired, facts, values, findings)
-    cells = _cells(ruleset, findings)
+    cells = _cells(ruleset, matches.records, findings)
     overall = _overall(cells, conditions)
     # Built from the engine's own values, of the declared types, so not validated again (as the scope's records).
     return constructed(
@@ -75,7 +76,7 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
         overall=overall,
         scope=scope_of(pack, as_at, matches.derivation.known),
         ratings=cells,
-        criteria=_criteria(ruleset, cells),
+        criteria=_criteria(matches.records, cells),
         conditions=conditions,
         blockers=_blockers(cells, conditions),
         path_to_green=paths(matches, cells, fired, values),
@@ -91,11 +92,11 @@ def evaluate(pack: EvidencePack, ruleset: Ruleset, *, as_at: date) -> Evaluation
     )
 
 
-def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
+def _cells(ruleset: Ruleset, records: RulesetRecords, findings: Mapping[Cell, list[Finding]]) -> list[CellRating]:
     # Findings of one rating read in the order the ruleset writes its rules, which follows the Panel's letter.
     written = ruleset.positions
     cells = []
-    for criterion, group in ruleset.catalogue.cells:
+    for criterion, group in records.cells:
         found = list(findings.get((criterion.id, group), []))
         if all(f.rule_id == CARRIED_OVER for f in found):  # no rule rated it: a carried condition is not evidence
             found += [
@@ -124,7 +125,7 @@ def _cells(ruleset: Ruleset, findings: Mapping[Cell, list[Finding]]) -> list[Cel
     return cells
 
 
-def _criteria(ruleset: Ruleset, cells: list[CellRating]) -> list[CriterionRating]:
+def _criteria(records: RulesetRecords, cells: list[CellRating]) -> list[CriterionRating]:
     by_criterion: dict[str, list[Rating]] = {}
     for cell in cells:
         by_criterion.setdefault(cell.criterion, []).append(cell.rating)
@@ -134,7 +135,7 @@ def _criteria(ruleset: Ruleset, cells: list[CellRating]) -> list[CriterionRating
         CriterionRating(
             criterion=c.id, name=c.name, rating=worst(by_criterion.get(c.id, [])), provisional=c.provisional
         )
-        for c in ruleset.catalogue.criteria
+        for c in records.criteria
     ]
 
 
@@ -159,7 +160,7 @@ def _stronger(first: ConditionKind, second: ConditionKind) -> ConditionKind:
 def _conditions(
     known_earlier: Sequence[EarlierCondition],
     ruleset: Ruleset,
-    fired: list[Rule],
+    fired: list[RuleRecord],
     facts: Mapping[str, Fact],
     values: Mapping[str, str],
     findings: dict[Cell, list[Finding]],

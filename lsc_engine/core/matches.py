@@ -8,7 +8,8 @@ from lsc_engine.core import engine
 from lsc_engine.core.evidence import EvidencePack, Group
 from lsc_engine.core.facts import DECLARED, Change, Derivation, Fact, fact_values
 from lsc_engine.core.rating import Rating, worst
-from lsc_engine.core.ruleset import Rule, Ruleset
+from lsc_engine.core.rule_records import RuleRecord, RulesetRecords, records_of
+from lsc_engine.core.ruleset import Ruleset
 
 #: A criterion as one group rates it.
 Cell = tuple[str, Group]
@@ -22,11 +23,13 @@ class Matches:
         self.ruleset = ruleset
         self.as_at = as_at
         self.derivation = Derivation(pack, ruleset.parameters, known_at=as_at)
-        self._fired: dict[date, tuple[dict[str, Fact], list[Rule]]] = {}
-        self._rules = ruleset.by_id
+        #: The ruleset's rules and criteria as compiled records, which the decision reads.
+        self.records: RulesetRecords = records_of(ruleset)
+        self._fired: dict[date, tuple[dict[str, Fact], list[RuleRecord]]] = {}
+        self._rules = self.records.rules
         self._rated: dict[tuple[date, Cell], Rating] = {}
 
-    def fired(self, on: date) -> tuple[dict[str, Fact], list[Rule]]:
+    def fired(self, on: date) -> tuple[dict[str, Fact], list[RuleRecord]]:
         """Return the facts and the fired rules as at a date (no new evidence after ``as_at``)."""
         if on not in self._fired:
             facts = self.derivation.facts(on)
@@ -56,7 +59,7 @@ class Matches:
             self._rated[(on, cell)] = worst(ratings) if ratings else Rating.INSUFFICIENT_EVIDENCE
         return self._rated[(on, cell)]
 
-    def cell_rules(self, on: date, cell: Cell) -> tuple[dict[str, Fact], list[Rule]]:
+    def cell_rules(self, on: date, cell: Cell) -> tuple[dict[str, Fact], list[RuleRecord]]:
         """Return the facts a cell's rules read as at a date, and those of its rules that fire then."""
         part, names = self._part(cell)
         facts = self.derivation.facts(on, names)
@@ -75,5 +78,5 @@ class Matches:
             (criterion.id, group): worst(ratings[(criterion.id, group)])
             if (criterion.id, group) in ratings
             else Rating.INSUFFICIENT_EVIDENCE
-            for criterion, group in self.ruleset.catalogue.cells
+            for criterion, group in self.records.cells
         }

@@ -12,14 +12,16 @@ from lsc_engine.core.evaluation import CARRIED_OVER, NO_CONFIRMATION, CellRating
 from lsc_engine.core.matches import Cell, Matches
 from lsc_engine.core.messages import overlaid, render, template_values
 from lsc_engine.core.rating import Rating, worst
-from lsc_engine.core.ruleset import Rule
+from lsc_engine.core.rule_records import RuleRecord
 from lsc_engine.core.words import RATING_WORDS
 
 
-def paths(matches: Matches, cells: list[CellRating], fired: list[Rule], values: Mapping[str, str]) -> list[PathToGreen]:
+def paths(
+    matches: Matches, cells: list[CellRating], fired: list[RuleRecord], values: Mapping[str, str]
+) -> list[PathToGreen]:
     """Return each cell's path to green: the remedies of the rules holding it back, and the milestones in reach."""
     horizon = shift(matches.as_at, matches.ruleset.parameters.path_to_green_horizon_days)
-    holding_by_cell: dict[Cell, list[Rule]] = {}
+    holding_by_cell: dict[Cell, list[RuleRecord]] = {}
     for rule in fired:
         if rule.rating != Rating.GREEN:
             holding_by_cell.setdefault((rule.criterion, rule.group), []).append(rule)
