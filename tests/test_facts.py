@@ -7,14 +7,17 @@ import json
 import pickle
 from collections.abc import Mapping
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lsc_engine import Ruleset
 from lsc_engine.core.compiled import core_compiled
+from lsc_engine.core.evidence import MeasureKind, measure_kind
 from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
@@ -821,3 +824,25 @@ def test_an_aim_must_say_how_it_stands_against_the_minimum(against: dict[str, ob
     [found] = caught.value.problems
     assert found.path == "performance_aims[0]"
     assert problem in found.message
+
+
+def _kind_before(measure: str, rows: list[Any]) -> MeasureKind:
+    """A measure's kind as it was read before: the rows sorted by month, the last that says."""
+    stated = [row.kind for row in sorted(rows, key=lambda r: r.month) if row.kind is not None]
+    return stated[-1] if stated else MeasureKind.of_name(measure)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["CPM1", "PM2", "cpm3"]),
+    st.lists(
+        st.builds(
+            SimpleNamespace,
+            month=st.sampled_from(["2020-01", "2020-02", "2020-12", "2021-01"]),
+            kind=st.sampled_from([None, MeasureKind.CODE, MeasureKind.SERVICE_PROVIDER]),
+        ),
+        max_size=8,
+    ),
+)
+def test_a_measures_kind_is_read_as_it_was(measure: str, rows: list[Any]) -> None:
+    assert measure_kind(measure, rows) is _kind_before(measure, rows)

@@ -99,5 +99,9 @@ class PerformanceAim(Item):
 
 def measure_kind(measure: str, rows: Iterable[PerformanceRow]) -> MeasureKind:
     """Return a measure's kind: as the latest of its months that says, else as its name implies."""
-    stated = [row.kind for row in sorted(rows, key=lambda r: r.month) if row.kind is not None]
-    return stated[-1] if stated else MeasureKind.of_name(measure)
+    stated: MeasureKind | None = None
+    month = ""  # before every month
+    for row in rows:  # the last row of the latest month that says, as a stable sort by month would leave it
+        if row.kind is not None and row.month >= month:
+            stated, month = row.kind, row.month
+    return stated if stated is not None else MeasureKind.of_name(measure)

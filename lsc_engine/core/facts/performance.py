@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 from lsc_engine.core.days import next_month, shift
 from lsc_engine.core.evidence import EvidencePack, MeasureKind, PerformanceRow, measure_kind
@@ -49,18 +49,31 @@ _MONTH_NAMES = (
 _KIND_FACT_NAMES = {MeasureKind.CODE: "code", MeasureKind.SERVICE_PROVIDER: "provider"}
 
 
-@dataclass(frozen=True, slots=True)
 class _Measure:
-    """One measure's reported months and what its latest result says, the same at every date."""
+    """One measure's reported months and what its latest result says, the same at every date.
 
-    name: str
-    kind: MeasureKind
-    months: tuple[int, ...]  # distinct month indices reported, in order
-    latest: PerformanceRow
-    target: float
-    minimum: float
-    streak: tuple[PerformanceRow, ...]  # the run of months below minimum that ends with the latest
-    year: tuple[PerformanceRow, ...]  # the rows of the twelve months that end with the latest, as reported
+    A plain class, not a dataclass: the compiled core then reads its fields in C.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        kind: MeasureKind,
+        months: tuple[int, ...],
+        latest: PerformanceRow,
+        target: float,
+        minimum: float,
+        streak: tuple[PerformanceRow, ...],
+        year: tuple[PerformanceRow, ...],
+    ) -> None:
+        self.name: Final = name
+        self.kind: Final = kind
+        self.months: Final = months  # distinct month indices reported, in order
+        self.latest: Final = latest
+        self.target: Final = target
+        self.minimum: Final = minimum
+        self.streak: Final = streak  # the run of months below minimum that ends with the latest
+        self.year: Final = year  # the rows of the twelve months that end with the latest, as reported
 
     def year_below_target(self) -> str | None:
         """Say that the measure missed its target in each of the twelve months to its latest, if it did."""
@@ -306,20 +319,21 @@ class PerformanceFacts(Section):
 def _measure(name: str, rows: Sequence[PerformanceRow], parameters: Parameters) -> _Measure:
     """Summarise one measure's rows: its months, latest result, levels, and the run below minimum it ends."""
     series = sorted(rows, key=lambda r: r.month)
+    indices = [_month_index(row.month) for row in series]  # each row's month, read once
     latest = series[-1]
     streak: list[PerformanceRow] = []
-    for row in reversed(series):
+    for row, index in zip(reversed(series), reversed(indices), strict=True):
         row_minimum = row.minimum if row.minimum is not None else parameters.performance_minimum
-        expected = _month_index(latest.month) - len(streak)
-        if row.achieved >= row_minimum or _month_index(row.month) != expected:
+        expected = indices[-1] - len(streak)
+        if row.achieved >= row_minimum or index != expected:
             break
         streak.append(row)
-    first = _month_index(latest.month) - 11
+    first = indices[-1] - 11
     return _Measure(
-        year=tuple(row for row in series if _month_index(row.month) >= first),
+        year=tuple(row for row, index in zip(series, indices, strict=True) if index >= first),
         name=name,
         kind=measure_kind(name, series),
-        months=tuple(sorted({_month_index(row.month) for row in series})),
+        months=tuple(sorted(set(indices))),
         latest=latest,
         target=latest.target if latest.target is not None else parameters.performance_target,
         minimum=latest.minimum if latest.minimum is not None else parameters.performance_minimum,
