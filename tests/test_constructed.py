@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel
 
 from lsc_engine import read_pack
 from lsc_engine.core.constructed import constructed
@@ -88,9 +88,39 @@ class _Mutable(BaseModel):
     tags: list[str] = ["a"]  # pydantic copies it for each model made; constructed would share it
 
 
+class _PostInit(BaseModel):
+    name: str
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Do what pydantic then runs after making the model."""
+
+
+class _Root(RootModel[int]):
+    pass
+
+
+class _OwnNew(BaseModel):
+    name: str
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _OwnNew:
+        return super().__new__(cls)
+
+
+class _OwnConstruct(BaseModel):
+    name: str
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> _OwnConstruct:  # type: ignore[override]
+        return super().model_construct(_fields_set, **values)
+
+
 @pytest.mark.parametrize(
     ("kind", "reason"),
     [
+        (_PostInit, "is not a model of plain fields"),
+        (_Root, "is not a model of plain fields"),
+        (_OwnNew, "makes its models its own way"),
+        (_OwnConstruct, "makes its models its own way"),
         (_Listed, "has a default that a model could change"),
         (_Mutable, "has a default that a model could change"),
         (_Aliased, "has an alias"),
@@ -99,6 +129,6 @@ class _Mutable(BaseModel):
     ],
 )
 def test_a_model_that_model_construct_makes_otherwise_is_refused(kind: type[BaseModel], reason: str) -> None:
-    values: dict[str, Any] = {"name": "x"} if "name" in kind.model_fields else {}
+    values: dict[str, Any] = {"name": "x"} if "name" in kind.__pydantic_fields__ else {"root": 1}
     with pytest.raises(TypeError, match=reason):
         constructed(kind, **values)

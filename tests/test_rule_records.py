@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsc_engine.core.rule_records import records_of
-from lsc_engine.core.ruleset import Ruleset, load_ruleset
+from lsc_engine.core.ruleset import Ruleset, build_ruleset, load_ruleset
 
 #: What a rule record holds, each as the rule gives it.
 RULE_FIELDS = ("id", "title", "criterion", "group", "rating", "message", "remedy", "basis", "reads_dated_facts")
@@ -36,3 +36,12 @@ def test_a_rulesets_records_are_made_once_for_its_digest(ruleset: Ruleset) -> No
     assert again is not ruleset
     assert again.digest == ruleset.digest
     assert records_of(again) is records_of(ruleset)
+
+
+def test_rulesets_that_differ_in_one_rule_have_records_of_their_own(ruleset: Ruleset) -> None:
+    first = ruleset.rules[0]
+    changed = [first.model_copy(update={"title": first.title + " (reworded)"}), *ruleset.rules[1:]]
+    other = build_ruleset(ruleset.catalogue, ruleset.parameters, changed)
+    assert other.digest != ruleset.digest
+    assert records_of(other).rules[first.id].title == first.title + " (reworded)"
+    assert records_of(ruleset).rules[first.id].title == first.title

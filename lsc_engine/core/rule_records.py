@@ -53,7 +53,8 @@ class RulesetRecords:
         )
 
 
-#: The records of each ruleset asked for, by its digest (a ruleset's digest is of all it holds).
+#: The records of each ruleset asked for, by its digest: ``build_ruleset`` seals a ruleset with the digest of all it
+#: holds, and the engine keys the rules it loads into durable-rules by it too.
 _RECORDS: dict[str, RulesetRecords] = {}
 
 

@@ -49,11 +49,8 @@ _MONTH_NAMES = (
 _KIND_FACT_NAMES = {MeasureKind.CODE: "code", MeasureKind.SERVICE_PROVIDER: "provider"}
 
 
-class _Measure:
-    """One measure's reported months and what its latest result says, the same at every date.
-
-    A plain class, not a dataclass: the compiled core then reads its fields in C.
-    """
+class _Measure:  # a plain class: a dataclass's generated __init__ runs as Python
+    """One measure's reported months and what its latest result says, the same at every date."""
 
     def __init__(
         self,
