@@ -34,6 +34,7 @@ COMPILED = [
     "lsc_engine/core/rating.py",
     "lsc_engine/core/constructed.py",
     "lsc_engine/core/rule_records.py",
+    "lsc_engine/core/written.py",
     "lsc_engine/core/facts/base.py",
     "lsc_engine/core/facts/derivation.py",
     "lsc_engine/core/facts/known.py",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
-from lsc_engine.core.days import FIRST_MOMENT, LAST_MOMENT
 from lsc_engine.core.text import ADDRESSABLE, PRINTABLE
+from lsc_engine.core.written import as_utc, written_as_a_date, written_as_a_time
 
 SCHEMA_VERSION = "1"
 
@@ -28,39 +28,12 @@ Count = Annotated[int, Field(ge=0)]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A calendar month, YYYY-MM")]
 
 
-def _as_utc(value: datetime) -> datetime:
-    """Read a timestamp without an offset as UTC, and express every timestamp in UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)  # even at offset zero: comparing datetimes that share one tzinfo is much faster
-    except OverflowError:  # an offset that takes it past the calendar's first or last moment: held there
-        return FIRST_MOMENT if value.year == 1 else LAST_MOMENT
-
-
-def _written_as_a_date(value: object) -> object:
-    """Take a date or time only as written text: pydantic would read 2020, or "2020", as seconds after 1970."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or "-" not in value[1:]:
-        raise ValueError("write a date as YYYY-MM-DD; a number is not a date")
-    return value
-
-
-def _written_as_a_time(value: object) -> object:
-    """Take a moment only as written text with its time of day, as strict parsing did: a date alone is not one."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or len(value) < 11 or value[10] not in "Tt _" or "-" not in value[1:]:
-        raise ValueError("write a time as YYYY-MM-DDTHH:MM, with an offset such as Z or +01:00 if it is not UTC")
-    return value
-
-
-# After these checks the text is parsed as pydantic parses it (not strictly, which would refuse text here).
+# After the checks of ``core.written`` the text is parsed as pydantic parses it (not strictly, which would refuse
+# text here).
 #: A calendar date, written YYYY-MM-DD.
-Date = Annotated[date, BeforeValidator(_written_as_a_date), Field(strict=False)]
+Date = Annotated[date, BeforeValidator(written_as_a_date), Field(strict=False)]
 #: A moment, written YYYY-MM-DDTHH:MM with an optional offset (UTC without one).
-Timestamp = Annotated[datetime, BeforeValidator(_written_as_a_time), AfterValidator(_as_utc), Field(strict=False)]
+Timestamp = Annotated[datetime, BeforeValidator(written_as_a_time), AfterValidator(as_utc), Field(strict=False)]
 
 
 class Group(StrEnum):
