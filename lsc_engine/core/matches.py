@@ -26,7 +26,6 @@ class Matches:
         #: The ruleset's rules and criteria as compiled records, which the decision reads.
         self.records: RulesetRecords = records_of(ruleset)
         self._fired: dict[date, tuple[dict[str, Fact], list[RuleRecord]]] = {}
-        self._rules = self.records.rules
         self._rated: dict[tuple[date, Cell], Rating] = {}
 
     def fired(self, on: date) -> tuple[dict[str, Fact], list[RuleRecord]]:
@@ -34,7 +33,7 @@ class Matches:
         if on not in self._fired:
             facts = self.derivation.facts(on)
             fired = engine.match(self.ruleset, fact_values(facts))
-            self._fired[on] = (facts, [self._rules[rule_id] for rule_id in fired])
+            self._fired[on] = (facts, [self.records.rules[rule_id] for rule_id in fired])
         return self._fired[on]
 
     def change_dates(self, cell: Cell, until: date) -> list[date]:
@@ -63,7 +62,7 @@ class Matches:
         """Return the facts a cell's rules read as at a date, and those of its rules that fire then."""
         part, names = self._part(cell)
         facts = self.derivation.facts(on, names)
-        return facts, [self._rules[rule_id] for rule_id in engine.match(self.ruleset, fact_values(facts), part)]
+        return facts, [self.records.rules[rule_id] for rule_id in engine.match(self.ruleset, fact_values(facts), part)]
 
     def _part(self, cell: Cell) -> tuple[tuple[int, ...], frozenset[str]]:
         """Return the places of the cell's rules in the ruleset and the facts their clauses read."""
