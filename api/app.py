@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.deps import printable_address
 from api.limits import BodyLimits
+from api.on_loop import OnLoop, RequestsInFlight
 from api.read_once import EvaluationsReadOnce
 from api.routes import catalogue, committee, health, letters, register, submissions
 from api.routes import tokens as token_routes
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.notice_key = secrets.token_bytes(32)  # signs the pages' confirmations where no session does
     app.state.service = service
+    app.state.on_loop = on_loop = OnLoop()
     app.state.committee = Committee(database, ruleset)
     app.state.letters = Letters(database, ruleset, load_letterhead(settings.letterhead))
     tokens = Tokens(database, cache_seconds=settings.token_cache_seconds)
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(EvaluationsReadOnce)
+    app.add_middleware(RequestsInFlight, on_loop=on_loop)  # outermost of these: counted from the start
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(committee.router)

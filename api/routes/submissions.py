@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import Reader, Reviser, SelfChecker, Submitter
 from api.deps import BodyDep, ServiceDep, SettingsDep
 from api.errors import RESPONSES, documented
+from api.on_loop import OnLoopDep
 from api.redacting import RedactingRoute, answers_own_input
 from api.schemas import EvaluationRead, ReEvaluation, SubmissionCreated, SubmissionDetail, SubmissionRead
 from api.types import IsoDate
@@ -115,16 +116,18 @@ async def create_submission(
     openapi_extra=PACK_BODY,
 )
 @answers_own_input
-async def self_check(_caller: SelfChecker, body: BodyDep, service: ServiceDep, as_at: AsAt = None) -> Response:
+async def self_check(
+    _caller: SelfChecker, body: BodyDep, service: ServiceDep, on_loop: OnLoopDep, as_at: AsAt = None
+) -> Response:
     """Evaluate an evidence pack without storing it (the same result as ``lsc check --format json``).
 
     The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
     write it, by the faster ``model_json``.
     """
-    # Even a small pack goes to the thread pool: on the event loop, the loop would run every self-check it has read
-    # before reading a submission's bytes, and the submission would lose its place ahead of them (docs/performance.md,
-    # "Where a self-check's time goes in a worker").
-    result = await run_in_threadpool(service.self_check, body, as_at=as_at)
+    # A small pack is evaluated on the loop when that delays no request of another kind (``api.on_loop``).
+    result = await on_loop.self_check(service, body, as_at)
+    if result is None:
+        result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 
 

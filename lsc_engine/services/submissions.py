@@ -114,8 +114,17 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
+        with self._turns.turn(submission=False):
+            return self._checked(body, as_at)
+
+    def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
+        """Evaluate a pack without storing anything if a turn is free at once; None, having done nothing, if not."""
+        with self._turns.turn_now() as taken:
+            return self._checked(body, as_at) if taken else None
+
+    def _checked(self, body: bytes, as_at: date | None) -> Evaluation:
         # A large pack is built, evaluated and freed without the cycle collector walking it.
-        with self._turns.turn(submission=False), gc_paused(len(body)):
+        with gc_paused(len(body)):
             pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
             result = evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
             del pack

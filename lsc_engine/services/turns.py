@@ -57,6 +57,28 @@ class Turns:
                 self._changed.notify_all()
 
     @contextmanager
+    def turn_now(self) -> Iterator[bool]:
+        """Take a self-check's turn at once if it is free and no one waits for one; yield whether it was taken.
+
+        Nothing waits here: a caller on the event loop, which must not block, is told no when another thread
+        evaluates, waits for a turn, or stores a submission, and hands its work to a thread instead.
+        """
+        with self._changed:
+            taken = self._waiting == 0 and not self._submissions_ahead()
+            taken = taken and (self._slots is None or self._busy < self._slots)
+            if taken:
+                self._busy += 1
+        if not taken:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    @contextmanager
     def storing(self) -> Iterator[None]:
         """Hold back self-checks while a submission that has evaluated is stored, so that its writes get the core."""
         with self._changed:

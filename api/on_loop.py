@@ -1,0 +1,130 @@
+"""Small self-checks evaluated on the event loop, only where no request of another kind could lose its place to them.
+
+Handing an evaluation to the thread pool and back costs a worker far more time than its instructions show: two
+thread wake-ups, and the caches gone cold between the threads. So a self-check of a small pack is evaluated on the
+loop itself, when all of these hold:
+
+- the pack is at most ``ON_LOOP_BYTES`` (its evaluation then takes milliseconds, however the pack is shaped);
+- every request the worker has begun and not finished is a self-check of the API (``RequestsInFlight`` counts
+  them from the moment each begins, before its body is read): a submission, a page or a read never waits behind
+  one;
+- no thread evaluates, waits for a turn or stores a submission (``Turns.turn_now``);
+- the loop has gone round ``PASSES`` times since the self-check was read, or since the evaluation before it on the
+  loop ended, so that every request read meanwhile has begun, and been counted, first.
+
+Self-checks waiting for the loop are taken one at a time in the order they came; none of them polls. When a request of
+another kind is in flight, every waiting self-check goes to the thread pool as before, where a waiting submission
+takes the next turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lsc_engine.core.evaluation import Evaluation
+from lsc_engine.services.submissions import Service
+
+#: The largest pack evaluated on the loop: packs shaped to make the evaluation work hardest took under 8 ms.
+ON_LOOP_BYTES = 32 * 1024
+#: How many times the loop goes round before a self-check's chance: a request read during an evaluation on the loop
+#: begins within two (uvloop) or three (asyncio's own loop) rounds of the read.
+PASSES = 3
+#: The one request that may be evaluated on the loop: the API's self-check.
+SELF_CHECK = ("POST", "/v1/self-check")
+
+
+class OnLoop:
+    """A worker's requests in flight, and the self-checks waiting for its loop, in the order they came."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.self_checks = 0
+        self._waiting: deque[asyncio.Future[bool]] = deque()
+        self._busy = False  # a chance is on its way or being used
+
+    def others(self) -> int:
+        """Count the requests in flight that are not self-checks."""
+        return self.requests - self.self_checks
+
+    async def self_check(self, service: Service, body: bytes, as_at: date | None) -> Evaluation | None:
+        """Evaluate a self-check on the loop when it delays no other kind of request; None to send it to a thread."""
+        if len(body) > ON_LOOP_BYTES:
+            return None
+        chance = asyncio.get_running_loop().create_future()
+        self._waiting.append(chance)
+        if not self._busy:
+            self._busy = True
+            _after_passes(self._next)
+        try:
+            taken = await chance
+        except asyncio.CancelledError:
+            if chance.done() and not chance.cancelled() and chance.result():
+                _after_passes(self._next)  # its chance came as it was cancelled: pass it on
+            raise
+        if not taken:
+            return None
+        try:
+            return None if self.others() else service.self_check_now(body, as_at=as_at)
+        finally:
+            _after_passes(self._next)
+
+    def _next(self) -> None:
+        """Give the first waiting self-check its chance, or send every one to the thread pool, or rest."""
+        while self._waiting and self._waiting[0].done():  # its request was cancelled while it waited
+            self._waiting.popleft()
+        if not self._waiting:
+            self._busy = False
+        elif self.others():
+            self._busy = False
+            while self._waiting:
+                if not (chance := self._waiting.popleft()).done():
+                    chance.set_result(False)
+        else:
+            self._waiting.popleft().set_result(True)
+
+
+def _after_passes(then: Callable[[], None], passes: int = PASSES) -> None:
+    """Call ``then`` once the loop has gone round so many times."""
+    if passes:
+        asyncio.get_running_loop().call_soon(_after_passes, then, passes - 1)
+    else:
+        then()
+
+
+class RequestsInFlight:
+    """Count each HTTP request from its beginning to its end, self-checks apart (plain ASGI, no extra task)."""
+
+    def __init__(self, app: ASGIApp, on_loop: OnLoop) -> None:
+        self.app = app
+        self.on_loop = on_loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, counted while it runs."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        on_loop = self.on_loop
+        self_check = (scope["method"], scope["path"]) == SELF_CHECK
+        on_loop.requests += 1
+        on_loop.self_checks += self_check
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            on_loop.requests -= 1
+            on_loop.self_checks -= self_check
+
+
+async def get_on_loop(request: Request) -> OnLoop:
+    """Return the worker's self-checks on the loop."""
+    on_loop: OnLoop = request.app.state.on_loop
+    return on_loop
+
+
+OnLoopDep = Annotated[OnLoop, Depends(get_on_loop)]
