@@ -4,13 +4,15 @@ Handing an evaluation to the thread pool and back costs a worker far more time t
 thread wake-ups, and the caches gone cold between the threads. So a self-check of a small pack is evaluated on the
 loop itself, when all of these hold:
 
-- the pack is at most ``ON_LOOP_BYTES`` (its evaluation then takes milliseconds, however the pack is shaped);
+- the pack is at most ``ON_LOOP_BYTES`` (packs of that size shaped to make the evaluation work hardest took
+  under 8 ms);
 - every request the worker has begun and not finished is a self-check of the API (``RequestsInFlight`` counts
-  them from the moment each begins, before its body is read): a submission, a page or a read never waits behind
-  one;
+  them from the moment each begins, before its body is read), so that a submission, a page or a read waits at
+  most for the one evaluation running on the loop when it was read;
 - no thread evaluates, waits for a turn or stores a submission (``Turns.turn_now``);
 - the loop has gone round ``PASSES`` times since the self-check was read, or since the evaluation before it on the
-  loop ended, so that every request read meanwhile has begun, and been counted, first.
+  loop ended, so that every request read meanwhile has begun, and been counted, first; and it is still so when
+  the self-check takes its chance, a round later.
 
 Self-checks waiting for the loop are taken one at a time in the order they came; none of them polls. When a request of
 another kind is in flight, every waiting self-check goes to the thread pool as before, where a waiting submission
@@ -31,11 +33,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.services.submissions import Service
 
-#: The largest pack evaluated on the loop: packs shaped to make the evaluation work hardest took under 8 ms.
+#: The largest pack evaluated on the loop.
 ON_LOOP_BYTES = 32 * 1024
-#: How many times the loop goes round before a self-check's chance: a request read during an evaluation on the loop
-#: begins within two (uvloop) or three (asyncio's own loop) rounds of the read.
-PASSES = 3
+#: How many times the loop goes round before a self-check's chance. A request sent during an evaluation on the loop
+#: begins within two rounds of its end on uvloop; on asyncio's own loop, within two on a connection kept open, and
+#: within five on a new one (the connection accepted, set up and read, then the request's task started).
+PASSES = 5
 #: The one request that may be evaluated on the loop: the API's self-check.
 SELF_CHECK = ("POST", "/v1/self-check")
 
@@ -61,19 +64,20 @@ class OnLoop:
         self._waiting.append(chance)
         if not self._busy:
             self._busy = True
-            _after_passes(self._next)
+            _after_passes(self._next, PASSES)
         try:
             taken = await chance
-        except asyncio.CancelledError:
+        except BaseException:
             if chance.done() and not chance.cancelled() and chance.result():
-                _after_passes(self._next)  # its chance came as it was cancelled: pass it on
+                _after_passes(self._next, PASSES)  # its chance came as it was cancelled: pass it on
             raise
         if not taken:
             return None
         try:
+            # Checked again: a request counted in the round since the chance was given goes first all the same.
             return None if self.others() else service.self_check_now(body, as_at=as_at)
         finally:
-            _after_passes(self._next)
+            _after_passes(self._next, PASSES)
 
     def _next(self) -> None:
         """Give the first waiting self-check its chance, or send every one to the thread pool, or rest."""
@@ -90,7 +94,7 @@ class OnLoop:
             self._waiting.popleft().set_result(True)
 
 
-def _after_passes(then: Callable[[], None], passes: int = PASSES) -> None:
+def _after_passes(then: Callable[[], None], passes: int) -> None:
     """Call ``then`` once the loop has gone round so many times."""
     if passes:
         asyncio.get_running_loop().call_soon(_after_passes, then, passes - 1)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+from collections.abc import Coroutine
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
+import uvicorn
 
+from api.app import create_app
 from api.on_loop import ON_LOOP_BYTES, SELF_CHECK, OnLoop, RequestsInFlight
 from lsc_engine.services.submissions import Service
 from lsc_engine.services.turns import Turns
+from lsc_engine.settings import Settings
 
 from .auth import ActingClient
 from .conftest import FIXTURES
+from .live import HOST, free_port
+
+T = TypeVar("T")
 
 
 class FakeService:
@@ -34,6 +42,18 @@ class FakeService:
             self.threads.append(threading.current_thread())
             return body
 
+    def self_check(self, body: bytes, *, as_at: date | None = None) -> Any:
+        """Evaluate in a thread of the pool, waiting for a turn (here: note the body and give it back)."""
+        with self.turns.turn(submission=False):
+            self.evaluated.append(body)
+            self.threads.append(threading.current_thread())
+            return body
+
+
+def finish(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a new loop, failing rather than hanging if the queue stalls."""
+    return asyncio.run(asyncio.wait_for(work, 30))
+
 
 def check(on_loop: OnLoop, service: FakeService, body: bytes) -> Any:
     """Ask for a self-check on the loop."""
@@ -45,7 +65,7 @@ def test_a_lone_self_check_is_evaluated_on_the_loop_itself() -> None:
         return await check(OnLoop(), service, b"pack")
 
     service = FakeService()
-    assert asyncio.run(run()) == b"pack"
+    assert finish(run()) == b"pack"
     assert service.threads == [threading.current_thread()], "evaluated on the loop's own thread"
 
 
@@ -55,26 +75,58 @@ def test_self_checks_begun_together_are_evaluated_one_at_a_time_in_the_order_the
         return await asyncio.gather(*(check(on_loop, service, f"pack {n}".encode()) for n in range(6)))
 
     service = FakeService()
-    results = asyncio.run(run())
+    results = finish(run())
     assert results == [f"pack {n}".encode() for n in range(6)]
     assert service.evaluated == results
 
 
 def test_a_request_of_another_kind_begun_with_them_sends_every_waiting_self_check_to_the_thread_pool() -> None:
-    async def other_request(on_loop: OnLoop) -> None:
-        on_loop.requests += 1  # begun as ``RequestsInFlight`` counts it, after the self-checks were read
-        await asyncio.sleep(0.01)
-        on_loop.requests -= 1
-
     async def run() -> list[Any]:
         on_loop = OnLoop()
-        checks = [check(on_loop, service, f"pack {n}".encode()) for n in range(3)]
-        *results, _ = await asyncio.gather(*checks, other_request(on_loop))
+        checks = [asyncio.create_task(check(on_loop, service, f"pack {n}".encode())) for n in range(3)]
+        on_loop.requests += 1  # another request begins, as ``RequestsInFlight`` counts it, after they were read
+        results = await asyncio.gather(*checks)
+        on_loop.requests -= 1
         return results
 
     service = FakeService()
-    assert asyncio.run(run()) == [None, None, None], "each goes to a thread, where a submission goes first"
+    assert finish(run()) == [None, None, None], "each goes to a thread, where a submission goes first"
     assert service.evaluated == []
+
+
+def test_a_request_counted_in_the_round_after_the_chance_was_given_still_goes_first() -> None:
+    class Late(OnLoop):
+        def _next(self) -> None:
+            super()._next()
+            self.requests += 1  # begins once the chance is on its way to the first self-check
+
+    service = FakeService()
+    assert finish(check(Late(), service, b"pack")) is None
+    assert service.evaluated == []
+
+
+def test_a_self_check_that_fails_on_the_loop_passes_the_chance_on() -> None:
+    class Failing(FakeService):
+        def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
+            if body == b"bad":
+                raise ValueError("not a pack")
+            return super().self_check_now(body, as_at=as_at)
+
+    async def run() -> list[Any]:
+        on_loop = OnLoop()
+        return await asyncio.gather(
+            *(check(on_loop, service, body) for body in (b"bad", b"good")), return_exceptions=True
+        )
+
+    service = Failing()
+    failed, good = finish(run())
+    assert isinstance(failed, ValueError)
+    assert good == b"good"
+
+
+def test_the_requests_in_flight_are_counted_outside_every_other_middleware_of_the_app(settings: Settings) -> None:
+    first = create_app(settings).user_middleware[0]  # the outermost of the app's own
+    assert cast(Any, first.cls) is RequestsInFlight
 
 
 def test_a_request_that_begins_while_one_self_check_is_evaluated_stops_the_rest_from_following_it() -> None:
@@ -95,7 +147,7 @@ def test_a_request_that_begins_while_one_self_check_is_evaluated_stops_the_rest_
         return await asyncio.gather(*(check(on_loop, service, f"pack {n}".encode()) for n in range(4)))
 
     service = Beginning()
-    assert asyncio.run(run()) == [b"pack 0", None, None, None]
+    assert finish(run()) == [b"pack 0", None, None, None]
     assert calls == ["pack 0"], "the others never started on the loop once it had begun"
 
 
@@ -106,13 +158,13 @@ def test_a_self_check_goes_to_a_thread_while_a_thread_holds_the_turn() -> None:
         return await check(OnLoop(), service, b"pack")
 
     with service.turns.turn(submission=False):
-        assert asyncio.run(run()) is None
+        assert finish(run()) is None
     assert service.evaluated == []
 
 
 def test_a_pack_too_large_for_the_loop_goes_to_a_thread_at_once() -> None:
     service = FakeService()
-    assert asyncio.run(check(OnLoop(), service, b" " * (ON_LOOP_BYTES + 1))) is None
+    assert finish(check(OnLoop(), service, b" " * (ON_LOOP_BYTES + 1))) is None
     assert service.evaluated == []
 
 
@@ -125,7 +177,7 @@ def test_a_self_check_cancelled_while_it_waits_does_not_hold_up_those_behind_it(
         return await asyncio.gather(*tasks, return_exceptions=True)
 
     service = FakeService()
-    first, second, third = asyncio.run(run())
+    first, second, third = finish(run())
     assert (first, third) == (b"pack 0", b"pack 2")
     assert isinstance(second, asyncio.CancelledError)
     assert service.evaluated == [b"pack 0", b"pack 2"]
@@ -146,7 +198,7 @@ def test_a_self_check_cancelled_as_its_chance_came_passes_the_chance_on() -> Non
         return await asyncio.gather(*tasks, return_exceptions=True)
 
     service = FakeService()
-    first, second = asyncio.run(run())
+    first, second = finish(run())
     assert isinstance(first, asyncio.CancelledError)
     assert second == b"second"
     assert service.evaluated == [b"second"]
@@ -225,3 +277,97 @@ def test_the_service_evaluates_a_lone_small_self_check_on_its_loop_and_a_large_o
     assert [answer.status_code for answer in answers] == [200, 200]
     assert answers[0].json() == answers[1].json()
     assert on_the_loop == [True, False]
+
+
+class Probe(FakeService):
+    """Sends a request of another kind from inside the first evaluation on the loop, as a client would meanwhile."""
+
+    def __init__(self, send_other: Any) -> None:
+        super().__init__()
+        self.send_other = send_other
+        self.events: list[str] = []
+
+    def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
+        """Evaluate at once if free, noting it; the first time, send the other request while evaluating."""
+        result = super().self_check_now(body, as_at=as_at)
+        if result is not None:
+            self.events.append("evaluated on the loop")
+            if len(self.events) == 1:
+                self.send_other()
+                self.events.append("other sent")
+        return result
+
+
+def answer(connection: socket.socket) -> bytes:
+    """Read one HTTP response whole from a connection and return its body (the status must be 200)."""
+    connection.settimeout(30)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(1000)
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head
+    length = int(
+        next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
+    )
+    while len(body) < length:
+        body += connection.recv(1000)
+    return body
+
+
+@pytest.mark.parametrize("kept_open", [True, False], ids=["kept-open connection", "new connection"])
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_request_sent_during_an_evaluation_on_the_loop_begins_before_the_next_one(loop: str, kept_open: bool) -> None:
+    """Six self-checks read together, and another request sent while the first is evaluated: it begins next."""
+    port = free_port()
+    other = b"GET /other HTTP/1.1\r\nhost: test\r\n\r\n"
+    kept: list[socket.socket] = []
+
+    def send_other() -> None:
+        if kept_open:
+            kept[0].sendall(other)
+        else:
+            kept.append(socket.create_connection((HOST, port)))
+            kept[-1].sendall(other)
+
+    on_loop, service = OnLoop(), Probe(send_other)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["path"] == "/other":
+            service.events.append("other begins")
+            reply: Any = b"other"
+        else:
+            body = (await receive())["body"]
+            reply = await on_loop.self_check(cast(Service, service), body, None)
+            reply = reply or await asyncio.to_thread(service.self_check, body)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(reply))]})
+        await send({"type": "http.response.body", "body": reply})
+
+    config = uvicorn.Config(RequestsInFlight(app, on_loop), host=HOST, port=port, loop=loop, log_level="warning")
+    server = uvicorn.Server(config)
+    serving = threading.Thread(target=server.run)
+    serving.start()
+    try:
+        while not server.started:
+            threading.Event().wait(0.01)
+        kept.append(socket.create_connection((HOST, port)))
+        checks = [socket.create_connection((HOST, port)) for _ in range(6)]
+        kept.extend(checks)  # closed at the end with the others
+        for number, connection in enumerate(checks):
+            connection.sendall(b"POST /v1/self-check HTTP/1.1\r\nhost: test\r\ncontent-length: 1\r\n\r\n%d" % number)
+        answers = [answer(connection) for connection in checks]
+        answers.append(answer(kept[0] if kept_open else kept[-1]))  # sent once the first check was evaluated
+        assert answers == [b"%d" % number for number in range(6)] + [b"other"]
+    finally:
+        server.should_exit = True
+        serving.join(30)
+        for connection in kept:
+            connection.close()
+
+    sent = service.events.index("other sent")
+    assert service.events[sent + 1] == "other begins", service.events
+    assert service.events.count("evaluated on the loop") >= 2, "the self-checks after it went on on the loop"

@@ -60,8 +60,8 @@ class Turns:
     def turn_now(self) -> Iterator[bool]:
         """Take a self-check's turn at once if it is free and no one waits for one; yield whether it was taken.
 
-        Nothing waits here: a caller on the event loop, which must not block, is told no when another thread
-        evaluates, waits for a turn, or stores a submission, and hands its work to a thread instead.
+        Nothing waits here: a caller on the event loop, which must not block, is told no when every turn is taken
+        (with a bound), a thread waits for one, or a submission is being stored, and hands its work to a thread.
         """
         with self._changed:
             taken = self._waiting == 0 and not self._submissions_ahead()
