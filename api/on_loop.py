@@ -1,22 +1,20 @@
-"""Small self-checks evaluated on the event loop, only where no request of another kind could lose its place to them.
+"""Small self-checks taken one at a time, each on the event loop where no request of another kind could wait for it.
 
 Handing an evaluation to the thread pool and back costs a worker far more time than its instructions show: two
-thread wake-ups, and the caches gone cold between the threads. So a self-check of a small pack is evaluated on the
-loop itself, when all of these hold:
+thread wake-ups, and the caches gone cold between the threads. So the self-checks of small packs (at most
+``ON_LOOP_BYTES``; packs of that size shaped to make the evaluation work hardest took under 8 ms) wait in a queue
+of their own, first come first served, and none of them polls. Each, in its turn, is evaluated on the loop itself
+when both of these hold:
 
-- the pack is at most ``ON_LOOP_BYTES`` (packs of that size shaped to make the evaluation work hardest took
-  under 8 ms);
 - every request the worker has begun and not finished is a self-check of the API (``RequestsInFlight`` counts
-  them from the moment each begins, before its body is read), so that a submission, a page or a read waits at
-  most for the one evaluation running on the loop when it was read;
-- no thread evaluates, waits for a turn or stores a submission (``Turns.turn_now``);
-- the loop has gone round ``PASSES`` times since the self-check was read, or since the evaluation before it on the
-  loop ended, so that every request read meanwhile has begun, and been counted, first; and it is still so when
-  the self-check takes its chance, a round later.
+  them from the moment each begins, before its body is read);
+- no thread evaluates, waits for a turn or stores a submission (``Turns.turn_now``).
 
-Self-checks waiting for the loop are taken one at a time in the order they came; none of them polls. When a request of
-another kind is in flight, every waiting self-check goes to the thread pool as before, where a waiting submission
-takes the next turn.
+Otherwise it goes to the thread pool, where a waiting submission takes the next turn ahead of it. A turn is given
+once the loop has gone round ``PASSES`` times since the self-check was read, or since the one before it ended, so
+that every request read meanwhile has begun, and been counted, first. Only one self-check of the queue is ever
+evaluated at a time, on the loop or in a thread: so a submission, a page or a read waits at most for the one
+running when it began, and never finds the thread pool full of self-checks.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lsc_engine.core.evaluation import Evaluation
@@ -44,54 +43,48 @@ SELF_CHECK = ("POST", "/v1/self-check")
 
 
 class OnLoop:
-    """A worker's requests in flight, and the self-checks waiting for its loop, in the order they came."""
+    """A worker's requests in flight, and its small self-checks waiting for their turns, in the order they came."""
 
     def __init__(self) -> None:
         self.requests = 0
         self.self_checks = 0
-        self._waiting: deque[asyncio.Future[bool]] = deque()
-        self._busy = False  # a chance is on its way or being used
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._busy = False  # a turn is on its way or being used
 
     def others(self) -> int:
         """Count the requests in flight that are not self-checks."""
         return self.requests - self.self_checks
 
-    async def self_check(self, service: Service, body: bytes, as_at: date | None) -> Evaluation | None:
-        """Evaluate a self-check on the loop when it delays no other kind of request; None to send it to a thread."""
+    async def self_check(self, service: Service, body: bytes, as_at: date | None) -> Evaluation:
+        """Evaluate a self-check in its turn: on the loop if that delays no other kind of request, else in a thread."""
         if len(body) > ON_LOOP_BYTES:
-            return None
-        chance = asyncio.get_running_loop().create_future()
-        self._waiting.append(chance)
+            return await run_in_threadpool(service.self_check, body, as_at=as_at)
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
         if not self._busy:
             self._busy = True
             _after_passes(self._next, PASSES)
         try:
-            taken = await chance
+            await turn
         except BaseException:
-            if chance.done() and not chance.cancelled() and chance.result():
-                _after_passes(self._next, PASSES)  # its chance came as it was cancelled: pass it on
+            if turn.done() and not turn.cancelled():
+                _after_passes(self._next, PASSES)  # its turn came as it was cancelled: pass it on
             raise
-        if not taken:
-            return None
         try:
-            # Checked again: a request counted in the round since the chance was given goes first all the same.
-            return None if self.others() else service.self_check_now(body, as_at=as_at)
+            # Looked at now, a round after the turn was given: a request counted since then goes first all the same.
+            result = None if self.others() else service.self_check_now(body, as_at=as_at)
+            return result if result is not None else await run_in_threadpool(service.self_check, body, as_at=as_at)
         finally:
             _after_passes(self._next, PASSES)
 
     def _next(self) -> None:
-        """Give the first waiting self-check its chance, or send every one to the thread pool, or rest."""
+        """Give the first waiting self-check its turn, or rest."""
         while self._waiting and self._waiting[0].done():  # its request was cancelled while it waited
             self._waiting.popleft()
-        if not self._waiting:
-            self._busy = False
-        elif self.others():
-            self._busy = False
-            while self._waiting:
-                if not (chance := self._waiting.popleft()).done():
-                    chance.set_result(False)
+        if self._waiting:
+            self._waiting.popleft().set_result(None)
         else:
-            self._waiting.popleft().set_result(True)
+            self._busy = False
 
 
 def _after_passes(then: Callable[[], None], passes: int) -> None:

@@ -26,28 +26,47 @@ T = TypeVar("T")
 
 
 class FakeService:
-    """Stands in for the service: notes each self-check evaluated at once, and on which thread."""
+    """Stands in for the service: notes each self-check it evaluates, where, and how many were in the pool at once."""
 
-    def __init__(self, turns: Turns | None = None) -> None:
-        self.turns = turns or Turns(1)
+    def __init__(self) -> None:
+        self.turns = Turns(1)
         self.evaluated: list[bytes] = []
-        self.threads: list[threading.Thread] = []
+        self.places: list[str] = []
+        self.in_pool = 0
+        self.most_in_pool = 0
+        self._lock = threading.Lock()
 
     def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
         """Evaluate at once if a turn is free (here: note the body and give it back)."""
         with self.turns.turn_now() as taken:
-            if not taken:
-                return None
-            self.evaluated.append(body)
-            self.threads.append(threading.current_thread())
-            return body
+            return self._evaluated(body, "loop") if taken else None
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Any:
-        """Evaluate in a thread of the pool, waiting for a turn (here: note the body and give it back)."""
-        with self.turns.turn(submission=False):
-            self.evaluated.append(body)
-            self.threads.append(threading.current_thread())
-            return body
+        """Evaluate in a thread of the pool, waiting for a turn."""
+        with self._lock:
+            self.in_pool += 1
+            self.most_in_pool = max(self.most_in_pool, self.in_pool)
+        try:
+            with self.turns.turn(submission=False):
+                return self._evaluated(body, "thread")
+        finally:
+            with self._lock:
+                self.in_pool -= 1
+
+    def _evaluated(self, body: bytes, place: str) -> bytes:
+        assert _on_a_loop() == (place == "loop"), "evaluated where it says"
+        self.evaluated.append(body)
+        self.places.append(place)
+        return body
+
+
+def _on_a_loop() -> bool:
+    """Tell whether this thread runs an event loop (a thread of the pool runs none)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def finish(work: Coroutine[Any, Any, T]) -> T:
@@ -56,56 +75,60 @@ def finish(work: Coroutine[Any, Any, T]) -> T:
 
 
 def check(on_loop: OnLoop, service: FakeService, body: bytes) -> Any:
-    """Ask for a self-check on the loop."""
+    """Ask the queue for a self-check."""
     return on_loop.self_check(cast(Service, service), body, None)
 
 
+def packs(count: int) -> list[bytes]:
+    """Some small packs, each told apart by its number."""
+    return [f"pack {number}".encode() for number in range(count)]
+
+
 def test_a_lone_self_check_is_evaluated_on_the_loop_itself() -> None:
-    async def run() -> Any:
-        return await check(OnLoop(), service, b"pack")
-
     service = FakeService()
-    assert finish(run()) == b"pack"
-    assert service.threads == [threading.current_thread()], "evaluated on the loop's own thread"
+    assert finish(check(OnLoop(), service, b"pack")) == b"pack"
+    assert service.places == ["loop"]
 
 
-def test_self_checks_begun_together_are_evaluated_one_at_a_time_in_the_order_they_came() -> None:
+def test_self_checks_begun_together_are_evaluated_on_the_loop_one_at_a_time_in_the_order_they_came() -> None:
     async def run() -> list[Any]:
         on_loop = OnLoop()
-        return await asyncio.gather(*(check(on_loop, service, f"pack {n}".encode()) for n in range(6)))
+        return await asyncio.gather(*(check(on_loop, service, pack) for pack in packs(6)))
 
     service = FakeService()
-    results = finish(run())
-    assert results == [f"pack {n}".encode() for n in range(6)]
-    assert service.evaluated == results
+    assert finish(run()) == packs(6)
+    assert service.evaluated == packs(6)
+    assert service.places == ["loop"] * 6
 
 
-def test_a_request_of_another_kind_begun_with_them_sends_every_waiting_self_check_to_the_thread_pool() -> None:
+def test_while_a_request_of_another_kind_is_in_flight_self_checks_go_to_the_pool_one_at_a_time_in_order() -> None:
     async def run() -> list[Any]:
         on_loop = OnLoop()
-        checks = [asyncio.create_task(check(on_loop, service, f"pack {n}".encode())) for n in range(3)]
+        checks = [asyncio.create_task(check(on_loop, service, pack)) for pack in packs(4)]
         on_loop.requests += 1  # another request begins, as ``RequestsInFlight`` counts it, after they were read
         results = await asyncio.gather(*checks)
         on_loop.requests -= 1
         return results
 
     service = FakeService()
-    assert finish(run()) == [None, None, None], "each goes to a thread, where a submission goes first"
-    assert service.evaluated == []
+    assert finish(run()) == packs(4)
+    assert service.places == ["thread"] * 4, "each goes to a thread, where a submission goes first"
+    assert service.evaluated == packs(4)
+    assert service.most_in_pool == 1, "the pool never fills with self-checks that a submission would wait behind"
 
 
-def test_a_request_counted_in_the_round_after_the_chance_was_given_still_goes_first() -> None:
+def test_a_request_counted_in_the_round_after_the_turn_was_given_still_goes_first() -> None:
     class Late(OnLoop):
         def _next(self) -> None:
             super()._next()
-            self.requests += 1  # begins once the chance is on its way to the first self-check
+            self.requests += 1  # begins once the turn is on its way to the first self-check
 
     service = FakeService()
-    assert finish(check(Late(), service, b"pack")) is None
-    assert service.evaluated == []
+    assert finish(check(Late(), service, b"pack")) == b"pack"
+    assert service.places == ["thread"]
 
 
-def test_a_self_check_that_fails_on_the_loop_passes_the_chance_on() -> None:
+def test_a_self_check_that_fails_passes_the_turn_on() -> None:
     class Failing(FakeService):
         def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
             if body == b"bad":
@@ -129,49 +152,47 @@ def test_the_requests_in_flight_are_counted_outside_every_other_middleware_of_th
     assert cast(Any, first.cls) is RequestsInFlight
 
 
-def test_a_request_that_begins_while_one_self_check_is_evaluated_stops_the_rest_from_following_it() -> None:
+def test_a_request_that_begins_while_one_self_check_is_evaluated_sends_the_rest_to_the_pool() -> None:
     on_loop = OnLoop()
-    calls: list[str] = []
 
     class Beginning(FakeService):
         def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
-            if not calls:  # a request of another kind is read while the first self-check is evaluated
+            if not self.evaluated:  # a request of another kind is read while the first self-check is evaluated
                 asyncio.get_running_loop().call_soon(begin_other)
-            calls.append(body.decode())
             return super().self_check_now(body, as_at=as_at)
 
     def begin_other() -> None:
         on_loop.requests += 1
 
     async def run() -> list[Any]:
-        return await asyncio.gather(*(check(on_loop, service, f"pack {n}".encode()) for n in range(4)))
+        return await asyncio.gather(*(check(on_loop, service, pack) for pack in packs(4)))
 
     service = Beginning()
-    assert finish(run()) == [b"pack 0", None, None, None]
-    assert calls == ["pack 0"], "the others never started on the loop once it had begun"
+    assert finish(run()) == packs(4)
+    assert service.places == ["loop", "thread", "thread", "thread"]
+    assert service.most_in_pool == 1
 
 
-def test_a_self_check_goes_to_a_thread_while_a_thread_holds_the_turn() -> None:
-    service = FakeService()
+def test_a_self_check_refused_a_turn_at_once_waits_for_one_in_the_pool() -> None:
+    class Refusing(FakeService):
+        def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
+            return None  # as when a thread evaluates, waits for a turn, or stores a submission
 
-    async def run() -> Any:
-        return await check(OnLoop(), service, b"pack")
-
-    with service.turns.turn(submission=False):
-        assert finish(run()) is None
-    assert service.evaluated == []
+    service = Refusing()
+    assert finish(check(OnLoop(), service, b"pack")) == b"pack"
+    assert service.places == ["thread"]
 
 
-def test_a_pack_too_large_for_the_loop_goes_to_a_thread_at_once() -> None:
-    service = FakeService()
-    assert finish(check(OnLoop(), service, b" " * (ON_LOOP_BYTES + 1))) is None
-    assert service.evaluated == []
+def test_a_pack_too_large_for_the_loop_goes_to_the_pool_at_once() -> None:
+    service, large = FakeService(), b" " * (ON_LOOP_BYTES + 1)
+    assert finish(check(OnLoop(), service, large)) == large
+    assert service.places == ["thread"]
 
 
 def test_a_self_check_cancelled_while_it_waits_does_not_hold_up_those_behind_it() -> None:
     async def run() -> list[Any]:
         on_loop = OnLoop()
-        tasks = [asyncio.create_task(check(on_loop, service, f"pack {n}".encode())) for n in range(3)]
+        tasks = [asyncio.create_task(check(on_loop, service, pack)) for pack in packs(3)]
         await asyncio.sleep(0)
         tasks[1].cancel()
         return await asyncio.gather(*tasks, return_exceptions=True)
@@ -183,14 +204,14 @@ def test_a_self_check_cancelled_while_it_waits_does_not_hold_up_those_behind_it(
     assert service.evaluated == [b"pack 0", b"pack 2"]
 
 
-def test_a_self_check_cancelled_as_its_chance_came_passes_the_chance_on() -> None:
+def test_a_self_check_cancelled_as_its_turn_came_passes_the_turn_on() -> None:
     tasks: list[asyncio.Task[Any]] = []
 
     class Cancelling(OnLoop):
         def _next(self) -> None:
             super()._next()
             if len(tasks) == 2 and not tasks[0].done():
-                tasks[0].cancel()  # its chance has just been given: it is cancelled before it can use it
+                tasks[0].cancel()  # its turn has just been given: it is cancelled before it can take it
 
     async def run() -> list[Any]:
         on_loop = Cancelling()
@@ -262,11 +283,7 @@ def test_the_service_evaluates_a_lone_small_self_check_on_its_loop_and_a_large_o
     checked = Service._checked
 
     def noted(self: Service, body: bytes, as_at: date | None) -> Any:
-        try:
-            asyncio.get_running_loop()
-            on_the_loop.append(True)
-        except RuntimeError:  # a thread of the pool runs no loop
-            on_the_loop.append(False)
+        on_the_loop.append(_on_a_loop())
         return checked(self, body, as_at)
 
     monkeypatch.setattr(Service, "_checked", noted)
@@ -341,9 +358,7 @@ def test_a_request_sent_during_an_evaluation_on_the_loop_begins_before_the_next_
             service.events.append("other begins")
             reply: Any = b"other"
         else:
-            body = (await receive())["body"]
-            reply = await on_loop.self_check(cast(Service, service), body, None)
-            reply = reply or await asyncio.to_thread(service.self_check, body)
+            reply = await on_loop.self_check(cast(Service, service), (await receive())["body"], None)
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(reply))]})
         await send({"type": "http.response.body", "body": reply})
 

@@ -124,10 +124,8 @@ async def self_check(
     The answer is not redacted: it speaks only of the pack the caller has just sent. It is written as FastAPI would
     write it, by the faster ``model_json``.
     """
-    # A small pack is evaluated on the loop while only self-checks are in flight (``api.on_loop``).
+    # A small pack is evaluated on the loop while only self-checks are in flight, one at a time (``api.on_loop``).
     result = await on_loop.self_check(service, body, as_at)
-    if result is None:
-        result = await run_in_threadpool(service.self_check, body, as_at=as_at)
     return Response(model_json(result), media_type="application/json")
 
 
