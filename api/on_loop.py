@@ -1,20 +1,21 @@
-"""Small self-checks taken one at a time, each on the event loop where no request of another kind could wait for it.
+"""The API's self-checks taken one at a time, first come first served, small ones on the event loop when nothing waits.
 
 Handing an evaluation to the thread pool and back costs a worker far more time than its instructions show: two
-thread wake-ups, and the caches gone cold between the threads. So the self-checks of small packs (at most
-``ON_LOOP_BYTES``; packs of that size shaped to make the evaluation work hardest took under 8 ms) wait in a queue
-of their own, first come first served, and none of them polls. Each, in its turn, is evaluated on the loop itself
-when both of these hold:
+thread wake-ups, and the caches gone cold between the threads. So every self-check of the API waits in a queue of
+its own, and none of them polls. Each, in its turn, is evaluated on the loop itself when all of these hold:
 
+- its pack is at most ``ON_LOOP_BYTES`` (packs of that size shaped to make the evaluation work hardest took under
+  8 ms, docs/performance.md, "Ninth round");
 - every request the worker has begun and not finished is a self-check of the API (``RequestsInFlight`` counts
   them from the moment each begins, before its body is read);
 - no thread evaluates, waits for a turn or stores a submission (``Turns.turn_now``).
 
-Otherwise it goes to the thread pool, where a waiting submission takes the next turn ahead of it. A turn is given
-once the loop has gone round ``PASSES`` times since the self-check was read, or since the one before it ended, so
-that every request read meanwhile has begun, and been counted, first. Only one self-check of the queue is ever
-evaluated at a time, on the loop or in a thread: so a submission, a page or a read waits at most for the one
-running when it began, and never finds the thread pool full of self-checks.
+Otherwise it is evaluated in a thread of the queue's own (never waiting behind other routes for one), where a
+waiting submission takes the next turn ahead of it (``Turns``). A turn is given once the loop has gone round
+``PASSES`` times since the self-check was read, or since the one before it ended, so that every request read
+meanwhile has begun, and been counted, first; the next turn waits for the end of the one before, even in a thread
+whose request was cancelled. So a submission, a page or a read waits for at most one self-check of the API: the one
+running when it began.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lsc_engine.core.evaluation import Evaluation
@@ -50,15 +52,14 @@ class OnLoop:
         self.self_checks = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._busy = False  # a turn is on its way or being used
+        self._thread = CapacityLimiter(1)  # the queue's own: one self-check of it in a thread at a time
 
     def others(self) -> int:
         """Count the requests in flight that are not self-checks."""
         return self.requests - self.self_checks
 
     async def self_check(self, service: Service, body: bytes, as_at: date | None) -> Evaluation:
-        """Evaluate a self-check in its turn: on the loop if that delays no other kind of request, else in a thread."""
-        if len(body) > ON_LOOP_BYTES:
-            return await run_in_threadpool(service.self_check, body, as_at=as_at)
+        """Evaluate a self-check in its turn: on the loop if small and nothing else waits, else in a thread."""
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         if not self._busy:
@@ -70,12 +71,29 @@ class OnLoop:
             if turn.done() and not turn.cancelled():
                 _after_passes(self._next, PASSES)  # its turn came as it was cancelled: pass it on
             raise
+        # Looked at now, a round after the turn was given: a request counted since then goes first all the same.
+        small = len(body) <= ON_LOOP_BYTES and not self.others()
         try:
-            # Looked at now, a round after the turn was given: a request counted since then goes first all the same.
-            result = None if self.others() else service.self_check_now(body, as_at=as_at)
-            return result if result is not None else await run_in_threadpool(service.self_check, body, as_at=as_at)
-        finally:
+            result = service.self_check_now(body, as_at=as_at) if small else None
+        except BaseException:
             _after_passes(self._next, PASSES)
+            raise
+        if result is not None:
+            _after_passes(self._next, PASSES)
+            return result
+        # In a thread of its own, not waiting behind other routes for one; the next turn comes when the thread ends,
+        # even if this request is cancelled meanwhile.
+        work = asyncio.ensure_future(
+            to_thread.run_sync(partial(service.self_check, body, as_at=as_at), limiter=self._thread)
+        )
+        work.add_done_callback(self._thread_ended)
+        return await asyncio.shield(work)
+
+    def _thread_ended(self, work: asyncio.Future[Evaluation]) -> None:
+        """Pass the turn on once the thread is done (its failure is raised to the request, if it still waits)."""
+        if not work.cancelled():
+            work.exception()  # read here too, so that a request cancelled meanwhile leaves nothing unread
+        _after_passes(self._next, PASSES)
 
     def _next(self) -> None:
         """Give the first waiting self-check its turn, or rest."""
@@ -119,7 +137,7 @@ class RequestsInFlight:
 
 
 async def get_on_loop(request: Request) -> OnLoop:
-    """Return the worker's self-checks on the loop."""
+    """Return the worker's queue of small self-checks, with its count of requests in flight."""
     on_loop: OnLoop = request.app.state.on_loop
     return on_loop
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Coroutine
 from datetime import date
 from typing import Any, TypeVar, cast
@@ -183,10 +184,48 @@ def test_a_self_check_refused_a_turn_at_once_waits_for_one_in_the_pool() -> None
     assert service.places == ["thread"]
 
 
-def test_a_pack_too_large_for_the_loop_goes_to_the_pool_at_once() -> None:
+def test_a_pack_too_large_for_the_loop_takes_its_turn_in_a_thread() -> None:
+    async def run() -> list[Any]:
+        on_loop = OnLoop()
+        return await asyncio.gather(*(check(on_loop, service, body) for body in (b"small", large, b"small again")))
+
     service, large = FakeService(), b" " * (ON_LOOP_BYTES + 1)
-    assert finish(check(OnLoop(), service, large)) == large
-    assert service.places == ["thread"]
+    assert finish(run()) == [b"small", large, b"small again"]
+    assert service.places == ["loop", "thread", "loop"], "in the order they came"
+
+
+def test_a_self_check_cancelled_while_its_thread_runs_keeps_the_turn_until_the_thread_ends() -> None:
+    release = threading.Event()
+    entered: list[bytes] = []
+
+    class Slow(FakeService):
+        def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Any:
+            return None  # both go to a thread
+
+        def self_check(self, body: bytes, *, as_at: date | None = None) -> Any:
+            entered.append(body)
+            if body == b"first":
+                release.wait(30)
+            return super().self_check(body, as_at=as_at)
+
+    async def run() -> Any:
+        on_loop = OnLoop()
+        first = asyncio.create_task(check(on_loop, service, b"first"))
+        second = asyncio.create_task(check(on_loop, service, b"second"))
+        while not entered:
+            await asyncio.sleep(0.001)  # bounded by ``finish``'s time limit
+        first.cancel()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert entered == [b"first"], "the second waits for the first one's thread to end"
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return await second
+
+    service = Slow()
+    assert finish(run()) == b"second"
+    assert entered == service.evaluated == [b"first", b"second"]
 
 
 def test_a_self_check_cancelled_while_it_waits_does_not_hold_up_those_behind_it() -> None:
@@ -250,7 +289,9 @@ def test_turn_now_is_refused_while_a_thread_waits_for_a_turn() -> None:
     with turns.turn(submission=False):
         waiter = threading.Thread(target=wait_for_a_turn)
         waiter.start()
+        deadline = time.monotonic() + 30
         while turns.waiting() < 1:
+            assert time.monotonic() < deadline, "the thread never came to wait"
             threading.Event().wait(0.005)
         with turns.turn_now() as taken:
             assert not taken, "a thread waits for the turn"
@@ -320,14 +361,16 @@ def answer(connection: socket.socket) -> bytes:
     connection.settimeout(30)
     data = b""
     while b"\r\n\r\n" not in data:
-        data += connection.recv(1000)
+        data += (chunk := connection.recv(1000))
+        assert chunk, "the connection closed before the answer came"
     head, body = data.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 200"), head
     length = int(
         next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
     )
     while len(body) < length:
-        body += connection.recv(1000)
+        body += (chunk := connection.recv(1000))
+        assert chunk, "the connection closed in the answer's body"
     return body
 
 
@@ -347,6 +390,7 @@ def test_a_request_sent_during_an_evaluation_on_the_loop_begins_before_the_next_
             kept[-1].sendall(other)
 
     on_loop, service = OnLoop(), Probe(send_other)
+    read: dict[str, asyncio.Future[None]] = {}
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -358,7 +402,12 @@ def test_a_request_sent_during_an_evaluation_on_the_loop_begins_before_the_next_
             service.events.append("other begins")
             reply: Any = b"other"
         else:
-            reply = await on_loop.self_check(cast(Service, service), (await receive())["body"], None)
+            body = (await receive())["body"]
+            everyone = read.setdefault("all", asyncio.get_running_loop().create_future())
+            if on_loop.self_checks == len(checks):  # the last one read: all queue up from here on
+                everyone.set_result(None)
+            await everyone
+            reply = await on_loop.self_check(cast(Service, service), body, None)
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(reply))]})
         await send({"type": "http.response.body", "body": reply})
 
@@ -367,7 +416,10 @@ def test_a_request_sent_during_an_evaluation_on_the_loop_begins_before_the_next_
     serving = threading.Thread(target=server.run)
     serving.start()
     try:
+        deadline = time.monotonic() + 30
         while not server.started:
+            assert serving.is_alive(), "the server stopped before it started"
+            assert time.monotonic() < deadline, "the server did not start"
             threading.Event().wait(0.01)
         kept.append(socket.create_connection((HOST, port)))
         checks = [socket.create_connection((HOST, port)) for _ in range(6)]
