@@ -1,4 +1,4 @@
-"""Small self-checks on the event loop: one at a time in their order, never ahead of another kind of request."""
+"""The API's self-checks: one at a time in their order, small ones on the loop, never ahead of other requests."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_a_lone_self_check_is_evaluated_on_the_loop_itself() -> None:
     assert service.places == ["loop"]
 
 
-def test_self_checks_begun_together_are_evaluated_on_the_loop_one_at_a_time_in_the_order_they_came() -> None:
+def test_self_checks_begun_together_are_evaluated_on_the_loop_in_the_order_they_came() -> None:
     async def run() -> list[Any]:
         on_loop = OnLoop()
         return await asyncio.gather(*(check(on_loop, service, pack) for pack in packs(6)))
@@ -113,7 +113,7 @@ def test_while_a_request_of_another_kind_is_in_flight_self_checks_go_to_the_pool
 
     service = FakeService()
     assert finish(run()) == packs(4)
-    assert service.places == ["thread"] * 4, "each goes to a thread, where a submission goes first"
+    assert service.places == ["thread"] * 4, "each goes to a thread"
     assert service.evaluated == packs(4)
     assert service.most_in_pool == 1, "the pool never fills with self-checks that a submission would wait behind"
 
@@ -194,7 +194,7 @@ def test_a_pack_too_large_for_the_loop_takes_its_turn_in_a_thread() -> None:
     assert service.places == ["loop", "thread", "loop"], "in the order they came"
 
 
-def test_a_self_check_cancelled_while_its_thread_runs_keeps_the_turn_until_the_thread_ends() -> None:
+def test_a_self_check_cancelled_while_its_thread_runs_lets_no_other_start_before_the_thread_ends() -> None:
     release = threading.Event()
     entered: list[bytes] = []
 
