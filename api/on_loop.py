@@ -45,7 +45,7 @@ SELF_CHECK = ("POST", "/v1/self-check")
 
 
 class OnLoop:
-    """A worker's requests in flight, and its small self-checks waiting for their turns, in the order they came."""
+    """A worker's requests in flight, and the API's self-checks waiting for their turns, in the order they came."""
 
     def __init__(self) -> None:
         self.requests = 0
@@ -137,7 +137,7 @@ class RequestsInFlight:
 
 
 async def get_on_loop(request: Request) -> OnLoop:
-    """Return the worker's queue of small self-checks, with its count of requests in flight."""
+    """Return the worker's queue of self-checks, with its count of requests in flight."""
     on_loop: OnLoop = request.app.state.on_loop
     return on_loop
 
