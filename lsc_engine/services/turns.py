@@ -52,9 +52,7 @@ class Turns:
         try:
             yield
         finally:
-            with self._changed:
-                self._busy -= 1
-                self._changed.notify_all()
+            self._release()
 
     @contextmanager
     def turn_now(self) -> Iterator[bool]:
@@ -74,9 +72,13 @@ class Turns:
         try:
             yield True
         finally:
-            with self._changed:
-                self._busy -= 1
-                self._changed.notify_all()
+            self._release()
+
+    def _release(self) -> None:
+        """Give a turn back and wake whoever waits for one."""
+        with self._changed:
+            self._busy -= 1
+            self._changed.notify_all()
 
     @contextmanager
     def storing(self) -> Iterator[None]:
