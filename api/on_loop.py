@@ -64,35 +64,40 @@ class OnLoop:
         self._waiting.append(turn)
         if not self._busy:
             self._busy = True
-            _after_passes(self._next, PASSES)
+            self._pass_on()
         try:
             await turn
         except BaseException:
             if turn.done() and not turn.cancelled():
-                _after_passes(self._next, PASSES)  # its turn came as it was cancelled: pass it on
+                self._pass_on()  # its turn came as it was cancelled: pass it on
             raise
-        # Looked at now, a round after the turn was given: a request counted since then goes first all the same.
-        small = len(body) <= ON_LOOP_BYTES and not self.others()
+        in_a_thread = False
         try:
-            result = service.self_check_now(body, as_at=as_at) if small else None
-        except BaseException:
-            _after_passes(self._next, PASSES)
-            raise
-        if result is not None:
-            _after_passes(self._next, PASSES)
-            return result
-        # In a thread of its own, not waiting behind other routes for one; the next turn comes when the thread ends,
-        # even if this request is cancelled meanwhile.
-        work = asyncio.ensure_future(
-            to_thread.run_sync(partial(service.self_check, body, as_at=as_at), limiter=self._thread)
-        )
-        work.add_done_callback(self._thread_ended)
+            # Looked at now, a round after the turn was given: a request counted since then goes first all the same.
+            if len(body) <= ON_LOOP_BYTES and not self.others():
+                result = service.self_check_now(body, as_at=as_at)
+                if result is not None:
+                    return result
+            # In a thread of its own, not waiting behind other routes for one; the next turn comes when the thread
+            # ends, even if this request is cancelled meanwhile.
+            work = asyncio.ensure_future(
+                to_thread.run_sync(partial(service.self_check, body, as_at=as_at), limiter=self._thread)
+            )
+            work.add_done_callback(self._thread_ended)
+            in_a_thread = True
+        finally:
+            if not in_a_thread:
+                self._pass_on()
         return await asyncio.shield(work)
 
     def _thread_ended(self, work: asyncio.Future[Evaluation]) -> None:
         """Pass the turn on once the thread is done (its failure is raised to the request, if it still waits)."""
         if not work.cancelled():
             work.exception()  # read here too, so that a request cancelled meanwhile leaves nothing unread
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        """Give the next turn once the loop has gone round ``PASSES`` times."""
         _after_passes(self._next, PASSES)
 
     def _next(self) -> None:
