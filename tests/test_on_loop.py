@@ -80,6 +80,12 @@ def check(on_loop: OnLoop, service: FakeService, body: bytes) -> Any:
     return on_loop.self_check(cast(Service, service), body, None)
 
 
+async def together(service: FakeService, bodies: list[bytes], on_loop: OnLoop | None = None) -> list[Any]:
+    """Ask the queue for self-checks begun together; each result is its answer or what it raised."""
+    queue = on_loop or OnLoop()
+    return await asyncio.gather(*(check(queue, service, body) for body in bodies), return_exceptions=True)
+
+
 def packs(count: int) -> list[bytes]:
     """Some small packs, each told apart by its number."""
     return [f"pack {number}".encode() for number in range(count)]
@@ -92,12 +98,8 @@ def test_a_lone_self_check_is_evaluated_on_the_loop_itself() -> None:
 
 
 def test_self_checks_begun_together_are_evaluated_on_the_loop_in_the_order_they_came() -> None:
-    async def run() -> list[Any]:
-        on_loop = OnLoop()
-        return await asyncio.gather(*(check(on_loop, service, pack) for pack in packs(6)))
-
     service = FakeService()
-    assert finish(run()) == packs(6)
+    assert finish(together(service, packs(6))) == packs(6)
     assert service.evaluated == packs(6)
     assert service.places == ["loop"] * 6
 
@@ -136,14 +138,8 @@ def test_a_self_check_that_fails_passes_the_turn_on() -> None:
                 raise ValueError("not a pack")
             return super().self_check_now(body, as_at=as_at)
 
-    async def run() -> list[Any]:
-        on_loop = OnLoop()
-        return await asyncio.gather(
-            *(check(on_loop, service, body) for body in (b"bad", b"good")), return_exceptions=True
-        )
-
     service = Failing()
-    failed, good = finish(run())
+    failed, good = finish(together(service, [b"bad", b"good"]))
     assert isinstance(failed, ValueError)
     assert good == b"good"
 
@@ -165,11 +161,8 @@ def test_a_request_that_begins_while_one_self_check_is_evaluated_sends_the_rest_
     def begin_other() -> None:
         on_loop.requests += 1
 
-    async def run() -> list[Any]:
-        return await asyncio.gather(*(check(on_loop, service, pack) for pack in packs(4)))
-
     service = Beginning()
-    assert finish(run()) == packs(4)
+    assert finish(together(service, packs(4), on_loop)) == packs(4)
     assert service.places == ["loop", "thread", "thread", "thread"]
     assert service.most_in_pool == 1
 
@@ -185,12 +178,8 @@ def test_a_self_check_refused_a_turn_at_once_waits_for_one_in_the_pool() -> None
 
 
 def test_a_pack_too_large_for_the_loop_takes_its_turn_in_a_thread() -> None:
-    async def run() -> list[Any]:
-        on_loop = OnLoop()
-        return await asyncio.gather(*(check(on_loop, service, body) for body in (b"small", large, b"small again")))
-
     service, large = FakeService(), b" " * (ON_LOOP_BYTES + 1)
-    assert finish(run()) == [b"small", large, b"small again"]
+    assert finish(together(service, [b"small", large, b"small again"])) == [b"small", large, b"small again"]
     assert service.places == ["loop", "thread", "loop"], "in the order they came"
 
 
