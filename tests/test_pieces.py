@@ -84,6 +84,25 @@ def test_a_generated_pack_is_cut_and_comes_out_the_same() -> None:
     assert len(pieced.testing.defects or []) == 20_000 if pieced.testing else False
 
 
+def test_pieces_whose_record_ends_lie_outside_strings_are_not_read_for_quote_marks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every piece's quote marks were counted before it was validated: a pass or two over the whole document.
+    read: list[int] = []
+    count = pieces._quotes
+
+    def counted(data: bytes, start: int, end: int) -> int:
+        read.append(end - start)
+        return count(data, start, end)
+
+    monkeypatch.setattr(pieces, "_quotes", counted)
+    data = json.dumps(generate("medium", 3)).encode()
+    pieced = pieces.validate_in_pieces(data)
+    assert pieced is not None
+    assert_same(pieced, EvidencePack.model_validate_json(data))
+    assert 0 < sum(read) < len(data) // 20  # the search for the lists' keys, and each array's last piece
+
+
 @settings(max_examples=200, deadline=None)
 @given(packs(), st.sampled_from(LAYOUTS), st.sampled_from([1, 60, 400, 5000]), st.data())
 def test_pieces_agree_with_the_whole_document_or_give_up(

@@ -233,19 +233,27 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
     rest: list[Any] = []
     position = start
     look_from = start + PIECE_BYTES
-    # The quote marks from ``position`` to ``counted``, counted as the search goes on: a brace after an odd number of
-    # them is inside a string, and is passed over without validating the piece up to it (a record may hold many
-    # strings with braces in them, and each try would read the piece again).
-    quotes, counted = 0, position
+    # A piece is first validated up to the first record end found, without counting quote marks: a brace inside a
+    # string leaves the piece ending inside that string, which is not valid JSON. Only when that fails are the quote
+    # marks from ``position`` counted, and then for the rest of the piece as the search goes on: a brace after an
+    # odd number of them is inside a string, and is passed over without validating the piece up to it (a record
+    # may hold many strings with braces in them, and each try would read the piece again).
+    counting, quotes, counted = False, 0, position
     while (between := _BETWEEN_RECORDS.search(data, look_from)) is not None:
-        quotes += _quotes(data, counted, between.start())  # from a brace: no backslash run is cut in two
-        counted = between.start()
-        if quotes % 2:  # that brace is inside a string: look further
-            look_from = between.start() + 1
-            continue
+        if counting:
+            quotes += _quotes(data, counted, between.start())  # from a brace: no backslash run is cut in two
+            counted = between.start()
+            if quotes % 2:  # that brace is inside a string: look further
+                look_from = between.start() + 1
+                continue
         try:
             records = _records(adapter, data, position, between.start() + 1)
         except ValidationError:
+            if not counting:  # was that brace inside a string? Count, and go on counting in this piece
+                counting, quotes, counted = True, _quotes(data, position, between.start()), between.start()
+                if quotes % 2:
+                    look_from = between.start() + 1
+                    continue
             break  # the piece runs past the end of the array (or holds a bad record): the end must lie in it
         if first is None:
             first, first_end = records, between.start() + 1
@@ -253,7 +261,7 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
             rest.extend(records)
         position = between.end() - 1
         look_from = position + PIECE_BYTES
-        quotes, counted = 0, position
+        counting, quotes, counted = False, 0, position
     end, records = _last_piece(data, adapter, position, between.end() if between is not None else len(data))
     if first is None:
         return None
