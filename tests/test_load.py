@@ -10,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from bench import wrk
-from bench.load import SELF_CHECK, SUBMISSION, auth_headers, check_report, make_client, run_load, verify_stored_once
+from bench import fairness, wrk
+from bench.load import (
+    SELF_CHECK,
+    SUBMISSION,
+    Packs,
+    auth_headers,
+    check_report,
+    make_client,
+    run_load,
+    self_check_pack,
+    verify_stored_once,
+)
 from lsc_engine.access.policy import Role
 from lsc_engine.settings import Settings
 from lsc_engine.store.audit import verify
@@ -135,3 +145,24 @@ def test_the_service_targets_are_checked_as_stated_and_scaled_by_the_floor() -> 
     ]
     unreported = wrk.targets(wrk.parse("Requests/sec: 10.00\n"), floor_ms=0.29)
     assert unreported[3] == "| p99 under 50 ms | not reported | no |"
+
+
+@pytest.mark.live
+def test_the_fairness_run_ranks_one_submission_among_the_self_checks(settings: Settings, tmp_path: Path) -> None:
+    # Where the submission comes depends on the machine's timing, so only the run itself is checked here.
+    unthrottled = {"LSC_RATE_LIMIT_PER_MINUTE": "0"}
+    with LiveServer(settings, tmp_path, workers=1, env=unthrottled) as server:
+        packs = Packs("fair", [self_check_pack("small")])
+        results = fairness.one_run(server.url, server.tokens[Role.DCC], packs, 0, 5, 0.01)
+        log = server.log_text()
+
+    assert [result.ok for result in results] == [True] * 6, [result.describe() for result in results]
+    assert Counter(result.kind for result in results) == {SELF_CHECK: 5, SUBMISSION: 1}
+    assert [result.ended for result in results] == sorted(result.ended for result in results)
+    place = fairness.place_of_submission(results)
+    assert results[place - 1].kind == SUBMISSION
+    table = fairness.report([place, 3, 3], 6, 5, 10, 1)
+    assert "after 5 self-checks" in table
+    assert "3 runs" in table
+    assert "| 3 | 2 |" in table
+    assert "Traceback" not in log, log[-5000:]
