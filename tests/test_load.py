@@ -153,16 +153,36 @@ def test_the_fairness_run_ranks_one_submission_among_the_self_checks(settings: S
     unthrottled = {"LSC_RATE_LIMIT_PER_MINUTE": "0"}
     with LiveServer(settings, tmp_path, workers=1, env=unthrottled) as server:
         packs = Packs("fair", [self_check_pack("small")])
-        results = fairness.one_run(server.url, server.tokens[Role.DCC], packs, 0, 5, 0.01)
+        run = fairness.one_run(server.url, server.tokens[Role.DCC], packs, 0, 5, 0.01)
+        with make_client(server.url, token=server.tokens[Role.DCC]) as client:
+            stored = client.get("/v1/submissions", params={"capability": "LOAD-fair-000-000000"}).json()
         log = server.log_text()
 
-    assert [result.ok for result in results] == [True] * 6, [result.describe() for result in results]
-    assert Counter(result.kind for result in results) == {SELF_CHECK: 5, SUBMISSION: 1}
-    assert [result.ended for result in results] == sorted(result.ended for result in results)
-    place = fairness.place_of_submission(results)
-    assert results[place - 1].kind == SUBMISSION
-    table = fairness.report([place, 3, 3], 6, 5, 10, 1)
+    assert Counter((answer.kind, answer.status) for answer in run.answers) == {
+        (SELF_CHECK, 200): 5,
+        (SUBMISSION, 201): 1,
+    }
+    assert [answer.ended for answer in run.answers] == sorted(answer.ended for answer in run.answers)
+    assert run.answers[run.place - 1].kind == SUBMISSION
+    assert 0 <= run.overtaken < run.place
+    assert len(stored) == 1
+    table = fairness.report([run, run], 5, 10, 1)
     assert "after 5 self-checks" in table
-    assert "3 runs" in table
-    assert "| 3 | 2 |" in table
+    assert "2 runs" in table
+    assert f"| {run.overtaken} | 2 |" in table
     assert "Traceback" not in log, log[-5000:]
+
+
+def test_an_answer_is_whole_once_its_content_length_has_been_read() -> None:
+    head = b"HTTP/1.1 201 Created\r\ncontent-length: 4\r\ncontent-type: application/json\r\n\r\n"
+    assert fairness.answered(head[:20]) is None
+    assert fairness.answered(head + b"{}") is None
+    assert fairness.answered(head + b'{"a"') == 201
+
+
+def test_a_run_counts_the_self_checks_answered_between_the_submission_and_its_answer() -> None:
+    ended = [(SELF_CHECK, 1.0), (SELF_CHECK, 2.0), (SELF_CHECK, 3.0), (SUBMISSION, 4.0), (SELF_CHECK, 5.0)]
+    answers = [fairness.Answer(kind, 201 if kind == SUBMISSION else 200, at) for kind, at in ended]
+    run = fairness.Run(answers, submitted=1.5)
+    assert run.place == 4
+    assert run.overtaken == 2  # answered at 2.0 and 3.0; the one at 1.0 came before the submission was sent
