@@ -205,15 +205,28 @@ def _locked_wheels() -> Path:
     return WHEELHOUSE
 
 
+def _wheel(scratch: Path) -> Path:
+    """Build the wheel users install, with the development environment's build backend (so nothing is fetched).
+
+    The compiled wheel is the one ``scripts/compiled`` builds, and keeps while the sources and packages stay the
+    same, with the same command: a whole test run then compiles the core once, not twice. A pure Python wheel
+    (``LSC_ENGINE_PURE=1``) is built here.
+    """
+    if os.environ.get("LSC_ENGINE_PURE"):
+        dist = scratch / "dist"
+        build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index", "--no-build-isolation"]
+        _checked(_run([*build, str(ROOT), "-w", str(dist)], scratch), "building the wheel")
+    else:
+        _checked(_run(["bash", str(ROOT / "scripts" / "compiled")], scratch), "building the wheel")
+        dist = ROOT / ".wheels" / "lsc"
+    (wheel,) = dist.glob("lsc_engine-*.whl")
+    return wheel
+
+
 def _venv(scratch: Path) -> Venv:
     """Build the wheel and install it with its locked dependencies into a fresh environment, offline."""
     wheels = _locked_wheels()
-    dist = scratch / "dist"
-    # The build backend comes from the development environment (the lock pins it), so nothing is fetched.
-    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index", "--no-build-isolation"]
-    build += [str(ROOT), "-w", str(dist)]
-    _checked(_run(build, scratch), "building the wheel")
-    (wheel,) = dist.glob("lsc_engine-*.whl")
+    wheel = _wheel(scratch)
     target = Venv(scratch / "venv", scratch / "elsewhere", scratch / "data")
     # No pip of its own: this one installs into it.
     _checked(_run([sys.executable, "-m", "venv", "--without-pip", str(target.venv)], scratch), "creating the venv")
