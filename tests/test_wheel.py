@@ -209,16 +209,18 @@ def _wheel(scratch: Path) -> Path:
     """Build the wheel users install, with the development environment's build backend (so nothing is fetched).
 
     The compiled wheel is the one ``scripts/compiled`` builds, and keeps while the sources and packages stay the
-    same, with the same command: a whole test run then compiles the core once, not twice. A pure Python wheel
-    (``LSC_ENGINE_PURE=1``) is built here.
+    same, with the same command: a whole test run then compiles the core once, not twice. It is copied out while
+    ``scripts/compiled`` holds its lock, so that no build for changed sources replaces it meanwhile. A pure Python
+    wheel (``LSC_ENGINE_PURE=1``) is built here.
     """
-    if os.environ.get("LSC_ENGINE_PURE"):
-        dist = scratch / "dist"
+    dist = scratch / "dist"
+    dist.mkdir()
+    if os.environ.get("LSC_ENGINE_PURE") == "1":
         build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index", "--no-build-isolation"]
         _checked(_run([*build, str(ROOT), "-w", str(dist)], scratch), "building the wheel")
     else:
-        _checked(_run(["bash", str(ROOT / "scripts" / "compiled")], scratch), "building the wheel")
-        dist = ROOT / ".wheels" / "lsc"
+        copy = ["find", ".wheels/lsc", "-name", "lsc_engine-*.whl", "-exec", "cp", "{}", str(dist), ";"]
+        _checked(_run(["bash", str(ROOT / "scripts" / "compiled"), *copy], scratch), "building the wheel")
     (wheel,) = dist.glob("lsc_engine-*.whl")
     return wheel
 
