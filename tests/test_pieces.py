@@ -229,6 +229,36 @@ def test_records_whose_text_is_full_of_record_ends_are_cut_as_whole_validation_r
     assert cut == EvidencePack.model_validate_json(body)
 
 
+def test_a_string_of_record_ends_is_passed_over_in_one_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each "},{" in a string was found, and the quote marks before it counted, one by one: a pack with a 4.5 MB string
+    # of them took two seconds to be given up on, and each name of 1,300 of them took 1,300 steps.
+    counts: list[int] = []
+    count = pieces._quotes
+
+    def counted(data: bytes, start: int, end: int) -> int:
+        counts.append(end - start)
+        return count(data, start, end)
+
+    monkeypatch.setattr(pieces, "_quotes", counted)
+    document = generate("small")
+    stated = {"source": "x", "date": "2021-06-05"}
+    exclusions = [{"id": f"EXC-{n}", "reason": "held back " + "r" * 60, "provenance": stated} for n in range(9000)]
+    exclusions.insert(4000, {"id": "EXC-X", "reason": "},{" * 300_000, "provenance": stated})
+    document["scope"]["exclusions"] = exclusions
+    assert pieces.validate_in_pieces(json.dumps(document).encode()) is None  # too long a reason: left to the whole
+    assert len(counts) < 100
+
+    counts.clear()
+    document = generate("small")
+    dmc = document["scope"]["dmcs"][0]
+    document["scope"]["dmcs"] = [{**dmc, "id": f"D{n}", "name": "},{" * 1300} for n in range(300)]
+    body = json.dumps(document).encode()
+    cut = pieces.validate_in_pieces(body)
+    assert cut is not None
+    assert_same(cut, EvidencePack.model_validate_json(body))
+    assert len(counts) < 1000  # about one a name
+
+
 def test_a_record_of_many_strings_with_record_ends_in_them_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each "},{" inside a string was tried as a cut, validating the piece up to it: 24,000 strings, 24,000 tries.
     tries: list[int] = []

@@ -34,8 +34,9 @@ PIECE_BYTES = 64 << 10
 
 #: Where a record of a long array ends and the next begins: ``}``, a comma, ``{``.
 _BETWEEN_RECORDS = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
-#: What the bracket closing an array is found among: strings (skipped whole) and brackets.
-_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+#: What the bracket closing an array is found among: strings (skipped whole, their runs of plain characters taken at
+#: once and never given back) and brackets.
+_STRUCTURE = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
 _SPACE = b" \t\n\r"
 
 
@@ -236,25 +237,27 @@ def _cut(data: bytes, key: str, start: int) -> _Cut | None:
     # A piece is first validated up to the first record end found, without counting quote marks: a brace inside a
     # string leaves the piece ending inside that string, which is not valid JSON. Only when that fails are the quote
     # marks from ``position`` counted, and then for the rest of the piece as the search goes on: a brace after an
-    # odd number of them is inside a string, and is passed over without validating the piece up to it (a record
-    # may hold many strings with braces in them, and each try would read the piece again).
+    # odd number of them is inside a string, and the search goes on from that string's end without validating the
+    # piece up to it (a record may hold many strings with braces in them, or one string of many, and each try
+    # would read the piece again).
     counting, quotes, counted = False, 0, position
     while (between := _BETWEEN_RECORDS.search(data, look_from)) is not None:
         if counting:
             quotes += _quotes(data, counted, between.start())  # from a brace: no backslash run is cut in two
             counted = between.start()
-            if quotes % 2:  # that brace is inside a string: look further
-                look_from = between.start() + 1
-                continue
-        try:
-            records = _records(adapter, data, position, between.start() + 1)
-        except ValidationError:
-            if not counting:  # was that brace inside a string? Count, and go on counting in this piece
-                counting, quotes, counted = True, _quotes(data, position, between.start()), between.start()
-                if quotes % 2:
-                    look_from = between.start() + 1
-                    continue
-            break  # the piece runs past the end of the array (or holds a bad record): the end must lie in it
+        records: list[Any] | None = None
+        if not quotes % 2:
+            try:
+                records = _records(adapter, data, position, between.start() + 1)
+            except ValidationError:
+                if not counting:  # was that brace inside a string? Count, and go on counting in this piece
+                    counting, quotes, counted = True, _quotes(data, position, between.start()), between.start()
+                if not quotes % 2:
+                    break  # the piece runs past the end of the array (or holds a bad record): the end must lie in it
+        if records is None:  # that brace is inside a string: go on from the string's end, which lies outside strings
+            look_from = counted = _string_end(data, between.start(), position)
+            quotes = 0
+            continue
         if first is None:
             first, first_end = records, between.start() + 1
         else:
