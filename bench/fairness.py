@@ -5,15 +5,15 @@
 Starts ``lsc serve`` on a SQLite file of its own (``bench.load``'s ``--serve``, unthrottled, 127.0.0.1 only).
 Each run opens one connection per request and warms it (``GET /readyz``), writes ``--self-checks`` self-checks of
 the small pack, one on each connection, then ``--delay-ms`` later a submission of a seed pack under a capability
-of its own. The requests are written from prepared bytes on plain sockets, so that the self-checks all leave
-within about a millisecond, which no HTTP client running threads or tasks on the same cores manages; a thread
-reads the answers as they come and notes when each was whole.
+of its own (at most a second later). The requests are written from prepared bytes on plain sockets, so that the
+self-checks leave close together, not spread by an HTTP client's own work on the same cores; a thread reads the
+answers as they come and notes when each was whole (answers read together are noted in the order read).
 
-A worker takes its self-checks one at a time, and a submission should wait only for the one running when it
-came (docs/performance.md, "Thirteenth round"), so that one or two self-checks are answered while it waits.
-Prints, run by run, the submission's place among the answers and how many self-checks were answered while it
-waited, with a count of the runs for each, and saves the same to ``bench/results/fairness.md``. Exit code 0
-when every answer was 2xx, 1 otherwise.
+A worker takes its self-checks one at a time, and a submission is meant to wait only for the one running when it
+came, and perhaps the one handed to a thread just before (docs/performance.md, "Thirteenth round"). Prints how
+long writing the self-checks took, and run by run the submission's place among the answers and how many
+self-checks were answered while it waited, with a count of the runs for each, and saves the same to
+``bench/results/fairness.md``. Exit code 0 when every answer was 2xx, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from bench.report import publish
 OUTPUT = Path(__file__).parent / "results" / "fairness.md"
 #: How long a run may take before it is given up as hung.
 DEADLINE_S = 120.0
+#: The longest delay before the submission: its warmed connection must not have been closed as idle meanwhile.
+MOST_DELAY_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,19 @@ def request(url: str, method: str, path: str, headers: dict[str, str], body: byt
 
 
 def answered(buffer: bytes) -> int | None:
-    """The status of the whole answer at the start of ``buffer``; None while part of it is still to come."""
+    """The status of the whole answer at the start of ``buffer``; None while part of it is still to come.
+
+    Every answer of the service states its length; one that does not (chunked, or ended by closing the connection)
+    is refused, for where it ends could not be told.
+    """
     head, found, rest = buffer.partition(b"\r\n\r\n")
     if not found:
         return None
-    fields = head.decode("latin-1").split("\r\n")
-    length = next((int(line.split(":", 1)[1]) for line in fields if line.lower().startswith("content-length:")), 0)
-    return int(fields[0].split()[1]) if len(rest) >= length else None
+    status, *fields = head.decode("latin-1").split("\r\n")
+    named = {name.strip().lower(): value.strip() for name, _, value in (field.partition(":") for field in fields)}
+    if "content-length" not in named or "transfer-encoding" in named:
+        raise ValueError(f"an answer without a Content-Length cannot be timed: {status}")
+    return int(status.split()[1]) if len(rest) >= int(named["content-length"]) else None
 
 
 def exchange(connection: socket.socket, data: bytes) -> int:
@@ -85,12 +93,19 @@ class Run:
     """A run's answers in the order they ended, and when the submission was written."""
 
     answers: list[Answer]
+    #: When the first self-check began to be written, and when the last had been.
+    writing: tuple[float, float]
     submitted: float
 
     @property
     def place(self) -> int:
         """The submission's place among the answers, counted from 1 in the order they ended."""
         return next(place for place, answer in enumerate(self.answers, 1) if answer.kind == SUBMISSION)
+
+    @property
+    def spread(self) -> float:
+        """How long writing the self-checks took, in seconds."""
+        return self.writing[1] - self.writing[0]
 
     @property
     def overtaken(self) -> int:
@@ -106,18 +121,21 @@ def one_run(url: str, token: str, packs: Packs, number: int, self_checks: int, d
     checks = request(url, "POST", "/v1/self-check", authorised, packs.self_check(0))
     _, key, pack = packs.submission(0, number)
     submission = request(url, "POST", "/v1/submissions", {**authorised, "Idempotency-Key": key}, pack)
-    connections = [socket.create_connection((parsed.host, parsed.port or 80)) for _ in range(self_checks + 1)]
+    address = (parsed.host, parsed.port or 80)
+    connections = [socket.create_connection(address, timeout=DEADLINE_S) for _ in range(self_checks + 1)]
     try:
         for connection in connections:
             exchange(connection, request(url, "GET", "/readyz", {}))
         with ThreadPoolExecutor(1) as reader:  # answers are read, and timed, as they come
             answers = reader.submit(_read_all, connections, [SELF_CHECK] * self_checks + [SUBMISSION])
+            began = time.monotonic()
             for connection in connections[:-1]:
                 connection.sendall(checks)
+            written = time.monotonic()
             time.sleep(delay)
             submitted = time.monotonic()
             connections[-1].sendall(submission)
-            return Run(answers.result(), submitted)
+            return Run(answers.result(), (began, written), submitted)
     finally:
         for connection in connections:
             connection.close()
@@ -153,7 +171,8 @@ def report(runs: Sequence[Run], self_checks: int, delay_ms: float, workers: int)
     rows = "\n".join(f"| {overtaken} | {counted[overtaken]} |" for overtaken in sorted(counted))
     return (
         f"A submission sent {delay_ms:g} ms after {self_checks} self-checks of the small pack, {len(runs)} runs, "
-        f"{workers} worker(s).\n\n"
+        f"{workers} worker(s). Writing the self-checks took at most {max(run.spread for run in runs) * 1000:.1f} ms "
+        f"in a run.\n\n"
         f"The submission's place among the {self_checks + 1} answers, in the order they ended, run by run: "
         f"{', '.join(str(run.place) for run in runs)}\n\n"
         f"Self-checks answered while the submission waited, run by run: "
@@ -171,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.self_checks < 1 or args.delay_ms < 0 or args.workers < 1:
-        parser.error("--runs, --self-checks and --workers must be at least 1, and --delay-ms at least 0")
+    if args.runs < 1 or args.self_checks < 1 or args.workers < 1 or not 0 <= args.delay_ms <= MOST_DELAY_MS:
+        parser.error(f"--runs, --self-checks and --workers must be at least 1, and --delay-ms 0 to {MOST_DELAY_MS}")
     packs = Packs(uuid.uuid4().hex[:8], [self_check_pack("small")])
     runs: list[Run] = []
     failed: list[Answer] = []
