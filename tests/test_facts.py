@@ -6,7 +6,7 @@ import copy
 import json
 import pickle
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lsc_engine import Ruleset
 from lsc_engine.core.compiled import core_compiled
 from lsc_engine.core.evidence import MeasureKind, measure_kind
-from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact
+from lsc_engine.core.facts import DAILY, SECTIONS, TIME_DEPENDENT, Derivation, Fact, incidents
 from lsc_engine.core.facts.known import Known
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.errors import InvalidPack
@@ -846,3 +846,9 @@ def _kind_before(measure: str, rows: list[Any]) -> MeasureKind:
 )
 def test_a_measures_kind_is_read_as_it_was(measure: str, rows: list[Any]) -> None:
     assert measure_kind(measure, rows) is _kind_before(measure, rows)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc))))
+def test_an_incident_s_month_is_written_as_strftime_writes_it(moment: datetime) -> None:
+    assert incidents._month(moment) == moment.strftime("%Y-%m")

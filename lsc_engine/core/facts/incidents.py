@@ -190,7 +190,7 @@ class IncidentFacts(Section):
         by_month: dict[str, list[Incident]] = defaultdict(list)
         for incident in blocking:
             if incident.opened >= month_start:
-                by_month[incident.opened.strftime("%Y-%m")].append(incident)
+                by_month[_month(incident.opened)].append(incident)
         if by_month:
             month = max(sorted(by_month), key=lambda m: len(by_month[m]))
             found["incidents_worst_month"] = about(month, by_month[month])
@@ -238,3 +238,10 @@ _resolved_at = attrgetter("resolved")
 def _first_day_ending_at_or_after(moment: datetime) -> date:
     """Return the first date whose end (``day_end``) is at or after a moment."""
     return shift(shift_moment(moment, -timedelta(days=1, microseconds=1)).date(), 1)
+
+
+def _month(moment: datetime) -> str:
+    """Return a moment's month as ``strftime("%Y-%m")`` writes it, without the cost of ``strftime``."""
+    if moment.year < 1000:  # strftime does not pad such a year to four digits; isoformat does
+        return moment.strftime("%Y-%m")
+    return moment.isoformat()[:7]
