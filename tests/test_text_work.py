@@ -102,6 +102,15 @@ def test_a_clause_of_many_nouns_is_read_for_counts_once(monkeypatch: pytest.Monk
     assert counting.read <= len(written)  # before, each noun's clause was read again up to it: about 37 million
 
 
+def test_clause_ends_are_looked_for_only_up_to_the_last_noun(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = _CountingPattern(messages._CLAUSE_END)
+    monkeypatch.setattr(messages, "_CLAUSE_END", counting)
+    tail = " ".join(f"Phase {n} is complete." for n in range(500))  # clauses after the last noun
+    written = f"Testing: 1 risk(s) remains. {tail}"
+    assert render(written, {}) == f"Testing: 1 risk remains. {tail}"
+    assert counting.read == written.index("risk(s)")  # before, every clause end of the message was looked for
+
+
 _ACCEPTORS = ["DCC", "TAG", "OPSG", "SSC", "the SSC", "supported by OPSG", "SSC subject to its conditions", "x"]
 _BETWEEN = [";", ",", "/", "&", "+", " and ", " AND ", " ", "  ", "\t", "", "band"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import string
-from bisect import bisect_right
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -141,8 +140,9 @@ def _agree(text: str) -> str:
     at = text.find(_EITHER)
     if at < 0:
         return text
-    # Where each clause after the first starts: the clause of a noun runs from the last of these before it.
-    starts = [found.end() for found in _CLAUSE_END.finditer(text)]
+    # The clause of a noun runs from the last clause end before it: they are found as the nouns are, up to each noun
+    # (no clause end runs into a noun, which follows no space), so none after the last noun is looked for.
+    clause = scanned = 0
     written: list[str] = []
     copied = 0  # the text before this is written
     free = 0  # a noun starts no earlier than the end of the last one agreed
@@ -156,7 +156,9 @@ def _agree(text: str) -> str:
         if noun_at == at:  # no noun: the "(s)" stays as it is
             at = text.find(_EITHER, at + 3)
             continue
-        clause = starts[bisect_right(starts, noun_at) - 1] if starts and starts[0] <= noun_at else 0
+        for found in _CLAUSE_END.finditer(text, scanned, noun_at):
+            clause = found.end()
+        scanned = noun_at
         for found in _COUNT.finditer(text, max(read, clause), noun_at):
             last = found
         read = noun_at
