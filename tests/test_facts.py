@@ -6,7 +6,7 @@ import copy
 import json
 import pickle
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -849,6 +849,6 @@ def test_a_measures_kind_is_read_as_it_was(measure: str, rows: list[Any]) -> Non
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc))))
+@given(st.datetimes(timezones=st.one_of(st.none(), st.just(UTC))))
 def test_an_incident_s_month_is_written_as_strftime_writes_it(moment: datetime) -> None:
     assert incidents._month(moment) == moment.strftime("%Y-%m")
