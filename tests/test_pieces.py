@@ -58,6 +58,19 @@ def assert_same(pieced: EvidencePack, entire: EvidencePack) -> None:
     assert pieced.model_dump_json(exclude_unset=True) == entire.model_dump_json(exclude_unset=True)
 
 
+def counted_quotes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Note how many bytes each count of quote marks reads, from now until the test ends."""
+    read: list[int] = []
+    count = pieces._quotes
+
+    def counted(data: bytes, start: int, end: int) -> int:
+        read.append(end - start)
+        return count(data, start, end)
+
+    monkeypatch.setattr(pieces, "_quotes", counted)
+    return read
+
+
 def long_lists_in(document: Doc) -> list[list[Any]]:
     """The document's arrays that ``pieces`` may cut, wherever they sit."""
     found = []
@@ -88,14 +101,7 @@ def test_pieces_whose_record_ends_lie_outside_strings_are_not_read_for_quote_mar
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Every piece's quote marks were counted before it was validated: a pass or two over the whole document.
-    read: list[int] = []
-    count = pieces._quotes
-
-    def counted(data: bytes, start: int, end: int) -> int:
-        read.append(end - start)
-        return count(data, start, end)
-
-    monkeypatch.setattr(pieces, "_quotes", counted)
+    read = counted_quotes(monkeypatch)
     data = json.dumps(generate("medium", 3)).encode()
     pieced = pieces.validate_in_pieces(data)
     assert pieced is not None
@@ -232,14 +238,7 @@ def test_records_whose_text_is_full_of_record_ends_are_cut_as_whole_validation_r
 def test_a_string_of_record_ends_is_passed_over_in_one_step(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each "},{" in a string was found, and the quote marks before it counted, one by one: a pack with a 4.5 MB string
     # of them took two seconds to be given up on, and each name of 1,300 of them took 1,300 steps.
-    counts: list[int] = []
-    count = pieces._quotes
-
-    def counted(data: bytes, start: int, end: int) -> int:
-        counts.append(end - start)
-        return count(data, start, end)
-
-    monkeypatch.setattr(pieces, "_quotes", counted)
+    counts = counted_quotes(monkeypatch)
     document = generate("small")
     stated = {"source": "x", "date": "2021-06-05"}
     exclusions = [{"id": f"EXC-{n}", "reason": "held back " + "r" * 60, "provenance": stated} for n in range(9000)]
