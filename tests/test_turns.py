@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lsc_engine.services.turns import Turns
+from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
+
+from .auth import acting_client
+from .conftest import FIXTURES
+
+MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
 
 
 def wait_until_waiting(turns: Turns, count: int) -> None:
@@ -107,3 +116,27 @@ def test_without_a_bound_every_thread_evaluates_at_once() -> None:
 def test_a_bound_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         Turns(0)
+
+
+@pytest.mark.api
+def test_the_pages_self_check_waits_its_turn_while_a_submission_is_stored(tmp_path: Path) -> None:
+    # The pages' self-check evaluated in the thread pool without a turn, alongside the submissions being stored.
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    answers: list[Any] = []  # the test client's answers
+    with acting_client(settings) as pages:
+        turns: Turns = pages.app.state.service._turns  # type: ignore[attr-defined]
+        with turns.storing():
+            check = threading.Thread(
+                target=lambda: answers.append(pages.post("/self-check", files={"pack": ("mds.json", MDS)}))
+            )
+            check.start()
+            wait_until_waiting(turns, 1)
+            assert answers == [], "no self-check evaluates while a submission is being stored"
+        check.join(timeout=60)
+
+    assert not check.is_alive()
+    assert answers[0].status_code == 200
+    assert "mds.json" in answers[0].text
+    assert "LSC10" in answers[0].text  # the ratings matrix of the evaluation
+    assert turns.waiting() == 0

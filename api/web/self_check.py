@@ -133,9 +133,7 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
     # Read, evaluated and drawn in the thread pool: a large pack's matrix, charts and evidence, drawn on the event
     # loop, would stall every other request of the worker.
     try:
-        return await run_in_threadpool(
-            _checked, request, body, filename, service.ruleset, as_at, service.max_items, as_at_text=as_at_text
-        )
+        return await run_in_threadpool(_checked, request, body, filename, service, as_at, as_at_text=as_at_text)
     except InvalidPack as error:
         return _self_check(
             request,
@@ -149,17 +147,12 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
 
 
 def _checked(
-    request: Request,
-    body: bytes,
-    filename: str,
-    ruleset: Ruleset,
-    as_at: date | None,
-    max_items: int | None,
-    *,
-    as_at_text: str,
+    request: Request, body: bytes, filename: str, service: Service, as_at: date | None, *, as_at_text: str
 ) -> HTMLResponse:
-    """Evaluate a pack and show its ratings as a matrix, its charts and its evidence."""
-    pack, evaluation, read_from, note = _evaluate(body, filename, ruleset, as_at, max_items)
+    """Evaluate a pack in a self-check's turn, as the API's are, and show its ratings, its charts and its evidence."""
+    ruleset = service.ruleset
+    with service.self_check_turn():
+        pack, evaluation, read_from, note = _evaluate(body, filename, ruleset, as_at, service.max_items)
     return _self_check(
         request,
         as_at_text=as_at_text,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -114,8 +115,12 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        with self._turns.turn(submission=False):
+        with self.self_check_turn():
             return self._checked(body, as_at)
+
+    def self_check_turn(self) -> AbstractContextManager[None]:
+        """Hold a self-check's turn to evaluate for a block: after any submission waiting, never while one is stored."""
+        return self._turns.turn(submission=False)
 
     def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
         """Evaluate a pack without storing anything if a turn is free at once; None, having done nothing, if not."""
