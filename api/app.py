@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +27,7 @@ from api.routes import tokens as token_routes
 from api.security import SecurityMiddleware
 from api.web.app import Pages, create_web_app
 from api.web.errors import not_found_page
+from api.web.self_check import PAGE_CHECKS_AT_ONCE
 from lsc_engine.access.jwts import JwtVerifier
 from lsc_engine.committee.letterhead import load_letterhead
 from lsc_engine.core.evidence import EvidencePack
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.notice_key = secrets.token_bytes(32)  # signs the pages' confirmations where no session does
     app.state.service = service
     app.state.on_loop = on_loop = OnLoop()
+    app.state.page_checks = CapacityLimiter(PAGE_CHECKS_AT_ONCE)
     app.state.committee = Committee(database, ruleset)
     app.state.letters = Letters(database, ruleset, load_letterhead(settings.letterhead))
     tokens = Tokens(database, cache_seconds=settings.token_cache_seconds)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -23,7 +24,6 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
-from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
@@ -34,6 +34,8 @@ router = APIRouter(include_in_schema=False)
 #: The most a workbook or CSV upload may expand to here: about 120,000 rows, which take a worker a minute or more to
 #: read; ``lsc pack build`` reads up to a GiB. A larger upload would hold a worker for many minutes.
 UPLOAD_EXPANDED_BYTES = 64 << 20
+#: How many page self-checks a worker reads, evaluates and draws at once; more wait their turn on the event loop.
+PAGE_CHECKS_AT_ONCE = 4
 
 
 def size_words(size: int) -> str:
@@ -130,10 +132,12 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
         as_at = parse_date(as_at_text, "as-at date")
     except ValueError as error:
         return _self_check(request, status_code=422, error=str(error), as_at_text=as_at_text, filename=filename)
-    # Read, evaluated and drawn in the thread pool: a large pack's matrix, charts and evidence, drawn on the event
-    # loop, would stall every other request of the worker.
+    # Read, evaluated and drawn in a thread: a large pack's matrix, charts and evidence, drawn on the event loop,
+    # would stall every other request of the worker. At most PAGE_CHECKS_AT_ONCE take threads at a time, so that
+    # page self-checks waiting for a turn leave the thread pool to the submissions and reads that need it.
+    work = partial(_checked, request, body, filename, service, as_at, as_at_text=as_at_text)
     try:
-        return await run_in_threadpool(_checked, request, body, filename, service, as_at, as_at_text=as_at_text)
+        return await to_thread.run_sync(work, limiter=request.app.state.page_checks)
     except InvalidPack as error:
         return _self_check(
             request,
@@ -149,10 +153,14 @@ async def self_check(request: Request, _caller: SelfChecker) -> HTMLResponse:
 def _checked(
     request: Request, body: bytes, filename: str, service: Service, as_at: date | None, *, as_at_text: str
 ) -> HTMLResponse:
-    """Evaluate a pack in a self-check's turn, as the API's are, and show its ratings, its charts and its evidence."""
+    """Read a pack, evaluate it in a self-check's turn as the API's are, and show its ratings, charts and evidence.
+
+    Reading (a large workbook can take a minute) and drawing stay outside the turn, which a process has one of.
+    """
     ruleset = service.ruleset
+    pack, read_from, note = _read(body, filename, service.max_items)
     with service.self_check_turn():
-        pack, evaluation, read_from, note = _evaluate(body, filename, ruleset, as_at, service.max_items)
+        evaluation = evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
     return _self_check(
         request,
         as_at_text=as_at_text,
@@ -165,18 +173,9 @@ def _checked(
     )
 
 
-def _evaluate(
-    body: bytes, filename: str, ruleset: Ruleset, as_at: date | None, max_items: int | None
-) -> tuple[EvidencePack, Evaluation, dict[str, Location], str | None]:
-    """Read and evaluate a pack (JSON, YAML or spreadsheets), as at its statement date unless told otherwise.
-
-    Return also, for spreadsheets, where each item was read and a note on sheets read as "none".
-    """
-    read_from: dict[str, Location] = {}
-    note = None
+def _read(body: bytes, filename: str, max_items: int | None) -> tuple[EvidencePack, dict[str, Location], str | None]:
+    """Read a pack (JSON, YAML or spreadsheets), and for spreadsheets where each item was read and what read as none."""
     if body.startswith(b"PK") or Path(filename).suffix.lower() == ".csv":
         imported = read_upload(body, Path(filename).name, max_items=max_items, max_expanded=UPLOAD_EXPANDED_BYTES)
-        pack, read_from, note = imported.pack, imported.rows, imported.empty_note()
-    else:
-        pack = parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items)
-    return pack, evaluate(pack, ruleset, as_at=as_at or pack.statement.date), read_from, note
+        return imported.pack, imported.rows, imported.empty_note()
+    return parse_pack(body, source="the file", yaml_allowed=True, max_items=max_items), {}, None

@@ -119,7 +119,7 @@ class Service:
             return self._checked(body, as_at)
 
     def self_check_turn(self) -> AbstractContextManager[None]:
-        """Hold a self-check's turn to evaluate for a block: after any submission waiting, never while one is stored."""
+        """Hold a self-check's turn to evaluate: taken after waiting submissions, and not while one is being stored."""
         return self._turns.turn(submission=False)
 
     def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
