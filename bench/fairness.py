@@ -76,18 +76,6 @@ def answered(buffer: bytes) -> int | None:
     return int(status.split()[1]) if len(rest) >= int(named["content-length"]) else None
 
 
-def exchange(connection: socket.socket, data: bytes) -> int:
-    """Write a request and read its whole answer; return the status."""
-    connection.sendall(data)
-    buffer = b""
-    while (status := answered(buffer)) is None:
-        chunk = connection.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection before answering")
-        buffer += chunk
-    return status
-
-
 @dataclass(frozen=True)
 class Run:
     """A run's answers in the order they ended, and when the submission was written."""
@@ -124,8 +112,10 @@ def one_run(url: str, token: str, packs: Packs, number: int, self_checks: int, d
     address = (parsed.host, parsed.port or 80)
     connections = [socket.create_connection(address, timeout=DEADLINE_S) for _ in range(self_checks + 1)]
     try:
+        ready = request(url, "GET", "/readyz", {})
         for connection in connections:
-            exchange(connection, request(url, "GET", "/readyz", {}))
+            connection.sendall(ready)
+        _read_all(connections, ["warm-up"] * len(connections))
         with ThreadPoolExecutor(1) as reader:  # answers are read, and timed, as they come
             answers = reader.submit(_read_all, connections, [SELF_CHECK] * self_checks + [SUBMISSION])
             began = time.monotonic()
