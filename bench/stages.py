@@ -40,7 +40,7 @@ from lsc_engine.core.decision import evaluate
 from lsc_engine.core.digest import digest_of
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.facts import Derivation, fact_values
-from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.loading import PIECES_FROM_BYTES, gc_paused, parse_pack
 from lsc_engine.core.model_json import model_json
 from lsc_engine.core.ruleset import Ruleset, load_ruleset
 
@@ -228,7 +228,7 @@ def stage_calls(data: bytes, ruleset: Ruleset, as_at: date) -> dict[str, Callabl
         PARSE: lambda: parse_pack(data, yaml_allowed=False),
         DERIVE: lambda: Derivation(pack, ruleset.parameters, known_at=as_at).facts(as_at),
         MATCH: lambda: engine.match(ruleset, values),
-        DIGEST: lambda: digest_of(pack),
+        DIGEST: lambda: digest_of(pack, whole=len(data) < PIECES_FROM_BYTES),
         EVALUATE: lambda: evaluate(pack, ruleset, as_at=as_at),
         OUTPUT: lambda: model_json(result),
         END_TO_END: lambda: end_to_end(data, ruleset, as_at),

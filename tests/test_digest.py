@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from typing import Any
 
 from hypothesis import given, settings
 
-from lsc_engine.core.digest import input_digest
+from lsc_engine.core.digest import digest_of, input_digest
 from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.model_json import model_json_pieces
@@ -28,6 +29,8 @@ def test_model_json_is_pydantics_json_of_any_valid_pack(drawn: tuple[Doc, date])
     whole = pack.model_dump_json().encode()
     for piece in (1, 3, 5000):
         assert b"".join(model_json_pieces(pack, piece=piece)) == whole
+    digest = "sha256:" + hashlib.sha256(whole).hexdigest()
+    assert digest_of(pack, whole=True) == digest_of(pack) == input_digest(pack) == digest
 
 
 def test_every_number_a_pack_holds_is_written_alike_by_both_serialisers() -> None:

@@ -159,7 +159,7 @@ def _parse_pack(
     problems = check_consistency(pack) + (check_repeats(pack) if new else [])
     if problems:
         raise _invalid(problems, source, listed=listed)
-    take_digest(pack)
+    take_digest(pack, whole=len(data) < PIECES_FROM_BYTES)
     return pack
 
 
