@@ -25,10 +25,8 @@ from collections import deque
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import Annotated
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lsc_engine.core.evaluation import Evaluation
@@ -139,12 +137,3 @@ class RequestsInFlight:
         finally:
             on_loop.requests -= 1
             on_loop.self_checks -= self_check
-
-
-async def get_on_loop(request: Request) -> OnLoop:
-    """Return the worker's queue of self-checks, with its count of requests in flight."""
-    on_loop: OnLoop = request.app.state.on_loop
-    return on_loop
-
-
-OnLoopDep = Annotated[OnLoop, Depends(get_on_loop)]

@@ -104,3 +104,12 @@ def test_refused_requests_are_limited_by_client_address(client: ActingClient) ->
     assert answers[-1].headers["Retry-After"] == "10"
     # a caller with a good token from the same address is not held back by someone else's guesses
     assert client.get("/v1/criteria", headers=bearer(client.tokens[Role.OBSERVER])).status_code == 200
+
+
+def test_a_request_whose_dependencies_each_ask_for_the_caller_is_counted_once(client: ActingClient) -> None:
+    state = client.app.state  # type: ignore[attr-defined]
+    state.limiter = RateLimiter(state.service.database, 3, lease=1, clock=lambda: MINUTE + 45)
+    observer = bearer(client.tokens[Role.OBSERVER])
+    # The history page asks for a reader and for the caller's redactor: two dependencies, one caller.
+    answers = [client.get("/submissions/none-such/history", headers=observer) for _ in range(4)]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
