@@ -119,6 +119,31 @@ def test_a_bound_needs_a_slot() -> None:
 
 
 @pytest.mark.api
+def test_no_self_check_starts_between_a_submissions_evaluation_and_its_storing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A submission gave its turn back and only then counted itself as being stored: a self-check could start between.
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    free_at_release: list[bool] = []  # whether a self-check could have started as each turn was given back
+    release = Turns._release
+
+    def noted_release(turns: Turns) -> None:
+        monkeypatch.setattr(Turns, "_release", release)  # only the first turn given back is noted
+        release(turns)
+        with turns.turn_now() as taken:
+            free_at_release.append(taken)
+
+    with acting_client(settings) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        monkeypatch.setattr(Turns, "_release", noted_release)
+        stored = service.submit(MDS, submitter="dcc")
+
+    assert stored.submission.id
+    assert free_at_release == [False], "the submission's turn was given back before it counted as being stored"
+
+
+@pytest.mark.api
 def test_the_pages_self_check_waits_its_turn_while_a_submission_is_stored(tmp_path: Path) -> None:
     # The pages' self-check evaluated in the thread pool without a turn, alongside the submissions being stored.
     settings = Settings(data_dir=tmp_path / "data")

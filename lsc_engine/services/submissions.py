@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -154,26 +154,28 @@ class Service:
             return self._submit(body, submitter, as_at, scoped)
 
     def _submit(self, body: bytes, submitter: str, as_at: date | None, idempotency_key: HeldKey | None) -> Stored:
-        with self._turns.turn(submission=True):
-            pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
-            when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
-            request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
-            if idempotency_key is not None:
-                earlier = self._replay(idempotency_key, request_digest)
-                if earlier is not None:
-                    return earlier
-            result = evaluate(pack, self.ruleset, as_at=when)
-            drafts = self._drafts(body, pack, result, submitter, idempotency_key, request_digest)
-        try:
-            with self._turns.storing():
+        with ExitStack() as storing:
+            with self._turns.turn(submission=True):
+                pack = parse_pack(body, yaml_allowed=False, max_items=self.max_items)
+                when = self._kept_date(as_at or pack.statement.date, "as_at" if as_at else "statement.date")
+                request_digest = sha256(body + f"|as_at={when.isoformat()}".encode())
+                if idempotency_key is not None:
+                    earlier = self._replay(idempotency_key, request_digest)
+                    if earlier is not None:
+                        return earlier
+                result = evaluate(pack, self.ruleset, as_at=when)
+                drafts = self._drafts(body, pack, result, submitter, idempotency_key, request_digest)
+                # Self-checks are held back before this turn is given back, so that none starts in between.
+                storing.enter_context(self._turns.storing())
+            try:
                 return self._store_submission(drafts)
-        except Collision:
-            # Another request with the same key won the race; answer with what it stored.
-            if idempotency_key is not None:
-                earlier = self._replay(idempotency_key, request_digest)
-                if earlier is not None:
-                    return earlier
-            raise
+            except Collision:
+                # Another request with the same key won the race; answer with what it stored.
+                if idempotency_key is not None:
+                    earlier = self._replay(idempotency_key, request_digest)
+                    if earlier is not None:
+                        return earlier
+                raise
 
     def _replay(self, idempotency_key: HeldKey, request_digest: str) -> Stored | None:
         with reading(self.database) as tx:
