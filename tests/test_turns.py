@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lsc_engine.core.decision import evaluate
+from lsc_engine.core.loading import GC_PAUSE_BYTES
 from lsc_engine.services.turns import Turns
-from lsc_engine.settings import Settings
-from lsc_engine.store import migrate
 
-from .auth import acting_client
+from .auth import ActingClient
 from .conftest import FIXTURES
 
 MDS = (FIXTURES / "seed-moc-mds-2020-03.json").read_bytes()
@@ -120,11 +120,9 @@ def test_a_bound_needs_a_slot() -> None:
 
 @pytest.mark.api
 def test_no_self_check_starts_between_a_submissions_evaluation_and_its_storing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pages: ActingClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A submission gave its turn back and only then counted itself as being stored: a self-check could start between.
-    settings = Settings(data_dir=tmp_path / "data")
-    migrate.upgrade(settings)
     free_at_release: list[bool] = []  # whether a self-check could have started as each turn was given back
     release = Turns._release
 
@@ -134,34 +132,52 @@ def test_no_self_check_starts_between_a_submissions_evaluation_and_its_storing(
         with turns.turn_now() as taken:
             free_at_release.append(taken)
 
-    with acting_client(settings) as client:
-        service = client.app.state.service  # type: ignore[attr-defined]
-        monkeypatch.setattr(Turns, "_release", noted_release)
-        stored = service.submit(MDS, submitter="dcc")
+    service = pages.app.state.service  # type: ignore[attr-defined]
+    monkeypatch.setattr(Turns, "_release", noted_release)
+    stored = service.submit(MDS, submitter="dcc")
 
     assert stored.submission.id
     assert free_at_release == [False], "the submission's turn was given back before it counted as being stored"
 
 
 @pytest.mark.api
-def test_the_pages_self_check_waits_its_turn_while_a_submission_is_stored(tmp_path: Path) -> None:
+def test_the_pages_self_check_waits_its_turn_while_a_submission_is_stored(pages: ActingClient) -> None:
     # The pages' self-check evaluated in the thread pool without a turn, alongside the submissions being stored.
-    settings = Settings(data_dir=tmp_path / "data")
-    migrate.upgrade(settings)
     answers: list[Any] = []  # the test client's answers
-    with acting_client(settings) as pages:
-        turns: Turns = pages.app.state.service._turns  # type: ignore[attr-defined]
-        with turns.storing():
-            check = threading.Thread(
-                target=lambda: answers.append(pages.post("/self-check", files={"pack": ("mds.json", MDS)}))
-            )
-            check.start()
-            wait_until_waiting(turns, 1)
-            assert answers == [], "no self-check evaluates while a submission is being stored"
-        check.join(timeout=60)
+    turns: Turns = pages.app.state.service._turns  # type: ignore[attr-defined]
+    with turns.storing():
+        check = threading.Thread(
+            target=lambda: answers.append(pages.post("/self-check", files={"pack": ("mds.json", MDS)}))
+        )
+        check.start()
+        wait_until_waiting(turns, 1)
+        assert answers == [], "no self-check evaluates while a submission is being stored"
+    check.join(timeout=60)
 
     assert not check.is_alive()
     assert answers[0].status_code == 200
     assert "mds.json" in answers[0].text
     assert "LSC10" in answers[0].text  # the ratings matrix of the evaluation
     assert turns.waiting() == 0
+
+
+@pytest.mark.api
+def test_the_pages_self_check_evaluates_a_large_pack_with_the_collector_held_off(
+    pages: ActingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the service does for the API's self-checks (``Service._checked``); the page paused it only while reading.
+    collecting: list[bool] = []
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr("api.web.self_check.evaluate", noted)
+    large = MDS + b" " * GC_PAUSE_BYTES  # the same pack, sent as a body this large
+    assert gc.isenabled()
+    answers = [pages.post("/self-check", files={"pack": ("mds.json", body)}) for body in (MDS, large)]
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert "LSC10" in answers[1].text
+    assert collecting == [True, False], "a small pack leaves the collector alone; a large one holds it off"
+    assert gc.isenabled()

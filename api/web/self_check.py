@@ -23,7 +23,7 @@ from api.web.templating import page_of_own_input
 from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.loading import parse_pack
+from lsc_engine.core.loading import gc_paused, parse_pack
 from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
@@ -159,7 +159,7 @@ def _checked(
     """
     ruleset = service.ruleset
     pack, read_from, note = _read(body, filename, service.max_items)
-    with service.self_check_turn():
+    with service.self_check_turn(), gc_paused(len(body)):  # as the service evaluates a large pack
         evaluation = evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
     return _self_check(
         request,
