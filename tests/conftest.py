@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from lsc_engine import Ruleset, load_ruleset
 from lsc_engine.core.compiled import core_compiled
 from lsc_engine.settings import Settings
+from lsc_engine.store import migrate
 
 from .auth import ActingClient, acting_client
 from .databases import BACKENDS, fresh_database
@@ -39,6 +40,7 @@ NEEDS = ("api", "postgres", "live", "browser", "fuzz", "wheel")
 #: Fixtures that bring a need with them, whether a test asks for them directly or through another fixture.
 FIXTURE_NEEDS: Mapping[str, tuple[str, ...]] = {
     "settings": ("api",),  # a fresh, migrated database (``client`` is built on it)
+    "pages": ("api",),  # a client of the app on a fresh SQLite file
     "seeded_server": ("live",),  # ``lsc serve`` in a subprocess, as the browser tests use it
     "browser": ("browser",),
 }
@@ -162,6 +164,15 @@ def client(settings: Settings) -> Iterator[ActingClient]:
     """A client of the app on a fresh database, once per backend, speaking for the party each request is for."""
     with acting_client(settings) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Iterator[ActingClient]:
+    """A client of the app on a fresh SQLite file: for tests of the pages and the turns, which one backend serves."""
+    settings = Settings(data_dir=tmp_path / "data")
+    migrate.upgrade(settings)
+    with acting_client(settings) as client:
+        yield client
 
 
 @pytest.fixture(params=BACKENDS)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,10 +21,8 @@ from lsc_engine.core.evaluation import NO_CONFIRMATION, Evaluation
 from lsc_engine.core.loading import parse_pack, read_pack
 from lsc_engine.core.ruleset import Ruleset, basis_problem
 from lsc_engine.core.words import PROVISIONAL_LEGEND, PROVISIONAL_TAG
-from lsc_engine.settings import Settings
-from lsc_engine.store import migrate
 
-from .auth import ActingClient, acting_client, bearer
+from .auth import ActingClient, bearer
 from .conftest import FIXTURE_PACKS, FIXTURES
 from .helpers import Submitted
 
@@ -182,14 +178,6 @@ def test_a_letter_with_nothing_provisional_has_no_legend(mds: Evaluation) -> Non
     text = letter.markdown(decision.model_copy(update={"snapshot": decision.snapshot.model_validate(stored)}))
     assert PROVISIONAL_TAG not in text
     assert "Provisional:" not in text
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Iterator[ActingClient]:
-    settings = Settings(data_dir=tmp_path / "data")
-    migrate.upgrade(settings)
-    with acting_client(settings) as client:
-        yield client
 
 
 def matrix_row(page: str, criterion: str) -> str:

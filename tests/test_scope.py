@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +20,8 @@ from lsc_engine.core.evidence import Group
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import Ruleset
 from lsc_engine.errors import InvalidPack
-from lsc_engine.settings import Settings
-from lsc_engine.store import migrate
 
-from .auth import ActingClient, acting_client, bearer
+from .auth import ActingClient, bearer
 from .conftest import FIXTURES
 
 MDS = FIXTURES / "seed-moc-mds-2020-03.json"
@@ -161,14 +157,6 @@ def test_confidential_scope_is_withheld_by_its_sections_owners(ruleset: Ruleset,
     ], "the rest of the scope is public"
     shown = ({"DMC-MDS-M1", "EXC-MIXED"} if sees_scope else set()) | ({"DEF-IOC-0412"} if sees_defects else set())
     assert shown == redactor.disclosed & {"DMC-MDS-M1", "EXC-MIXED", "DEF-IOC-0412"}
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Iterator[ActingClient]:
-    settings = Settings(data_dir=tmp_path / "data")
-    migrate.upgrade(settings)
-    with acting_client(settings) as client:
-        yield client
 
 
 @pytest.mark.api

@@ -7,7 +7,6 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,9 @@ from openpyxl import load_workbook
 
 from api.web import self_check
 from lsc_engine.core.loading import read_pack
-from lsc_engine.settings import Settings
 from lsc_engine.spreadsheets import export
-from lsc_engine.store import migrate
 
-from .auth import ActingClient, acting_client
+from .auth import ActingClient
 from .conftest import FIXTURES
 from .helpers import left_unfilled
 
@@ -31,14 +28,6 @@ EXPORT = FIXTURES / "imports" / "incident-export" / "incidents-export-2020-08-07
 
 _ITEM = re.compile(r'<li data-evidence="([^"]*)" data-path="([^"]*)">(.*?)</li>', re.S)
 _NAMED_ROW = re.compile(r"read from (?P<file>[^,]+), (?P<sheet>\S+) sheet, row (?P<row>\d+)\)")
-
-
-@pytest.fixture
-def pages(tmp_path: Path) -> Iterator[ActingClient]:
-    settings = Settings(data_dir=tmp_path / "data")
-    migrate.upgrade(settings)
-    with acting_client(settings) as client:
-        yield client
 
 
 def evidence_items(page: str) -> dict[tuple[str, str], str]:
