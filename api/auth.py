@@ -1,6 +1,6 @@
 """Who is calling: a bearer token (or a JWT, where configured), or a browser session; then what it may do.
 
-Every route but ``/healthz``, the sign-in page and the static files depends on ``authenticate``; the
+Every route but ``/healthz``, the sign-in page and the static files depends on ``Authenticated``; the
 permission each route needs is declared beside it with one of the aliases below, and checked against
 ``lsc_engine.access.policy.POLICY``. A session cookie authenticates reads anywhere and the pages' own forms
 (which carry an anti-forgery value); writes to the JSON API need the bearer token itself.
@@ -31,6 +31,9 @@ from lsc_engine.services.tokens import Tokens
 SESSION_COOKIE = "lsc_session"
 CSRF_FIELD = "csrf_token"
 SAFE = {"GET", "HEAD", "OPTIONS"}
+#: Where the request's scope keeps its caller once authenticated; only ``authenticate`` writes it. Not the request's
+#: state, which starts as a copy of what the application's lifespan gave.
+_AUTHENTICATED = "lsc.authenticated"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -47,7 +50,7 @@ async def authenticate(request: Request) -> Principal:
     signature check) runs in the thread pool. Refusals are counted by client address: past
     ``LSC_FAILED_AUTH_PER_MINUTE`` in a minute they answer 429, not 401.
     """
-    known: Principal | None = getattr(request.state, "principal", None)
+    known: Principal | None = request.scope.get(_AUTHENTICATED)
     if known is not None:
         return known
     credentials = await bearer(request)
@@ -60,7 +63,7 @@ async def authenticate(request: Request) -> Principal:
     limiter: RateLimiter = request.app.state.limiter
     if not limiter.spend_local(principal.token_id):
         await run_in_threadpool(limiter.check, principal.token_id)
-    request.state.principal = principal
+    request.scope[_AUTHENTICATED] = request.state.principal = principal
     return principal
 
 
@@ -123,21 +126,16 @@ class Authenticated(SecurityBase):
 Caller = Annotated[Principal, Depends(Authenticated())]
 
 
-def permit(permission: Permission) -> Authenticated:
-    """Build the dependency that lets a route run only for roles holding a permission."""
-    return Authenticated(permission)
-
-
-Reader = Annotated[Principal, Depends(permit(Permission.READ))]
-Submitter = Annotated[Principal, Depends(permit(Permission.SUBMIT))]
-SelfChecker = Annotated[Principal, Depends(permit(Permission.SELF_CHECK))]
-Reviser = Annotated[Principal, Depends(permit(Permission.RE_EVALUATE))]
-Assessor = Annotated[Principal, Depends(permit(Permission.ASSESS))]
-Revoker = Annotated[Principal, Depends(permit(Permission.REVOKE))]
-ConditionAdder = Annotated[Principal, Depends(permit(Permission.ADD_CONDITION))]
-ConditionActor = Annotated[Principal, Depends(permit(Permission.ACT_ON_CONDITION))]
-DecisionMaker = Annotated[Principal, Depends(permit(Permission.DECIDE))]
-TokenAdmin = Annotated[Principal, Depends(permit(Permission.MANAGE_TOKENS))]
+Reader = Annotated[Principal, Depends(Authenticated(Permission.READ))]
+Submitter = Annotated[Principal, Depends(Authenticated(Permission.SUBMIT))]
+SelfChecker = Annotated[Principal, Depends(Authenticated(Permission.SELF_CHECK))]
+Reviser = Annotated[Principal, Depends(Authenticated(Permission.RE_EVALUATE))]
+Assessor = Annotated[Principal, Depends(Authenticated(Permission.ASSESS))]
+Revoker = Annotated[Principal, Depends(Authenticated(Permission.REVOKE))]
+ConditionAdder = Annotated[Principal, Depends(Authenticated(Permission.ADD_CONDITION))]
+ConditionActor = Annotated[Principal, Depends(Authenticated(Permission.ACT_ON_CONDITION))]
+DecisionMaker = Annotated[Principal, Depends(Authenticated(Permission.DECIDE))]
+TokenAdmin = Annotated[Principal, Depends(Authenticated(Permission.MANAGE_TOKENS))]
 
 
 def check_csrf(request: Request, form: FormData) -> None:

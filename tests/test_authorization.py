@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from lsc_engine.access.policy import Role
+from lsc_engine.access.policy import Principal, Role
 from lsc_engine.store.db import make_engine, session_scope
 from lsc_engine.store.models import AuditEntry
 
@@ -743,3 +744,34 @@ def test_confidential_items_left_out_by_date_are_not_listed_for_others(client: A
     assert not secret & excluded(Role.OPSG)
     assert excluded(Role.OPSG)
     assert excluded(Role.OPSG) == excluded(Role.SSC) - secret  # other late items are listed for everyone
+
+
+def test_a_caller_named_in_the_requests_state_beforehand_is_not_taken_as_authenticated(pages: ActingClient) -> None:
+    # A request is authenticated once; what it keeps for that must be nothing an application's state could hold.
+    forged = Principal(token_id="forged", name="nobody", role=Role.ADMIN)
+    answers: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answers.append(message["status"])
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/v1/tokens",
+        "raw_path": b"/v1/tokens",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "state": {"principal": forged},
+    }
+    anyio.run(pages.app, scope, receive, send)  # type: ignore[arg-type]
+    assert answers == [401]

@@ -1,4 +1,4 @@
-"""Per-token rate limits: counted in the database, so that they hold across replicas."""
+"""Per-token rate limits: counted in the database, so that they hold across replicas, and once per request."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ from lsc_engine.core.repeats import check_repeats
 from lsc_engine.core.text import ADDRESSABLE, NOT_ADDRESSABLE, NOT_PRINTABLE, PRINTABLE
 from lsc_engine.errors import MOST_PROBLEMS_LISTED, InvalidPack, MalformedPack, PayloadTooLarge, Problem
 
-#: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``).
+#: The smallest pack (in bytes) whose long arrays are validated in pieces (``pieces.validate_in_pieces``) and whose
+#: canonical form is digested in pieces (``digest.digest_of``).
 PIECES_FROM_BYTES = 1 << 20
 
 #: The smallest pack (in bytes) built with the cycle collector held off; see ``gc_paused``.
