@@ -107,7 +107,7 @@ def address_key(request: Request) -> str:
 class Authenticated(SecurityBase):
     """The caller, as one dependency that the OpenAPI document shows as the bearer scheme; with a permission, checked.
 
-    One dependency rather than a chain of three (scheme, caller, permission): FastAPI's cost is per dependency.
+    One dependency rather than a chain of three (scheme, caller, permission).
     """
 
     def __init__(self, permission: Permission | None = None) -> None:
