@@ -138,6 +138,8 @@ def test_no_self_check_starts_between_a_submissions_evaluation_and_its_storing(
 
     assert stored.submission.id
     assert free_at_release == [False], "the submission's turn was given back before it counted as being stored"
+    with service._turns.turn_now() as taken:
+        assert taken, "the submission, once stored, holds self-checks back no longer"
 
 
 @pytest.mark.api

@@ -1,4 +1,4 @@
-"""The input digest: a pack's canonical JSON (pydantic's own), written in parts and hashed."""
+"""The input digest: a pack's canonical JSON (pydantic's own), written (in parts, for a large pack) and hashed."""
 
 from __future__ import annotations
 
