@@ -174,7 +174,7 @@ def test_the_pages_self_check_evaluates_a_large_pack_with_the_collector_held_off
         collecting.append(gc.isenabled())
         return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr("api.web.self_check.evaluate", noted)
+    monkeypatch.setattr("lsc_engine.services.submissions.evaluate", noted)
     large = MDS + b" " * GC_PAUSE_BYTES  # the same pack, sent as a body this large
     assert gc.isenabled()
     answers = [pages.post("/self-check", files={"pack": ("mds.json", body)}) for body in (MDS, large)]

@@ -20,10 +20,9 @@ from api.web.forms import parse_date
 from api.web.matrix import GROUPS, EvidenceRow, MatrixRow, evidence_index, matrix
 from api.web.pack_charts import Charts, chart_set
 from api.web.templating import page_of_own_input
-from lsc_engine.core.decision import evaluate
 from lsc_engine.core.evaluation import Evaluation
 from lsc_engine.core.evidence import EvidencePack
-from lsc_engine.core.loading import gc_paused, parse_pack
+from lsc_engine.core.loading import parse_pack
 from lsc_engine.errors import InvalidPack, PayloadTooLarge, Problem
 from lsc_engine.services.submissions import Service
 from lsc_engine.settings import Settings
@@ -159,8 +158,7 @@ def _checked(
     """
     ruleset = service.ruleset
     pack, read_from, note = _read(body, filename, service.max_items)
-    with service.self_check_turn(), gc_paused(len(body)):  # as the service evaluates a large pack
-        evaluation = evaluate(pack, ruleset, as_at=as_at or pack.statement.date)
+    evaluation = service.self_check_read(pack, as_at=as_at, read_from=len(body))
     return _self_check(
         request,
         as_at_text=as_at_text,

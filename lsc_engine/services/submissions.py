@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -115,12 +115,17 @@ class Service:
 
     def self_check(self, body: bytes, *, as_at: date | None = None) -> Evaluation:
         """Evaluate a pack without storing anything."""
-        with self.self_check_turn():
+        with self._turns.turn(submission=False):
             return self._checked(body, as_at)
 
-    def self_check_turn(self) -> AbstractContextManager[None]:
-        """Hold a self-check's turn to evaluate: taken after waiting submissions, and not while one is being stored."""
-        return self._turns.turn(submission=False)
+    def self_check_read(self, pack: EvidencePack, *, as_at: date | None, read_from: int) -> Evaluation:
+        """Evaluate a pack read elsewhere from ``read_from`` bytes (the pages' uploads), in a self-check's turn.
+
+        The turn is taken after waiting submissions, and not while one is being stored; as for ``self_check``, the
+        cycle collector is held off while a large pack is evaluated.
+        """
+        with self._turns.turn(submission=False), gc_paused(read_from):
+            return evaluate(pack, self.ruleset, as_at=as_at or pack.statement.date)
 
     def self_check_now(self, body: bytes, *, as_at: date | None = None) -> Evaluation | None:
         """Evaluate a pack without storing anything if a turn is free at once; None, having done nothing, if not."""
