@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bench import cli, imports, instructions, stages
+from bench import cli, imports, instructions, stages, together
 
 NUMBER = r"\d+\.\d\d"
 
@@ -65,3 +65,13 @@ def test_the_instruction_table_counts_each_stage_per_call() -> None:
     text = instructions.table({"small": counts})
     assert re.search(r"^\| match \| \d+\.\d\d \|$", text, re.M)
     assert re.search(r"^\| evaluate \| \d+\.\d\d \|$", text, re.M)
+
+
+def test_the_together_table_sets_each_pair_against_its_calls_alone() -> None:
+    runs = together.measure("small", count=4, turns=2)
+    assert all(len(times) == 4 for times in runs.values())
+    text = together.table(runs)
+    rows = re.findall(r"^\| (.+?), then (.+?) \| (\d+) \| (\d+) \| (-?\d+) \| (\d+) \| (\d+) \|$", text, re.M)
+    assert [(first, second) for first, second, *_ in rows] == list(together.PAIRS)
+    for *_, alone, both, extra, _, _ in rows:
+        assert int(both) - int(alone) == int(extra)
