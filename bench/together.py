@@ -12,6 +12,7 @@ work as alone). Two evaluations in a row are the control: the same code twice co
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 from collections.abc import Callable
@@ -60,6 +61,19 @@ def measure(size: str, count: int, turns: int) -> dict[str, list[float]]:
     return runs
 
 
+def collections_during(call: Callable[[], object], count: int) -> int:
+    """Count the cycle collector's collections, of every generation, while a call runs ``count`` times in a row."""
+    gc.collect()
+    before = _collections()
+    for _ in range(count):
+        call()
+    return _collections() - before
+
+
+def _collections() -> int:
+    return sum(int(generation["collections"]) for generation in gc.get_stats())
+
+
 def _both(first: Callable[[], object], second: Callable[[], object]) -> Callable[[], object]:
     return lambda: (first(), second())
 
@@ -92,7 +106,10 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("-o", "--output", type=Path, default=Path("bench/results/together.md"))
     arguments = parser.parse_args()
-    publish(table(measure(arguments.size, arguments.calls, arguments.turns)), arguments.output)
+    text = table(measure(arguments.size, arguments.calls, arguments.turns))
+    collected = collections_during(calls(arguments.size)[EVALUATE], arguments.calls)
+    text += f"\nThe cycle collector ran {collected} collections during {arguments.calls} evaluations in a row.\n"
+    publish(text, arguments.output)
 
 
 if __name__ == "__main__":

@@ -75,3 +75,13 @@ def test_the_together_table_sets_each_pair_against_its_calls_alone() -> None:
     assert [(first, second) for first, second, *_ in rows] == list(together.PAIRS)
     for *_, alone, both, extra, _, _ in rows:
         assert int(both) - int(alone) == int(extra)
+
+
+def test_collections_are_counted_while_a_call_runs() -> None:
+    # A call that leaves a reference cycle behind each time makes the collector run; one that does not, never.
+    def cycle() -> None:
+        found: list[object] = []
+        found.append(found)
+
+    assert together.collections_during(cycle, 5000) > 0
+    assert together.collections_during(lambda: None, 5000) == 0
