@@ -83,16 +83,16 @@ def timed(function: Callable[[], object], repeat: int) -> list[float]:
     stage it runs only once: a full collection walks every object and leaves the caches cold, which would
     double or triple what a sub-millisecond stage measures.
     """
-    return _block(function, repeat, collect_each=_takes_long(function)) if repeat else []
+    return block(function, repeat, collect_each=takes_long(function)) if repeat else []
 
 
-def _takes_long(function: Callable[[], object]) -> bool:
+def takes_long(function: Callable[[], object]) -> bool:
     """Tell whether a stage takes long enough for a collection before each run (three runs say)."""
     gc.collect()
     return statistics.median(_runs(function, 3)) >= COLLECT_EACH_RUN_FROM
 
 
-def _block(function: Callable[[], object], repeat: int, *, collect_each: bool) -> list[float]:
+def block(function: Callable[[], object], repeat: int, *, collect_each: bool) -> list[float]:
     """Run a function ``repeat`` times in a row, collecting before each run or only before the first."""
     if not collect_each:
         gc.collect()
@@ -202,13 +202,13 @@ def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict
     calls = stage_calls(data, ruleset, as_at)
     if not repeat:
         return {stage: [] for stage in calls}
-    collect_each = {stage: _takes_long(call) for stage, call in calls.items()}
+    collect_each = {stage: takes_long(call) for stage, call in calls.items()}
     times: dict[str, list[float]] = {stage: [] for stage in calls}
     turns = max(1, min(repeat, TURNS))
     for turn in range(turns):
         share = repeat // turns + (1 if turn < repeat % turns else 0)
         for stage, call in calls.items():
-            times[stage] += _block(call, share, collect_each=collect_each[stage])
+            times[stage] += block(call, share, collect_each=collect_each[stage])
     return times
 
 

@@ -1,12 +1,14 @@
 """Time reading a pack and evaluating one, each alone and one after the other, to see what they cost each other.
 
-    python -m bench.together [--size small] [--calls 3000] [--turns 5] [-o bench/results/together.md]
+    python -m bench.together [--size small] [--count N] [--turns 5] [-o bench/results/together.md]
 
-``bench.stages`` times each stage in a block of its own, so that its code and data stay in the processor's
-caches from one call to the next; end to end, the stages follow one another and each finds the caches holding
-the other's. Here each pair of calls is timed both ways, the pairs taking turns: the first call alone, the
-second alone, and the two one after the other, the second on a pack read beforehand (so that it is the same
-work as alone). Two evaluations in a row are the control: the same code twice costs little more together.
+``bench.stages`` times each stage in a block of its own, so the same call runs again and again; end to end, the
+stages follow one another. Here each pair of calls is timed both ways, the pairs taking turns: each call alone,
+and the two one after the other, the second evaluating a pack read beforehand (so that it does the same work as
+alone). Two evaluations in a row are the control: what they cost together beyond their sum alone is the bias of
+comparing a minimum of sums with a sum of minima, and what a pair costs beyond that is what its calls cost each
+other. The table gives each call's own times too, and the run counts the cycle collector's collections while
+the pack is evaluated again and again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import argparse
 import gc
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bench import stages
@@ -27,15 +29,20 @@ from lsc_engine.core.evidence import EvidencePack
 from lsc_engine.core.loading import parse_pack
 from lsc_engine.core.ruleset import load_ruleset
 
-READ = "parse_pack"
-VALIDATE = "pydantic's validation alone"
+READ = "parse_pack (validation, checks, input digest)"
+VALIDATE = "pydantic's validation (the floor)"
 EVALUATE = "evaluate"
+NAMES = (READ, VALIDATE, EVALUATE)
 #: The pairs timed, each as (first call, second call): the second always evaluates a pack read beforehand.
 PAIRS = ((READ, EVALUATE), (VALIDATE, EVALUATE), (EVALUATE, EVALUATE))
+#: Runs of each call and each pair by default, by size: a large pack takes seconds a call.
+COUNTS = {"small": 3000, "medium": 60, "large": 4}
+
+Calls = Mapping[str, Callable[[], object]]
 
 
-def calls(size: str) -> dict[str, Callable[[], object]]:
-    """Return each call of the pairs on the generated pack of this size, by name."""
+def pair_calls(size: str) -> dict[str, Callable[[], object]]:
+    """Return each call the pairs are made of, on the generated pack of this size, by name."""
     ruleset = load_ruleset()
     engine.prepare(ruleset)
     data = json.dumps(generate(size)).encode()
@@ -47,17 +54,16 @@ def calls(size: str) -> dict[str, Callable[[], object]]:
     }
 
 
-def measure(size: str, count: int, turns: int) -> dict[str, list[float]]:
-    """Time every call alone and every pair together, ``count`` times each over ``turns`` turns (seconds per run)."""
-    named = calls(size)
-    runs = {name: list[float]() for name in named}
-    runs |= {_together(pair): [] for pair in PAIRS}
-    share = max(1, count // max(1, turns))
-    for _ in range(max(1, turns)):
-        for name, call in named.items():
-            runs[name] += stages.timed(call, share)
-        for first, second in PAIRS:
-            runs[_together((first, second))] += stages.timed(_both(named[first], named[second]), share)
+def measure(calls: Calls, count: int, turns: int) -> dict[str, list[float]]:
+    """Time every call alone and every pair together ``count`` times each, over ``turns`` turns (seconds per run)."""
+    timed = dict(calls) | {_together(pair): _both(calls[pair[0]], calls[pair[1]]) for pair in PAIRS}
+    collect_each = {name: stages.takes_long(call) for name, call in timed.items()}
+    runs: dict[str, list[float]] = {name: [] for name in timed}
+    turns = max(1, min(count, turns))
+    for turn in range(turns):
+        share = count // turns + (1 if turn < count % turns else 0)
+        for name, call in timed.items():
+            runs[name] += stages.block(call, share, collect_each=collect_each[name])
     return runs
 
 
@@ -82,18 +88,25 @@ def _together(pair: tuple[str, str]) -> str:
     return f"{pair[0]}, then {pair[1]}"
 
 
+def _us(seconds: float) -> int:
+    return round(seconds * 1e6)
+
+
 def table(runs: dict[str, list[float]]) -> str:
-    """Render each pair's sum alone against its time together, fastest and median, in microseconds."""
-    lines = [
+    """Render each call's times alone, then each pair's sum alone against its time together, in microseconds."""
+    lines = ["| call | fastest µs | median µs |", "|---|---:|---:|"]
+    lines += [f"| {name} | {_us(min(runs[name]))} | {_us(statistics.median(runs[name]))} |" for name in NAMES]
+    lines += [
+        "",
         "| calls | alone, fastest µs | together, fastest µs | extra, fastest µs | alone, median µs"
         " | together, median µs |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for pair in PAIRS:
         together = runs[_together(pair)]
-        fastest = round(sum(min(runs[name]) for name in pair) * 1e6)
-        median = round(sum(statistics.median(runs[name]) for name in pair) * 1e6)
-        both, both_median = round(min(together) * 1e6), round(statistics.median(together) * 1e6)
+        fastest = _us(sum(min(runs[name]) for name in pair))
+        median = _us(sum(statistics.median(runs[name]) for name in pair))
+        both, both_median = _us(min(together)), _us(statistics.median(together))
         lines.append(f"| {_together(pair)} | {fastest} | {both} | {both - fastest} | {median} | {both_median} |")
     return "\n".join(lines) + "\n"
 
@@ -101,14 +114,16 @@ def table(runs: dict[str, list[float]]) -> str:
 def main() -> None:
     """Run the benchmark and print and save its table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", default="small", choices=sorted(stages.REPEATS))
-    parser.add_argument("--calls", type=int, default=3000, help="runs of each call and each pair")
+    parser.add_argument("--size", default="small", choices=sorted(COUNTS))
+    parser.add_argument("--count", type=int, default=None, help="runs of each call and each pair (default by size)")
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("-o", "--output", type=Path, default=Path("bench/results/together.md"))
     arguments = parser.parse_args()
-    text = table(measure(arguments.size, arguments.calls, arguments.turns))
-    collected = collections_during(calls(arguments.size)[EVALUATE], arguments.calls)
-    text += f"\nThe cycle collector ran {collected} collections during {arguments.calls} evaluations in a row.\n"
+    count = arguments.count or COUNTS[arguments.size]
+    calls = pair_calls(arguments.size)
+    text = table(measure(calls, count, arguments.turns))
+    collected = collections_during(calls[EVALUATE], count)
+    text += f"\nThe cycle collector ran {collected} collections during {count} evaluations in a row.\n"
     publish(text, arguments.output)
 
 

@@ -67,21 +67,34 @@ def test_the_instruction_table_counts_each_stage_per_call() -> None:
     assert re.search(r"^\| evaluate \| \d+\.\d\d \|$", text, re.M)
 
 
-def test_the_together_table_sets_each_pair_against_its_calls_alone() -> None:
-    runs = together.measure("small", count=4, turns=2)
-    assert all(len(times) == 4 for times in runs.values())
+def test_together_runs_each_call_alone_and_in_each_pair_as_often_as_asked() -> None:
+    made: list[str] = []
+    calls = {name: (lambda name=name: made.append(name)) for name in together.NAMES}
+    runs = together.measure(calls, count=7, turns=3)  # 7 over 3 turns: 3, 2 and 2
+    assert {name: len(times) for name, times in runs.items()} == dict.fromkeys(runs, 7)
+    in_pairs = [name for pair in together.PAIRS for name in pair]
+    # Three probing runs of each call and pair first (does it take long enough to collect before each run?), then 7.
+    runs_of = {name: 10 * (1 + in_pairs.count(name)) for name in together.NAMES}
+    assert {name: made.count(name) for name in together.NAMES} == runs_of
+    # A pair runs its first call, then its second.
+    assert made[-2:] == list(together.PAIRS[-1])
+
+
+def test_the_together_table_gives_each_call_and_each_pair() -> None:
+    runs = together.measure(together.pair_calls("small"), count=4, turns=2)
     text = together.table(runs)
-    rows = re.findall(r"^\| (.+?), then (.+?) \| (\d+) \| (\d+) \| (-?\d+) \| (\d+) \| (\d+) \|$", text, re.M)
-    assert [(first, second) for first, second, *_ in rows] == list(together.PAIRS)
-    for *_, alone, both, extra, _, _ in rows:
-        assert int(both) - int(alone) == int(extra)
+    for name in together.NAMES:
+        assert re.search(rf"^\| {re.escape(name)} \| \d+ \| \d+ \|$", text, re.M), name
+    rows = re.findall(r"^\| (.+?), then (.+?) \| \d+ \| \d+ \| -?\d+ \| \d+ \| \d+ \|$", text, re.M)
+    assert rows == list(together.PAIRS)
 
 
 def test_collections_are_counted_while_a_call_runs() -> None:
-    # A call that leaves a reference cycle behind each time makes the collector run; one that does not, never.
+    # A call that leaves a reference cycle behind each time makes the collector run; one that allocates nothing, less.
     def cycle() -> None:
         found: list[object] = []
         found.append(found)
 
-    assert together.collections_during(cycle, 5000) > 0
-    assert together.collections_during(lambda: None, 5000) == 0
+    made_cycles = together.collections_during(cycle, 5000)
+    assert made_cycles > 0
+    assert together.collections_during(lambda: None, 5000) < made_cycles
