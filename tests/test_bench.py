@@ -76,8 +76,8 @@ def test_together_runs_each_call_alone_and_in_each_pair_as_often_as_asked() -> N
     # Three probing runs of each call and pair first (does it take long enough to collect before each run?), then 7.
     runs_of = {name: 10 * (1 + in_pairs.count(name)) for name in together.NAMES}
     assert {name: made.count(name) for name in together.NAMES} == runs_of
-    # A pair runs its first call, then its second.
-    assert made[-2:] == list(together.PAIRS[-1])
+    # The last turn runs each pair twice, its first call before its second.
+    assert made[-12:] == [name for pair in together.PAIRS for name in pair * 2]
 
 
 def test_the_together_table_gives_each_call_and_each_pair() -> None:
