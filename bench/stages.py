@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -83,16 +83,16 @@ def timed(function: Callable[[], object], repeat: int) -> list[float]:
     stage it runs only once: a full collection walks every object and leaves the caches cold, which would
     double or triple what a sub-millisecond stage measures.
     """
-    return block(function, repeat, collect_each=takes_long(function)) if repeat else []
+    return _block(function, repeat, collect_each=_takes_long(function)) if repeat else []
 
 
-def takes_long(function: Callable[[], object]) -> bool:
+def _takes_long(function: Callable[[], object]) -> bool:
     """Tell whether a stage takes long enough for a collection before each run (three runs say)."""
     gc.collect()
     return statistics.median(_runs(function, 3)) >= COLLECT_EACH_RUN_FROM
 
 
-def block(function: Callable[[], object], repeat: int, *, collect_each: bool) -> list[float]:
+def _block(function: Callable[[], object], repeat: int, *, collect_each: bool) -> list[float]:
     """Run a function ``repeat`` times in a row, collecting before each run or only before the first."""
     if not collect_each:
         gc.collect()
@@ -199,16 +199,20 @@ def stage_times(data: bytes, ruleset: Ruleset, as_at: date, repeat: int) -> dict
     row: a change in the machine's load then falls on the floor and on the stages alike, and the ratios between
     them hold, where timing each stage's runs all at once let a busy minute land on one stage only.
     """
-    calls = stage_calls(data, ruleset, as_at)
+    return in_turns(stage_calls(data, ruleset, as_at), repeat, TURNS)
+
+
+def in_turns(calls: Mapping[str, Callable[[], object]], repeat: int, turns: int) -> dict[str, list[float]]:
+    """Time each call ``repeat`` times over up to ``turns`` turns, each call running its share of a turn in a row."""
     if not repeat:
-        return {stage: [] for stage in calls}
-    collect_each = {stage: takes_long(call) for stage, call in calls.items()}
-    times: dict[str, list[float]] = {stage: [] for stage in calls}
-    turns = max(1, min(repeat, TURNS))
+        return {name: [] for name in calls}
+    collect_each = {name: _takes_long(call) for name, call in calls.items()}
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    turns = max(1, min(repeat, turns))
     for turn in range(turns):
         share = repeat // turns + (1 if turn < repeat % turns else 0)
-        for stage, call in calls.items():
-            times[stage] += block(call, share, collect_each=collect_each[stage])
+        for name, call in calls.items():
+            times[name] += _block(call, share, collect_each=collect_each[name])
     return times
 
 

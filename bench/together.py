@@ -56,15 +56,8 @@ def pair_calls(size: str) -> dict[str, Callable[[], object]]:
 
 def measure(calls: Calls, count: int, turns: int) -> dict[str, list[float]]:
     """Time every call alone and every pair together ``count`` times each, over ``turns`` turns (seconds per run)."""
-    timed = dict(calls) | {_together(pair): _both(calls[pair[0]], calls[pair[1]]) for pair in PAIRS}
-    collect_each = {name: stages.takes_long(call) for name, call in timed.items()}
-    runs: dict[str, list[float]] = {name: [] for name in timed}
-    turns = max(1, min(count, turns))
-    for turn in range(turns):
-        share = count // turns + (1 if turn < count % turns else 0)
-        for name, call in timed.items():
-            runs[name] += stages.block(call, share, collect_each=collect_each[name])
-    return runs
+    pairs = {_together(pair): _both(calls[pair[0]], calls[pair[1]]) for pair in PAIRS}
+    return stages.in_turns(dict(calls) | pairs, count, turns)
 
 
 def collections_during(call: Callable[[], object], count: int) -> int:
